@@ -1,0 +1,42 @@
+# One entry point for newcomers: `make run` and `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: setup run test test-fast validate train shell lock bench evaluate clean
+
+setup:  ## Create .venv and install the pinned stack (quick when nothing changed)
+	@bash scripts/setup.sh
+
+run: setup  ## Train if needed, start Rasa + action server on localhost; Ctrl-C stops both
+	@$(PY) -m bot.launcher
+
+test: setup  ## The whole test suite (what CI runs)
+	@bash scripts/setup-browser.sh
+	@$(PY) -m pytest
+
+test-fast: setup  ## Unit tests only (no servers, no training)
+	@$(PY) -m pytest -m "not e2e and not browser"
+
+validate: setup  ## Check training data and domain
+	@.venv/bin/rasa data validate
+
+train: setup  ## Train the model if config, domain or data changed
+	@$(PY) -c "from bot.launcher import ensure_model; print(ensure_model())"
+
+shell: setup train  ## Talk to the bot in the terminal (starts the action server too)
+	@$(PY) -m rasa_sdk --actions bot.actions --port 5055 > var/actions-shell.log 2>&1 & \
+	  trap "kill $$!" EXIT; .venv/bin/rasa shell --model models/spro.tar.gz
+
+bench: setup train  ## Start-up, memory and latency figures for README
+	@$(PY) benchmarks/bench_startup.py
+
+evaluate: setup train  ## Dialogue figures (held-out NLU, test stories, 30+ personas) into docs/dialogue.md
+	@$(PY) scripts/evaluate.py
+
+lock:  ## Regenerate requirements/lock.txt from requirements/base.in in a scratch venv
+	@bash scripts/lock.sh
+
+clean:  ## Remove trained models and run-time files (not the venv)
+	rm -rf models var results

@@ -1,0 +1,16 @@
+"""rasa-sdk custom actions: thin classes that delegate to the plain modules of ``bot``.
+
+Start the action server with ``rasa run actions --actions bot.actions`` (or
+``python -m rasa_sdk --actions bot.actions``, which does not import Rasa itself).
+"""
+
+from bot.actions.fallback import ActionDefaultFallback
+from bot.actions.human import ActionTalkToHuman
+from bot.actions.info import ActionAnswerInfo
+from bot.actions.orientation import ActionAskCommuneInsee, ActionPresentOrientation, ValidateOrientationForm
+from bot.actions.profile import ActionValidateSlotMappings
+
+__all__ = [
+    "ActionAnswerInfo", "ActionAskCommuneInsee", "ActionDefaultFallback", "ActionPresentOrientation",
+    "ActionTalkToHuman", "ActionValidateSlotMappings", "ValidateOrientationForm",
+]

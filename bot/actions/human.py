@@ -1,0 +1,28 @@
+"""The human option: the regional line when we know where the person lives."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.dialogue import human_contact
+
+
+class ActionTalkToHuman(Action):
+    """Answer "je veux parler à quelqu'un" with the right number, never a dead end."""
+
+    def name(self) -> str:
+        """Run on the ``ask_human`` intent."""
+        return "action_talk_to_human"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        """One message with the number (or where to find it)."""
+        dispatcher.utter_message(text=human_contact(tracker.current_slot_values()))
+        return []

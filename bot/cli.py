@@ -1,0 +1,172 @@
+"""Staff command line: ``python -m bot <command>`` (messages in French).
+
+- ``check``: check the knowledge files; every problem with file, line and what to fix; exit 1 on error.
+- ``load``: check, then load into the database (atomic swap; nothing changes if the files have errors).
+- ``coverage``: networks without a structure per département, records older than 12 months.
+- ``search "quelle Mission locale pour Vierzon ?"``: what the assistant would propose.
+- ``import-shared``: import the shared open data (gazetteer, Centre-Val de Loire structures).
+- ``status``: the snapshot the database serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot import config
+
+
+def _print_problems(problems) -> None:
+    for problem in problems:
+        print(problem)
+
+
+def cmd_check(args) -> int:
+    from bot.knowledge.files import check_directory
+
+    result = check_directory(args.dir)
+    _print_problems(result.problems)
+    if result.errors:
+        print(f"\n{len(result.errors)} erreur(s), {len(result.warnings)} avertissement(s) : corrigez les erreurs "
+              "avant de charger.")
+        return 1
+    counts = result.knowledge.counts()
+    print(f"Fichiers valides ({len(result.files)} fichiers) : {counts['networks']} réseaux, "
+          f"{counts['structures']} structures, {counts['regions']} régions, {counts['sheets']} fiches ; "
+          f"{len(result.warnings)} avertissement(s).")
+    return 0
+
+
+def cmd_load(args) -> int:
+    from bot.knowledge.store import load_directory
+
+    url = args.database or config.database_url()
+    outcome = load_directory(args.dir, url)
+    _print_problems(outcome.check.problems)
+    if outcome.snapshot_id is None:
+        print(f"\nChargement refusé : {len(outcome.check.errors)} erreur(s). La base n'a pas été modifiée ; "
+              "les connaissances précédentes restent en service.")
+        return 1
+    counts = outcome.check.knowledge.counts()
+    change = "nouvelles connaissances" if outcome.changed else "aucun changement de contenu"
+    print(f"Chargé (version {outcome.snapshot_id}, {change}) : {counts['structures']} structures, "
+          f"{counts['networks']} réseaux, {counts['regions']} régions, {counts['sheets']} fiches. "
+          "Le bot en service les utilisera dans quelques secondes, sans redémarrage.")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from bot.knowledge.store import snapshot_info
+
+    info = snapshot_info(args.database or config.database_url())
+    if info is None:
+        print("Aucune connaissance chargée : lancez « python -m bot load ».")
+        return 1
+    counts = info["counts"]
+    print(f"Version {info['id']} chargée le {info['created_at']:%d/%m/%Y à %H:%M} (UTC) : "
+          f"{counts['structures']} structures, {counts['networks']} réseaux, {counts['regions']} régions, "
+          f"{counts['sheets']} fiches.")
+    return 0
+
+
+def cmd_coverage(args) -> int:
+    from bot.knowledge.coverage import coverage_report, format_report
+    from bot.knowledge.files import check_directory
+
+    result = check_directory(args.dir)
+    if result.knowledge is None:
+        _print_problems(result.errors)
+        print("\nRapport impossible : corrigez d'abord les erreurs (python -m bot check).")
+        return 1
+    report = coverage_report(result.knowledge, regions=args.region or None)
+    print(json.dumps(report, ensure_ascii=False, indent=2, default=str) if args.json else format_report(report))
+    return 0
+
+
+def cmd_search(args) -> int:
+    from bot.knowledge.search import format_answer, search
+
+    repository = _staff_repository(args)
+    if repository is None:
+        return 1
+    print(format_answer(search(" ".join(args.question), repository)))
+    return 0
+
+
+def _staff_repository(args):
+    """The loaded database if any, else the files themselves (staff can search before loading)."""
+    from bot.knowledge.repository import KnowledgeUnavailable, MemoryRepository, SqlRepository
+    from bot.knowledge.store import live_snapshot_id
+
+    url = args.database or config.database_url()
+    try:
+        if not args.files and live_snapshot_id(url) is not None:
+            return SqlRepository(url)
+    except Exception as exc:  # noqa: BLE001 - tell staff, then fall back to the files
+        print(f"(base injoignable : {exc.__class__.__name__} ; recherche dans les fichiers)")
+    try:
+        return MemoryRepository.from_directory(args.dir)
+    except KnowledgeUnavailable as exc:
+        _print_problems(exc.problems)
+        print("\nRecherche impossible : corrigez d'abord les erreurs (python -m bot check).")
+        return None
+
+
+def cmd_import_shared(args) -> int:
+    from bot.knowledge.importer import import_places, import_structures
+    from bot.places import Gazetteer, set_gazetteer
+
+    data = Path(args.data or config.shared_data_dir())
+    if not (data / "communes_france_2026.csv").exists():
+        print(f"Données partagées introuvables dans {data} (option --data).")
+        return 1
+    places = Path(args.places or config.places_file())
+    count = import_places(data, places)
+    print(f"Communes : {count} écrites dans {places}.")
+    gazetteer = Gazetteer.from_file(places)
+    set_gazetteer(None)
+    folder = Path(args.dir or config.knowledge_dir()) / "structures"
+    counts = import_structures(data, folder, gazetteer)
+    for network, number in counts.items():
+        print(f"Structures {network} : {number} dans {folder / (network + '.yaml')}.")
+    print("Vérifiez puis chargez : python -m bot check && python -m bot load")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Outils de l'équipe pour la base de connaissances.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("--dir", type=Path, default=None, help="dossier knowledge/ (par défaut celui du projet)")
+        command.set_defaults(handler=handler)
+        return command
+
+    add("check", cmd_check, "Vérifier les fichiers de connaissances.")
+    load = add("load", cmd_load, "Vérifier puis charger les fichiers dans la base (remplacement atomique).")
+    load.add_argument("--database", help="URL SQLAlchemy (par défaut SPRO_DATABASE_URL ou SQLite)")
+    status = add("status", cmd_status, "Afficher la version chargée dans la base.")
+    status.add_argument("--database")
+    coverage = add("coverage", cmd_coverage, "Rapport de couverture : réseaux sans structure, fiches anciennes.")
+    coverage.add_argument("--region", action="append", help="code région INSEE (ex. 24) ; répétable")
+    coverage.add_argument("--json", action="store_true", help="sortie JSON")
+    search = add("search", cmd_search, "Chercher comme l'assistant : « quelle Mission locale pour Vierzon ? »")
+    search.add_argument("question", nargs="+")
+    search.add_argument("--database")
+    search.add_argument("--files", action="store_true", help="chercher dans les fichiers plutôt que dans la base")
+    imp = add("import-shared", cmd_import_shared, "Importer l'open data partagé (communes, structures du Centre-Val de Loire).")
+    imp.add_argument("--data", help="dossier des données partagées (par défaut ../shared/data)")
+    imp.add_argument("--places", help="fichier des communes à écrire")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Settings read from the environment at call time (never at import time).
+
+Every setting has an embedded default so the assistant runs on one machine with
+nothing else installed; production overrides them with environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def var_dir() -> Path:
+    """Folder for run-time files (databases, pid files, logs); never committed."""
+    path = Path(os.environ.get("SPRO_VAR_DIR", PROJECT_ROOT / "var"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def knowledge_dir() -> Path:
+    """Folder of the knowledge files that staff edit."""
+    return Path(os.environ.get("SPRO_KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge"))
+
+
+def shared_data_dir() -> Path:
+    """Folder of the open data the import commands read (communes, structures)."""
+    return Path(os.environ.get("SPRO_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+
+
+def database_url() -> str:
+    """SQLAlchemy URL of the knowledge base (SQLite file by default)."""
+    default = f"sqlite:///{var_dir() / 'knowledge.sqlite3'}"
+    return os.environ.get("SPRO_DATABASE_URL", default)
+
+
+def places_file() -> Path:
+    """Compact communes gazetteer built by ``python -m bot import-shared`` (committed)."""
+    default = PROJECT_ROOT / "knowledge" / "places" / "communes.csv.gz"
+    return Path(os.environ.get("SPRO_PLACES_FILE", default))
+
+
+def knowledge_schema_dir() -> Path:
+    """JSON Schema files of the knowledge files (part of the code, never overridden)."""
+    return PROJECT_ROOT / "knowledge" / "schema"
+
+
+def knowledge_refresh_seconds() -> float:
+    """How often, at most, the running bot checks the database for a newer knowledge load."""
+    return float(os.environ.get("SPRO_KNOWLEDGE_REFRESH_SECONDS", "5"))
+
+
+def console_database_url() -> str:
+    """SQLAlchemy URL of the tele-adviser console's calls and sessions (SQLite by default)."""
+    default = f"sqlite:///{var_dir() / 'console.sqlite3'}"
+    return os.environ.get("SPRO_CONSOLE_DATABASE_URL", default)
+
+
+def console_accounts_file() -> Path:
+    """YAML file of the console's adviser accounts (hashed passwords); never committed."""
+    default = var_dir() / "console-accounts.yml"
+    return Path(os.environ.get("SPRO_CONSOLE_ACCOUNTS", default))
+
+
+def console_session_minutes() -> float:
+    """Lifetime of an adviser's console session; signing in again is needed after it."""
+    return float(os.environ.get("SPRO_CONSOLE_SESSION_MINUTES", "480"))
+
+
+def console_idle_minutes() -> float:
+    """A console session unused for this long expires (a forgotten open browser)."""
+    return float(os.environ.get("SPRO_CONSOLE_IDLE_MINUTES", "30"))
+
+
+def console_retention_days() -> int:
+    """Days a call (profile, typed words, fiche) is kept before ``purge`` deletes it."""
+    return int(os.environ.get("SPRO_CONSOLE_RETENTION_DAYS", "30"))

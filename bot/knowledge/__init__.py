@@ -1,0 +1,57 @@
+"""Knowledge base of SPRO structures: networks, structures, regions, information sheets.
+
+Entry points (see each module's docstring):
+
+- ``get_repository()``: the cached repository of the running bot (``SqlRepository`` on
+  ``config.database_url()``, built lazily, following new loads without restart);
+  ``set_repository(repo)`` replaces it (tests: ``MemoryRepository.from_directory(path)``),
+  ``set_repository(None)`` forgets it.
+- Repository methods: ``network(code)``, ``networks()``, ``find_network(text)``,
+  ``structure(id)``, ``structures(network)``,
+  ``nearest_structures(network_code, insee, limit=3) -> list[StructureMatch]``,
+  ``region(code)``, ``regions()``, ``region_for(insee) -> Region | None``,
+  ``sheet(code)``, ``sheets()``, ``find_sheets(text)``.
+- Return types are frozen dataclasses from ``bot.knowledge.model``; places come from
+  ``bot.places`` (``resolve``, ``find_in_text``).
+- Staff side: ``bot.knowledge.files.check_directory`` and ``bot.knowledge.store.load_directory``
+  (``python -m bot check|load``).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from bot import config
+from bot.knowledge.model import (
+    REQUIRED_NETWORKS, AreaServed, EntryPoint, InfoSheet, KnowledgeSet, Network, Region, Source, SourcedFact,
+    Structure, StructureMatch,
+)
+from bot.knowledge.repository import KnowledgeUnavailable, MemoryRepository, SqlRepository
+
+Repository = MemoryRepository | SqlRepository
+
+_REPOSITORY: Repository | None = None
+_LOCK = threading.Lock()
+
+
+def get_repository() -> Repository:
+    """The shared repository (created on first call from ``config.database_url()``)."""
+    global _REPOSITORY
+    if _REPOSITORY is None:
+        with _LOCK:
+            if _REPOSITORY is None:
+                _REPOSITORY = SqlRepository(config.database_url())
+    return _REPOSITORY
+
+
+def set_repository(repository: Repository | None) -> None:
+    """Use this repository from now on (None: build a fresh one on next ``get_repository()``)."""
+    global _REPOSITORY
+    _REPOSITORY = repository
+
+
+__all__ = [
+    "REQUIRED_NETWORKS", "AreaServed", "EntryPoint", "InfoSheet", "KnowledgeSet", "KnowledgeUnavailable",
+    "MemoryRepository", "Network", "Region", "Repository", "Source", "SourcedFact", "SqlRepository", "Structure",
+    "StructureMatch", "get_repository", "set_repository",
+]

@@ -1,0 +1,184 @@
+"""Plain frozen dataclasses returned by the knowledge API (never SQLAlchemy objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.knowledge.hours import OpeningHours
+from bot.places import Commune
+
+# Network codes the assistant's routing relies on (issue 3); staff may add others.
+REQUIRED_NETWORKS = (
+    "cio", "suio", "mission_locale", "france_travail", "cap_emploi", "apec", "cep_actifs_occupes",
+    "transitions_pro", "information_jeunesse", "cidff", "cma", "cci", "chambre_agriculture", "vae",
+    "psad", "region",
+)
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """A remote way in: national site, online finder, phone line."""
+
+    label: str
+    url: str = ""
+    phone: str = ""
+    hours: str = ""  # French text, e.g. "du lundi au vendredi de 8 h à 17 h"
+
+
+@dataclass(frozen=True)
+class Network:
+    """A network of the SPRO (CIO, Mission locale, France Travail...)."""
+
+    code: str
+    name: str
+    former_names: tuple[str, ...]
+    summary: str
+    publics: tuple[str, ...]
+    entry_points: tuple[EntryPoint, ...]
+    source: str = ""
+    verified: date | None = None
+
+
+@dataclass(frozen=True)
+class AreaServed:
+    """Communes (INSEE), EPCI (SIREN) and départements a structure serves; empty means "nearest"."""
+
+    communes: tuple[str, ...] = ()
+    epci: tuple[str, ...] = ()
+    departements: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.communes or self.epci or self.departements)
+
+    def covers(self, commune: Commune) -> bool:
+        """True when the commune (or its parent city, for an arrondissement) is in the area."""
+        codes = {commune.insee, commune.parent_insee}
+        return bool(codes & set(self.communes)) or commune.epci_siren in self.epci \
+            or commune.departement_code in self.departements
+
+    def as_dict(self) -> dict:
+        return {k: list(v) for k, v in (("communes", self.communes), ("epci", self.epci),
+                                         ("departements", self.departements)) if v}
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A place of a network, with the source and date of its data."""
+
+    id: str
+    network: str
+    name: str
+    address: str
+    postcode: str
+    commune: str
+    insee: str
+    departement: str
+    latitude: float
+    longitude: float
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    hours: OpeningHours | None = None
+    accessibility: str = ""
+    publics: tuple[str, ...] = ()
+    area: AreaServed = field(default_factory=AreaServed)
+    source: str = ""
+    verified: date | None = None
+    note: str = ""
+
+    @property
+    def hours_text(self) -> str:
+        """Opening hours in plain French, or "" when unknown."""
+        return self.hours.text if self.hours else ""
+
+    def open_now(self, at: datetime | None = None) -> bool | None:
+        """Open at ``at`` (default: now, Europe/Paris); None when the hours are unknown."""
+        if self.hours is None:
+            return None
+        return self.hours.is_open(at or datetime.now().astimezone())
+
+
+@dataclass(frozen=True)
+class StructureMatch:
+    """A structure proposed for a commune: its distance and whether its area names the commune."""
+
+    structure: Structure
+    distance_km: float
+    serves_commune: bool = False
+
+
+@dataclass(frozen=True)
+class SourcedFact:
+    """A regional specific stated by a source (seed report, official page)."""
+
+    text: str
+    source: str
+    date: date | None = None
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a region's values come from; ``fields`` lists the values it backs."""
+
+    label: str
+    fields: tuple[str, ...]
+    date: date | None = None
+    url: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region's orientation service (only sourced values; unknown values stay empty)."""
+
+    code: str
+    name: str
+    service_name: str = ""
+    first_level_service: str = ""
+    phone: str = ""
+    phone_hours: str = ""
+    website: str = ""
+    member_networks: tuple[str, ...] = ()
+    cep_operator: str = ""
+    cep_operator_url: str = ""
+    facts: tuple[SourcedFact, ...] = ()
+    sources: tuple[Source, ...] = ()
+
+    @property
+    def source(self) -> str:
+        """All sources, as one line."""
+        return " ; ".join(s.label + (f" ({s.date.isoformat()})" if s.date else "") for s in self.sources)
+
+    def source_for(self, field_name: str) -> Source | None:
+        """The source backing one value (e.g. "phone"), or None."""
+        return next((s for s in self.sources if field_name in s.fields), None)
+
+
+@dataclass(frozen=True)
+class InfoSheet:
+    """A first-level information answer in plain French, with its official source."""
+
+    code: str
+    title: str
+    answer: str
+    source_url: str
+    source_label: str
+    reviewed: date
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KnowledgeSet:
+    """Everything the knowledge files say, validated."""
+
+    networks: tuple[Network, ...] = ()
+    structures: tuple[Structure, ...] = ()
+    regions: tuple[Region, ...] = ()
+    sheets: tuple[InfoSheet, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        return {"networks": len(self.networks), "structures": len(self.structures),
+                "regions": len(self.regions), "sheets": len(self.sheets)}

@@ -1,0 +1,276 @@
+"""Queries on the knowledge: the one module actions and channels go through.
+
+- ``MemoryRepository(knowledge)``: queries on a validated ``KnowledgeSet`` held in
+  memory (tests build one from files with ``MemoryRepository.from_directory()``).
+- ``SqlRepository(url)``: what the running bot uses. It serves a ``MemoryRepository``
+  built from the live database snapshot and, at most every
+  ``config.knowledge_refresh_seconds()``, reads the one-row snapshot pointer; when a
+  ``python -m bot load`` has moved it, the new snapshot is read and swapped in — no
+  restart. If the database cannot be read, the last good knowledge keeps serving.
+
+Both offer the same methods: ``network(code)``, ``networks()``, ``structure(id)``,
+``structures(network=None)``, ``nearest_structures(network, insee, limit=3)``,
+``region(code)``, ``regions()``, ``region_for(insee)``, ``sheet(code)``, ``sheets()``,
+``find_sheets(text)``, ``find_network(text)`` and ``snapshot_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from math import asin, cos, radians, sin, sqrt
+from pathlib import Path
+
+from bot import config
+from bot.knowledge import store
+from bot.knowledge.files import Problem, check_directory
+from bot.knowledge.model import InfoSheet, KnowledgeSet, Network, Region, Structure, StructureMatch
+from bot.places import Commune, Gazetteer, get_gazetteer, normalize
+
+log = logging.getLogger(__name__)
+
+# Beyond this distance a structure is not proposed unless its area served names the commune:
+# the assistant then gives the network's online entry points and the regional service.
+DEFAULT_MAX_DISTANCE_KM = 100.0
+_EARTH_KM = 6371.0088
+
+
+class KnowledgeUnavailable(RuntimeError):
+    """No knowledge can be served (never loaded, or invalid files); the message is French."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class MemoryRepository:
+    """Read-only queries over one ``KnowledgeSet``."""
+
+    def __init__(self, knowledge: KnowledgeSet, gazetteer: Gazetteer | None = None,
+                 snapshot_id: int | None = None):
+        self.knowledge = knowledge
+        self.snapshot_id = snapshot_id
+        self._gazetteer = gazetteer
+        self._networks = {n.code: n for n in knowledge.networks}
+        self._structures = {s.id: s for s in knowledge.structures}
+        self._regions = {r.code: r for r in knowledge.regions}
+        self._sheets = {s.code: s for s in knowledge.sheets}
+        self._by_network: dict[str, list[tuple[Structure, float, float, float]]] = defaultdict(list)
+        for s in knowledge.structures:
+            lat = radians(s.latitude)
+            self._by_network[s.network].append((s, lat, radians(s.longitude), cos(lat)))
+        self._network_aliases = sorted(
+            ((normalize(alias), n.code) for n in knowledge.networks
+             for alias in (n.name, n.code.replace("_", " "), *n.former_names) if normalize(alias)),
+            key=lambda item: -len(item[0]))
+
+    @classmethod
+    def from_directory(cls, folder: Path | None = None, gazetteer: Gazetteer | None = None) -> "MemoryRepository":
+        """Check the files and serve them directly (tests, previews); raise if they have errors."""
+        result = check_directory(folder, gazetteer)
+        if not result.ok:
+            raise KnowledgeUnavailable("Les fichiers de connaissances contiennent des erreurs.", result.errors)
+        return cls(result.knowledge, gazetteer)
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        return self._gazetteer or get_gazetteer()
+
+    # ------------------------------------------------------------ networks
+    def network(self, code: str) -> Network | None:
+        """Network by code (e.g. "mission_locale")."""
+        return self._networks.get(code)
+
+    def networks(self) -> list[Network]:
+        """All networks, in file order."""
+        return list(self.knowledge.networks)
+
+    def find_network(self, text: str) -> Network | None:
+        """Network named in a text by its name, code or a former name ("Pôle emploi", "Fongecif")."""
+        key = f" {normalize(text)} "
+        for alias, code in self._network_aliases:
+            if f" {alias} " in key:
+                return self._networks[code]
+        return None
+
+    # ------------------------------------------------------------ structures
+    def structure(self, structure_id: str) -> Structure | None:
+        return self._structures.get(structure_id)
+
+    def structures(self, network: str | None = None) -> list[Structure]:
+        """All structures, or those of one network."""
+        if network is None:
+            return list(self.knowledge.structures)
+        return [item[0] for item in self._by_network.get(network, ())]
+
+    def nearest_structures(self, network_code: str, insee: str, limit: int = 3,
+                           max_distance_km: float | None = DEFAULT_MAX_DISTANCE_KM) -> list[StructureMatch]:
+        """Structures of a network for a commune, best first.
+
+        A structure whose area served names the commune (its commune, EPCI or
+        département) comes first; a structure whose area does not include it is
+        never proposed; the others ("nearest" by default) are ranked by distance
+        and kept within ``max_distance_km`` (None: no limit). Empty list when the
+        network has no suitable structure: use the network's entry points then.
+        """
+        commune = self.gazetteer.commune(insee)
+        entries = self._by_network.get(network_code)
+        if commune is None or not entries:
+            return []
+        point = self._point(commune)
+        if point is None:  # a few overseas collectivities have no coordinates at all
+            return []
+        lat0, lon0 = point
+        lat0r, lon0r = radians(lat0), radians(lon0)
+        cos0 = cos(lat0r)
+        ranked = []
+        for structure, lat, lon, cos_lat in entries:
+            area = structure.area
+            serves = False
+            if not area.is_empty:
+                if not area.covers(commune):
+                    continue
+                serves = True
+            a = sin((lat - lat0r) / 2) ** 2 + cos0 * cos_lat * sin((lon - lon0r) / 2) ** 2
+            distance = 2 * _EARTH_KM * asin(sqrt(a))
+            if serves or max_distance_km is None or distance <= max_distance_km:
+                ranked.append((not serves, distance, structure.id, structure))
+        ranked.sort(key=lambda item: item[:3])
+        return [StructureMatch(s, round(d, 1), not far) for far, d, _id, s in ranked[:limit]]
+
+    def _point(self, commune: Commune) -> tuple[float, float] | None:
+        if commune.latitude is not None and commune.longitude is not None:
+            return commune.latitude, commune.longitude
+        # A few new 2026 communes have no point yet: use their postcode neighbours.
+        near = [c for p in commune.postcodes for c in self.gazetteer.for_postcode(p) if c.latitude is not None]
+        near = near or [c for c in self.gazetteer.communes
+                        if c.departement_code == commune.departement_code and c.latitude is not None]
+        if not near:
+            return None
+        return sum(c.latitude for c in near) / len(near), sum(c.longitude for c in near) / len(near)
+
+    # ------------------------------------------------------------ regions
+    def region(self, code: str) -> Region | None:
+        return self._regions.get(code)
+
+    def regions(self) -> list[Region]:
+        return list(self.knowledge.regions)
+
+    def region_for(self, insee: str) -> Region | None:
+        """The orientation service of the commune's region, or None (region not described)."""
+        commune = self.gazetteer.commune(insee)
+        return self._regions.get(commune.region_code) if commune else None
+
+    # ------------------------------------------------------------ sheets
+    def sheet(self, code: str) -> InfoSheet | None:
+        return self._sheets.get(code)
+
+    def sheets(self) -> list[InfoSheet]:
+        return list(self.knowledge.sheets)
+
+    def find_sheets(self, text: str, limit: int = 3) -> list[InfoSheet]:
+        """Sheets whose keywords (or title) appear in the text, most matching first."""
+        key = f" {normalize(text)} "
+        scored = []
+        for index, sheet in enumerate(self.knowledge.sheets):
+            words = {normalize(k) for k in sheet.keywords} | {normalize(sheet.title)}
+            score = sum(len(w) for w in words if w and f" {w} " in key)
+            if score:
+                scored.append((-score, index, sheet))
+        return [sheet for *_rank, sheet in sorted(scored, key=lambda item: item[:2])[:limit]]
+
+
+class SqlRepository:
+    """Serves the live database snapshot and follows new loads without restart."""
+
+    def __init__(self, url: str, refresh_seconds: float | None = None, gazetteer: Gazetteer | None = None):
+        self.url = url
+        self.refresh_seconds = config.knowledge_refresh_seconds() if refresh_seconds is None else refresh_seconds
+        self._gazetteer = gazetteer
+        self._current: MemoryRepository | None = None
+        self._checked_at = float("-inf")
+        self._lock = threading.Lock()
+
+    @property
+    def snapshot_id(self) -> int | None:
+        return self._repo().snapshot_id
+
+    def refresh(self, force: bool = False) -> bool:
+        """Check the snapshot pointer (if due, or forced); swap in a newer load. True if swapped."""
+        now = time.monotonic()
+        if not force and self._current is not None and now - self._checked_at < self.refresh_seconds:
+            return False
+        with self._lock:
+            if not force and self._current is not None and now - self._checked_at < self.refresh_seconds:
+                return False
+            self._checked_at = now
+            try:
+                live = store.live_snapshot_id(self.url)
+                if live is None:
+                    if self._current is None:
+                        raise KnowledgeUnavailable(
+                            "La base de connaissances est vide : lancez « python -m bot load ».")
+                    return False
+                if self._current is not None and live == self._current.snapshot_id:
+                    return False
+                loaded = store.read_snapshot(self.url, live)
+            except KnowledgeUnavailable:
+                raise
+            except Exception as exc:  # database down or busy: keep the last good knowledge
+                if self._current is None:
+                    raise KnowledgeUnavailable(f"Base de connaissances injoignable ({exc.__class__.__name__}).") from exc
+                log.warning("knowledge refresh failed, still serving snapshot %s: %s", self._current.snapshot_id, exc)
+                return False
+            snapshot_id, knowledge = loaded
+            self._current = MemoryRepository(knowledge, self._gazetteer, snapshot_id)
+            log.info("knowledge snapshot %s now serving", snapshot_id)
+            return True
+
+    def _repo(self) -> MemoryRepository:
+        self.refresh()
+        assert self._current is not None
+        return self._current
+
+    # Same API as MemoryRepository, always on the freshest snapshot.
+    def network(self, code: str) -> Network | None:
+        return self._repo().network(code)
+
+    def networks(self) -> list[Network]:
+        return self._repo().networks()
+
+    def find_network(self, text: str) -> Network | None:
+        return self._repo().find_network(text)
+
+    def structure(self, structure_id: str) -> Structure | None:
+        return self._repo().structure(structure_id)
+
+    def structures(self, network: str | None = None) -> list[Structure]:
+        return self._repo().structures(network)
+
+    def nearest_structures(self, network_code: str, insee: str, limit: int = 3,
+                           max_distance_km: float | None = DEFAULT_MAX_DISTANCE_KM) -> list[StructureMatch]:
+        return self._repo().nearest_structures(network_code, insee, limit, max_distance_km)
+
+    def region(self, code: str) -> Region | None:
+        return self._repo().region(code)
+
+    def regions(self) -> list[Region]:
+        return self._repo().regions()
+
+    def region_for(self, insee: str) -> Region | None:
+        return self._repo().region_for(insee)
+
+    def sheet(self, code: str) -> InfoSheet | None:
+        return self._repo().sheet(code)
+
+    def sheets(self) -> list[InfoSheet]:
+        return self._repo().sheets()
+
+    def find_sheets(self, text: str, limit: int = 3) -> list[InfoSheet]:
+        return self._repo().find_sheets(text, limit)
+
+    @property
+    def knowledge(self) -> KnowledgeSet:
+        return self._repo().knowledge

@@ -1,0 +1,308 @@
+"""Start the assistant on this machine: train if needed, then Rasa and the action server.
+
+``python -m bot.launcher`` (what ``make run`` calls) trains the model when the
+config, domain or training data changed, starts the action server and the Rasa
+server on localhost, prints where to talk to the bot, and stops both on Ctrl-C.
+Tests and benchmarks use :class:`Stack` to start the same servers on free ports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.config import PROJECT_ROOT, database_url, var_dir
+
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu.py")
+STOP_GRACE_SECONDS = 15.0
+
+
+def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment of the servers: no telemetry, quiet TensorFlow, project on the path."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONPATH": os.pathsep.join(
+                p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
+            ),
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def venv_bin(name: str) -> str:
+    """Path of an executable of the running interpreter's environment."""
+    return str(Path(sys.executable).parent / name)
+
+
+def training_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    """Hash of everything ``rasa train`` reads, to retrain only when it changed."""
+    digest = hashlib.sha256()
+    for name in TRAINING_INPUTS:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(root)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_model(models_dir: Path | None = None, root: Path = PROJECT_ROOT) -> Path:
+    """Return the trained model, training it first if its inputs changed.
+
+    A lock file makes concurrent callers (a test run, ``make run``) wait for one
+    training instead of writing the same model file together.
+    """
+    models_dir = models_dir or root / "models"
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with open(models_dir / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _train_if_changed(models_dir, root)
+
+
+def _train_if_changed(models_dir: Path, root: Path) -> Path:
+    model = models_dir / "spro.tar.gz"
+    stamp = models_dir / "spro.fingerprint"
+    wanted = training_fingerprint(root)
+    if model.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return model
+    print("Training the model (config, domain or data changed)...", flush=True)
+    subprocess.run(
+        [
+            venv_bin("rasa"), "train", "--fixed-model-name", "spro",
+            "--out", str(models_dir), "--config", "config.yml",
+            "--domain", "domain.yml", "--data", "data",
+        ],
+        cwd=root,
+        env=child_environment(),
+        check=True,
+    )
+    stamp.write_text(wanted)
+    return model
+
+
+def ensure_knowledge() -> bool:
+    """Load the knowledge files into the knowledge base if they changed.
+
+    Invalid files change nothing: their problems are printed and the last good
+    knowledge keeps serving. Returns False only when there is no knowledge at all.
+    """
+    from bot.knowledge.store import load_directory, snapshot_info
+
+    outcome = load_directory()
+    if outcome.snapshot_id is not None:
+        if outcome.changed:
+            print("Knowledge files loaded into the knowledge base.", flush=True)
+        return True
+    print("The knowledge files have errors (run `python -m bot check`):", file=sys.stderr)
+    for problem in outcome.check.errors:
+        print(f"  {problem}", file=sys.stderr)
+    if snapshot_info(database_url()) is None:
+        return False
+    print("The previous knowledge keeps serving.", file=sys.stderr)
+    return True
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on ``host:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A TCP port on localhost that nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_endpoints(path: Path, actions_port: int, tracker_db: Path) -> Path:
+    """Write endpoints.yml with the given action server port and tracker database."""
+    endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
+    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
+    endpoints["tracker_store"]["db"] = str(tracker_db)
+    path.write_text(yaml.safe_dump(endpoints, allow_unicode=True))
+    return path
+
+
+@dataclass
+class Stack:
+    """The Rasa server and the action server, as two child processes."""
+
+    model: Path
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    endpoints: Path = PROJECT_ROOT / "endpoints.yml"
+    log_dir: Path = field(default_factory=var_dir)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    rasa: subprocess.Popen | None = None
+    actions: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL of the Rasa server."""
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def start(self) -> None:
+        """Start both servers (not waiting for them to answer)."""
+        env = child_environment(self.extra_env)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        # The action server needs rasa_sdk only: it does not import Rasa or TensorFlow.
+        self.actions = self._spawn(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions",
+             "--port", str(self.actions_port)],
+            "actions.log", env,
+        )
+        self.rasa = self._spawn(
+            [venv_bin("rasa"), "run", "--model", str(self.model),
+             "--endpoints", str(self.endpoints), "--credentials", "credentials.yml",
+             "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+             "--cors", "*"],
+            "rasa.log", env,
+        )
+
+    def _spawn(self, command: list[str], log_name: str, env: dict[str, str]) -> subprocess.Popen:
+        log = open(self.log_dir / log_name, "ab")  # noqa: SIM115 - closed with the process
+        return subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+
+    def wait_ready(self, timeout: float = 180.0) -> float:
+        """Wait until both servers answer; return the seconds it took."""
+        started = time.monotonic()
+        targets = [f"{self.url}/webhooks/rest/", f"http://127.0.0.1:{self.actions_port}/health"]
+        while targets:
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"Servers not ready after {timeout:.0f} s; see {self.log_dir}")
+            for process in (self.rasa, self.actions):
+                if process is not None and process.poll() is not None:
+                    raise RuntimeError(
+                        f"A server stopped at start-up (exit {process.returncode}); "
+                        f"see the logs in {self.log_dir}"
+                    )
+            try:
+                with urllib.request.urlopen(targets[0], timeout=2):
+                    targets.pop(0)
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+        return time.monotonic() - started
+
+    def stop(self) -> None:
+        """Stop both servers: SIGTERM to each process group, SIGKILL after a grace period."""
+        for process in (self.rasa, self.actions):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for process in (self.rasa, self.actions):
+            if process is None:
+                continue
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def first_exit(self) -> subprocess.Popen:
+        """Block until one of the servers exits, and return it."""
+        while True:
+            for process in (self.rasa, self.actions):
+                if process is not None and process.poll() is not None:
+                    return process
+            time.sleep(0.5)
+
+
+def already_running(pid_file: Path) -> int | None:
+    """Pid of a launcher that is still running, from its pid file."""
+    try:
+        pid = int(pid_file.read_text())
+        os.kill(pid, 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the assistant in the foreground until Ctrl-C."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SPRO_PORT", 5005)))
+    parser.add_argument(
+        "--actions-port", type=int, default=int(os.environ.get("SPRO_ACTIONS_PORT", 5055))
+    )
+    args = parser.parse_args(argv)
+
+    pid_file = var_dir() / "launcher.pid"
+    pid = already_running(pid_file)
+    if pid is not None:
+        print(f"The assistant is already running (process {pid}): "
+              f"http://127.0.0.1:{args.port}/ — stop it with Ctrl-C in its terminal "
+              f"or `kill {pid}`.", file=sys.stderr)
+        return 1
+    busy = [p for p in (args.port, args.actions_port) if not port_is_free(p)]
+    if busy:
+        print(f"Port(s) {', '.join(map(str, busy))} already in use by another program. "
+              "Free them, or choose others: SPRO_PORT=5006 SPRO_ACTIONS_PORT=5056 make run",
+              file=sys.stderr)
+        return 1
+    pid_file.write_text(str(os.getpid()))
+    stack: Stack | None = None
+    try:
+        if not ensure_knowledge():
+            return 1
+        model = ensure_model()
+        endpoints = PROJECT_ROOT / "endpoints.yml"
+        if args.actions_port != 5055:
+            endpoints = write_endpoints(
+                var_dir() / "endpoints.local.yml", args.actions_port, var_dir() / "tracker.sqlite3"
+            )
+        stack = Stack(model=model, rasa_port=args.port, actions_port=args.actions_port,
+                      endpoints=endpoints)
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        print("Starting the Rasa server and the action server...", flush=True)
+        stack.start()
+        seconds = stack.wait_ready()
+        print(f"\nReady in {seconds:.0f} s. Talk to the assistant:\n"
+              f"  Web chat: {stack.url}/webhooks/webchat/ "
+              f"(widget example: {stack.url}/webhooks/webchat/demo)\n"
+              f"  REST: curl -s -XPOST {stack.url}/webhooks/rest/webhook "
+              "-d '{\"sender\": \"essai\", \"message\": \"Bonjour\"}'\n"
+              f"Logs: {var_dir()}/rasa.log, {var_dir()}/actions.log. Ctrl-C stops both.",
+              flush=True)
+        exited = stack.first_exit()
+        print(f"A server stopped (exit {exited.returncode}); see the logs. Stopping.",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping...", flush=True)
+        return 0
+    finally:
+        if stack is not None:
+            stack.stop()
+        pid_file.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

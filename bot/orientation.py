@@ -1,0 +1,172 @@
+"""The orientation: the second door(s) for a routing decision and a commune.
+
+``build_orientation(decision, commune, repository)`` returns the French messages and
+the payload the channels receive in the REST ``custom`` field (contract of issue 4):
+``{"type": "orientation", "public", "need", "network", "also", "commune",
+"structures": [...], "remote": [...]}``. The first structure is the recommended one;
+structures of the second door follow. Facts come only from the knowledge base: where a
+network has no local record, the network's official entry points and the regional
+service are given instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.knowledge.model import Network, Region, StructureMatch
+from bot.places import Commune
+from bot.routing import Decision
+
+MAX_MAIN_STRUCTURES = 2
+MAX_OTHER_STRUCTURES = 1
+
+
+class KnowledgeQueries(Protocol):
+    """The part of the knowledge repository the orientation uses."""
+
+    def network(self, code: str) -> Network | None: ...
+    def nearest_structures(self, network_code: str, insee: str, limit: int = 3) -> list[StructureMatch]: ...
+    def region_for(self, insee: str) -> Region | None: ...
+
+
+@dataclass
+class Orientation:
+    """Messages to send, then the payload for the channels."""
+
+    texts: list[str] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def network_name(repository: KnowledgeQueries, code: str) -> str:
+    """The network's French name (its code if the knowledge base does not know it)."""
+    network = repository.network(code)
+    return network.name if network else code
+
+
+def structure_item(match: StructureMatch, why: str, at: datetime | None) -> dict[str, Any]:
+    """One structure of the payload."""
+    s = match.structure
+    return {
+        "id": s.id, "network": s.network, "name": s.name, "address": s.address,
+        "postcode": s.postcode, "commune": s.commune, "insee": s.insee, "phone": s.phone,
+        "email": s.email, "website": s.website, "hours": s.hours_text,
+        "open_now": s.open_now(at), "distance_km": match.distance_km, "why": why,
+    }
+
+
+def structure_text(item: dict[str, Any]) -> str:
+    """A structure in a few short lines."""
+    lines = [item["name"], f"{item['address']}, {item['postcode']} {item['commune']}".strip(", ")]
+    if item["phone"]:
+        lines.append(f"Tél. {item['phone']}")
+    if item["hours"]:
+        state = {True: " (ouvert en ce moment)", False: " (fermé en ce moment)"}.get(item["open_now"], "")
+        lines.append(f"Horaires : {item['hours']}{state}")
+    else:
+        lines.append("Horaires : non renseignés, appelez avant de vous déplacer.")
+    if item["distance_km"] is not None:
+        lines.append(f"À environ {item['distance_km']:.0f} km de chez vous.".replace("environ 0 km", "moins d'1 km"))
+    return "\n".join(lines)
+
+
+def remote_items(repository: KnowledgeQueries, network_code: str, region: Region | None) -> list[dict[str, str]]:
+    """Remote ways in: the regional service first, then the network's official entry points."""
+    items: list[dict[str, str]] = []
+    if region is not None and (region.phone or region.website):
+        label = region.service_name or "Service régional de l'orientation"
+        if region.phone_hours:
+            label = f"{label} ({region.phone_hours})"
+        items.append({"label": f"{label}, {region.name}", "phone": region.phone, "url": region.website})
+    network = repository.network(network_code)
+    for entry in network.entry_points if network else ():
+        items.append({"label": entry.label, "phone": entry.phone, "url": entry.url})
+    return items
+
+
+def remote_text(item: dict[str, str]) -> str:
+    """One remote option on one line."""
+    parts = [item["label"]]
+    if item["phone"]:
+        parts.append(f"tél. {item['phone']}")
+    if item["url"]:
+        parts.append(item["url"])
+    return " : ".join([parts[0], ", ".join(parts[1:])]) if len(parts) > 1 else parts[0]
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a summary (up to the first full stop)."""
+    head, dot, _rest = " ".join(text.split()).partition(". ")
+    return head + "." if dot or not head.endswith(".") else head
+
+
+def reason_for(decision: Decision) -> str:
+    """"votre situation (…) et votre demande (…)" from the routing table's labels."""
+    from bot.routing import get_table
+
+    table = get_table()
+    need = table.needs.get(decision.need, "").lower()
+    if decision.public == "tout_public":
+        return f"votre demande ({need})"
+    return f"votre situation ({table.publics.get(decision.public, '').lower()}) et à votre demande ({need})"
+
+
+def build_orientation(
+    decision: Decision,
+    commune: Commune | None,
+    repository: KnowledgeQueries,
+    at: datetime | None = None,
+) -> Orientation:
+    """Messages and payload for one routing decision (see module docstring)."""
+    region = repository.region_for(commune.insee) if commune else None
+    main_name = network_name(repository, decision.network)
+    structures: list[dict[str, Any]] = []
+    if commune is not None:
+        for match in repository.nearest_structures(decision.network, commune.insee, MAX_MAIN_STRUCTURES):
+            structures.append(structure_item(match, decision.why, at))
+    local_main = len(structures)
+    also_why = ""
+    if decision.also:
+        also_name = network_name(repository, decision.also)
+        also_network = repository.network(decision.also)
+        summary = first_sentence(also_network.summary) if also_network else ""
+        also_why = f"Autre possibilité : {also_name}. {summary}".strip()
+        if commune is not None:
+            for match in repository.nearest_structures(decision.also, commune.insee, MAX_OTHER_STRUCTURES):
+                structures.append(structure_item(match, also_why, at))
+    remote = remote_items(repository, decision.network, region)
+
+    texts = [f"Je vous propose : {main_name}. {decision.why}".strip()]
+    if local_main:
+        texts.append("Le plus proche de chez vous :\n" + structure_text(structures[0]))
+    elif commune is not None:
+        texts.append(
+            f"Je n'ai pas encore l'adresse de cette structure près de {commune.name}. "
+            "Vous la trouverez avec les liens ci-dessous."
+        )
+    else:
+        texts.append("Sans votre commune, je ne peux pas vous indiquer l'adresse la plus proche : "
+                     "voici comment la trouver.")
+    if remote:
+        texts.append("À distance :\n" + "\n".join(f"- {remote_text(item)}" for item in remote[:3]))
+    else:
+        texts.append("Le service régional de l'orientation de votre région peut aussi vous répondre, "
+                     "gratuitement : son numéro est sur le site de votre Région.")
+    if also_why:
+        texts.append(f"{also_why}\nMa première proposition est celle qui correspond le mieux à "
+                     f"{reason_for(decision)}.")
+    texts.append("C'est gratuit. Vous pouvez corriger une information (par exemple « non, j'ai 27 ans ») "
+                 "ou écrire « recommencer ».")
+    payload = {
+        "type": "orientation",
+        "public": decision.public,
+        "need": decision.need,
+        "network": decision.network,
+        "also": decision.also,
+        "commune": ({"insee": commune.insee, "name": commune.name, "postcode": commune.postcode}
+                    if commune else None),
+        "structures": structures,
+        "remote": remote,
+    }
+    return Orientation(texts=texts, payload=payload)

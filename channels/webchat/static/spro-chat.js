@@ -1,0 +1,761 @@
+/*
+ * Web chat of the Service public régional de l'orientation (SPRO).
+ *
+ * One <script> tag embeds it (see docs/webchat.md):
+ *   <script src="https://SERVER/webhooks/webchat/static/spro-chat.js"
+ *           data-region="24" data-title="…" data-color="#1f4e8c" defer></script>
+ * Options (data-attributes of the script tag):
+ *   data-server     base URL of the assistant's server (default: where this file comes from)
+ *   data-region     2-digit INSEE region code (regional line, sent with each message)
+ *   data-title      title of the chat
+ *   data-color      main colour (buttons, header); ignored if white text on it is below 4.5:1
+ *   data-mode       "widget" (floating button + panel, default) or "page" (inline)
+ *   data-container  CSS selector of the element that holds the "page" mode chat
+ *   data-timeout    seconds before a request is given up (default 30)
+ *
+ * Safety: every text from the person or the server is rendered with textContent;
+ * links come only from the orientation payload and must be http(s), tel or mailto.
+ * Nothing is loaded from another host; the conversation is kept in sessionStorage
+ * (this tab only) as data, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script || window.__sproChatLoaded) { return; }
+  window.__sproChatLoaded = true;
+
+  var data = script.dataset;
+  var scriptUrl = new URL(script.src, window.location.href);
+  var base = data.server
+    ? new URL("webhooks/webchat/", data.server.replace(/\/?$/, "/")).href
+    : new URL("../", scriptUrl).href;
+  var mode = data.mode === "page" ? "page" : "widget";
+  var timeoutMs = Math.max(1, Number(data.timeout) || 30) * 1000;
+  var SLOW_MS = Math.min(8000, timeoutMs / 2);
+  var STORE_KEY = "spro-chat:v1:" + base;
+  var MAX_CHARS = 2000;
+  var MAX_HISTORY = 200;  // entries kept in the tab; older ones are dropped
+  var LINK_SCHEMES = ["http:", "https:"];
+  var DEFAULT_TITLE = "Orientation : posez votre question";
+  // Headings follow the chat's title: h1 on the full page, h2 in the widget.
+  var SUBHEADING = mode === "page" ? "h2" : "h3";
+
+  var T = {
+    launcher: "Une question sur votre orientation ?",
+    close: "Fermer",
+    closeLabel: "Fermer la discussion",
+    restart: "Recommencer",
+    restartLabel: "Recommencer : effacer cette conversation et en commencer une nouvelle",
+    restarted: "Nouvelle conversation commencée. L'ancienne a été effacée de cet onglet.",
+    notice: "Gratuit et anonyme : n'indiquez ni votre nom, ni votre courriel, ni votre téléphone.",
+    log: "Conversation",
+    you: "Vous : ",
+    bot: "L'assistant : ",
+    inputLabel: "Votre message",
+    placeholder: "Écrivez votre question…",
+    hint: "Entrée pour envoyer, Maj + Entrée pour aller à la ligne.",
+    send: "Envoyer",
+    typing: "L'assistant écrit",
+    slow: "La réponse prend plus de temps que d'habitude, merci de patienter",
+    unreachable: "Le service ne répond pas pour le moment.",
+    tooSlow: "Le service met trop de temps à répondre.",
+    kept: " Votre message n'est pas perdu : il est resté dans la zone de saisie.",
+    keptChoice: " Votre choix n'est pas perdu.",
+    resend: "Renvoyer le message",
+    busy: "Un message est déjà en cours d'envoi, merci de patienter.",
+    replies: "Réponses proposées",
+    privacy: "Vos données",
+    human: "Parler à une personne"
+  };
+
+  /* ---------- small helpers ---------- */
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function srOnly(text) { return el("span", "spro-sr", text); }
+
+  function safeHref(value, schemes) {
+    if (typeof value !== "string" || !value) { return null; }
+    try {
+      var url = new URL(value);
+      return schemes.indexOf(url.protocol) >= 0 ? url.href : null;
+    } catch (e) { return null; }
+  }
+
+  function telHref(phone) {
+    if (typeof phone !== "string") { return null; }
+    var digits = phone.replace(/[^\d+]/g, "");
+    return /^\+?\d{3,15}$/.test(digits) ? "tel:" + digits : null;
+  }
+
+  function mailHref(email) {
+    return typeof email === "string" && /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(email)
+      ? "mailto:" + email : null;
+  }
+
+  function link(href, text, extra) {
+    var a = el("a", "spro-link", text);
+    a.href = href;
+    if (extra) { a.appendChild(srOnly(extra)); }
+    if (/^https?:/.test(href)) {
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+    }
+    return a;
+  }
+
+  function newSenderId() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return "web-" + Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  function luminance(hex) {
+    var m = /^#?([0-9a-f]{6})$/i.exec(hex || "");
+    if (!m) { return null; }
+    var rgb = [0, 2, 4].map(function (i) {
+      var c = parseInt(m[1].substr(i, 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+  }
+
+  function frNumber(value, digits) {
+    return Number(value).toLocaleString("fr-FR", { maximumFractionDigits: digits });
+  }
+
+  /* ---------- state, kept in sessionStorage (this tab only) ---------- */
+
+  var memoryStore = {};
+  function loadState() {
+    var raw = null;
+    try { raw = window.sessionStorage.getItem(STORE_KEY); } catch (e) { raw = memoryStore[STORE_KEY]; }
+    var state = null;
+    try { state = raw ? JSON.parse(raw) : null; } catch (e) { state = null; }
+    if (!state || typeof state.sender !== "string" || !Array.isArray(state.history)) {
+      state = { sender: newSenderId(), history: [], draft: "", open: false };
+    }
+    return state;
+  }
+  function saveState() {
+    var raw = JSON.stringify(state);
+    try { window.sessionStorage.setItem(STORE_KEY, raw); } catch (e) { memoryStore[STORE_KEY] = raw; }
+  }
+
+  var state = loadState();
+  var config = { title: data.title || DEFAULT_TITLE, region: data.region || "", human: {},
+                 retention_days: null, networks: {} };
+  var busy = false;
+  var failed = null;  // {text, shown, typed}: what to resend after a failure
+
+  /* ---------- building the chat ---------- */
+
+  var ids = { panel: "spro-chat-panel", title: "spro-chat-title", input: "spro-chat-input",
+              hint: "spro-chat-hint" };
+  var root = el("div", "spro-chat spro-chat--" + mode);
+  root.lang = "fr";
+  applyColour(data.color);
+
+  var launcher = null;
+  if (mode === "widget") {
+    launcher = el("button", "spro-launcher", T.launcher);
+    launcher.type = "button";
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.setAttribute("aria-controls", ids.panel);
+    root.appendChild(launcher);
+  }
+
+  var panel = el("section", "spro-panel");
+  panel.id = ids.panel;
+  panel.setAttribute("aria-labelledby", ids.title);
+  if (mode === "widget") {
+    panel.setAttribute("role", "dialog");
+    panel.hidden = true;
+  }
+  root.appendChild(panel);
+
+  var header = el("div", "spro-panel__header");
+  var title = el(mode === "page" ? "h1" : "h2", "spro-panel__title", config.title);
+  title.id = ids.title;
+  header.appendChild(title);
+  var tools = el("div", "spro-panel__tools");
+  var restartButton = el("button", "spro-button spro-button--light", T.restart);
+  restartButton.type = "button";
+  restartButton.setAttribute("aria-label", T.restartLabel);
+  tools.appendChild(restartButton);
+  var closeButton = null;
+  if (mode === "widget") {
+    closeButton = el("button", "spro-button spro-button--light", T.close);
+    closeButton.type = "button";
+    closeButton.setAttribute("aria-label", T.closeLabel);
+    tools.appendChild(closeButton);
+  }
+  header.appendChild(tools);
+  panel.appendChild(header);
+
+  panel.appendChild(el("p", "spro-notice", T.notice));
+
+  var infos = el("div", "spro-infos");
+  var privacyBox = details(T.privacy);
+  var humanBox = details(T.human);
+  humanBox.root.classList.add("spro-details--human");
+  infos.appendChild(privacyBox.root);
+  infos.appendChild(humanBox.root);
+  panel.appendChild(infos);
+
+  var log = el("div", "spro-log");
+  log.setAttribute("role", "log");
+  log.setAttribute("aria-live", "polite");
+  log.setAttribute("aria-label", T.log);
+  log.tabIndex = 0;
+
+  var typing = el("p", "spro-typing");
+  typing.setAttribute("role", "status");
+  var announcer = el("p", "spro-sr");
+  announcer.setAttribute("role", "status");
+
+  var errorBox = el("div", "spro-error");
+  errorBox.setAttribute("role", "alert");
+  var errorText = el("p", "spro-error__text");
+  var resendButton = el("button", "spro-button spro-button--primary", T.resend);
+  resendButton.type = "button";
+  resendButton.hidden = true;
+  errorBox.appendChild(errorText);
+  errorBox.appendChild(resendButton);
+
+  var form = el("form", "spro-form");
+  form.noValidate = true;
+  var label = el("label", "spro-sr", T.inputLabel);
+  label.htmlFor = ids.input;
+  var input = el("textarea", "spro-input");
+  input.id = ids.input;
+  input.name = "message";
+  input.rows = 2;
+  input.maxLength = MAX_CHARS;
+  input.placeholder = T.placeholder;
+  input.setAttribute("aria-describedby", ids.hint);
+  input.value = state.draft || "";
+  var hint = el("p", "spro-sr", T.hint);
+  hint.id = ids.hint;
+  var sendButton = el("button", "spro-button spro-button--primary spro-send", T.send);
+  sendButton.type = "submit";
+  form.appendChild(label);
+  form.appendChild(input);
+  form.appendChild(sendButton);
+  form.appendChild(hint);
+
+  // History is rendered before the log is in the document: a reload is not re-announced.
+  renderHistory();
+  panel.appendChild(log);
+  panel.appendChild(typing);
+  panel.appendChild(announcer);
+  panel.appendChild(errorBox);
+  panel.appendChild(form);
+  renderInfos();
+
+  function details(summaryText) {
+    var box = el("details", "spro-details");
+    box.appendChild(el("summary", "spro-details__summary", summaryText));
+    var body = el("div", "spro-details__body");
+    box.appendChild(body);
+    return { root: box, body: body };
+  }
+
+  function applyColour(colour) {
+    if (!colour) { return; }
+    var lum = luminance(colour);
+    // White text on the colour must reach 4.5:1 (WCAG 1.4.3); otherwise keep the default.
+    if (lum === null || 1.05 / (lum + 0.05) < 4.5) {
+      if (window.console) { console.warn("spro-chat: data-color ignored (contrast below 4.5:1 with white text)"); }
+      return;
+    }
+    root.style.setProperty("--spro-primary", colour.charAt(0) === "#" ? colour : "#" + colour);
+  }
+
+  /* ---------- information sections ---------- */
+
+  function renderInfos() {
+    title.textContent = data.title || config.title || DEFAULT_TITLE;
+    var p = privacyBox.body;
+    p.textContent = "";
+    p.appendChild(el("p", null, "Vous restez anonyme : aucun compte, aucun nom n'est demandé."));
+    p.appendChild(el("p", null,
+      "Ce qui est enregistré : vos messages et les réponses de l'assistant, avec un " +
+      "identifiant de conversation tiré au hasard. Les adresses électroniques et numéros " +
+      "de téléphone que vous écrivez sont masqués avant l'enregistrement."));
+    p.appendChild(el("p", null, config.retention_days
+      ? "Combien de temps : les échanges sont conservés sur le serveur du service " +
+        "pendant " + config.retention_days + " jours au plus, puis effacés."
+      : "Combien de temps : les échanges sont conservés sur le serveur du service pour " +
+        "une durée limitée, et peuvent être effacés à tout moment."));
+    p.appendChild(el("p", null,
+      "Sur cet appareil, la conversation reste dans cet onglet jusqu'à sa fermeture. " +
+      "« Recommencer » l'efface de l'onglet."));
+    p.appendChild(el("p", null,
+      "Rien n'est envoyé à un autre site : ni publicité, ni mesure d'audience."));
+
+    var h = humanBox.body;
+    h.textContent = "";
+    var human = config.human || {};
+    var phoneHref = telHref(human.phone);
+    if (phoneHref) {
+      var line = el("p", null, "Un conseiller ou une conseillère vous répond gratuitement par téléphone : ");
+      line.appendChild(link(phoneHref, "appeler le " + human.phone));
+      line.appendChild(document.createTextNode("."));
+      h.appendChild(line);
+      h.appendChild(el("p", null, human.hours
+        ? "Horaires : " + human.hours + "."
+        : "Les horaires sont indiqués sur le site de votre région."));
+    } else {
+      h.appendChild(el("p", null,
+        "Les conseillers et conseillères du service public régional de l'orientation " +
+        "répondent gratuitement par téléphone. Le numéro et les horaires sont indiqués " +
+        "sur le site de votre région, rubrique orientation."));
+    }
+    var site = safeHref(human.url, LINK_SCHEMES);
+    if (site) {
+      var siteLine = el("p");
+      siteLine.appendChild(link(site, "Site du service régional de l'orientation", " (nouvelle fenêtre)"));
+      h.appendChild(siteLine);
+    }
+  }
+
+  /* ---------- rendering messages (text only, never HTML) ---------- */
+
+  function renderHistory() {
+    log.textContent = "";
+    state.history.forEach(function (item, index) {
+      log.appendChild(renderItem(item, index === state.history.length - 1));
+    });
+  }
+
+  function renderItem(item, isLast) {
+    if (item.from === "user") {
+      var mine = el("div", "spro-msg spro-msg--user");
+      mine.appendChild(srOnly(T.you));
+      mine.appendChild(document.createTextNode(item.text));
+      return mine;
+    }
+    if (item.orientation) { return renderOrientation(item.orientation); }
+    var wrap = el("div", "spro-turn");
+    var msg = el("div", "spro-msg spro-msg--bot");
+    msg.appendChild(srOnly(T.bot));
+    msg.appendChild(document.createTextNode(item.text || ""));
+    wrap.appendChild(msg);
+    if (isLast && Array.isArray(item.buttons) && item.buttons.length) {
+      wrap.appendChild(renderReplies(item.buttons));
+    }
+    return wrap;
+  }
+
+  function renderReplies(buttons) {
+    var group = el("div", "spro-replies");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", T.replies);
+    buttons.forEach(function (b) {
+      if (!b || typeof b.title !== "string") { return; }
+      var button = el("button", "spro-reply", b.title);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        send(typeof b.payload === "string" && b.payload ? b.payload : b.title, b.title, false);
+      });
+      group.appendChild(button);
+    });
+    return group;
+  }
+
+  function hoursText(hours) {
+    if (!hours) { return ""; }
+    if (typeof hours === "string") { return hours; }
+    if (Array.isArray(hours)) { return hours.filter(function (h) { return typeof h === "string"; }).join(" ; "); }
+    if (typeof hours === "object") {
+      if (typeof hours.text === "string") { return hours.text; }
+      if (typeof hours.summary === "string") { return hours.summary; }
+      return Object.keys(hours).map(function (day) {
+        var v = hours[day];
+        v = Array.isArray(v) ? v.join(", ") : v;
+        return typeof v === "string" && v ? day + " : " + v : "";
+      }).filter(Boolean).join(" ; ");
+    }
+    return "";
+  }
+
+  function networkName(code) {
+    if (typeof code !== "string" || !code) { return ""; }
+    if (config.networks && typeof config.networks[code] === "string") { return config.networks[code]; }
+    if (code.length <= 4) { return code.toUpperCase(); }
+    var words = code.replace(/_/g, " ");
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
+  function mapHref(s) {
+    var lat = Number(s.latitude !== undefined ? s.latitude : s.lat);
+    var lon = Number(s.longitude !== undefined ? s.longitude : s.lon);
+    if (isFinite(lat) && isFinite(lon) && (s.latitude !== undefined || s.lat !== undefined)) {
+      return "https://www.openstreetmap.org/?mlat=" + lat + "&mlon=" + lon + "#map=17/" + lat + "/" + lon;
+    }
+    var place = [s.address, s.postcode, s.commune].filter(function (x) {
+      return typeof x === "string" && x;
+    }).join(" ");
+    return place ? "https://www.openstreetmap.org/search?query=" + encodeURIComponent(place) : null;
+  }
+
+  function renderOrientation(o) {
+    var box = el("div", "spro-msg spro-msg--bot spro-orientation");
+    box.appendChild(srOnly(T.bot));
+    var structures = Array.isArray(o.structures) ? o.structures : [];
+    var where = o.commune && typeof o.commune.name === "string" ? " près de " + o.commune.name : "";
+    box.appendChild(el("p", "spro-orientation__intro", structures.length
+      ? "Où vous adresser" + where + " :"
+      : "Je n'ai pas trouvé de structure proche dans la base. Voici comment être accompagné à distance :"));
+    if (structures.length) {
+      var list = el("ul", "spro-cards");
+      structures.forEach(function (s, index) {
+        if (s && typeof s === "object") { list.appendChild(renderCard(s, index === 0)); }
+      });
+      box.appendChild(list);
+    }
+    var remote = Array.isArray(o.remote) ? o.remote : [];
+    if (remote.length) {
+      box.appendChild(el(SUBHEADING, "spro-orientation__subtitle", "À distance"));
+      var rl = el("ul", "spro-remote");
+      remote.forEach(function (r) {
+        if (!r || typeof r.label !== "string") { return; }
+        var li = el("li", null);
+        li.appendChild(el("span", "spro-remote__label", r.label));
+        var tel = telHref(r.phone);
+        if (tel) {
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(link(tel, "appeler le " + r.phone));
+        }
+        var url = safeHref(r.url, LINK_SCHEMES);
+        if (url) {
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(link(url, "site web", " : " + r.label + " (nouvelle fenêtre)"));
+        }
+        rl.appendChild(li);
+      });
+      box.appendChild(rl);
+    }
+    return box;
+  }
+
+  function renderCard(s, recommended) {
+    var name = typeof s.name === "string" ? s.name : "";
+    var card = el("li", "spro-card" + (recommended ? " spro-card--first" : ""));
+    card.appendChild(el(SUBHEADING, "spro-card__name", name));
+    var net = el("p", "spro-card__network", networkName(s.network));
+    if (recommended) { net.appendChild(el("span", "spro-badge", "Proposé en premier")); }
+    card.appendChild(net);
+    var addr = el("p", "spro-card__address");
+    if (s.address) { addr.appendChild(el("span", "spro-line", s.address)); }
+    var town = [s.postcode, s.commune].filter(function (x) { return typeof x === "string" && x; }).join(" ");
+    if (town) { addr.appendChild(el("span", "spro-line", town)); }
+    if (addr.childNodes.length) { card.appendChild(addr); }
+    if (typeof s.distance_km === "number" && isFinite(s.distance_km)) {
+      card.appendChild(el("p", "spro-card__distance", "À environ " + frNumber(s.distance_km, 1) + " km"));
+    }
+    if (s.open_now === true || s.open_now === false) {
+      card.appendChild(el("p", "spro-card__open spro-card__open--" + (s.open_now ? "yes" : "no"),
+        s.open_now ? "Ouvert maintenant" : "Fermé en ce moment"));
+    }
+    var hours = hoursText(s.hours);
+    card.appendChild(el("p", "spro-card__hours", hours
+      ? "Horaires : " + hours
+      : "Horaires : non connus, renseignez-vous par téléphone ou sur le site."));
+    if (typeof s.why === "string" && s.why) {
+      card.appendChild(el("p", "spro-card__why", "Pourquoi : " + s.why));
+    }
+    var links = el("ul", "spro-card__links");
+    var tel = telHref(s.phone);
+    if (tel) { links.appendChild(item(link(tel, "Appeler le " + s.phone, " (" + name + ")"))); }
+    var map = mapHref(s);
+    if (map) { links.appendChild(item(link(map, "Voir sur une carte", " : " + name + " (OpenStreetMap, nouvelle fenêtre)"))); }
+    var web = safeHref(s.website, LINK_SCHEMES);
+    if (web) { links.appendChild(item(link(web, "Site web", " de " + name + " (nouvelle fenêtre)"))); }
+    var mail = mailHref(s.email);
+    if (mail) { links.appendChild(item(link(mail, "Écrire un courriel", " à " + name))); }
+    if (links.childNodes.length) { card.appendChild(links); }
+    return card;
+
+    function item(child) { var li = el("li"); li.appendChild(child); return li; }
+  }
+
+  function addToHistory(entry) {
+    // Quick replies belong to the last message only: re-render the previous one without them.
+    var last = log.lastElementChild;
+    var previous = state.history[state.history.length - 1];
+    if (last && previous && previous.buttons && previous.buttons.length) {
+      var hadFocus = last.contains(document.activeElement);
+      log.replaceChild(renderItem(previous, false), last);
+      if (hadFocus) { input.focus(); }
+    }
+    state.history.push(entry);
+    if (state.history.length > MAX_HISTORY) {
+      state.history.splice(0, state.history.length - MAX_HISTORY);
+      if (log.firstElementChild) { log.removeChild(log.firstElementChild); }
+    }
+    var node = renderItem(entry, true);
+    log.appendChild(node);
+    log.scrollTop = log.scrollHeight;
+    return node;
+  }
+
+  function botMessages(messages) {
+    var first = null;
+    (Array.isArray(messages) ? messages : []).forEach(function (m) {
+      if (!m || typeof m !== "object") { return; }
+      var node = null;
+      if (m.custom && m.custom.type === "orientation") {
+        node = addToHistory({ from: "bot", orientation: m.custom });
+      }
+      if (typeof m.text === "string" && m.text) {
+        var buttons = Array.isArray(m.buttons) ? m.buttons.filter(function (b) {
+          return b && typeof b.title === "string";
+        }).map(function (b) {
+          return { title: b.title, payload: typeof b.payload === "string" ? b.payload : b.title };
+        }) : [];
+        var textNode = addToHistory({ from: "bot", text: m.text, buttons: buttons });
+        node = node || textNode;
+      }
+      first = first || node;
+    });
+    // Show the start of the answer (a long structure card must not open on its end).
+    if (first) {
+      var offset = first.getBoundingClientRect().top - log.getBoundingClientRect().top;
+      log.scrollTop = Math.max(0, log.scrollTop + offset - 8);
+    }
+  }
+
+  /* ---------- talking to the server ---------- */
+
+  function showError(message) {
+    errorText.textContent = message;
+    resendButton.hidden = false;
+  }
+  function clearError() {
+    errorText.textContent = "";
+    resendButton.hidden = true;
+    failed = null;
+  }
+
+  function send(text, shown, typed) {
+    if (busy) { announce(T.busy); return; }
+    text = String(text || "").trim();
+    if (!text) { return; }
+    clearError();
+    busy = true;
+    sendButton.setAttribute("aria-disabled", "true");
+    var userNode = null;
+    var userEntry = shown ? { from: "user", text: shown } : null;
+    if (userEntry) { userNode = addToHistory(userEntry); }
+    if (typed) { input.value = ""; state.draft = ""; }
+    saveState();
+    typing.textContent = T.typing;
+    typing.classList.add("spro-typing--on");
+    var slowTimer = window.setTimeout(function () { typing.textContent = T.slow; }, SLOW_MS);
+    var controller = window.AbortController ? new AbortController() : null;
+    var abortTimer = window.setTimeout(function () { if (controller) { controller.abort(); } }, timeoutMs);
+    var metadata = config.region ? { region: config.region } : {};
+
+    fetch(base + "webhook", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: state.sender, message: text, metadata: metadata }),
+      signal: controller ? controller.signal : undefined,
+      credentials: "omit"
+    }).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (body) {
+        if (!response.ok) {
+          var err = new Error(body && typeof body.error === "string" ? body.error : T.unreachable);
+          err.fromServer = true;
+          throw err;
+        }
+        return body;
+      });
+    }).then(function (body) {
+      botMessages(body);
+      saveState();
+    }).catch(function (error) {
+      // Nothing typed is lost: the message leaves the conversation and goes back to the input.
+      if (userNode) {
+        var at = state.history.indexOf(userEntry);
+        if (at >= 0) { state.history.splice(at, 1); }
+        if (userNode.parentNode) { userNode.parentNode.removeChild(userNode); }
+        // The previous message is the last one again: give its quick replies back.
+        var previous = state.history[state.history.length - 1];
+        if (previous && previous.buttons && previous.buttons.length && log.lastElementChild) {
+          log.replaceChild(renderItem(previous, true), log.lastElementChild);
+        }
+      }
+      failed = { text: text, shown: shown, typed: typed };
+      if (typed) {
+        input.value = input.value ? text + "\n" + input.value : text;
+        state.draft = input.value;
+      }
+      saveState();
+      var reason = error && error.name === "AbortError" ? T.tooSlow
+        : (error && error.fromServer ? error.message : T.unreachable);
+      showError(reason + (typed ? T.kept : (shown ? T.keptChoice : "")));
+    }).then(function () {
+      window.clearTimeout(slowTimer);
+      window.clearTimeout(abortTimer);
+      typing.textContent = "";
+      typing.classList.remove("spro-typing--on");
+      busy = false;
+      sendButton.removeAttribute("aria-disabled");
+    });
+  }
+
+  function announce(message) {
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = message; }, 50);
+  }
+
+  function greetIfNew() {
+    if (!state.history.length && !busy && !failed) { send("/greet", null, false); }
+  }
+
+  /* ---------- events ---------- */
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (text) { send(text, text, true); }
+  });
+
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (typeof form.requestSubmit === "function") { form.requestSubmit(); }
+      else { form.dispatchEvent(new Event("submit", { cancelable: true })); }
+    }
+  });
+
+  input.addEventListener("input", function () {
+    state.draft = input.value;
+    saveState();
+  });
+
+  resendButton.addEventListener("click", function () {
+    var retry = failed;
+    if (!retry) { return; }
+    if (retry.typed) {
+      var text = input.value.trim() || retry.text;
+      send(text, text, true);
+    } else {
+      send(retry.text, retry.shown, false);
+    }
+    input.focus();
+  });
+
+  restartButton.addEventListener("click", function () {
+    state = { sender: newSenderId(), history: [], draft: "", open: state.open };
+    input.value = "";
+    clearError();
+    saveState();
+    log.textContent = "";
+    announce(T.restarted);
+    input.focus();
+    greetIfNew();
+  });
+
+  function openPanel() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    root.classList.add("spro-chat--open");
+    state.open = true;
+    saveState();
+    log.scrollTop = log.scrollHeight;
+    input.focus();
+    greetIfNew();
+  }
+
+  function closePanel() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    root.classList.remove("spro-chat--open");
+    state.open = false;
+    saveState();
+    launcher.focus();
+  }
+
+  if (mode === "widget") {
+    launcher.addEventListener("click", function () {
+      if (panel.hidden) { openPanel(); } else { closePanel(); }
+    });
+    closeButton.addEventListener("click", closePanel);
+    panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !event.defaultPrevented) {
+        event.preventDefault();
+        closePanel();
+      }
+    });
+  }
+
+  /* ---------- start ---------- */
+
+  function ensureStylesheet() {
+    var href = new URL("static/spro-chat.css", base).href;
+    var links = document.querySelectorAll("link[rel=stylesheet]");
+    for (var i = 0; i < links.length; i++) { if (links[i].href === href) { return; } }
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = href;
+    document.head.appendChild(css);
+  }
+
+  function loadConfig() {
+    var url = base + "config" + (config.region ? "?region=" + encodeURIComponent(config.region) : "");
+    return fetch(url, { credentials: "omit" }).then(function (r) {
+      return r.ok ? r.json() : null;
+    }).then(function (remote) {
+      if (!remote || typeof remote !== "object") { return; }
+      if (typeof remote.title === "string" && remote.title) { config.title = remote.title; }
+      if (!config.region && typeof remote.region === "string") { config.region = remote.region; }
+      if (remote.human && typeof remote.human === "object") { config.human = remote.human; }
+      if (typeof remote.retention_days === "number") { config.retention_days = remote.retention_days; }
+      if (remote.networks && typeof remote.networks === "object") { config.networks = remote.networks; }
+      renderInfos();
+      // Network names arrived: redraw the cards in a fresh log, swapped in whole, so that
+      // screen readers do not read the restored conversation again.
+      if (state.history.some(function (h) { return h.orientation; })) {
+        var fresh = log.cloneNode(false);
+        var old = log;
+        log = fresh;
+        renderHistory();
+        old.parentNode.replaceChild(fresh, old);
+        log.scrollTop = log.scrollHeight;
+      }
+    }).catch(function () { /* defaults stay: they say where to find the regional line */ });
+  }
+
+  function mount() {
+    ensureStylesheet();
+    var container = mode === "page" && data.container ? document.querySelector(data.container) : null;
+    (container || document.body).appendChild(root);
+    root.setAttribute("data-ready", "true");
+    loadConfig().then(function () {
+      if (mode === "page" || state.open) { greetIfNew(); }
+    });
+    if (mode === "widget" && state.open) {
+      panel.hidden = false;
+      launcher.setAttribute("aria-expanded", "true");
+      root.classList.add("spro-chat--open");
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", mount);
+  } else {
+    mount();
+  }
+}());

@@ -1,0 +1,125 @@
+"""Measure the dialogue: NLU on the held-out set, test stories, personas over REST.
+
+``make evaluate`` (``.venv/bin/python scripts/evaluate.py``) uses the trained model
+(training it first only if its inputs changed), writes the raw reports to ``results/``
+and the summary table into docs/dialogue.md between the ``figures`` markers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.launcher import Stack, child_environment, ensure_model, free_port, venv_bin, write_endpoints  # noqa: E402
+from tests.conftest import load_knowledge, post_message  # noqa: E402
+from tests.e2e.persona_runner import load_personas, markdown, play, summary  # noqa: E402
+
+RESULTS = ROOT / "results"
+DOC = ROOT / "docs" / "dialogue.md"
+START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+
+
+def rasa(*args: str) -> subprocess.CompletedProcess:
+    """Run a rasa command in the project, output captured."""
+    return subprocess.run([venv_bin("rasa"), *args], cwd=ROOT, env=child_environment(),
+                          capture_output=True, text=True, check=False)
+
+
+def nlu_figures(model: Path) -> dict:
+    """Intent macro-F1 and entity F1 on tests/test_nlu.yml."""
+    out = RESULTS / "nlu"
+    run = rasa("test", "nlu", "--nlu", "tests/test_nlu.yml", "--model", str(model), "--out", str(out))
+    if run.returncode != 0:
+        raise SystemExit(run.stdout[-3000:] + run.stderr[-3000:])
+    intents = json.loads((out / "intent_report.json").read_text())
+    entities_file = out / "DIETClassifier_report.json"
+    entities = json.loads(entities_file.read_text()) if entities_file.exists() else {}
+    examples = sum(v.get("support", 0) for k, v in intents.items() if isinstance(v, dict) and "support" in v
+                   and k not in ("accuracy", "macro avg", "weighted avg", "micro avg"))
+    return {
+        "examples": examples,
+        "intent_macro_f1": intents["macro avg"]["f1-score"],
+        "intent_accuracy": intents.get("accuracy"),
+        "entity_macro_f1": entities.get("macro avg", {}).get("f1-score"),
+        "entity_micro_f1": entities.get("micro avg", {}).get("f1-score"),
+    }
+
+
+def core_figures(model: Path) -> dict:
+    """Test stories passed (tests/test_stories.yml)."""
+    out = RESULTS / "core"
+    run = rasa("test", "core", "--stories", "tests/test_stories.yml", "--model", str(model),
+               "--out", str(out), "--no-plot")
+    text = (out / "failed_test_stories.yml").read_text() if (out / "failed_test_stories.yml").exists() else ""
+    stories = len(re.findall(r"^\s*- story:", (ROOT / "tests" / "test_stories.yml").read_text(), re.M))
+    failed = len(re.findall(r"^\s*- story:", text, re.M))
+    return {"stories": stories, "passed": stories - failed, "returncode": run.returncode}
+
+
+def persona_figures(model: Path) -> dict:
+    """Play every persona against freshly started servers."""
+    with tempfile.TemporaryDirectory(prefix="spro-eval-") as folder:
+        work = Path(folder)
+        load_knowledge(work)
+        actions_port, rasa_port = free_port(), free_port()
+        endpoints = write_endpoints(work / "endpoints.yml", actions_port, work / "tracker.sqlite3")
+        stack = Stack(model=model, rasa_port=rasa_port, actions_port=actions_port, endpoints=endpoints,
+                      log_dir=work, extra_env={"SPRO_VAR_DIR": str(work)})
+        stack.start()
+        try:
+            stack.wait_ready()
+            results = [play(lambda s, t: post_message(stack.url, s, t), p) for p in load_personas()]
+        finally:
+            stack.stop()
+    return summary(results)
+
+
+def table(nlu: dict, core: dict, personas: dict) -> str:
+    """The figures as markdown."""
+    def pct(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+    return "\n".join([
+        f"Measured on {date.today().isoformat()} with `make evaluate`.",
+        "",
+        "| Measure | Value |",
+        "|---|---:|",
+        f"| NLU held-out examples (tests/test_nlu.yml) | {nlu['examples']} |",
+        f"| Intent macro-F1 (held-out) | {pct(nlu['intent_macro_f1'])} |",
+        f"| Intent accuracy (held-out) | {pct(nlu['intent_accuracy'])} |",
+        f"| Entity F1, micro / macro (age, commune) | {pct(nlu['entity_micro_f1'])} / {pct(nlu['entity_macro_f1'])} |",
+        f"| Test stories passed (tests/test_stories.yml) | {core['passed']} / {core['stories']} |",
+        f"| Personas routed as expected (REST, real servers) | {personas['routed_as_expected']} / {personas['personas']} ({personas['routing_accuracy']:.0%}) |",
+        f"| Median user messages to the orientation | {personas['median_turns']} (max {personas['max_turns']}) |",
+        "",
+    ])
+
+
+def main() -> int:
+    """Run the three measures and write the table."""
+    RESULTS.mkdir(exist_ok=True)
+    model = ensure_model()
+    nlu = nlu_figures(model)
+    core = core_figures(model)
+    personas = persona_figures(model)
+    (RESULTS / "personas.md").write_text(markdown(personas), encoding="utf-8")
+    figures = table(nlu, core, personas)
+    doc = DOC.read_text(encoding="utf-8")
+    doc = re.sub(rf"{re.escape(START)}.*?{re.escape(END)}", f"{START}\n{figures}{END}", doc, flags=re.S)
+    DOC.write_text(doc, encoding="utf-8")
+    print(figures)
+    if personas["failures"]:
+        print(markdown(personas))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

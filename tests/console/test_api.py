@@ -1,0 +1,206 @@
+"""The console's API on a Sanic app configured with the channel (no dialogue needed).
+
+Authentication, ownership of calls, session expiry, and the call lifecycle up to the
+fiche; what needs the dialogue (say, correct) is in test_call_e2e.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator
+
+import aiohttp
+import pytest
+from rasa.core.run import configure_app
+from sanic import Sanic
+
+from bot.launcher import free_port
+from channels.console.accounts import AccountBook
+from channels.console.channel import COOKIE, ConsoleInput
+from channels.console.store import ConsoleStore
+from tests.console.conftest import PASSWORDS, Clock
+
+API = "/webhooks/console/api"
+
+
+class Client:
+    """An adviser's browser: one cookie jar, JSON in and out."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    async def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[int, Any]:
+        async with self.session.request(method, self.base + path, json=body, **kwargs) as answer:
+            if answer.content_type == "application/json":
+                return answer.status, await answer.json()
+            return answer.status, await answer.text()
+
+    async def sign_in(self, username: str) -> None:
+        status, body = await self.call("POST", f"{API}/login",
+                                       {"username": username, "password": PASSWORDS[username]})
+        assert status == 200, body
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+@pytest.fixture
+async def server(store: ConsoleStore, accounts: AccountBook) -> AsyncIterator[str]:
+    """The console channel on a Sanic app listening on a free localhost port."""
+    Sanic.test_mode = True
+    app = configure_app([ConsoleInput(store=store, accounts=accounts)], enable_api=False)
+    port = free_port()
+    running = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
+                                      access_log=False)
+    await running.startup()
+    await running.before_start()
+    await running.after_start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await running.before_stop()
+        running.close()
+        await running.wait_closed()
+        await running.after_stop()
+
+
+@pytest.fixture
+async def claire(server: str) -> AsyncIterator[Client]:
+    client = Client(server)
+    await client.sign_in("cmartin")
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def anonymous(server: str) -> AsyncIterator[Client]:
+    client = Client(server)
+    yield client
+    await client.close()
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/me"), ("GET", "/calls"), ("POST", "/calls"), ("GET", "/calls/abc"),
+    ("POST", "/calls/abc/say"), ("POST", "/calls/abc/profile"), ("POST", "/calls/abc/close"),
+    ("POST", "/calls/abc/caller"), ("POST", "/calls/abc/structure"),
+    ("GET", "/calls/abc/fiche"), ("GET", "/structures?network=cio&commune=Tours"),
+    ("GET", "/networks"), ("GET", "/fields"),
+])
+async def test_unauthenticated_requests_get_401(anonymous: Client, method: str, path: str) -> None:
+    status, body = await anonymous.call(method, API + path, {} if method == "POST" else None)
+    assert status == 401
+    assert body == {"error": "Connectez-vous pour utiliser la console."}
+
+
+async def test_a_forged_cookie_gets_401(anonymous: Client, server: str) -> None:
+    anonymous.session.cookie_jar.update_cookies({COOKIE: "forged-token"})
+    status, _ = await anonymous.call("GET", f"{API}/me")
+    assert status == 401
+
+
+async def test_sign_in_sets_a_strict_http_only_cookie(anonymous: Client) -> None:
+    async with anonymous.session.post(f"{anonymous.base}{API}/login", json={
+        "username": "cmartin", "password": PASSWORDS["cmartin"]}) as answer:
+        assert answer.status == 200
+        cookie = answer.cookies[COOKIE]
+        assert cookie["httponly"] and cookie["samesite"] == "Strict"
+        assert cookie["path"] == "/webhooks/console"
+        assert (await answer.json())["adviser"] == {"username": "cmartin", "name": "Claire Martin"}
+    status, body = await anonymous.call("GET", f"{API}/me")
+    assert (status, body["adviser"]["name"]) == (200, "Claire Martin")
+
+
+async def test_wrong_password_then_lockout(anonymous: Client) -> None:
+    for _ in range(5):
+        status, body = await anonymous.call("POST", f"{API}/login",
+                                            {"username": "pdurand", "password": "wrong password"})
+        assert (status, body["error"]) == (401, "Identifiant ou mot de passe incorrect.")
+    status, body = await anonymous.call("POST", f"{API}/login",
+                                        {"username": "pdurand", "password": PASSWORDS["pdurand"]})
+    assert status == 429 and "15 minutes" in body["error"]
+
+
+async def test_sign_out_ends_the_session(claire: Client) -> None:
+    assert (await claire.call("POST", f"{API}/logout", {}))[0] == 200
+    assert (await claire.call("GET", f"{API}/me"))[0] == 401
+
+
+async def test_session_expiry_gives_401(
+    claire: Client, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPRO_CONSOLE_IDLE_MINUTES", "30")
+    assert (await claire.call("GET", f"{API}/me"))[0] == 200
+    clock.advance(minutes=31)
+    status, body = await claire.call("GET", f"{API}/me")
+    assert status == 401
+
+
+async def test_another_adviser_cannot_read_a_call_by_its_id(claire: Client, server: str) -> None:
+    status, call = await claire.call("POST", f"{API}/calls", {})
+    assert status == 201
+    paul = Client(server)
+    try:
+        await paul.sign_in("pdurand")
+        for method, path, body in [
+            ("GET", "", None), ("GET", "/fiche", None), ("GET", "/fiche?format=html", None),
+            ("POST", "/say", {"text": "bonjour"}), ("POST", "/close", {"outcome": "oriented"}),
+            ("POST", "/caller", {"consent": True, "name": "x"}),
+        ]:
+            status, answer = await paul.call(method, f"{API}/calls/{call['id']}{path}", body)
+            assert (status, answer) == (404, {"error": "Appel introuvable."}), path
+        assert (await paul.call("GET", f"{API}/calls"))[1] == {"calls": []}
+    finally:
+        await paul.close()
+    assert (await claire.call("GET", f"{API}/calls/{call['id']}"))[0] == 200
+
+
+async def test_changes_must_be_json_from_the_console_origin(claire: Client) -> None:
+    status, _ = await claire.call("POST", f"{API}/calls", data="x",
+                                  headers={"Content-Type": "text/plain"})
+    assert status == 415
+    status, _ = await claire.call("POST", f"{API}/calls", {},
+                                  headers={"Origin": "https://evil.example"})
+    assert status == 403
+
+
+async def test_call_lifecycle_without_the_dialogue(claire: Client, clock: Clock) -> None:
+    status, call = await claire.call("POST", f"{API}/calls", {})
+    assert (status, call["open"], call["elapsed_s"]) == (201, True, 0)
+    url = f"{API}/calls/{call['id']}"
+    clock.advance(minutes=6)
+    status, call = await claire.call("GET", url)
+    assert call["elapsed_s"] == 360
+    # The dialogue is not loaded on this app: the adviser is told, nothing is lost.
+    status, body = await claire.call("POST", f"{url}/say", {"text": "bonjour"})
+    assert status == 503 and "démarre" in body["error"]
+    status, call = await claire.call("POST", f"{url}/caller", {
+        "consent": False, "name": "Léa", "contact": "lea@example.org",
+        "note": "Information donnée sur le CEP."})
+    assert (call["caller_name"], call["caller_contact"]) == ("", "")
+    status, text = await claire.call("GET", f"{url}/fiche")
+    assert status == 200 and "Anonyme" in text and "Information donnée sur le CEP." in text
+    status, body = await claire.call("POST", f"{url}/close", {"outcome": "maybe"})
+    assert status == 400 and "Information donnée" in body["error"]
+    status, call = await claire.call("POST", f"{url}/close", {"outcome": "information"})
+    assert (status, call["open"], call["outcome_label"]) == (200, False, "Information donnée")
+    assert (await claire.call("POST", f"{url}/say", {"text": "encore"}))[0] == 409
+    assert (await claire.call("POST", f"{url}/close", {"outcome": "oriented"}))[0] == 409
+    async with claire.session.get(f"{claire.base}{url}/fiche?format=html&download=1") as answer:
+        assert answer.status == 200
+        assert answer.headers["Content-Disposition"].startswith(
+            'attachment; filename="fiche-de-liaison-2026-03-12.html"')
+        assert "Content-Security-Policy" in answer.headers
+        page = await answer.text()
+        assert "Issue : Information donnée" in page
+        assert '<link rel="stylesheet" href="/webhooks/console/static/fiche.css">' in page
+
+
+async def test_page_and_static_files_are_served(anonymous: Client) -> None:
+    async with anonymous.session.get(f"{anonymous.base}/webhooks/console",
+                                     allow_redirects=False) as answer:
+        assert (answer.status, answer.headers["Location"]) == (302, "/webhooks/console/")
+    status, page = await anonymous.call("GET", "/webhooks/console/")
+    assert status == 200 and '<html lang="fr">' in page
+    for name in ("console.js", "console.css", "fiche.css"):
+        assert (await anonymous.call("GET", f"/webhooks/console/static/{name}"))[0] == 200
+    assert (await anonymous.call("GET", "/webhooks/console/static/..%2Fchannel.py"))[0] == 404

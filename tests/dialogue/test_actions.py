@@ -1,0 +1,76 @@
+"""The dialogue's rasa-sdk actions on hand-made trackers (no servers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import (
+    ActionAskCommuneInsee, ActionPresentOrientation, ActionTalkToHuman, ActionValidateSlotMappings,
+    ValidateOrientationForm,
+)
+from bot.knowledge import MemoryRepository, set_repository
+
+
+@pytest.fixture(autouse=True)
+def knowledge():
+    set_repository(MemoryRepository.from_directory())
+    yield
+    set_repository(None)
+
+
+def tracker(text: str = "", slots: dict[str, Any] | None = None, loop: str | None = None,
+            channel: str = "rest", intent: str = "inform") -> Tracker:
+    return Tracker(
+        sender_id="t", slots=dict(slots or {}),
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []},
+        events=[{"event": "user", "text": text, "input_channel": channel}],
+        paused=False, followup_action=None,
+        active_loop={"name": loop} if loop else {}, latest_action_name="action_listen",
+    )
+
+
+async def test_every_message_fills_the_profile_slots() -> None:
+    events = await ActionValidateSlotMappings().run(
+        CollectingDispatcher(), tracker("22", {"requested_slot": "age", "situation": "sans_emploi"},
+                                        loop="orientation_form"), {})
+    values = {e["name"]: e["value"] for e in events}
+    assert values["age"] == 22.0 and values["public"] == "jeune_16_25" and values["age_band"] == "16_25"
+
+
+async def test_the_form_asks_only_what_routing_needs() -> None:
+    form = ValidateOrientationForm()
+    slots = {"need": "emploi", "situation": "salarie"}
+    assert await form.required_slots([], CollectingDispatcher(), tracker(slots=slots), {}) == ["commune_insee"]
+    slots["commune_insee"] = "37261"
+    assert await form.required_slots([], CollectingDispatcher(), tracker(slots=slots), {}) == []
+
+
+async def test_orientation_sends_texts_then_the_payload() -> None:
+    dispatcher = CollectingDispatcher()
+    slots = {"need": "emploi", "situation": "sans_emploi", "age": 40.0, "commune_insee": "18279"}
+    events = await ActionPresentOrientation().run(dispatcher, tracker(slots=slots), {})
+    payload = dispatcher.messages[-1]["custom"]
+    assert payload["type"] == "orientation" and payload["network"] == "france_travail"
+    assert payload["structures"][0]["commune"] == "Vierzon"
+    assert all(m.get("text") for m in dispatcher.messages[:-1])
+    assert {"event": "slot", "name": "network", "value": "france_travail", "timestamp": None} in events
+
+
+async def test_commune_choice_has_buttons_on_the_web_but_not_on_the_phone_console() -> None:
+    choices = [{"insee": "93066", "label": "Saint-Denis (Seine-Saint-Denis, 93)"},
+               {"insee": "11339", "label": "Saint-Denis (Aude, 11)"}]
+    web, phone = CollectingDispatcher(), CollectingDispatcher()
+    await ActionAskCommuneInsee().run(web, tracker(slots={"commune_choices": choices}), {})
+    await ActionAskCommuneInsee().run(phone, tracker(slots={"commune_choices": choices}, channel="console"), {})
+    assert len(web.messages[0]["buttons"]) == 2
+    assert not phone.messages[0]["buttons"] and "Aude" in phone.messages[0]["text"]
+
+
+async def test_the_human_option_gives_the_regional_line_when_the_commune_is_known() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionTalkToHuman().run(dispatcher, tracker(slots={"commune_insee": "37261"}), {})
+    assert "0 800 222 100" in dispatcher.messages[0]["text"]

@@ -1,0 +1,74 @@
+"""The orientation payload and messages (bot/orientation.py) on the shipped knowledge files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot import places
+from bot.knowledge import MemoryRepository
+from bot.orientation import build_orientation
+from bot.routing import Profile, route
+
+STRUCTURE_KEYS = {"id", "network", "name", "address", "postcode", "commune", "insee", "phone",
+                  "email", "website", "hours", "open_now", "distance_km", "why"}
+
+
+@pytest.fixture(scope="module")
+def repository() -> MemoryRepository:
+    return MemoryRepository.from_directory()
+
+
+def test_a_network_with_local_records_gives_the_nearest_structure_first(repository) -> None:
+    decision = route(Profile(situation="sans_emploi", age=40, need="emploi"))
+    vierzon = places.commune("18279")
+    result = build_orientation(decision, vierzon, repository, at=datetime(2026, 11, 23, 10, 0))
+    payload = result.payload
+    assert payload["type"] == "orientation"
+    assert (payload["public"], payload["need"], payload["network"]) == ("demandeur_emploi", "emploi", "france_travail")
+    assert payload["commune"] == {"insee": "18279", "name": "Vierzon", "postcode": "18100"}
+    first = payload["structures"][0]
+    assert set(first) == STRUCTURE_KEYS
+    assert first["network"] == "france_travail" and first["commune"] == "Vierzon"
+    distances = [s["distance_km"] for s in payload["structures"] if s["network"] == "france_travail"]
+    assert distances == sorted(distances)
+    assert first["name"] in "\n".join(result.texts)
+    assert any(item["phone"] == "0 800 222 100" for item in payload["remote"]), "regional line of Centre-Val de Loire"
+
+
+def test_without_local_record_the_official_entry_point_and_the_regional_service(repository) -> None:
+    decision = route(Profile(situation="decrocheur", age=17))
+    result = build_orientation(decision, places.commune("18279"), repository)
+    assert result.payload["network"] == "cio"
+    assert all(s["network"] != "cio" for s in result.payload["structures"])
+    urls = [item["url"] for item in result.payload["remote"]]
+    assert "https://www.onisep.fr" in urls
+    text = "\n".join(result.texts)
+    assert "Je n'ai pas encore l'adresse" in text and "0 800 222 100" in text
+    assert "Mission locale" in text, "the other door is offered"
+
+
+def test_the_commune_may_be_refused(repository) -> None:
+    decision = route(Profile(situation="salarie", need="reconversion", commune_refused=True))
+    result = build_orientation(decision, None, repository)
+    assert result.payload["commune"] is None and result.payload["structures"] == []
+    assert result.payload["remote"], "remote options are still given"
+    assert "Sans votre commune" in "\n".join(result.texts)
+
+
+def test_no_invented_facts_structures_come_from_the_knowledge_base(repository) -> None:
+    decision = route(Profile(need="creation_entreprise", sector="artisanat"))
+    result = build_orientation(decision, places.commune("37261"), repository)
+    for item in result.payload["structures"]:
+        known = repository.structure(item["id"])
+        assert known is not None
+        assert (item["address"], item["phone"]) == (known.address, known.phone)
+
+
+def test_messages_are_short_and_use_vous(repository) -> None:
+    decision = route(Profile(situation="etudiant", need="orientation_scolaire"))
+    result = build_orientation(decision, places.commune("45234"), repository)
+    assert all(len(text) < 600 for text in result.texts)
+    joined = " ".join(result.texts).lower()
+    assert " tu " not in joined and " ton " not in joined

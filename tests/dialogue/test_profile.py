@@ -1,0 +1,133 @@
+"""Reading the profile from free French (bot/profile.py): no Rasa needed."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.profile import extract, slot_updates
+
+CASES = [
+    # text, expected values (subset)
+    ("j'ai 17 ans, j'ai arrêté le lycée l'année dernière", {"age": 17.0, "situation": "decrocheur"}),
+    ("jai arreter les cours depuis 1 an", {"situation": "decrocheur"}),
+    ("jsuis au chomdu depuis 2 ans jveux changer de metier", {"situation": "sans_emploi", "need": "reconversion"}),
+    ("Je viens d'être licenciée", {"situation": "sans_emploi"}),
+    ("inscrite a pole emploi depuis un an", {"situation": "sans_emploi"}),
+    ("je suis salariée en CDD, mon contrat se termine bientôt", {"situation": "salarie", "need": "reconversion"}),
+    ("Je voudrais créer mon entreprise de boulangerie", {"need": "creation_entreprise", "sector": "artisanat"}),
+    ("je veux m'installer comme maraîchère", {"need": "creation_entreprise", "sector": "agriculture"}),
+    ("je cherche un apprentissage en cuisine", {"need": "apprentissage", "sector": "artisanat"}),
+    ("je voudrais faire un CIF comme avant avec le Fongecif", {"need": "financement_formation"}),
+    ("je veux faire une vae", {"need": "vae"}),
+    ("comment avoir un diplome avec mon experience", {"need": "vae"}),
+    ("je cherche un job d'ete", {"need": "vie_quotidienne"}),
+    ("je suis etudiante en L1 de droit", {"situation": "etudiant"}),
+    ("je suis en terminale", {"situation": "eleve"}),
+    ("ma fille a 15 ans et veut faire un bac pro", {"situation": "parent_eleve", "parent": True}),
+    ("j'ai une RQTH", {"disability": True}),
+    ("je n'ai pas de handicap", {"disability": False}),
+    ("je suis cadre dans une banque", {"cadre": True}),
+    ("dans le cadre de mon travail", {}),
+    ("non, j'ai 27 ans", {"age": 27.0}),
+    ("j'ai dix-huit ans", {"age": 18.0}),
+    ("après 10 ans au foyer je veux reprendre un travail", {"need": "droits_femmes"}),
+    ("je cherche du taf", {"need": "emploi"}),
+    ("je suis une fille et j'aimerais travailler dans la mécanique", {}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:40] for c in CASES])
+def test_extracts_what_the_message_says(text: str, expected: dict) -> None:
+    values = extract(text).values
+    for key, value in expected.items():
+        assert values.get(key) == value, (key, values)
+
+
+def test_durations_and_a_child_s_age_are_not_the_person_s_age() -> None:
+    assert "age" not in extract("je suis au chômage depuis 2 ans").values
+    assert "age" not in extract("mon fils a 15 ans").values
+    assert "age" not in extract("j'ai travaillé pendant 20 ans dans le bâtiment").values
+
+
+def test_a_bare_number_is_an_age_only_when_the_age_was_asked() -> None:
+    assert extract("22", requested="age").values["age"] == 22.0
+    assert "age" not in extract("22").values
+
+
+def test_gender_is_never_read_nor_stored() -> None:
+    updates = slot_updates("je suis une fille, je veux devenir mécanicienne", "inform", [], {}, None)
+    assert not {"gender", "sexe", "genre"} & set(updates)
+
+
+def test_a_correction_overwrites_the_age_and_the_public() -> None:
+    slots = {"situation": "sans_emploi", "age": 22.0, "public": "jeune_16_25", "age_band": "16_25"}
+    updates = slot_updates("non, j'ai 27 ans", "inform", [], slots, None)
+    assert updates["age"] == 27.0
+    assert updates["public"] == "demandeur_emploi"
+    assert updates["age_band"] == "26_plus"
+
+
+def test_quick_reply_payload_entities_fill_slots() -> None:
+    updates = slot_updates('/inform{"situation": "salarie"}', "inform",
+                           [{"entity": "situation", "value": "salarie"}], {}, "situation")
+    assert updates["situation"] == "salarie"
+    ignored = slot_updates("x", "inform", [{"entity": "situation", "value": "pirate"}], {}, None)
+    assert "situation" not in ignored
+
+
+def test_skipping_a_question_is_remembered() -> None:
+    updates = slot_updates("je préfère ne pas le dire", "skip", [], {}, "situation")
+    assert updates["skipped"] == ["situation"]
+
+
+def test_the_commune_may_be_refused() -> None:
+    updates = slot_updates("je ne veux pas le dire", "skip", [], {}, "commune_insee")
+    assert updates["commune_refused"] is True
+    assert "commune_insee" not in updates
+
+
+def test_twice_not_understood_moves_on_never_a_dead_end() -> None:
+    first = slot_updates("euh", "inform", [], {}, "situation")
+    assert first["misunderstood"] == 1.0
+    second = slot_updates("bof euh hmm", "inform", [], {"misunderstood": 1.0}, "situation")
+    assert second["skipped"] == ["situation"]
+    assert second["misunderstood"] == 0
+
+
+def test_commune_found_in_a_sentence_and_as_a_short_answer() -> None:
+    found = slot_updates("j'habite à Joué les Tours", "inform", [], {}, None)
+    assert (found["commune_insee"], found["postcode"]) == ("37122", "37300")
+    short = slot_updates("vierzon", "inform", [], {}, "commune_insee")
+    assert short["commune_name"] == "Vierzon"
+    by_postcode = slot_updates("41000", "inform", [], {}, "commune_insee")
+    assert by_postcode["commune_choices"][0]["label"] == "Blois (41000)", "one postcode, several communes"
+    chosen = slot_updates("Blois", "inform", [], by_postcode, "commune_insee")
+    assert chosen["commune_insee"] == "41018"
+
+
+def test_homonyms_are_offered_then_chosen_by_departement() -> None:
+    ambiguous = slot_updates("Saint-Denis", "inform", [], {}, "commune_insee")
+    assert "commune_insee" not in ambiguous and len(ambiguous["commune_choices"]) > 1
+    chosen = slot_updates("celle du 93", "inform", [], {"commune_choices": ambiguous["commune_choices"]},
+                          "commune_insee")
+    assert chosen["commune_insee"] == "93066"
+
+
+def test_every_quick_reply_of_the_form_questions_is_understood() -> None:
+    import yaml
+
+    from bot.config import PROJECT_ROOT
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+    for slot in ("need", "situation", "sector", "age"):
+        for variant in domain["responses"][f"utter_ask_{slot}"]:
+            for button in variant.get("buttons", []):
+                payload = button["payload"]
+                if payload.startswith("/"):
+                    continue  # an intent (/skip)
+                result = extract(payload, requested=slot)
+                assert slot in result.values or result.skipped, (slot, payload)
+
+
+def test_a_question_about_a_topic_is_not_a_need() -> None:
+    assert slot_updates("c'est quoi la VAE ?", "ask_info", [], {"need": "reconversion"}, "situation") == {}

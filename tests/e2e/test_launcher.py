@@ -1,0 +1,60 @@
+"""`make run`'s launcher: starts both servers, refuses a second start, Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.launcher import child_environment, free_port, port_is_free
+from tests.conftest import post_message, texts
+
+pytestmark = pytest.mark.e2e
+
+
+def read_until(process: subprocess.Popen, marker: str, timeout: float) -> str:
+    """Read the process's output until a line contains ``marker``."""
+    assert process.stdout is not None
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while marker not in seen:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or process.poll() is not None:
+            raise AssertionError(f"{marker!r} not printed; output so far:\n{seen}")
+        ready, _, _ = select.select([process.stdout], [], [], remaining)
+        if ready:
+            seen += process.stdout.readline()
+    return seen
+
+
+def test_start_second_start_and_ctrl_c(trained_model: Path, tmp_path: Path) -> None:
+    rasa_port, actions_port = free_port(), free_port()
+    command = [sys.executable, "-m", "bot.launcher",
+               "--port", str(rasa_port), "--actions-port", str(actions_port)]
+    env = child_environment({"SPRO_VAR_DIR": str(tmp_path)})
+    first = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        output = read_until(first, "Ctrl-C stops both", timeout=240)
+        assert f"http://127.0.0.1:{rasa_port}" in output
+        assert "bonjour" in texts(post_message(f"http://127.0.0.1:{rasa_port}", "launcher", "bonjour")).lower()
+
+        second = subprocess.run(command, cwd=PROJECT_ROOT, env=env, text=True,
+                                capture_output=True, timeout=60)
+        assert second.returncode == 1
+        assert "already running" in second.stderr
+
+        first.send_signal(signal.SIGINT)  # what Ctrl-C does in a terminal
+        assert first.wait(timeout=60) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert port_is_free(rasa_port) and port_is_free(actions_port)
+    assert not (tmp_path / "launcher.pid").exists()

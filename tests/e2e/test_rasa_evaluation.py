@@ -1,0 +1,33 @@
+"""`rasa test` on the trained model: held-out NLU set and test stories (no retraining)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.launcher import child_environment, venv_bin
+
+pytestmark = pytest.mark.e2e
+
+
+def rasa_test(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([venv_bin("rasa"), "test", *args], cwd=PROJECT_ROOT, env=child_environment(),
+                          capture_output=True, text=True, timeout=1200, check=False)
+
+
+def test_test_stories_pass_including_the_four_centre_situations(trained_model: Path, tmp_path: Path) -> None:
+    run = rasa_test("core", "--stories", "tests/test_stories.yml", "--model", str(trained_model),
+                    "--out", str(tmp_path), "--fail-on-prediction-errors", "--no-plot")
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+
+
+def test_held_out_intent_macro_f1_is_at_least_090(trained_model: Path, tmp_path: Path) -> None:
+    run = rasa_test("nlu", "--nlu", "tests/test_nlu.yml", "--model", str(trained_model), "--out", str(tmp_path))
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+    report = json.loads((tmp_path / "intent_report.json").read_text())
+    assert report["macro avg"]["f1-score"] >= 0.90, {
+        k: v["f1-score"] for k, v in report.items() if isinstance(v, dict) and "f1-score" in v}
