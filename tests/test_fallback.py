@@ -32,21 +32,21 @@ def test_session_start_resets_the_count() -> None:
     assert previous_fallbacks(FALLBACK_TURN + [{"event": "session_started"}]) == 0
 
 
-def run_fallback(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+async def run_fallback(
+    events: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     tracker = Tracker.from_dict({"sender_id": "t", "events": events, "slots": {}, "latest_message": {}})
     dispatcher = CollectingDispatcher()
-    result = ActionDefaultFallback().run(dispatcher, tracker, {})
-    import asyncio
-
-    return dispatcher.messages, asyncio.run(result)
+    result = await ActionDefaultFallback().run(dispatcher, tracker, {})
+    return dispatcher.messages, result
 
 
-def test_first_fallback_asks_to_rephrase_and_reverts() -> None:
-    messages, events = run_fallback([action("action_listen"), user("zzz")])
+async def test_first_fallback_asks_to_rephrase_and_reverts() -> None:
+    messages, events = await run_fallback([action("action_listen"), user("zzz")])
     assert [m["response"] for m in messages] == ["utter_default"]
     assert events == [{"event": "rewind", "timestamp": None}]
 
 
-def test_second_fallback_offers_a_person() -> None:
-    messages, _ = run_fallback(FALLBACK_TURN + [user("zzz encore")])
+async def test_second_fallback_offers_a_person() -> None:
+    messages, _ = await run_fallback(FALLBACK_TURN + [user("zzz encore")])
     assert [m["response"] for m in messages] == ["utter_offer_human"]

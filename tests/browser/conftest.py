@@ -105,9 +105,13 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReplayServer]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
+    """Debian's Chromium, headless, driven by Playwright (no browser download).
+
+    Module-scoped on purpose: Playwright's sync API keeps an event loop running in the
+    main thread while it is open, which would break the asyncio tests that follow.
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/setup-browser.sh` (make test does).")
     from playwright.sync_api import sync_playwright
