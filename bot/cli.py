@@ -6,6 +6,7 @@
 - ``search "quelle Mission locale pour Vierzon ?"``: what the assistant would propose.
 - ``import-shared``: import the shared open data (gazetteer, Centre-Val de Loire structures).
 - ``status``: the snapshot the database serves.
+- ``purge-conversations``: delete public conversations older than the retention period.
 """
 
 from __future__ import annotations
@@ -32,11 +33,38 @@ def cmd_check(args) -> int:
         print(f"\n{len(result.errors)} erreur(s), {len(result.warnings)} avertissement(s) : corrigez les erreurs "
               "avant de charger.")
         return 1
+    routing_problem = _check_routing(args.dir or config.knowledge_dir(), result.knowledge)
+    if routing_problem:
+        print(routing_problem)
+        print("\n1 erreur dans la table d'orientation : corrigez-la avant de redémarrer le bot.")
+        return 1
     counts = result.knowledge.counts()
     print(f"Fichiers valides ({len(result.files)} fichiers) : {counts['networks']} réseaux, "
           f"{counts['structures']} structures, {counts['regions']} régions, {counts['sheets']} fiches ; "
           f"{len(result.warnings)} avertissement(s).")
     return 0
+
+
+def _check_routing(folder: Path, knowledge) -> str | None:
+    """The problem of ``routing.yml`` (French), or None when it is valid."""
+    import yaml
+
+    from bot.routing import RoutingTable
+
+    path = Path(folder) / "routing.yml"
+    if not path.exists():
+        return f"{path} : fichier absent ; l'assistant ne peut pas orienter sans lui."
+    try:
+        table = RoutingTable.from_file(path)
+    except (ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
+        detail = f"clé manquante {exc}" if isinstance(exc, KeyError) else str(exc)
+        return f"{path} : {detail}"
+    known = {network.code for network in knowledge.networks}
+    unknown = sorted(table.networks_used() - known)
+    if unknown:
+        return (f"{path} : réseau(x) inconnu(s) {', '.join(unknown)} ; utilisez un code de "
+                "networks.yaml.")
+    return None
 
 
 def cmd_load(args) -> int:
@@ -135,6 +163,21 @@ def cmd_import_shared(args) -> int:
     return 0
 
 
+def cmd_purge_conversations(args) -> int:
+    from bot.retention import RetentionError, purge_conversations, tracker_store_url
+
+    days = args.days if args.days is not None else config.conversation_retention_days()
+    try:
+        url = args.tracker or tracker_store_url(args.endpoints)
+        result = purge_conversations(url, days)
+    except RetentionError as exc:
+        print(f"Purge impossible : {exc}")
+        return 1
+    print(f"Conversations de plus de {days:g} jours effacées : {result.conversations} "
+          f"({result.events} événements).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Outils de l'équipe pour la base de connaissances.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +203,17 @@ def build_parser() -> argparse.ArgumentParser:
     imp = add("import-shared", cmd_import_shared, "Importer l'open data partagé (communes, structures du Centre-Val de Loire).")
     imp.add_argument("--data", help="dossier des données partagées (par défaut ../shared/data)")
     imp.add_argument("--places", help="fichier des communes à écrire")
+    purge = sub.add_parser(
+        "purge-conversations",
+        help="Effacer les conversations du public plus anciennes que la durée de conservation.",
+        description="Effacer les conversations du public dont le dernier message a plus de N jours.",
+    )
+    purge.add_argument("--days", type=float, default=None,
+                       help="durée de conservation en jours (par défaut SPRO_CONVERSATION_RETENTION_DAYS ou 30)")
+    purge.add_argument("--endpoints", type=Path, default=config.PROJECT_ROOT / "endpoints.yml",
+                       help="fichier endpoints.yml qui déclare le tracker store")
+    purge.add_argument("--tracker", help="URL SQLAlchemy du tracker store (remplace --endpoints)")
+    purge.set_defaults(handler=cmd_purge_conversations)
     return parser
 
 

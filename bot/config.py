@@ -76,3 +76,8 @@ def console_idle_minutes() -> float:
 def console_retention_days() -> int:
     """Days a call (profile, typed words, fiche) is kept before ``purge`` deletes it."""
     return int(os.environ.get("SPRO_CONSOLE_RETENTION_DAYS", "30"))
+
+
+def conversation_retention_days() -> float:
+    """Days a public conversation is kept in the tracker store after its last message."""
+    return float(os.environ.get("SPRO_CONVERSATION_RETENTION_DAYS", "30"))

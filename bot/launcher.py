@@ -3,6 +3,8 @@
 ``python -m bot.launcher`` (what ``make run`` calls) trains the model when the
 config, domain or training data changed, starts the action server and the Rasa
 server on localhost, prints where to talk to the bot, and stops both on Ctrl-C.
+While running, it deletes conversations older than the retention period
+(``SPRO_CONVERSATION_RETENTION_DAYS``, 30 by default) at start and once a day.
 Tests and benchmarks use :class:`Stack` to start the same servers on free ports.
 """
 
@@ -24,10 +26,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.config import PROJECT_ROOT, database_url, var_dir
+from bot.config import PROJECT_ROOT, conversation_retention_days, database_url, var_dir
 
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu.py")
 STOP_GRACE_SECONDS = 15.0
+PURGE_INTERVAL_SECONDS = 24 * 3600.0
 
 
 def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -117,6 +120,22 @@ def ensure_knowledge() -> bool:
         return False
     print("The previous knowledge keeps serving.", file=sys.stderr)
     return True
+
+
+def purge_old_conversations(endpoints: Path) -> None:
+    """Delete conversations past the retention period; a failure is reported, not fatal."""
+    from bot.retention import purge_conversations, tracker_store_url
+
+    days = conversation_retention_days()
+    try:
+        result = purge_conversations(tracker_store_url(endpoints), days)
+    except Exception as exc:  # noqa: BLE001 - a purge failure must not stop the assistant
+        print(f"Conversation purge failed ({exc}); run `python -m bot purge-conversations`.",
+              file=sys.stderr)
+        return
+    if result.conversations:
+        print(f"Deleted {result.conversations} conversation(s) older than {days:g} days.",
+              flush=True)
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -224,13 +243,15 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
-    def first_exit(self) -> subprocess.Popen:
-        """Block until one of the servers exits, and return it."""
-        while True:
+    def first_exit(self, timeout: float | None = None) -> subprocess.Popen | None:
+        """Wait until one of the servers exits and return it (None after ``timeout`` s)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while deadline is None or time.monotonic() < deadline:
             for process in (self.rasa, self.actions):
                 if process is not None and process.poll() is not None:
                     return process
             time.sleep(0.5)
+        return None
 
 
 def already_running(pid_file: Path) -> int | None:
@@ -291,7 +312,11 @@ def main(argv: list[str] | None = None) -> int:
               "-d '{\"sender\": \"essai\", \"message\": \"Bonjour\"}'\n"
               f"Logs: {var_dir()}/rasa.log, {var_dir()}/actions.log. Ctrl-C stops both.",
               flush=True)
-        exited = stack.first_exit()
+        purge_old_conversations(endpoints)
+        exited = stack.first_exit(timeout=PURGE_INTERVAL_SECONDS)
+        while exited is None:
+            purge_old_conversations(endpoints)
+            exited = stack.first_exit(timeout=PURGE_INTERVAL_SECONDS)
         print(f"A server stopped (exit {exited.returncode}); see the logs. Stopping.",
               file=sys.stderr)
         return 1

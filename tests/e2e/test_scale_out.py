@@ -8,6 +8,7 @@ they are not reachable). A conversation started on one instance goes on on the o
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -16,6 +17,7 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.launcher import Stack, free_port
+from bot.retention import purge_conversations, tracker_store_url
 from tests.conftest import load_knowledge, post_message, texts
 
 pytestmark = pytest.mark.e2e
@@ -67,7 +69,7 @@ def production_stack(model: Path, database: str, log_dir: Path) -> Stack:
 
 
 def test_two_instances_share_conversations(
-    trained_model: Path, tracker_database: str, tmp_path: Path
+    trained_model: Path, tracker_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = production_stack(trained_model, tracker_database, tmp_path / "a")
     second = production_stack(trained_model, tracker_database, tmp_path / "b")
@@ -85,3 +87,10 @@ def test_two_instances_share_conversations(
     finally:
         first.stop()
         second.stop()
+    # The retention purge works on the production store too (here: 31 days later).
+    for name, value in {"SPRO_PG_HOST": PG[0], "SPRO_PG_PORT": str(PG[1]), "SPRO_PG_DB": tracker_database,
+                        "SPRO_PG_USER": "postgres", "SPRO_PG_PASSWORD": ""}.items():
+        monkeypatch.setenv(name, value)
+    url = tracker_store_url(PROJECT_ROOT / "deploy" / "endpoints.production.yml")
+    assert purge_conversations(url, days=30, now=time.time() + 31 * 86_400).conversations == 1
+    assert purge_conversations(url, days=30, now=time.time() + 31 * 86_400).conversations == 0
