@@ -113,6 +113,15 @@ class RoutingTable:
             if need not in self.needs:
                 raise ValueError(f"routing.yml : besoin inconnu « {need} » dans routes.")
 
+    def networks_used(self) -> set[str]:
+        """Every network code the table can propose (routes, second doors, chambers)."""
+        used = set(self.sectors.values())
+        for entry in self.routes.values():
+            for rule in [entry["default"], *entry.get("by_public", {}).values()]:
+                used.update(code for code in (rule.get("network"), rule.get("also"))
+                            if code and code != "by_sector")
+        return used
+
     def rule(self, public: str, need: str) -> dict[str, Any]:
         """The route entry for a public and a need (exception first, then default)."""
         entry = self.routes[need]

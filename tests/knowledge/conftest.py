@@ -87,7 +87,7 @@ def knowledge_copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     source = config.PROJECT_ROOT / "knowledge"
     target.mkdir()
-    for name in ("networks.yaml", "regions.yaml", "sheets.yaml"):
+    for name in ("networks.yaml", "regions.yaml", "sheets.yaml", "routing.yml"):
         shutil.copy(source / name, target / name)
     shutil.copytree(source / "structures", target / "structures")
     return target
@@ -99,7 +99,7 @@ def small_knowledge(tmp_path: Path) -> Path:
     target = tmp_path / "small"
     source = config.PROJECT_ROOT / "knowledge"
     (target / "structures").mkdir(parents=True)
-    for name in ("networks.yaml", "regions.yaml", "sheets.yaml"):
+    for name in ("networks.yaml", "regions.yaml", "sheets.yaml", "routing.yml"):
         shutil.copy(source / name, target / name)
     (target / "structures" / "test.yaml").write_text(TEST_STRUCTURES, encoding="utf-8")
     return target

@@ -26,6 +26,20 @@ def test_check_ok_and_errors(capsys, small_knowledge):
     assert "1 erreur(s)" in out
 
 
+def test_check_covers_the_routing_table(capsys, small_knowledge):
+    routing = small_knowledge / "routing.yml"
+    text = routing.read_text(encoding="utf-8")
+    routing.write_text(text.replace("{network: suio,", "{network: suoi,", 1), encoding="utf-8")
+    code, out = run(capsys, "check", "--dir", str(small_knowledge))
+    assert code == 1 and "réseau(x) inconnu(s) suoi" in out and "networks.yaml" in out
+    routing.write_text(text.replace("  information: \"S'informer", "  informer: \"S'informer", 1), encoding="utf-8")
+    code, out = run(capsys, "check", "--dir", str(small_knowledge))
+    assert code == 1 and "le besoin « informer » n'a pas de route par défaut" in out
+    routing.unlink()
+    code, out = run(capsys, "check", "--dir", str(small_knowledge))
+    assert code == 1 and "routing.yml : fichier absent" in out
+
+
 def test_load_status_refused_load(capsys, small_knowledge, sqlite_url):
     code, out = run(capsys, "status", "--database", sqlite_url)
     assert code == 1 and "python -m bot load" in out
