@@ -113,20 +113,28 @@ class PublicRestInput(RestInput):
     ) -> Blueprint:
         """Health check and webhook routes."""
         webhook = Blueprint(f"public_webhook_{type(self).__name__}", __name__)
+        self.add_message_routes(webhook, on_new_message, health_path="/")
+        return webhook
 
-        @webhook.route("/", methods=["GET"])
+    def add_message_routes(
+        self,
+        blueprint: Blueprint,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        health_path: str,
+    ) -> None:
+        """Add the health check and the checked ``POST /webhook`` to ``blueprint``."""
+
+        @blueprint.route(health_path, methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
                 incoming = read_request(request)
             except BadRequest as error:
                 return response.json({"error": str(error)}, status=400)
             return response.json(await self.answer(incoming, on_new_message))
-
-        return webhook
 
     async def answer(
         self,

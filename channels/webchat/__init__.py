@@ -24,7 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.public_rest import BadRequest, PublicRestInput, read_request
+from channels.public_rest import PublicRestInput
 from channels.webchat.settings import WebChatSettings
 
 logger = logging.getLogger(__name__)
@@ -111,16 +111,5 @@ class WebChatInput(PublicRestInput):
                 headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"},
             )
 
-        @webchat.route("/health", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @webchat.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            try:
-                incoming = read_request(request)
-            except BadRequest as error:
-                return response.json({"error": str(error)}, status=400)
-            return response.json(await self.answer(incoming, on_new_message))
-
+        self.add_message_routes(webchat, on_new_message, health_path="/health")
         return webchat

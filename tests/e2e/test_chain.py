@@ -42,13 +42,14 @@ def test_personal_data_never_reaches_the_tracker(stack: Stack, chat: Chat, sende
 
 
 def stack_tracker_text(stack: Stack) -> str:
-    """Everything the SQLite tracker store holds, as text."""
+    """Everything the SQLite tracker store holds, as text (Rasa stores JSON with \\u escapes)."""
+    import json
     import sqlite3
 
     database = stack.endpoints.parent / "tracker.sqlite3"
     with sqlite3.connect(database) as connection:
         rows = connection.execute("SELECT data FROM events").fetchall()
-    return "\n".join(row[0] for row in rows)
+    return "\n".join(json.dumps(json.loads(row[0]), ensure_ascii=False) for row in rows)
 
 
 @pytest.mark.parametrize(

@@ -20,18 +20,23 @@ pytestmark = pytest.mark.e2e
 
 
 def read_until(process: subprocess.Popen, marker: str, timeout: float) -> str:
-    """Read the process's output until a line contains ``marker``."""
+    """Read the process's output until it contains ``marker``.
+
+    Reads the pipe's file descriptor directly: a buffered reader may hold the rest of a
+    multi-line print that ``select`` would then never report.
+    """
     assert process.stdout is not None
-    seen = ""
+    descriptor = process.stdout.fileno()
+    seen = b""
     deadline = time.monotonic() + timeout
-    while marker not in seen:
+    while marker.encode() not in seen:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or process.poll() is not None:
-            raise AssertionError(f"{marker!r} not printed; output so far:\n{seen}")
-        ready, _, _ = select.select([process.stdout], [], [], remaining)
+            raise AssertionError(f"{marker!r} not printed; output so far:\n{seen.decode(errors='replace')}")
+        ready, _, _ = select.select([descriptor], [], [], remaining)
         if ready:
-            seen += process.stdout.readline()
-    return seen
+            seen += os.read(descriptor, 65536)
+    return seen.decode(errors="replace")
 
 
 def test_start_second_start_and_ctrl_c(trained_model: Path, tmp_path: Path) -> None:
@@ -39,7 +44,7 @@ def test_start_second_start_and_ctrl_c(trained_model: Path, tmp_path: Path) -> N
     command = [sys.executable, "-m", "bot.launcher",
                "--port", str(rasa_port), "--actions-port", str(actions_port)]
     env = child_environment({"SPRO_VAR_DIR": str(tmp_path)})
-    first = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, text=True,
+    first = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, bufsize=0,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         output = read_until(first, "Ctrl-C stops both", timeout=240)
