@@ -46,7 +46,16 @@ def commune_question(choices: list[dict[str, str]] | None, channel: str | None) 
     return text, buttons
 
 
-def orientation_messages(slots: dict[str, Any], channel: str | None) -> tuple[list[str], dict[str, Any]]:
+def home_region(latest_message: dict[str, Any] | None) -> str | None:
+    """The region of the site the person writes from (the web chat's ``region`` metadata)."""
+    metadata = (latest_message or {}).get("metadata") or {}
+    code = metadata.get("region") if isinstance(metadata, dict) else None
+    return code if isinstance(code, str) and len(code) == 2 and code.isdigit() else None
+
+
+def orientation_messages(
+    slots: dict[str, Any], channel: str | None, region_code: str | None = None
+) -> tuple[list[str], dict[str, Any]]:
     """Route the profile and build the messages; a knowledge failure still gives a way forward."""
     from bot import places
     from bot.knowledge import get_repository
@@ -55,7 +64,7 @@ def orientation_messages(slots: dict[str, Any], channel: str | None) -> tuple[li
     insee = slots.get("commune_insee")
     try:
         commune = places.commune(insee) if insee else None
-        orientation = build_orientation(decision, commune, get_repository())
+        orientation = build_orientation(decision, commune, get_repository(), home_region=region_code)
     except Exception:  # noqa: BLE001 - never a dead end: give the network and the regional service
         log.exception("orientation without the knowledge base")
         table = get_table()
@@ -90,15 +99,16 @@ def info_answer(text: str) -> list[str]:
     return []
 
 
-def human_contact(slots: dict[str, Any]) -> str:
-    """How to reach a person: the region's line when the commune is known, else where to find it."""
+def human_contact(slots: dict[str, Any], region_code: str | None = None) -> str:
+    """How to reach a person: the line of the person's region (commune, else site), else where to find it."""
     from bot.knowledge import get_repository
 
     insee = slots.get("commune_insee")
     region = None
-    if insee:
+    if insee or region_code:
         try:
-            region = get_repository().region_for(insee)
+            repository = get_repository()
+            region = repository.region_for(insee) if insee else repository.region(region_code)
         except Exception:  # noqa: BLE001 - knowledge unavailable: the generic answer
             log.exception("region lookup failed")
     if region is not None and region.phone:

@@ -6,14 +6,16 @@ the payload the channels receive in the REST ``custom`` field (contract of issue
 "structures": [...], "remote": [...]}``. The first structure is the recommended one;
 structures of the second door follow. Facts come only from the knowledge base: where a
 network has no local record, the network's official entry points and the regional
-service are given instead.
+service are given instead. Without a commune, the regional service is the one of the
+region whose site the person is on (``home_region``); when that is unknown too, the
+regional services the knowledge base describes are listed, each with its region's name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 from bot.knowledge.model import Network, Region, StructureMatch
 from bot.places import Commune
@@ -29,6 +31,8 @@ class KnowledgeQueries(Protocol):
     def network(self, code: str) -> Network | None: ...
     def nearest_structures(self, network_code: str, insee: str, limit: int = 3) -> list[StructureMatch]: ...
     def region_for(self, insee: str) -> Region | None: ...
+    def region(self, code: str) -> Region | None: ...
+    def regions(self) -> list[Region]: ...
 
 
 @dataclass
@@ -71,10 +75,14 @@ def structure_text(item: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def remote_items(repository: KnowledgeQueries, network_code: str, region: Region | None) -> list[dict[str, str]]:
-    """Remote ways in: the regional service first, then the network's official entry points."""
+def remote_items(
+    repository: KnowledgeQueries, network_code: str, regions: Sequence[Region]
+) -> list[dict[str, str]]:
+    """Remote ways in: the regional service(s) first, then the network's official entry points."""
     items: list[dict[str, str]] = []
-    if region is not None and (region.phone or region.website):
+    for region in regions:
+        if not (region.phone or region.website):
+            continue
         label = region.service_name or "Service régional de l'orientation"
         if region.phone_hours:
             label = f"{label} ({region.phone_hours})"
@@ -83,6 +91,19 @@ def remote_items(repository: KnowledgeQueries, network_code: str, region: Region
     for entry in network.entry_points if network else ():
         items.append({"label": entry.label, "phone": entry.phone, "url": entry.url})
     return items
+
+
+def regional_services(
+    repository: KnowledgeQueries, commune: Commune | None, home_region: str | None
+) -> list[Region]:
+    """The region(s) whose service to offer: the commune's, else the site's, else all known."""
+    if commune is not None:
+        region = repository.region_for(commune.insee)
+    elif home_region:
+        region = repository.region(home_region)
+    else:
+        return [region for region in repository.regions() if region.phone or region.website]
+    return [region] if region is not None else []
 
 
 def remote_text(item: dict[str, str]) -> str:
@@ -117,9 +138,9 @@ def build_orientation(
     commune: Commune | None,
     repository: KnowledgeQueries,
     at: datetime | None = None,
+    home_region: str | None = None,
 ) -> Orientation:
     """Messages and payload for one routing decision (see module docstring)."""
-    region = repository.region_for(commune.insee) if commune else None
     main_name = network_name(repository, decision.network)
     structures: list[dict[str, Any]] = []
     if commune is not None:
@@ -135,7 +156,8 @@ def build_orientation(
         if commune is not None:
             for match in repository.nearest_structures(decision.also, commune.insee, MAX_OTHER_STRUCTURES):
                 structures.append(structure_item(match, also_why, at))
-    remote = remote_items(repository, decision.network, region)
+    remote = remote_items(repository, decision.network,
+                          regional_services(repository, commune, home_region))
 
     texts = [f"Je vous propose : {main_name}. {decision.why}".strip()]
     if local_main:
@@ -149,7 +171,7 @@ def build_orientation(
         texts.append("Sans votre commune, je ne peux pas vous indiquer l'adresse la plus proche : "
                      "voici comment la trouver.")
     if remote:
-        texts.append("À distance :\n" + "\n".join(f"- {remote_text(item)}" for item in remote[:3]))
+        texts.append("À distance :\n" + "\n".join(f"- {remote_text(item)}" for item in remote[:4]))
     else:
         texts.append("Le service régional de l'orientation de votre région peut aussi vous répondre, "
                      "gratuitement : son numéro est sur le site de votre Région.")

@@ -1,4 +1,4 @@
-"""The human option: the regional line when we know where the person lives."""
+"""The human option: the regional line when we know the person's region."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.dialogue import human_contact
+from bot.dialogue import home_region, human_contact
 
 
 class ActionTalkToHuman(Action):
@@ -24,5 +24,6 @@ class ActionTalkToHuman(Action):
         domain: DomainDict,
     ) -> list[EventType]:
         """One message with the number (or where to find it)."""
-        dispatcher.utter_message(text=human_contact(tracker.current_slot_values()))
+        dispatcher.utter_message(text=human_contact(tracker.current_slot_values(),
+                                                    home_region(tracker.latest_message)))
         return []

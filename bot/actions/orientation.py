@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.dialogue import commune_question, orientation_messages
+from bot.dialogue import commune_question, home_region, orientation_messages
 from bot.routing import Profile, next_question
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,8 @@ class ActionPresentOrientation(Action):
     ) -> list[EventType]:
         """Route, look up the structures, send."""
         texts, payload = orientation_messages(tracker.current_slot_values(),
-                                              tracker.get_latest_input_channel())
+                                              tracker.get_latest_input_channel(),
+                                              home_region(tracker.latest_message))
         for text in texts:
             dispatcher.utter_message(text=text)
         if payload:

@@ -23,10 +23,11 @@ def knowledge():
 
 
 def tracker(text: str = "", slots: dict[str, Any] | None = None, loop: str | None = None,
-            channel: str = "rest", intent: str = "inform") -> Tracker:
+            channel: str = "rest", intent: str = "inform", metadata: dict[str, Any] | None = None) -> Tracker:
     return Tracker(
         sender_id="t", slots=dict(slots or {}),
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": [],
+                        "metadata": metadata or {}},
         events=[{"event": "user", "text": text, "input_channel": channel}],
         paused=False, followup_action=None,
         active_loop={"name": loop} if loop else {}, latest_action_name="action_listen",
@@ -74,3 +75,12 @@ async def test_the_human_option_gives_the_regional_line_when_the_commune_is_know
     dispatcher = CollectingDispatcher()
     await ActionTalkToHuman().run(dispatcher, tracker(slots={"commune_insee": "37261"}), {})
     assert "0 800 222 100" in dispatcher.messages[0]["text"]
+
+
+async def test_the_human_option_uses_the_region_of_the_site_without_a_commune() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionTalkToHuman().run(dispatcher, tracker(metadata={"region": "24"}), {})
+    assert "0 800 222 100" in dispatcher.messages[0]["text"]
+    dispatcher = CollectingDispatcher()
+    await ActionTalkToHuman().run(dispatcher, tracker(metadata={"region": "<script>"}), {})
+    assert "site de votre Région" in dispatcher.messages[0]["text"]

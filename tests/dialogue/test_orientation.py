@@ -57,6 +57,32 @@ def test_the_commune_may_be_refused(repository) -> None:
     assert "Sans votre commune" in "\n".join(result.texts)
 
 
+def test_without_a_commune_the_sites_region_gives_the_regional_service(repository) -> None:
+    decision = route(Profile(need="reconversion", commune_refused=True))
+    on_centre_site = build_orientation(decision, None, repository, home_region="24")
+    labels = [item["label"] for item in on_centre_site.payload["remote"]]
+    assert labels and all("Pays de la Loire" not in label for label in labels)
+    assert any("Centre-Val de Loire" in label for label in labels)
+    assert "0 800 222 100" in "\n".join(on_centre_site.texts)
+
+
+def test_with_no_region_at_all_the_known_regional_services_are_listed(repository) -> None:
+    decision = route(Profile(need="reconversion", commune_refused=True))
+    assert decision.network == "region"
+    result = build_orientation(decision, None, repository)
+    labels = " ".join(item["label"] for item in result.payload["remote"])
+    # Only regions whose contact is in the knowledge base, each named: nothing invented.
+    assert "Centre-Val de Loire" in labels and "Pays de la Loire" in labels
+    assert "Bretagne" not in labels
+
+
+def test_a_commune_in_an_undescribed_region_lists_no_other_region(repository) -> None:
+    decision = route(Profile(need="reconversion"))
+    result = build_orientation(decision, places.commune("69123"), repository)
+    assert result.payload["remote"] == []
+    assert "site de votre Région" in "\n".join(result.texts)
+
+
 def test_no_invented_facts_structures_come_from_the_knowledge_base(repository) -> None:
     decision = route(Profile(need="creation_entreprise", sector="artisanat"))
     result = build_orientation(decision, places.commune("37261"), repository)
