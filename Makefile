@@ -30,7 +30,8 @@ shell: setup train  ## Talk to the bot in the terminal (starts the action server
 	  trap "kill $$!" EXIT; .venv/bin/rasa shell --model models/spro.tar.gz
 
 bench: setup train  ## Start-up, memory and latency figures for README
-	@$(PY) benchmarks/bench_startup.py
+	@$(PY) benchmarks/bench_knowledge.py --write
+	@$(PY) benchmarks/bench_startup.py --write
 
 evaluate: setup train  ## Dialogue figures (held-out NLU, test stories, 30+ personas) into docs/dialogue.md
 	@$(PY) scripts/evaluate.py

@@ -4,7 +4,8 @@ Run: ``.venv/bin/python benchmarks/bench_knowledge.py`` (uses a temporary SQLite
 ``--database URL``). Prints the gazetteer load, the ``python -m bot load`` time, the time for the
 running bot to pick up a snapshot, and p50/p95/max of nearest-structure queries, place
 resolution (mixed real inputs incl. typos and postcodes) and place finding in sentences.
-Target: p95 < 5 ms for nearest structures once loaded.
+Target: p95 < 5 ms for nearest structures once loaded. ``--write`` also puts the
+figures in README.md's ``knowledge`` block (``make bench`` does).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -23,6 +25,7 @@ from bot.knowledge.repository import SqlRepository  # noqa: E402
 from bot.knowledge.store import load_directory  # noqa: E402
 from bot.places import Gazetteer  # noqa: E402
 from bot import config  # noqa: E402
+from bot.reports import write_block  # noqa: E402
 
 PLACE_INPUTS = [
     "Tours", "joue les tours", "Joue les tour", "St Cyr sur Loire", "Saint Pierre des Corp", "Orléans", "Orleasn",
@@ -55,15 +58,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", help="URL SQLAlchemy (défaut : SQLite temporaire)")
     parser.add_argument("--queries", type=int, default=5000)
+    parser.add_argument("--write", action="store_true", help="écrire les chiffres dans README.md")
     args = parser.parse_args()
     random.seed(7)
+    lines: list[str] = []
+
+    def report(line: str) -> None:
+        print(line)
+        lines.append(f"- {line}")
 
     start = time.perf_counter()
     gazetteer = Gazetteer.from_file(config.places_file())
-    print(f"Chargement des communes ({len(gazetteer.communes)}) : {(time.perf_counter() - start) * 1000:.0f} ms")
+    report(f"Chargement des communes ({len(gazetteer.communes)}) : {(time.perf_counter() - start) * 1000:.0f} ms")
     start = time.perf_counter()
     gazetteer._ensure_fuzzy()
-    print(f"Index des fautes de frappe (construit au premier besoin) : {(time.perf_counter() - start) * 1000:.0f} ms")
+    report(f"Index des fautes de frappe (construit au premier besoin) : {(time.perf_counter() - start) * 1000:.0f} ms")
     from bot import places
 
     places.set_gazetteer(gazetteer)
@@ -72,12 +81,12 @@ def main() -> None:
         url = args.database or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         start = time.perf_counter()
         outcome = load_directory(None, url, gazetteer)
-        print(f"python -m bot load (vérification + écriture) : {(time.perf_counter() - start) * 1000:.0f} ms, "
+        report(f"python -m bot load (vérification + écriture) : {(time.perf_counter() - start) * 1000:.0f} ms, "
               f"{outcome.check.knowledge.counts()}")
         repo = SqlRepository(url, refresh_seconds=3600, gazetteer=gazetteer)
         start = time.perf_counter()
         repo.refresh(force=True)
-        print(f"Prise en compte par le bot en service (lecture de la version) : "
+        report(f"Prise en compte par le bot en service (lecture de la version) : "
               f"{(time.perf_counter() - start) * 1000:.0f} ms")
 
         networks = sorted({s.network for s in repo.knowledge.structures}) + ["mission_locale", "cio"]
@@ -85,16 +94,20 @@ def main() -> None:
         france = [c.insee for c in gazetteer.communes]
         samples = [timed(repo.nearest_structures, random.choice(networks), random.choice(cvl))
                    for _ in range(args.queries)]
-        print(f"Structures les plus proches (communes du Centre-Val de Loire) : {percentiles(samples)}")
+        report(f"Structures les plus proches (communes du Centre-Val de Loire) : {percentiles(samples)}")
         samples = [timed(repo.nearest_structures, "france_travail", random.choice(france), 3, None)
                    for _ in range(args.queries)]
-        print(f"Structures les plus proches (toute la France, sans limite de distance) : {percentiles(samples)}")
+        report(f"Structures les plus proches (toute la France, sans limite de distance) : {percentiles(samples)}")
         samples = [timed(repo.region_for, random.choice(france)) for _ in range(args.queries)]
-        print(f"Région d'une commune : {percentiles(samples)}")
+        report(f"Région d'une commune : {percentiles(samples)}")
         samples = [timed(gazetteer.resolve, random.choice(PLACE_INPUTS)) for _ in range(args.queries)]
-        print(f"Résolution d'un lieu (saisies réelles, fautes comprises) : {percentiles(samples)}")
+        report(f"Résolution d'un lieu (saisies réelles, fautes comprises) : {percentiles(samples)}")
         samples = [timed(gazetteer.find_in_text, random.choice(SENTENCES)) for _ in range(args.queries)]
-        print(f"Lieu dans une phrase : {percentiles(samples)}")
+        report(f"Lieu dans une phrase : {percentiles(samples)}")
+
+    if args.write:
+        lines.insert(0, f"Measured on {date.today():%Y-%m-%d} with `make bench` (SQLite):\n")
+        write_block(Path(__file__).resolve().parent.parent / "README.md", "knowledge", "\n".join(lines))
 
 
 if __name__ == "__main__":

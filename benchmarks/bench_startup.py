@@ -1,10 +1,11 @@
 """Start-up time, memory and REST latency of the assistant on this machine.
 
-Usage: ``.venv/bin/python benchmarks/bench_startup.py [--messages 50]`` (or ``make bench``).
-Starts the real servers on free ports (model trained first if needed), measures the
-time until each answers, the resident memory of each process once ready and after
-the messages, and the latency of one conversation's messages over the REST channel.
-Prints a Markdown table for README.md.
+Usage: ``.venv/bin/python benchmarks/bench_startup.py [--messages 60] [--write]``
+(``make bench`` writes). Starts the real servers on free ports (model trained first if
+needed), measures the time until each answers, the resident memory of each process once
+ready and after the messages, and the REST latency of whole conversations (greeting,
+a situation, a commune, an information question, thanks) replayed one after the other.
+Prints a Markdown table; ``--write`` also puts it in README.md's ``performance`` block.
 """
 
 from __future__ import annotations
@@ -15,17 +16,22 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import requests
 
 from bot.launcher import Stack, ensure_model, free_port, write_endpoints
+from bot.reports import write_block
 
+# One conversation as the public has it: every message but the greeting reaches the
+# action server (profile, routing, knowledge base).
 MESSAGES = [
     "Bonjour",
-    "je voudrais parler à un conseiller",
+    "j'ai 24 ans, je suis en CDD et je voudrais changer de métier",
+    "Tours",
+    "c'est quoi le CPF ?",
     "merci beaucoup",
-    "quel temps fait-il demain",
     "au revoir",
 ]
 
@@ -67,7 +73,8 @@ def percentile(values: list[float], fraction: float) -> float:
 def main() -> int:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=50)
+    parser.add_argument("--messages", type=int, default=60)
+    parser.add_argument("--write", action="store_true", help="write the table into README.md")
     args = parser.parse_args()
 
     model = ensure_model()
@@ -91,23 +98,32 @@ def main() -> int:
             for index in range(args.messages):
                 text = MESSAGES[index % len(MESSAGES)]
                 sent = time.perf_counter()
+                sender = f"bench-{index // len(MESSAGES)}"
                 answer = requests.post(f"{stack.url}/webhooks/rest/webhook",
-                                       json={"sender": "bench", "message": text}, timeout=60)
+                                       json={"sender": sender, "message": text}, timeout=60)
                 latencies.append((time.perf_counter() - sent) * 1000)
                 answer.raise_for_status()
             rss_after = (rss_mb(stack.rasa.pid), rss_mb(stack.actions.pid))
         finally:
             stack.stop()
 
-    print("| measure | value |")
-    print("|---|---|")
-    print(f"| action server answers after | {actions_ready:.1f} s |")
-    print(f"| Rasa REST endpoint answers after | {rasa_ready:.1f} s |")
-    print(f"| RSS when ready: Rasa / action server | {rss_ready[0]:.0f} MB / {rss_ready[1]:.0f} MB |")
-    print(f"| RSS after {args.messages} messages: Rasa / action server "
-          f"| {rss_after[0]:.0f} MB / {rss_after[1]:.0f} MB |")
-    print(f"| REST latency per message, p50 / p95 ({args.messages} messages, one conversation) "
-          f"| {statistics.median(latencies):.0f} ms / {percentile(latencies, 0.95):.0f} ms |")
+    conversations = -(-args.messages // len(MESSAGES))
+    table = "\n".join([
+        f"Measured on {date.today():%Y-%m-%d} with `make bench`.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| action server answers after | {actions_ready:.1f} s |",
+        f"| Rasa REST endpoint answers after | {rasa_ready:.1f} s |",
+        f"| RSS when ready: Rasa / action server | {rss_ready[0]:.0f} MB / {rss_ready[1]:.0f} MB |",
+        f"| RSS after {args.messages} messages: Rasa / action server "
+        f"| {rss_after[0]:.0f} MB / {rss_after[1]:.0f} MB |",
+        f"| REST latency per message, p50 / p95 ({args.messages} messages, {conversations} conversations) "
+        f"| {statistics.median(latencies):.0f} ms / {percentile(latencies, 0.95):.0f} ms |",
+    ])
+    print(table)
+    if args.write:
+        write_block(Path(__file__).resolve().parent.parent / "README.md", "performance", table)
     return 0
 
 

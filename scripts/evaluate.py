@@ -2,7 +2,7 @@
 
 ``make evaluate`` (``.venv/bin/python scripts/evaluate.py``) uses the trained model
 (training it first only if its inputs changed), writes the raw reports to ``results/``
-and the summary table into docs/dialogue.md between the ``figures`` markers.
+and the summary table into README.md and docs/dialogue.md between the ``figures`` markers.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.reports import write_block  # noqa: E402
 from bot.launcher import Stack, child_environment, ensure_model, free_port, venv_bin, write_endpoints  # noqa: E402
 from tests.conftest import load_knowledge, post_message  # noqa: E402
 from tests.e2e.persona_runner import load_personas, markdown, play, summary  # noqa: E402
 
 RESULTS = ROOT / "results"
-DOC = ROOT / "docs" / "dialogue.md"
-START, END = "<!-- figures:start -->", "<!-- figures:end -->"
+DOCUMENTS = (ROOT / "README.md", ROOT / "docs" / "dialogue.md")
 
 
 def rasa(*args: str) -> subprocess.CompletedProcess:
@@ -112,9 +112,8 @@ def main() -> int:
     personas = persona_figures(model)
     (RESULTS / "personas.md").write_text(markdown(personas), encoding="utf-8")
     figures = table(nlu, core, personas)
-    doc = DOC.read_text(encoding="utf-8")
-    doc = re.sub(rf"{re.escape(START)}.*?{re.escape(END)}", f"{START}\n{figures}{END}", doc, flags=re.S)
-    DOC.write_text(doc, encoding="utf-8")
+    for document in DOCUMENTS:
+        write_block(document, "figures", figures)
     print(figures)
     if personas["failures"]:
         print(markdown(personas))

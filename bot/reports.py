@@ -1,0 +1,16 @@
+"""Rewrite the generated blocks of figures in README.md and docs/ (benchmarks, evaluation)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+
+def write_block(path: Path, name: str, body: str) -> None:
+    """Replace what lies between ``<!-- name:start -->`` and ``<!-- name:end -->`` in ``path``."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(rf"{re.escape(start)}.*?{re.escape(end)}", flags=re.S)
+    if not pattern.search(text):
+        raise ValueError(f"{path} has no {start} … {end} block")
+    path.write_text(pattern.sub(lambda _: f"{start}\n{body.rstrip()}\n{end}", text), encoding="utf-8")
