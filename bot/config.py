@@ -81,3 +81,8 @@ def console_retention_days() -> int:
 def conversation_retention_days() -> float:
     """Days a public conversation is kept in the tracker store after its last message."""
     return float(os.environ.get("SPRO_CONVERSATION_RETENTION_DAYS", "30"))
+
+
+def quick_model_loading() -> bool:
+    """Load DIET and TED without Rasa's one-step training (bot/model_loading.py); 0 to disable."""
+    return os.environ.get("SPRO_QUICK_MODEL_LOADING", "1") != "0"

@@ -165,6 +165,15 @@ def write_endpoints(path: Path, actions_port: int, tracker_db: Path) -> Path:
     return path
 
 
+def _stop_with_parent() -> None:
+    """In a child, before exec: get SIGTERM if the launcher dies, even by SIGKILL (Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 @dataclass
 class Stack:
     """The Rasa server and the action server, as two child processes."""
@@ -205,7 +214,7 @@ class Stack:
         log = open(self.log_dir / log_name, "ab")  # noqa: SIM115 - closed with the process
         return subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_stop_with_parent,
         )
 
     def wait_ready(self, timeout: float = 180.0) -> float:

@@ -1,5 +1,8 @@
 """NLU components of our own, registered with Rasa's default recipe.
 
+Rasa imports this module before it loads any component of our pipeline, which is
+where DIET and TED get their quicker loading (``bot.model_loading``).
+
 ``SharedSpacyNLP`` is Rasa's ``SpacyNLP`` loading the French spaCy model once per
 process. Rasa 3.6 instantiates ``SpacyNLP`` for two graph nodes (``provide`` and
 ``process``), which loads ``fr_core_news_md`` twice: about 7 s of start-up and a
@@ -12,6 +15,10 @@ from functools import lru_cache
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+
+from bot import model_loading
+
+model_loading.install()
 
 
 @lru_cache(maxsize=None)

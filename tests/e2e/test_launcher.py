@@ -59,7 +59,11 @@ def test_start_second_start_and_ctrl_c(trained_model: Path, tmp_path: Path) -> N
         first.send_signal(signal.SIGINT)  # what Ctrl-C does in a terminal
         assert first.wait(timeout=60) == 0
     finally:
-        if first.poll() is None:
-            first.kill()
+        if first.poll() is None:  # a failed check: stop it as Ctrl-C would, so no server leaks
+            first.send_signal(signal.SIGINT)
+            try:
+                first.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                first.kill()
     assert port_is_free(rasa_port) and port_is_free(actions_port)
     assert not (tmp_path / "launcher.pid").exists()
