@@ -15,6 +15,8 @@ from bot.routing import Profile, get_table, route
 log = logging.getLogger(__name__)
 
 CONSOLE_CHANNEL = "console"
+# Channels that draw the orientation payload as structure cards.
+CARD_CHANNELS = frozenset({"webchat"})
 
 NO_KNOWLEDGE_TEXT = (
     "Je ne peux pas consulter les adresses pour le moment. Le service régional de "
@@ -55,8 +57,12 @@ def home_region(latest_message: dict[str, Any] | None) -> str | None:
 
 def orientation_messages(
     slots: dict[str, Any], channel: str | None, region_code: str | None = None
-) -> tuple[list[str], dict[str, Any]]:
-    """Route the profile and build the messages; a knowledge failure still gives a way forward."""
+) -> tuple[list[str], dict[str, Any], list[str]]:
+    """Texts before the payload, the payload, texts after it; never a dead end.
+
+    Channels that draw the payload as structure cards (the web chat) do not get the texts
+    the cards already show; the phone console gets no "you can write…" hint.
+    """
     from bot import places
     from bot.knowledge import get_repository
 
@@ -76,11 +82,11 @@ def orientation_messages(
                    "commune": ({"insee": insee, "name": slots.get("commune_name"),
                                 "postcode": slots.get("postcode")} if insee else None),
                    "structures": [], "remote": []}
-        return texts, payload
-    texts = orientation.texts
+        return texts, payload, []
+    before, after = orientation.around_payload(with_cards=channel in CARD_CHANNELS)
     if not with_buttons(channel):  # phone: the adviser tells the caller they can call back
-        texts = [t for t in texts if not t.startswith("C'est gratuit.")]
-    return texts, orientation.payload
+        after = [t for t in after if not t.startswith("C'est gratuit.")]
+    return before, orientation.payload, after
 
 
 def info_answer(text: str) -> list[str]:

@@ -37,10 +37,26 @@ class KnowledgeQueries(Protocol):
 
 @dataclass
 class Orientation:
-    """Messages to send, then the payload for the channels."""
+    """Messages and the payload for the channels.
+
+    ``texts`` read alone give the whole orientation (text-only channels, the phone
+    console). ``card_shows`` are the indexes of the texts that a channel drawing the
+    payload as structure cards shows already (nearest structure, remote list).
+    ``payload_after`` texts come before the payload, the others after it.
+    """
 
     texts: list[str] = field(default_factory=list)
     payload: dict[str, Any] = field(default_factory=dict)
+    card_shows: frozenset[int] = frozenset()
+    payload_after: int = 1
+
+    def around_payload(self, with_cards: bool) -> tuple[list[str], list[str]]:
+        """The texts to send before and after the payload, without duplicates on card channels."""
+        kept = [(index, text) for index, text in enumerate(self.texts)
+                if not (with_cards and index in self.card_shows)]
+        before = [text for index, text in kept if index < self.payload_after]
+        after = [text for index, text in kept if index >= self.payload_after]
+        return before, after
 
 
 def network_name(repository: KnowledgeQueries, code: str) -> str:
@@ -160,7 +176,9 @@ def build_orientation(
                           regional_services(repository, commune, home_region))
 
     texts = [f"Je vous propose : {main_name}. {decision.why}".strip()]
+    card_shows: set[int] = set()
     if local_main:
+        card_shows.add(len(texts))
         texts.append("Le plus proche de chez vous :\n" + structure_text(structures[0]))
     elif commune is not None:
         texts.append(
@@ -170,7 +188,9 @@ def build_orientation(
     else:
         texts.append("Sans votre commune, je ne peux pas vous indiquer l'adresse la plus proche : "
                      "voici comment la trouver.")
+    payload_after = len(texts)
     if remote:
+        card_shows.add(len(texts))
         texts.append("À distance :\n" + "\n".join(f"- {remote_text(item)}" for item in remote[:4]))
     else:
         texts.append("Le service régional de l'orientation de votre région peut aussi vous répondre, "
@@ -191,4 +211,5 @@ def build_orientation(
         "structures": structures,
         "remote": remote,
     }
-    return Orientation(texts=texts, payload=payload)
+    return Orientation(texts=texts, payload=payload, card_shows=frozenset(card_shows),
+                       payload_after=payload_after)

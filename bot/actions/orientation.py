@@ -67,7 +67,7 @@ class ActionAskCommuneInsee(Action):
 
 
 class ActionPresentOrientation(Action):
-    """Send the second door: text messages, then the ``orientation`` payload."""
+    """Send the second door: the proposal, the ``orientation`` payload, then the other texts."""
 
     def name(self) -> str:
         """Run when the orientation form is complete."""
@@ -80,13 +80,15 @@ class ActionPresentOrientation(Action):
         domain: DomainDict,
     ) -> list[EventType]:
         """Route, look up the structures, send."""
-        texts, payload = orientation_messages(tracker.current_slot_values(),
-                                              tracker.get_latest_input_channel(),
-                                              home_region(tracker.latest_message))
-        for text in texts:
+        before, payload, after = orientation_messages(tracker.current_slot_values(),
+                                                      tracker.get_latest_input_channel(),
+                                                      home_region(tracker.latest_message))
+        for text in before:
             dispatcher.utter_message(text=text)
         if payload:
             dispatcher.utter_message(json_message=payload)
+        for text in after:
+            dispatcher.utter_message(text=text)
         network = payload.get("network") if payload else None
         return [SlotSet("network", network), SlotSet("misunderstood", 0.0)]
 

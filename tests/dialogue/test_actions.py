@@ -50,15 +50,32 @@ async def test_the_form_asks_only_what_routing_needs() -> None:
     assert await form.required_slots([], CollectingDispatcher(), tracker(slots=slots), {}) == []
 
 
-async def test_orientation_sends_texts_then_the_payload() -> None:
+JOB_SEEKER_IN_VIERZON = {"need": "emploi", "situation": "sans_emploi", "age": 40.0, "commune_insee": "18279"}
+
+
+async def test_orientation_sends_the_proposal_then_the_payload_then_the_rest() -> None:
     dispatcher = CollectingDispatcher()
-    slots = {"need": "emploi", "situation": "sans_emploi", "age": 40.0, "commune_insee": "18279"}
-    events = await ActionPresentOrientation().run(dispatcher, tracker(slots=slots), {})
-    payload = dispatcher.messages[-1]["custom"]
+    events = await ActionPresentOrientation().run(dispatcher, tracker(slots=JOB_SEEKER_IN_VIERZON), {})
+    customs = [i for i, m in enumerate(dispatcher.messages) if m.get("custom")]
+    assert len(customs) == 1
+    payload = dispatcher.messages[customs[0]]["custom"]
     assert payload["type"] == "orientation" and payload["network"] == "france_travail"
     assert payload["structures"][0]["commune"] == "Vierzon"
-    assert all(m.get("text") for m in dispatcher.messages[:-1])
+    texts = [m.get("text") for m in dispatcher.messages if not m.get("custom")]
+    assert all(texts) and texts[0].startswith("Je vous propose : France Travail")
+    # A text-only REST client reads the whole orientation in the texts.
+    joined = "\n".join(texts)
+    assert "Le plus proche de chez vous" in joined and "À distance" in joined
     assert {"event": "slot", "name": "network", "value": "france_travail", "timestamp": None} in events
+
+
+async def test_the_web_chat_does_not_repeat_in_text_what_its_cards_show() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionPresentOrientation().run(dispatcher, tracker(slots=JOB_SEEKER_IN_VIERZON, channel="webchat"), {})
+    texts = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    assert "Je vous propose : France Travail" in texts and "C'est gratuit" in texts
+    assert "Le plus proche de chez vous" not in texts and "À distance" not in texts
+    assert dispatcher.messages[1]["custom"]["structures"], "the card comes right after the proposal"
 
 
 async def test_commune_choice_has_buttons_on_the_web_but_not_on_the_phone_console() -> None:

@@ -415,7 +415,7 @@
     var where = o.commune && typeof o.commune.name === "string" ? " près de " + o.commune.name : "";
     box.appendChild(el("p", "spro-orientation__intro", structures.length
       ? "Où vous adresser" + where + " :"
-      : "Je n'ai pas trouvé de structure proche dans la base. Voici comment être accompagné à distance :"));
+      : "Pas encore d'adresse proche enregistrée. Voici comment obtenir de l'aide à distance :"));
     if (structures.length) {
       var list = el("ul", "spro-cards");
       structures.forEach(function (s, index) {
