@@ -37,7 +37,7 @@ ALLOWED_METADATA_KEYS = frozenset({"region", "channel_page"})
 
 EMPTY_MESSAGE = "Votre message est vide. Écrivez votre question en quelques mots."
 FAILURE_MESSAGE = (
-    "Désolé, un problème technique m'empêche de répondre pour le moment. "
+    "Pardon, un problème technique m'empêche de répondre pour le moment. "
     "Réessayez dans quelques instants. Vous pouvez aussi joindre un conseiller "
     "ou une conseillère du service régional de l'orientation de votre région."
 )
