@@ -40,22 +40,23 @@ class Orientation:
     """Messages and the payload for the channels.
 
     ``texts`` read alone give the whole orientation (text-only channels, the phone
-    console). ``card_shows`` are the indexes of the texts that a channel drawing the
-    payload as structure cards shows already (nearest structure, remote list).
-    ``payload_after`` texts come before the payload, the others after it.
+    console). A channel that draws the payload as structure cards gets ``card_texts``
+    instead where the cards already show it: a shorter text, or None for no text
+    (nearest structure, remote list). The first ``payload_after`` texts come before the
+    payload, the others after it.
     """
 
     texts: list[str] = field(default_factory=list)
     payload: dict[str, Any] = field(default_factory=dict)
-    card_shows: frozenset[int] = frozenset()
+    card_texts: dict[int, str | None] = field(default_factory=dict)
     payload_after: int = 1
 
     def around_payload(self, with_cards: bool) -> tuple[list[str], list[str]]:
         """The texts to send before and after the payload, without duplicates on card channels."""
-        kept = [(index, text) for index, text in enumerate(self.texts)
-                if not (with_cards and index in self.card_shows)]
-        before = [text for index, text in kept if index < self.payload_after]
-        after = [text for index, text in kept if index >= self.payload_after]
+        chosen = [(index, self.card_texts.get(index, text) if with_cards else text)
+                  for index, text in enumerate(self.texts)]
+        before = [text for index, text in chosen if text and index < self.payload_after]
+        after = [text for index, text in chosen if text and index >= self.payload_after]
         return before, after
 
 
@@ -176,9 +177,10 @@ def build_orientation(
                           regional_services(repository, commune, home_region))
 
     texts = [f"Je vous propose : {main_name}. {decision.why}".strip()]
-    card_shows: set[int] = set()
-    if local_main:
-        card_shows.add(len(texts))
+    card_texts: dict[int, str | None] = {}
+    if local_main:  # the card shows the reason and the address
+        card_texts[0] = f"Je vous propose : {main_name}."
+        card_texts[len(texts)] = None
         texts.append("Le plus proche de chez vous :\n" + structure_text(structures[0]))
     elif commune is not None:
         texts.append(
@@ -190,7 +192,7 @@ def build_orientation(
                      "voici comment la trouver.")
     payload_after = len(texts)
     if remote:
-        card_shows.add(len(texts))
+        card_texts[len(texts)] = None
         texts.append("À distance :\n" + "\n".join(f"- {remote_text(item)}" for item in remote[:4]))
     else:
         texts.append("Le service régional de l'orientation de votre région peut aussi vous répondre, "
@@ -211,5 +213,5 @@ def build_orientation(
         "structures": structures,
         "remote": remote,
     }
-    return Orientation(texts=texts, payload=payload, card_shows=frozenset(card_shows),
+    return Orientation(texts=texts, payload=payload, card_texts=card_texts,
                        payload_after=payload_after)

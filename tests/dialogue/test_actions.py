@@ -73,8 +73,10 @@ async def test_the_web_chat_does_not_repeat_in_text_what_its_cards_show() -> Non
     dispatcher = CollectingDispatcher()
     await ActionPresentOrientation().run(dispatcher, tracker(slots=JOB_SEEKER_IN_VIERZON, channel="webchat"), {})
     texts = "\n".join(m.get("text") or "" for m in dispatcher.messages)
-    assert "Je vous propose : France Travail" in texts and "C'est gratuit" in texts
+    assert "Je vous propose : France Travail." in texts and "C'est gratuit" in texts
     assert "Le plus proche de chez vous" not in texts and "À distance" not in texts
+    why = dispatcher.messages[1]["custom"]["structures"][0]["why"]
+    assert why not in texts, "the card gives the reason"
     assert dispatcher.messages[1]["custom"]["structures"], "the card comes right after the proposal"
 
 
