@@ -310,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         stack = Stack(model=model, rasa_port=args.port, actions_port=args.actions_port,
                       endpoints=endpoints)
+        # Ctrl-C and SIGTERM stop both servers, even when started from a shell that
+        # ignores SIGINT for background jobs (Python then keeps it ignored).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
         print("Starting the Rasa server and the action server...", flush=True)
         stack.start()

@@ -44,8 +44,11 @@ def test_start_second_start_and_ctrl_c(trained_model: Path, tmp_path: Path) -> N
     command = [sys.executable, "-m", "bot.launcher",
                "--port", str(rasa_port), "--actions-port", str(actions_port)]
     env = child_environment({"SPRO_VAR_DIR": str(tmp_path)})
+    # SIGINT ignored at start, as for a background job of a non-interactive shell (CI):
+    # Ctrl-C must still stop the launcher.
     first = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, bufsize=0,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         output = read_until(first, "Ctrl-C stops both", timeout=240)
         assert f"http://127.0.0.1:{rasa_port}" in output
