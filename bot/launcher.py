@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.config import PROJECT_ROOT, conversation_retention_days, database_url, var_dir
+from bot.config import PROJECT_ROOT, database_url, var_dir
 
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu.py")
 STOP_GRACE_SECONDS = 15.0
@@ -123,19 +123,16 @@ def ensure_knowledge() -> bool:
 
 
 def purge_old_conversations(endpoints: Path) -> None:
-    """Delete conversations past the retention period; a failure is reported, not fatal."""
-    from bot.retention import purge_conversations, tracker_store_url
+    """Run the staff's ``python -m bot purge-conversations``; a failure is reported, not fatal.
 
-    days = conversation_retention_days()
-    try:
-        result = purge_conversations(tracker_store_url(endpoints), days)
-    except Exception as exc:  # noqa: BLE001 - a purge failure must not stop the assistant
-        print(f"Conversation purge failed ({exc}); run `python -m bot purge-conversations`.",
-              file=sys.stderr)
-        return
-    if result.conversations:
-        print(f"Deleted {result.conversations} conversation(s) older than {days:g} days.",
-              flush=True)
+    In a child process, so that the launcher itself never imports Rasa.
+    """
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "purge-conversations", "--endpoints", str(endpoints)],
+        cwd=PROJECT_ROOT, env=child_environment(), capture_output=True, text=True, check=False,
+    )
+    print(run.stdout.strip() or run.stderr.strip()[-500:], flush=True,
+          file=sys.stdout if run.returncode == 0 else sys.stderr)
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -325,10 +322,8 @@ def main(argv: list[str] | None = None) -> int:
               f"Logs: {var_dir()}/rasa.log, {var_dir()}/actions.log. Ctrl-C stops both.",
               flush=True)
         purge_old_conversations(endpoints)
-        exited = stack.first_exit(timeout=PURGE_INTERVAL_SECONDS)
-        while exited is None:
+        while (exited := stack.first_exit(timeout=PURGE_INTERVAL_SECONDS)) is None:
             purge_old_conversations(endpoints)
-            exited = stack.first_exit(timeout=PURGE_INTERVAL_SECONDS)
         print(f"A server stopped (exit {exited.returncode}); see the logs. Stopping.",
               file=sys.stderr)
         return 1

@@ -119,7 +119,7 @@ def regional_services(
     elif home_region:
         region = repository.region(home_region)
     else:
-        return [region for region in repository.regions() if region.phone or region.website]
+        return repository.regions()
     return [region] if region is not None else []
 
 

@@ -13,11 +13,10 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, select
-from sqlalchemy.engine import URL
 
 from bot.config import PROJECT_ROOT
 
@@ -52,32 +51,36 @@ def _expand(value: Any) -> Any:
 
 
 def tracker_store_url(endpoints_file: Path, root: Path = PROJECT_ROOT) -> str:
-    """The SQLAlchemy URL of the SQL tracker store declared in ``endpoints_file``."""
+    """The SQLAlchemy URL of the SQL tracker store declared in ``endpoints_file``.
+
+    Only the ``tracker_store`` section is read (its ``${VAR}`` expanded); the URL is
+    built by Rasa's own ``SQLTrackerStore.get_db_url``, so every form Rasa accepts
+    (host with port or scheme, ``query`` options) reaches the same database. A relative
+    SQLite path is taken from the project folder, where the servers run.
+    """
+    from rasa.core.tracker_store import SQLTrackerStore
+
     try:
         endpoints = yaml.safe_load(endpoints_file.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise RetentionError(f"Lecture impossible de {endpoints_file} : {exc}") from exc
-    store: Mapping[str, Any] = endpoints.get("tracker_store") or {}
+    store = {key: _expand(value) for key, value in (endpoints.get("tracker_store") or {}).items()}
     if str(store.get("type", "")).upper() != "SQL":
         raise RetentionError(
             f"{endpoints_file} ne déclare pas de tracker store SQL (type: SQL) : "
             "la purge ne sait effacer que celui-là."
         )
-    settings = {key: _expand(value) for key, value in store.items()}
-    dialect = settings.get("dialect") or "sqlite"
-    database = settings.get("db") or "rasa.db"
-    if dialect == "sqlite":
-        path = Path(database)
-        return f"sqlite:///{path if path.is_absolute() else root / path}"
-    port = settings.get("port")
-    return URL.create(
-        drivername=dialect,
-        username=settings.get("username"),
-        password=settings.get("password"),
-        host=settings.get("url"),
-        port=int(port) if port not in (None, "") else None,
-        database=database,
-    ).render_as_string(hide_password=False)
+    dialect = store.get("dialect") or "sqlite"
+    database = store.get("db") or "rasa.db"
+    if dialect == "sqlite" and not Path(database).is_absolute():
+        database = str(root / database)
+    port = store.get("port")
+    url = SQLTrackerStore.get_db_url(
+        dialect=dialect, host=store.get("url"), port=int(port) if port else None,
+        db=database, username=store.get("username"), password=store.get("password"),
+        query=store.get("query"),
+    )
+    return url if isinstance(url, str) else url.render_as_string(hide_password=False)
 
 
 def purge_conversations(url: str, days: float, now: float | None = None) -> PurgeResult:
