@@ -26,13 +26,13 @@ import gzip
 import io
 import re
 import threading
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from math import asin, cos, radians, sin, sqrt
 from pathlib import Path
 
 from bot import config
+from bot.text import fold
 
 MAX_CHOICES = 10
 
@@ -73,9 +73,7 @@ _STOP_AFTER_PLACE = {"et", "mais", "ou", "je", "j", "pour", "avec", "car", "donc
 
 def normalize(text: str) -> str:
     """Lower-case, accent-free, punctuation-free key ("Joué-lès-Tours" -> "joue les tours")."""
-    value = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae"))
-    value = "".join(ch for ch in value if not unicodedata.combining(ch))
-    value = re.sub(r"[^a-z0-9]+", " ", value)
+    value = re.sub(r"[^a-z0-9]+", " ", fold(text))
     tokens = []
     for token in value.split():
         match = _ORDINAL.match(token)

@@ -10,11 +10,11 @@ says; the caller merges it into the slots (a later statement overwrites: correct
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.routing import NOT_GIVEN, SECTORS, SITUATIONS
+from bot.text import fold
 
 _NUMBER_WORDS = {
     "quatorze": 14, "quinze": 15, "seize": 16, "dix sept": 17, "dix huit": 18, "dix neuf": 19,
@@ -26,9 +26,7 @@ _NUMBER_WORDS = {
 
 def simplify(text: str) -> str:
     """Lower case, no accents, apostrophes and punctuation as spaces, single spaces."""
-    value = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe"))
-    value = "".join(ch for ch in value if not unicodedata.combining(ch))
-    value = re.sub(r"[^a-z0-9+]+", " ", value)
+    value = re.sub(r"[^a-z0-9+]+", " ", fold(text))
     return f" {' '.join(value.split())} "
 
 
