@@ -5,6 +5,8 @@
 - ``coverage``: networks without a structure per département, records older than 12 months.
 - ``search "quelle Mission locale pour Vierzon ?"``: what the assistant would propose.
 - ``import-shared``: import the shared open data (gazetteer, Centre-Val de Loire structures).
+- ``import <source> <file-or-url> [--dry-run]``: import a national directory (dila, education,
+  data-inclusion, transitions-pro) into knowledge/structures/, with a report of what changed.
 - ``status``: the snapshot the database serves.
 - ``purge-conversations``: delete public conversations older than the retention period.
 """
@@ -163,6 +165,24 @@ def cmd_import_shared(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from bot.knowledge.importers import ImportInputError, format_report, import_source
+    from bot.places import get_gazetteer
+
+    folder = Path(args.dir or config.knowledge_dir())
+    try:
+        report = import_source(args.source, args.location, folder, get_gazetteer(), dry_run=args.dry_run)
+    except (ImportInputError, OSError) as exc:
+        print(f"Import refusé : {exc}. Rien n'a été modifié.")
+        return 1
+    print(format_report(report, args.dry_run))
+    if args.report:
+        Path(args.report).write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str),
+                                     encoding="utf-8")
+        print(f"Rapport complet : {args.report}")
+    return 0 if report.ok else 1
+
+
 def cmd_purge_conversations(args) -> int:
     from bot.retention import RetentionError, purge_conversations, tracker_store_url
 
@@ -203,6 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp = add("import-shared", cmd_import_shared, "Importer l'open data partagé (communes, structures du Centre-Val de Loire).")
     imp.add_argument("--data", help="dossier des données partagées (par défaut ../shared/data)")
     imp.add_argument("--places", help="fichier des communes à écrire")
+    importer = add("import", cmd_import, "Importer un annuaire national dans knowledge/structures/.")
+    importer.add_argument("source", choices=["dila", "education", "data-inclusion", "transitions-pro"],
+                          help="dila (service-public.fr), education (CIO), data-inclusion, transitions-pro")
+    importer.add_argument("location", help="fichier ou URL de l'export")
+    importer.add_argument("--dry-run", action="store_true", help="montrer ce qui changerait sans rien écrire")
+    importer.add_argument("--report", help="écrire le rapport complet (JSON) dans ce fichier")
     purge = sub.add_parser(
         "purge-conversations",
         help="Effacer les conversations du public plus anciennes que la durée de conservation.",

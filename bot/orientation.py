@@ -73,7 +73,7 @@ def structure_item(match: StructureMatch, why: str, at: datetime | None) -> dict
         "id": s.id, "network": s.network, "name": s.name, "address": s.address,
         "postcode": s.postcode, "commune": s.commune, "insee": s.insee, "phone": s.phone,
         "email": s.email, "website": s.website, "hours": s.hours_text,
-        "open_now": s.open_now(at), "distance_km": match.distance_km, "why": why,
+        "open_now": s.open_now(at), "next_opening": s.next_opening(at), "distance_km": match.distance_km, "why": why,
     }
 
 
@@ -84,6 +84,8 @@ def structure_text(item: dict[str, Any]) -> str:
         lines.append(f"Tél. {item['phone']}")
     if item["hours"]:
         state = {True: " (ouvert en ce moment)", False: " (fermé en ce moment)"}.get(item["open_now"], "")
+        if item.get("next_opening"):
+            state = f" (fermé en ce moment, {item['next_opening']})"
         lines.append(f"Horaires : {item['hours']}{state}")
     else:
         lines.append("Horaires : non renseignés, appelez avant de vous déplacer.")

@@ -14,142 +14,47 @@ file, the line and what to fix; ``result.knowledge`` is the validated
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
 
 import yaml
-from jsonschema import Draft7Validator
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bot import config
+from bot.knowledge.checks import (
+    EMAIL,
+    ERROR,
+    PHONE,
+    WARNING,
+    CheckResult,
+    Problem,
+    explain,
+    format_phone,
+    line_of,
+    load_schema,
+    node_at,
+    normalize_phone,
+    parse_yaml,
+    plain,
+)
 from bot.knowledge.hours import HoursError, parse_hours
 from bot.knowledge.model import (
-    REQUIRED_NETWORKS, AreaServed, EntryPoint, InfoSheet, KnowledgeSet, Network, Region, Source,
-    SourcedFact, Structure,
+    REQUIRED_NETWORKS,
+    AreaServed,
+    EntryPoint,
+    InfoSheet,
+    KnowledgeSet,
+    Network,
+    Region,
+    Source,
+    SourcedFact,
+    Structure,
 )
 from bot.places import Gazetteer, get_gazetteer, haversine_km
 
-ERROR, WARNING = "erreur", "avertissement"
 MAX_KM_FROM_COMMUNE = 30.0
-_PHONE = re.compile(r"^(?:0[1-9]\d{8}|0800\d{6}|0[89]\d{8}|3\d{3}|\+33[1-9]\d{8})$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
-_TYPE_FR = {"string": "un texte", "number": "un nombre", "integer": "un nombre entier",
-            "array": "une liste (lignes commençant par « - »)", "object": "un bloc de champs",
-            "boolean": "oui/non (true/false)"}
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing to fix in a knowledge file."""
-
-    file: str
-    line: int
-    message: str
-    fix: str
-    severity: str = ERROR
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.severity} : {self.message}. À corriger : {self.fix}."
-
-
-@dataclass
-class CheckResult:
-    """Problems found, and the knowledge when there is no error."""
-
-    problems: list[Problem] = field(default_factory=list)
-    knowledge: KnowledgeSet | None = None
-    files: list[Path] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and self.knowledge is not None
-
-
-def normalize_phone(value: str) -> str:
-    """Digits only ("02.47-00 00 00" -> "0247000000"); keeps a leading +."""
-    value = str(value).strip()
-    return ("+" if value.startswith("+") else "") + re.sub(r"\D", "", value)
-
-
-def format_phone(value: str) -> str:
-    """French display: "02 47 00 00 00", "0 800 222 100", "3949"."""
-    digits = normalize_phone(value)
-    if digits.startswith("+33"):
-        digits = "0" + digits[3:]
-    if len(digits) == 10 and digits.startswith("080"):
-        return f"{digits[0]} {digits[1:4]} {digits[4:7]} {digits[7:]}"
-    if len(digits) == 10:
-        return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
-    return digits
-
-
-def _load_schema(name: str) -> Draft7Validator:
-    path = config.knowledge_schema_dir() / f"{name}.schema.json"
-    return Draft7Validator(json.loads(path.read_text(encoding="utf-8")))
-
-
-def _plain(value: Any) -> Any:
-    """Loaded YAML -> plain JSON-like values (dates as ISO strings)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()[:10]
-    return value
-
-
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def parse_yaml(text: str) -> tuple[Any, Node | None]:
-    """Parse YAML (C loader when available) keeping the node tree for line numbers."""
-    loader = _SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    finally:
-        loader.dispose()
-
-
-def node_at(root: Node | None, path: Iterable[Any]) -> Node | None:
-    """The deepest node found along ``path`` (mapping keys, list indexes)."""
-    node = root
-    for key in path:
-        if isinstance(node, MappingNode):
-            found = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(key)), None)
-            if found is None:
-                return node
-            node = found
-        elif isinstance(node, SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            return node
-    return node
-
-
-def line_of(root: Node | None, path: Iterable[Any]) -> int:
-    """1-based line of the value at ``path`` (for a mapping key: the key's line)."""
-    path = list(path)
-    parent = node_at(root, path[:-1]) if path else None
-    if path and isinstance(parent, MappingNode):
-        for key, _value in parent.value:
-            if isinstance(key, ScalarNode) and key.value == str(path[-1]):
-                return key.start_mark.line + 1
-    node = node_at(root, path)
-    return node.start_mark.line + 1 if node is not None else 1
+__all__ = ["CheckResult", "Problem", "check_directory", "format_phone", "normalize_phone"]
 
 
 class _Checker:
@@ -190,22 +95,22 @@ class _Checker:
         if root is None:
             self.add(path, 1, "le fichier est vide", f"commencez par « {key}: » suivi de la liste")
             return []
-        data = _plain(loaded)
+        data = plain(loaded)
         bad_records: set[int] = set()
-        validator = _load_schema(schema)
+        validator = load_schema(schema)
         for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
             path_items = list(error.absolute_path)
             if len(path_items) >= 2 and path_items[0] == key and isinstance(path_items[1], int):
                 bad_records.add(path_items[1])
             raw = node_at(root, path_items)
-            message, fix = _explain(error, raw.value if isinstance(raw, ScalarNode) else None)
+            message, fix = explain(error, raw.value if isinstance(raw, ScalarNode) else None)
             self.add(path, line_of(root, path_items), message, fix)
         if not isinstance(data, dict) or not isinstance(data.get(key), list):
             return []
         records = []
-        for index, plain in enumerate(data[key]):
-            if index not in bad_records and isinstance(plain, dict):
-                records.append((line_of(root, [key, index]), node_at(root, [key, index]), plain))
+        for index, record in enumerate(data[key]):
+            if index not in bad_records and isinstance(record, dict):
+                records.append((line_of(root, [key, index]), node_at(root, [key, index]), record))
         return records
 
     def field_line(self, node: Node, name: str, default: int) -> int:
@@ -230,7 +135,7 @@ class _Checker:
     def check_phone(self, value: str, path: Path, line: int) -> str:
         if not value:
             return ""
-        if not _PHONE.match(normalize_phone(value)):
+        if not PHONE.match(normalize_phone(value)):
             self.add(path, line, f"le numéro « {value} » n'est pas un numéro de téléphone français valide",
                      "écrivez 10 chiffres commençant par 0 (ex. 02 47 00 00 00), un numéro court (ex. 3949) "
                      "ou +33 suivi de 9 chiffres")
@@ -305,7 +210,7 @@ class _Checker:
                      f"({', '.join(commune.postcodes)}) mais d'une autre commune", "vérifiez le code postal et le code "
                      "INSEE (un code CEDEX est accepté)", WARNING)
         phone = self.check_phone(rec.get("phone", ""), path, at("phone"))
-        if rec.get("email") and not _EMAIL.match(rec["email"]):
+        if rec.get("email") and not EMAIL.match(rec["email"]):
             self.add(path, at("email"), f"l'adresse e-mail « {rec['email']} » est invalide", "corrigez-la")
         hours = None
         try:
@@ -421,41 +326,6 @@ class _Checker:
             sheets.append(InfoSheet(rec["code"], rec["title"], " ".join(rec["answer"].split()), rec["source_url"],
                                     rec["source_label"], reviewed, tuple(rec["keywords"])))
         return sheets
-
-
-def _explain(error, raw: str | None = None) -> tuple[str, str]:
-    """French message and fix for a JSON Schema error (``raw``: the value as typed)."""
-    names = [p for p in error.absolute_path if isinstance(p, str)]
-    field_name = names[-1] if names else "le document"
-    hint = error.schema.get("x-message") if isinstance(error.schema, dict) else None
-    kind = error.validator
-    if kind == "required":
-        missing = re.search(r"'([^']+)' is a required property", error.message)
-        name = missing.group(1) if missing else "?"
-        return f"il manque le champ obligatoire « {name} »", f"ajoutez « {name}: … » (inconnu ? voir knowledge/README.md)"
-    if kind == "additionalProperties":
-        extra = re.findall(r"'([^']+)'", error.message.split("(")[-1])
-        allowed = ", ".join(sorted(error.schema.get("properties", {})))
-        return f"champ inconnu « {', '.join(extra)} »", f"vérifiez l'orthographe (champs possibles : {allowed})"
-    if kind == "type":
-        expected = error.validator_value if isinstance(error.validator_value, str) else error.validator_value[0]
-        if expected == "string" and isinstance(error.instance, (int, float)):
-            typed = raw or str(error.instance)
-            return (f"« {field_name} » vaut {typed} sans guillemets",
-                    f"écrivez la valeur entre guillemets, ex. \"{typed}\" (sinon un zéro initial est perdu)")
-        if error.instance is None:
-            return f"« {field_name} » est vide", "remplissez la valeur ou supprimez la ligne"
-        return f"« {field_name} » doit être {_TYPE_FR.get(expected, expected)}", "corrigez la valeur"
-    if kind == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
-        return f"valeur « {error.instance} » non prévue pour « {field_name} »", f"valeurs possibles : {allowed}"
-    if kind == "anyOf" and hint:
-        return f"« {field_name} » est incomplet", hint
-    if kind in ("minLength", "minItems"):
-        return f"« {field_name} » est vide", "remplissez la valeur ou supprimez la ligne"
-    if hint:
-        return f"valeur « {error.instance} » invalide pour « {field_name} »", hint
-    return f"valeur invalide pour « {field_name} » ({error.message})", "corrigez la valeur"
 
 
 def check_directory(folder: Path | None = None, gazetteer: Gazetteer | None = None,

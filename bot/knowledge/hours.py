@@ -1,6 +1,8 @@
-"""Opening hours: parse the staff notation, tell whether a place is open, say it in French.
+"""Opening hours: read them, tell whether a place is open and when it opens next, in French.
 
-Notation in the knowledge files (one key per day, French day names; a day left out is closed)::
+Two notations are accepted in the knowledge files:
+
+- the staff notation, one key per French day (a day left out is closed)::
 
     hours:
       lundi: "09:00-12:30, 13:30-17:00"
@@ -9,41 +11,92 @@ Notation in the knowledge files (one key per day, French day names; a day left o
       closed_dates: ["2026-12-24"]          # exceptional closures (optional)
       note: "Sur rendez-vous le mardi."      # free French text (optional)
 
-Times are Europe/Paris local time. ``None`` hours mean "unknown", never "closed".
+- the OpenStreetMap ``opening_hours`` syntax used by data·inclusion and OSM, as a plain
+  string (``hours: "Mo-Fr 08:30-12:30; PH off"``) or under ``osm:`` next to
+  ``closed_dates`` and ``note``.
+
+Both are evaluated by the ``opening-hours-py`` library (OSM grammar, French public
+holidays). French public holidays are closed unless the expression says otherwise
+(``PH``). Times are Europe/Paris local time. ``None`` hours mean "unknown", never "closed".
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
+
+import opening_hours
 
 PARIS = ZoneInfo("Europe/Paris")
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+OSM_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+OSM_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 CLOSED_WORDS = {"ferme", "fermé", "fermée", "ferme.", ""}
+# A week without French public holidays, used to describe an OSM expression day by day.
+REFERENCE_MONDAY = datetime(2024, 1, 8, tzinfo=PARIS)
+# Look for the next opening this many days ahead at most.
+NEXT_OPENING_HORIZON_DAYS = 31
 _RANGE = re.compile(r"^\s*(\d{1,2})[:hH](\d{2})\s*-\s*(\d{1,2})[:hH](\d{2})\s*$")
+# Selectors that make hours vary through the year (months, weeks, dates, school holidays).
+_SEASONAL = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|week|SH|easter)\b|\b\d{4}\b")
+
+Ranges = tuple[tuple[time, time], ...]
 
 
 class HoursError(ValueError):
-    """A day's hours cannot be read; the message is French and says what to write."""
+    """Hours cannot be read; the message is French and says what to write."""
 
 
 @dataclass(frozen=True)
 class OpeningHours:
-    """Weekly opening hours; ``week[0]`` is Monday, each a tuple of (start, end) times."""
+    """Weekly opening hours; ``week[0]`` is Monday, each a tuple of (start, end) times.
 
-    week: tuple[tuple[tuple[time, time], ...], ...]
+    ``osm`` keeps the OpenStreetMap expression when the hours came in that syntax
+    (``week`` is then its usual week, for the French text).
+    """
+
+    week: tuple[Ranges, ...]
     closed_dates: tuple[date, ...] = ()
     note: str = ""
+    osm: str = ""
+
+    @property
+    def expression(self) -> str:
+        """The whole rule as one OSM expression (exceptional closures and holidays included)."""
+        rules = [self.osm or _week_expression(self.week)]
+        rules += [f"{d.year} {OSM_MONTHS[d.month - 1]} {d.day:02d} off" for d in self.closed_dates]
+        if not re.search(r"\bPH\b", self.osm):
+            rules.append("PH off")
+        return "; ".join(rules)
+
+    @cached_property
+    def _rules(self) -> opening_hours.OpeningHours:
+        return opening_hours.OpeningHours(self.expression, timezone=PARIS, country="FR",
+                                          max_interval_days=NEXT_OPENING_HORIZON_DAYS)
 
     def is_open(self, at: datetime) -> bool:
         """Open at this instant (naive datetimes are taken as Paris time)."""
-        local = at.replace(tzinfo=PARIS) if at.tzinfo is None else at.astimezone(PARIS)
-        if local.date() in self.closed_dates:
-            return False
-        now = local.time().replace(tzinfo=None)
-        return any(start <= now < end for start, end in self.week[local.weekday()])
+        return bool(self._rules.is_open(_paris(at)))
+
+    def next_opening(self, at: datetime) -> datetime | None:
+        """When it opens next after ``at`` (Paris time); None when open now or not within a month."""
+        local = _paris(at)
+        if self._rules.is_open(local):
+            return None
+        change = self._rules.next_change(local)
+        if change is None or change - local > timedelta(days=NEXT_OPENING_HORIZON_DAYS):
+            return None
+        return change.astimezone(PARIS) if change.tzinfo else change.replace(tzinfo=PARIS)
+
+    def next_opening_text(self, at: datetime) -> str:
+        """"ouvre demain à 9 h", "ouvre aujourd'hui à 13 h 30"…; "" when open now or unknown."""
+        when = self.next_opening(at)
+        return say_opening(when, _paris(at)) if when else ""
 
     @property
     def text(self) -> str:
@@ -67,14 +120,19 @@ class OpeningHours:
             day = last + 1
         text = " ; ".join(parts) if parts else "fermé toute la semaine"
         text = text[0].upper() + text[1:]
+        if self.osm and _SEASONAL.search(self.osm):
+            text += " (en période habituelle ; horaires différents à certaines dates)"
         return f"{text}. {self.note}".strip() if self.note else f"{text}."
 
     def as_dict(self) -> dict:
-        """The staff notation back (used to store hours as JSON)."""
+        """The notation back (used to store hours as JSON)."""
         data: dict = {}
-        for index, ranges in enumerate(self.week):
-            if ranges:
-                data[DAYS[index]] = ", ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in ranges)
+        if self.osm:
+            data["osm"] = self.osm
+        else:
+            for index, ranges in enumerate(self.week):
+                if ranges:
+                    data[DAYS[index]] = ", ".join(f"{s:%H:%M}-{_end(e)}" for s, e in ranges)
         if self.closed_dates:
             data["closed_dates"] = [d.isoformat() for d in self.closed_dates]
         if self.note:
@@ -82,11 +140,40 @@ class OpeningHours:
         return data
 
 
+def _paris(at: datetime) -> datetime:
+    return at.replace(tzinfo=PARIS) if at.tzinfo is None else at.astimezone(PARIS)
+
+
+def _end(value: time) -> str:
+    return "24:00" if value == time(23, 59, 59) else f"{value:%H:%M}"
+
+
 def _say(value: time) -> str:
+    if value == time(23, 59, 59):
+        return "minuit"
     return f"{value.hour} h" if value.minute == 0 else f"{value.hour} h {value.minute:02d}"
 
 
-def parse_day(text: str) -> tuple[tuple[time, time], ...]:
+def say_opening(when: datetime, now: datetime) -> str:
+    """French phrase for the next opening seen from ``now`` (both Paris time)."""
+    hour = _say(when.time().replace(tzinfo=None))
+    days = (when.date() - now.date()).days
+    if days == 0:
+        return f"ouvre aujourd'hui à {hour}"
+    if days == 1:
+        return f"ouvre demain à {hour}"
+    if days < 7:
+        return f"ouvre {DAYS[when.weekday()]} à {hour}"
+    return f"ouvre le {DAYS[when.weekday()]} {when.day} {MONTHS[when.month - 1]} à {hour}"
+
+
+def _week_expression(week: tuple[Ranges, ...]) -> str:
+    rules = [f"{OSM_DAYS[i]} " + ",".join(f"{s:%H:%M}-{_end(e)}" for s, e in ranges)
+             for i, ranges in enumerate(week) if ranges]
+    return "; ".join(rules) if rules else "closed"
+
+
+def parse_day(text: str) -> Ranges:
     """Parse "09:00-12:30, 13:30-17:00" (or "fermé"); raise HoursError in French."""
     value = str(text).strip()
     if value.lower() in CLOSED_WORDS:
@@ -111,21 +198,56 @@ def parse_day(text: str) -> tuple[tuple[time, time], ...]:
     return tuple(ranges)
 
 
-def parse_hours(data: dict | None) -> OpeningHours | None:
-    """Build ``OpeningHours`` from the staff notation; None when no hours are given."""
+def parse_osm(expression: str) -> tuple[Ranges, ...]:
+    """The usual week of an OSM ``opening_hours`` expression; HoursError in French if unreadable."""
+    value = " ".join(str(expression).split())
+    if not value:
+        raise HoursError("horaires vides : supprimez « hours » si les horaires sont inconnus")
+    try:
+        rules = opening_hours.OpeningHours(value, timezone=PARIS, country="FR")
+    except (opening_hours.ParserError, SyntaxError, ValueError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise HoursError(f"« {value} » n'est pas au format OpenStreetMap opening_hours ({first_line}) : "
+                         "écrivez par exemple « Mo-Fr 09:00-12:30,13:30-17:00; PH off »") from exc
+    week: list[list[tuple[time, time]]] = [[] for _ in DAYS]
+    end_of_week = REFERENCE_MONDAY + timedelta(days=7)
+    for start, end, state, _comment in rules.intervals(REFERENCE_MONDAY, end_of_week):
+        if str(state).rsplit(".", 1)[-1].upper() != "OPEN":
+            continue
+        cursor = start
+        while cursor < end:  # split an interval that runs past midnight
+            day_end = datetime.combine(cursor.date() + timedelta(days=1), time(0), tzinfo=PARIS)
+            stop = min(end, day_end)
+            week[cursor.weekday()].append((cursor.time().replace(tzinfo=None),
+                                           time(23, 59, 59) if stop == day_end else stop.time().replace(tzinfo=None)))
+            cursor = stop
+    return tuple(tuple(day) for day in week)
+
+
+def parse_hours(data: dict | str | None) -> OpeningHours | None:
+    """Build ``OpeningHours`` from either notation; None when no hours are given."""
     if not data:
         return None
-    unknown = set(data) - set(DAYS) - {"closed_dates", "note"}
+    if isinstance(data, str):
+        data = {"osm": data}
+    unknown = set(data) - set(DAYS) - {"closed_dates", "note", "osm"}
     if unknown:
         raise HoursError(f"jour inconnu « {sorted(unknown)[0]} » : utilisez lundi, mardi, … dimanche")
-    if not any(day in data for day in DAYS):
+    osm = " ".join(str(data.get("osm") or "").split())
+    if osm and any(day in data for day in DAYS):
+        raise HoursError("indiquez les horaires soit jour par jour, soit au format OpenStreetMap (« osm »), "
+                         "pas les deux")
+    if osm:
+        week = parse_osm(osm)
+    elif not any(day in data for day in DAYS):
         raise HoursError("aucun jour d'ouverture : indiquez au moins un jour (lundi: \"09:00-12:00\") "
                          "ou supprimez « hours » si les horaires sont inconnus")
-    week = tuple(parse_day(data.get(day) or "fermé") for day in DAYS)
+    else:
+        week = tuple(parse_day(data.get(day) or "fermé") for day in DAYS)
     closed = []
     for value in data.get("closed_dates") or ():
         try:
             closed.append(value if isinstance(value, date) else date.fromisoformat(str(value)))
         except ValueError as exc:
             raise HoursError(f"date de fermeture « {value} » invalide : écrivez AAAA-MM-JJ") from exc
-    return OpeningHours(week, tuple(sorted(closed)), str(data.get("note") or "").strip())
+    return OpeningHours(week, tuple(sorted(closed)), str(data.get("note") or "").strip(), osm)

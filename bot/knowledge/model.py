@@ -99,6 +99,12 @@ class Structure:
             return None
         return self.hours.is_open(at or datetime.now().astimezone())
 
+    def next_opening(self, at: datetime | None = None) -> str:
+        """"ouvre demain à 9 h" when closed at ``at`` (default: now); "" when open or unknown."""
+        if self.hours is None:
+            return ""
+        return self.hours.next_opening_text(at or datetime.now().astimezone())
+
 
 @dataclass(frozen=True)
 class StructureMatch:

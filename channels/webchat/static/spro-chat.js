@@ -467,6 +467,9 @@
       card.appendChild(el("p", "spro-card__open spro-card__open--" + (s.open_now ? "yes" : "no"),
         s.open_now ? "Ouvert maintenant" : "Fermé en ce moment"));
     }
+    if (typeof s.next_opening === "string" && s.next_opening) {
+      card.appendChild(el("p", "spro-card__next", s.next_opening.charAt(0).toUpperCase() + s.next_opening.slice(1) + "."));
+    }
     var hours = hoursText(s.hours);
     card.appendChild(el("p", "spro-card__hours", hours
       ? "Horaires : " + hours

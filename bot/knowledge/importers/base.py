@@ -1,0 +1,212 @@
+"""What every directory importer shares: reading the input, cleaning values, French errors.
+
+An importer turns one source file (or API answer) into ``Candidate`` records written in
+the knowledge files' own notation (``knowledge/schema/structures.schema.json``), or into
+``Rejection``s that say, in French, which record was refused and why. Input that cannot
+be read at all (wrong encoding, truncated JSON, a CSV without the expected columns)
+raises ``ImportInputError``: nothing is imported then.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlparse
+from urllib.request import urlopen
+
+from bot.knowledge.checks import EMAIL, PHONE, format_phone, normalize_phone
+from bot.places import Commune, Gazetteer
+
+URL_TIMEOUT_SECONDS = 60
+_CEDEX = re.compile(r"\s+cedex(?:\s+\d+)?\s*$", re.IGNORECASE)
+
+
+class ImportInputError(ValueError):
+    """The input cannot be read at all; the message is French and says where."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One record ready to merge, in the knowledge files' notation; ``position`` says where it came from."""
+
+    position: str
+    record: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A record refused, with its position in the input and the reason, in French."""
+
+    position: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.position} : {self.reason}"
+
+
+@dataclass
+class Parsed:
+    """What an importer read: candidates, rejections, and records it leaves aside (not SPRO)."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    ignored: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+
+    def ignore(self, kind: str) -> None:
+        self.ignored[kind] = self.ignored.get(kind, 0) + 1
+
+
+def read_bytes(location: str | Path) -> bytes:
+    """The content of a local file or of an http(s) URL."""
+    text = str(location)
+    if urlparse(text).scheme in ("http", "https"):
+        with urlopen(text, timeout=URL_TIMEOUT_SECONDS) as response:  # noqa: S310 - staff-given URL
+            return response.read()
+    path = Path(text)
+    if not path.exists():
+        raise ImportInputError(f"fichier introuvable : {path}")
+    return path.read_bytes()
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 text (a BOM is accepted); ImportInputError in French otherwise."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ImportInputError(f"le fichier n'est pas en UTF-8 (ligne {line}, octet {exc.start}) : "
+                               "réenregistrez-le en UTF-8 ou téléchargez à nouveau l'export officiel") from exc
+
+
+def load_json(data: bytes) -> Any:
+    """Parsed JSON; a truncated or damaged file gives its line and column in French."""
+    text = decode(data)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = "le fichier semble tronqué" if exc.pos >= len(text.rstrip()) - 1 else "le fichier est abîmé"
+        raise ImportInputError(f"JSON illisible ligne {exc.lineno}, colonne {exc.colno} ({hint}) : "
+                               "téléchargez à nouveau l'export complet") from exc
+
+
+def read_csv(data: bytes, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str] | str]]:
+    """Rows of a CSV (``;`` or ``,``) as (line, row with lower-case keys) or (line, problem in French)."""
+    text = decode(data)
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower().replace(" ", "_") for h in next(reader)]
+    except StopIteration:
+        raise ImportInputError("le fichier est vide") from None
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise ImportInputError(f"colonne(s) absente(s) ligne 1 : {', '.join(missing)} ; vérifiez qu'il s'agit "
+                               "bien de l'export officiel (séparateur « ; », en-têtes d'origine)")
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            yield line, (f"{len(values)} colonnes au lieu de {len(header)} (colonnes décalées : un « ; » "
+                         "en trop ou manquant dans une valeur ?)")
+            continue
+        yield line, dict(zip(header, values))
+
+
+def text_of(value: Any) -> str:
+    """A value as stripped text ("" for None)."""
+    return "" if value is None else " ".join(str(value).split())
+
+
+def parse_day(value: Any) -> date | None:
+    """A date from "2024-03-06", "2024-03-06T10:00:00+00:00" or "06/03/2024 13:49:59"; None if unreadable."""
+    text = text_of(value)
+    for pattern, size in (("%Y-%m-%d", 10), ("%d/%m/%Y", 10)):
+        try:
+            return datetime.strptime(text[:size], pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def clean_phone(value: Any, warnings: list[str]) -> str:
+    """A French phone number for display, or "" (with a warning) when it cannot be one."""
+    text = text_of(value)
+    if not text:
+        return ""
+    digits = normalize_phone(text)
+    if PHONE.match(digits):
+        return format_phone(digits)
+    warnings.append(f"téléphone « {text} » illisible, non repris")
+    return ""
+
+
+def clean_email(value: Any, warnings: list[str]) -> str:
+    text = text_of(value)
+    if text and not EMAIL.match(text):
+        warnings.append(f"e-mail « {text} » invalide, non repris")
+        return ""
+    return text
+
+
+def clean_website(value: Any, warnings: list[str]) -> str:
+    text = text_of(value)
+    if not text:
+        return ""
+    if text.startswith("www."):
+        text = "https://" + text
+    if not re.match(r"^https?://[^\s]+\.[^\s]+$", text):
+        warnings.append(f"site « {text} » invalide, non repris")
+        return ""
+    return text
+
+
+def coordinate(value: Any) -> float | None:
+    """A float from 47.39 or "47,39"; None when absent or unreadable."""
+    text = text_of(value).replace(",", ".")
+    try:
+        return round(float(text), 6) if text else None
+    except ValueError:
+        return None
+
+
+def find_commune(gazetteer: Gazetteer, insee: str, postcode: str, name: str) -> Commune | None:
+    """The commune by INSEE code, else by postcode and name (a CEDEX mention is ignored)."""
+    found = gazetteer.commune(insee) if insee else None
+    if found is not None:
+        return found
+    name = _CEDEX.sub("", name)
+    found = gazetteer.resolve(f"{postcode} {name}".strip()).commune
+    if found is None and name and postcode:  # a CEDEX or company postcode: the name in its département
+        same = [c for c in gazetteer.resolve(name).communes if postcode.startswith(c.departement_code[:2])]
+        found = same[0] if len(same) == 1 else None
+    return found
+
+
+def build_record(*, record_id: str, network: str, name: str, address: str, postcode: str, commune: Commune,
+                 latitude: float | None, longitude: float | None, phone: str = "", email: str = "",
+                 website: str = "", hours: Any = None, accessibility: str = "", area_served: dict | None = None,
+                 source: str, verified: date, note: str = "") -> dict[str, Any]:
+    """A structure record in the files' key order, without empty optional values."""
+    record: dict[str, Any] = {
+        "id": record_id, "network": network, "name": name, "address": address, "postcode": postcode,
+        "commune": commune.name, "insee": commune.insee,
+    }
+    if latitude is not None and longitude is not None:
+        record.update(latitude=latitude, longitude=longitude)
+    optional = (("phone", phone), ("email", email), ("website", website), ("hours", hours),
+                ("accessibility", accessibility), ("area_served", area_served))
+    record.update({key: value for key, value in optional if value})
+    record.update(source=source, verified=verified)
+    if note:
+        record["note"] = note
+    return record

@@ -1,0 +1,283 @@
+"""Merge imported records into ``knowledge/structures/`` and say what changed.
+
+Rules (what a regional data officer expects from a directory import):
+
+- the same place from two sources is one record: same network, same commune (INSEE)
+  and same address once normalised, or the same record id;
+- the newest data wins: a record is updated only when the source's date is newer than
+  the record's ``verified`` date, so a record staff verified by hand after the source's
+  update is never overwritten; both sources are then named in ``source``;
+- fields the new source leaves empty keep their previous value;
+- records staff added, and records the source no longer lists, are left as they are;
+- nothing is written when the resulting files do not pass ``python -m bot check``: the
+  files and the live knowledge stay as they were.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft7Validator
+
+from bot.knowledge.checks import Problem, explain, load_schema
+from bot.knowledge.files import check_directory
+from bot.knowledge.hours import HoursError, parse_hours
+from bot.knowledge.importers.base import Candidate, Parsed, Rejection
+from bot.places import Gazetteer, normalize
+
+HEADER = ("# yaml-language-server: $schema=../schema/structures.schema.json\n"
+          "# Structures « {network} ». Fiches importées (python -m bot import …) ou saisies par l'équipe.\n"
+          "# Vous pouvez corriger une fiche : mettez alors « verified » à la date de votre vérification,\n"
+          "# elle sera conservée lors d'un nouvel import. Voir knowledge/README.md.\n")
+_STREET_WORDS = {"bd": "boulevard", "boul": "boulevard", "av": "avenue", "ave": "avenue", "pl": "place",
+                 "r": "rue", "all": "allee", "imp": "impasse", "rte": "route", "chem": "chemin",
+                 "fg": "faubourg", "sq": "square", "crs": "cours", "qu": "quai", "bis": "", "ter": ""}
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Plain YAML for staff: no anchors or aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class Change:
+    """One record added or changed: its id, file and the fields that differ (old, new)."""
+
+    id: str
+    file: str
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or would do, in a dry run)."""
+
+    source: str
+    read: int = 0
+    added: list[Change] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    kept: list[str] = field(default_factory=list)  # newer by staff or by another source
+    rejected: list[Rejection] = field(default_factory=list)
+    ignored: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the merged files do not pass the check
+    written: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly report (the import log of what came from where)."""
+        return {
+            "source": self.source, "read": self.read, "unchanged": self.unchanged, "kept": self.kept,
+            "added": [{"id": c.id, "file": c.file} for c in self.added],
+            "changed": [{"id": c.id, "file": c.file, "fields": {k: {"avant": o, "après": n}
+                                                                for k, (o, n) in c.fields.items()}}
+                        for c in self.changed],
+            "rejected": [{"position": r.position, "reason": r.reason} for r in self.rejected],
+            "ignored": self.ignored, "warnings": self.warnings, "written": self.written,
+            "problems": [str(p) for p in self.problems],
+        }
+
+
+def address_key(network: str, insee: str, address: str) -> tuple[str, str, str]:
+    """The dedup key: network, commune and the address without punctuation or abbreviations."""
+    words = [_STREET_WORDS.get(w, w) for w in normalize(address).split()]
+    return network, insee, " ".join(w for w in words if w)
+
+
+def _item_validator() -> Draft7Validator:
+    schema = load_schema("structures").schema
+    return Draft7Validator(schema["properties"]["structures"]["items"])
+
+
+def validate(parsed: Parsed, gazetteer: Gazetteer, today: date) -> tuple[list[Candidate], list[Rejection]]:
+    """Candidates that follow the structures schema, and the others with a French reason."""
+    validator = _item_validator()
+    accepted, rejected = [], list(parsed.rejections)
+    for candidate in parsed.candidates:
+        record = {**candidate.record, "verified": candidate.record["verified"].isoformat()}
+        errors = sorted(validator.iter_errors(record), key=lambda e: list(e.absolute_path))
+        if errors:
+            message, fix = explain(errors[0])
+            rejected.append(Rejection(candidate.position, f"{message} ({fix})"))
+            continue
+        if candidate.record["verified"] > today:
+            rejected.append(Rejection(candidate.position, f"date de mise à jour dans le futur "
+                                      f"({candidate.record['verified']:%d/%m/%Y}) : fiche refusée, à vérifier"))
+            continue
+        if gazetteer.commune(candidate.record["insee"]) is None:
+            rejected.append(Rejection(candidate.position, f"code INSEE « {candidate.record['insee']} » inconnu"))
+            continue
+        try:
+            parse_hours(candidate.record.get("hours"))
+        except HoursError as exc:
+            rejected.append(Rejection(candidate.position, f"horaires illisibles : {exc}"))
+            continue
+        accepted.append(candidate)
+    return accepted, rejected
+
+
+def _read_files(folder: Path) -> dict[Path, list[dict]]:
+    files: dict[Path, list[dict]] = {}
+    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader) or {}
+        files[path] = [r for r in (loaded.get("structures") or []) if isinstance(r, dict)]
+    return files
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _merge_sources(first: str, second: str) -> str:
+    """Both sources, once each."""
+    if second in first:
+        return first
+    if first in second:
+        return second
+    return " ; ".join(p for p in (first, second) if p)
+
+
+def merge(candidates: list[Candidate], structures_dir: Path) -> tuple[dict[Path, list[dict]], ImportReport]:
+    """Apply the candidates to the structure files in memory; return the files that change and the report."""
+    report = ImportReport(source="")
+    files = _read_files(structures_dir)
+    by_id: dict[str, tuple[Path, int]] = {}
+    by_key: dict[tuple[str, str, str], tuple[Path, int]] = {}
+    for path, records in files.items():
+        for index, record in enumerate(records):
+            by_id[str(record.get("id"))] = (path, index)
+            if all(isinstance(record.get(k), str) for k in ("network", "insee", "address")):
+                by_key.setdefault(address_key(record["network"], record["insee"], record["address"]), (path, index))
+    touched: set[Path] = set()
+    batch: set[tuple[Path, int]] = set()
+    for candidate in sorted(candidates, key=lambda c: c.record["verified"], reverse=True):
+        new = candidate.record
+        report.warnings += [f"{candidate.position} : {w}" for w in candidate.warnings]
+        key = address_key(new["network"], new["insee"], new["address"])
+        where = by_id.get(new["id"]) or by_key.get(key)
+        if where is None:
+            path = structures_dir / f"{new['network']}.yaml"
+            records = files.setdefault(path, [])
+            records.append(dict(new))
+            by_id[new["id"]] = by_key[key] = (path, len(records) - 1)
+            report.added.append(Change(new["id"], path.name))
+            touched.add(path)
+            batch.add((path, len(records) - 1))
+            continue
+        path, index = where
+        old = files[path][index]
+        old_date = _as_date(old.get("verified"))
+        if old_date is not None and old_date >= new["verified"]:
+            if old.get("source") == new["source"] or new["source"] in str(old.get("source")):
+                report.unchanged += 1
+            elif (path, index) in batch:  # the same place twice in this import: keep both sources
+                old["source"] = _merge_sources(str(old["source"]), new["source"])
+            else:
+                report.kept.append(f"{old.get('id')} ({path.name}) : vérifié le {old_date:%d/%m/%Y}, plus récent "
+                                   f"que {candidate.position} du {new['verified']:%d/%m/%Y}")
+            continue
+        updated = {**old, **{k: v for k, v in new.items() if k != "id"}}
+        updated["source"] = _merge_sources(new["source"], str(old.get("source") or ""))
+        updated["id"] = old["id"]
+        diff = {k: (old.get(k), updated.get(k)) for k in dict.fromkeys([*old, *updated])
+                if old.get(k) != updated.get(k)}
+        files[path][index] = {k: updated[k] for k in _ordered_keys(updated)}
+        report.changed.append(Change(str(old["id"]), path.name, diff))
+        touched.add(path)
+        batch.add((path, index))
+    return {path: files[path] for path in touched}, report
+
+
+_ORDER = ("id", "network", "name", "address", "postcode", "commune", "insee", "latitude", "longitude", "phone",
+          "email", "website", "hours", "accessibility", "publics", "area_served", "source", "verified", "note")
+
+
+def _ordered_keys(record: dict) -> list[str]:
+    return [k for k in _ORDER if k in record] + [k for k in record if k not in _ORDER]
+
+
+def dump_structures(records: list[dict], network: str) -> str:
+    """A structures file as staff read it: header, one block per record."""
+    text = yaml.dump({"structures": records}, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
+                     width=400, default_flow_style=False)
+    return HEADER.format(network=network) + text
+
+
+def apply(parsed: Parsed, knowledge_dir: Path, gazetteer: Gazetteer, source: str, dry_run: bool = False,
+          today: date | None = None) -> ImportReport:
+    """Validate, merge, check the resulting files and (unless ``dry_run``) write them."""
+    accepted, rejected = validate(parsed, gazetteer, today or date.today())
+    structures_dir = knowledge_dir / "structures"
+    changed_files, report = merge(accepted, structures_dir)
+    report.source, report.read, report.ignored = source, parsed.total, dict(parsed.ignored)
+    report.rejected = rejected
+    if not changed_files:
+        return report
+    with tempfile.TemporaryDirectory(prefix="spro-import-") as tmp:
+        preview = Path(tmp) / knowledge_dir.name
+        shutil.copytree(knowledge_dir, preview, ignore=shutil.ignore_patterns("places"))
+        (preview / "places").symlink_to((knowledge_dir / "places").resolve(), target_is_directory=True)
+        for path, records in changed_files.items():
+            network = re.sub(r"\.ya?ml$", "", path.name)
+            (preview / "structures" / path.name).write_text(dump_structures(records, network), encoding="utf-8")
+        check = check_directory(preview, gazetteer)
+        if check.errors:
+            report.problems = check.errors
+            return report
+        if dry_run:
+            return report
+        for path in changed_files:
+            staged = path.with_suffix(path.suffix + ".tmp")
+            shutil.copyfile(preview / "structures" / path.name, staged)
+            staged.replace(path)
+            report.written.append(str(path))
+    return report
+
+
+def format_report(report: ImportReport, dry_run: bool = False, limit: int = 20) -> str:
+    """The report as French text for the terminal."""
+    lines = [f"Import « {report.source} »" + (" (essai à blanc : rien n'est écrit)" if dry_run else ""),
+             f"Enregistrements lus : {report.read}",
+             f"Ajoutés : {len(report.added)} ; modifiés : {len(report.changed)} ; identiques : {report.unchanged} ; "
+             f"gardés (plus récents) : {len(report.kept)} ; refusés : {len(report.rejected)} ; "
+             f"hors SPRO : {sum(report.ignored.values())}"]
+    for title, items in (("Ajoutés", [f"{c.id} → {c.file}" for c in report.added]),
+                         ("Modifiés", [f"{c.id} ({c.file}) : " + ", ".join(
+                             f"{k} « {o} » → « {n} »" for k, (o, n) in c.fields.items()) for c in report.changed]),
+                         ("Gardés", report.kept), ("Refusés", [str(r) for r in report.rejected]),
+                         ("Avertissements", report.warnings)):
+        if items:
+            lines.append(f"{title} :")
+            lines += [f"  - {item}" for item in items[:limit]]
+            if len(items) > limit:
+                lines.append(f"  … et {len(items) - limit} autre(s) (option --report pour la liste complète)")
+    if report.ignored:
+        lines.append("Hors SPRO (non importés) : " + ", ".join(f"{k} ({v})" for k, v in sorted(report.ignored.items())))
+    if report.problems:
+        lines.append("Import annulé : les fichiers obtenus ne passent pas la vérification ; rien n'a été écrit :")
+        lines += [f"  {p}" for p in report.problems[:limit]]
+    elif report.written:
+        lines.append("Fichiers écrits : " + ", ".join(report.written))
+        lines.append("Vérifiez puis chargez : python -m bot check && python -m bot load")
+    return "\n".join(lines)
