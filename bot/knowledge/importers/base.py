@@ -92,7 +92,8 @@ def load_json(data: bytes) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        hint = "le fichier semble tronqué" if exc.pos >= len(text.rstrip()) - 1 else "le fichier est abîmé"
+        truncated = not text.rstrip().endswith(("}", "]")) or exc.pos >= len(text.rstrip()) - 1
+        hint = "le fichier semble tronqué" if truncated else "le fichier est abîmé"
         raise ImportInputError(f"JSON illisible ligne {exc.lineno}, colonne {exc.colno} ({hint}) : "
                                "téléchargez à nouveau l'export complet") from exc
 

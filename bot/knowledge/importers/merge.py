@@ -95,9 +95,12 @@ class ImportReport:
 
 
 def address_key(network: str, insee: str, address: str) -> tuple[str, str, str]:
-    """The dedup key: network, commune and the address without punctuation or abbreviations."""
-    words = [_STREET_WORDS.get(w, w) for w in normalize(address).split()]
-    return network, insee, " ".join(w for w in words if w)
+    """The dedup key: network, commune and the words of the address (any order, no abbreviations).
+
+    "Bâtiment A, 1 bd de l'Essai" and "1 boulevard de l'Essai, bâtiment A" are the same place.
+    """
+    words = {_STREET_WORDS.get(w, w) for w in normalize(address).split()}
+    return network, insee, " ".join(sorted(w for w in words if w))
 
 
 def _item_validator() -> Draft7Validator:
@@ -237,7 +240,8 @@ def apply(parsed: Parsed, knowledge_dir: Path, gazetteer: Gazetteer, source: str
     with tempfile.TemporaryDirectory(prefix="spro-import-") as tmp:
         preview = Path(tmp) / knowledge_dir.name
         shutil.copytree(knowledge_dir, preview, ignore=shutil.ignore_patterns("places"))
-        (preview / "places").symlink_to((knowledge_dir / "places").resolve(), target_is_directory=True)
+        if (knowledge_dir / "places").exists():
+            (preview / "places").symlink_to((knowledge_dir / "places").resolve(), target_is_directory=True)
         for path, records in changed_files.items():
             network = re.sub(r"\.ya?ml$", "", path.name)
             (preview / "structures" / path.name).write_text(dump_structures(records, network), encoding="utf-8")
