@@ -5,6 +5,8 @@
 - ``coverage``: networks without a structure per département, records older than 12 months.
 - ``search "quelle Mission locale pour Vierzon ?"``: what the assistant would propose.
 - ``import-shared``: import the shared open data (gazetteer, Centre-Val de Loire structures).
+- ``sync [--region 24] [--departement 37]``: fetch the DILA API (and data·inclusion when configured),
+  import and load atomically.
 - ``import <source> <file-or-url> [--dry-run]``: import a national directory (dila, education,
   data-inclusion, transitions-pro) into knowledge/structures/, with a report of what changed.
 - ``status``: the snapshot the database serves.
@@ -127,7 +129,11 @@ def cmd_search(args) -> int:
 
 def _staff_repository(args):
     """The loaded database if any, else the files themselves (staff can search before loading)."""
-    from bot.knowledge.repository import KnowledgeUnavailable, MemoryRepository, SqlRepository
+    from bot.knowledge.repository import (
+        KnowledgeUnavailable,
+        MemoryRepository,
+        SqlRepository,
+    )
     from bot.knowledge.store import live_snapshot_id
 
     url = args.database or config.database_url()
@@ -183,6 +189,44 @@ def cmd_import(args) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_sync(args) -> int:
+    from bot.knowledge.importers import ImportInputError, format_report
+    from bot.knowledge.importers.sync import sync
+    from bot.places import get_gazetteer
+
+    folder = Path(args.dir or config.knowledge_dir())
+    gazetteer = get_gazetteer()
+    departements = list(args.departement or [])
+    if not departements:
+        regions = args.region or _described_regions(folder)
+        departements = sorted(code for code, (_name, region) in gazetteer.departements.items() if region in regions)
+    if not departements:
+        print("Aucun département à synchroniser (options --region ou --departement).")
+        return 1
+    try:
+        outcome = sync(departements, folder, gazetteer, args.database or config.database_url(), args.dry_run)
+    except (ImportInputError, OSError) as exc:
+        print(f"Synchronisation interrompue : {exc}. Rien n'a été modifié.")
+        return 1
+    for report in outcome.reports:
+        print(format_report(report, args.dry_run))
+        print()
+    if any(not r.ok for r in outcome.reports) or outcome.load_errors:
+        print("\n".join(outcome.load_errors))
+        print("Synchronisation refusée : les connaissances en service n'ont pas changé.")
+        return 1
+    if outcome.loaded_snapshot is not None:
+        print(f"Chargé (version {outcome.loaded_snapshot}) : le bot en service l'utilisera dans quelques secondes.")
+    return 0
+
+
+def _described_regions(folder: Path) -> list[str]:
+    import yaml
+
+    loaded = yaml.safe_load((folder / "regions.yaml").read_text(encoding="utf-8")) or {}
+    return [str(r["code"]) for r in loaded.get("regions") or [] if isinstance(r, dict) and r.get("code")]
+
+
 def cmd_purge_conversations(args) -> int:
     from bot.retention import RetentionError, purge_conversations, tracker_store_url
 
@@ -229,6 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("location", help="fichier ou URL de l'export")
     importer.add_argument("--dry-run", action="store_true", help="montrer ce qui changerait sans rien écrire")
     importer.add_argument("--report", help="écrire le rapport complet (JSON) dans ce fichier")
+    syncing = add("sync", cmd_sync, "Mettre à jour depuis les API des annuaires, puis charger (remplacement atomique).")
+    syncing.add_argument("--region", action="append", help="code région INSEE (par défaut celles de regions.yaml)")
+    syncing.add_argument("--departement", action="append", help="code département (remplace --region)")
+    syncing.add_argument("--dry-run", action="store_true", help="montrer ce qui changerait sans rien écrire")
+    syncing.add_argument("--database", help="URL SQLAlchemy (par défaut SPRO_DATABASE_URL ou SQLite)")
     purge = sub.add_parser(
         "purge-conversations",
         help="Effacer les conversations du public plus anciennes que la durée de conservation.",
