@@ -66,9 +66,14 @@ def network_name(repository: KnowledgeQueries, code: str) -> str:
     return network.name if network else code
 
 
+COMPETENT = "Selon sa source, cette structure est compétente pour votre commune."
+
+
 def structure_item(match: StructureMatch, why: str, at: datetime | None) -> dict[str, Any]:
-    """One structure of the payload."""
+    """One structure of the payload (``why`` says so when its source makes it competent for the commune)."""
     s = match.structure
+    if match.serves_commune:
+        why = f"{why} {COMPETENT}".strip()
     return {
         "id": s.id, "network": s.network, "name": s.name, "address": s.address,
         "postcode": s.postcode, "commune": s.commune, "insee": s.insee, "phone": s.phone,
