@@ -8,6 +8,10 @@ from bot.knowledge.model import KnowledgeSet
 from bot.places import Gazetteer, get_gazetteer
 
 MAX_AGE = timedelta(days=365)
+# The ten networks whose local doors the coverage figure counts: the SPRO members a person
+# is sent to in person (the chambres consulaires, VAE and PSAD are counted apart).
+MAIN_NETWORKS = ("cio", "suio", "mission_locale", "france_travail", "cap_emploi", "apec", "cep_actifs_occupes",
+                 "transitions_pro", "information_jeunesse", "cidff")
 # Networks reached through the region's own service, not through local places.
 NOT_LOCAL = {"region"}
 
@@ -26,6 +30,7 @@ def coverage_report(knowledge: KnowledgeSet, regions: list[str] | None = None, t
         deps.update(c.departement_code for c in map(gazetteer.commune, s.area.communes) if c)
         deps.update(c.departement_code for siren in s.area.epci for c in gazetteer.epci_members(siren))
         covered.setdefault(s.network, set()).update(deps)
+    shares = _shares(covered, departements, gazetteer)
     missing = []
     for network in knowledge.networks:
         if network.code in NOT_LOCAL:
@@ -45,6 +50,7 @@ def coverage_report(knowledge: KnowledgeSet, regions: list[str] | None = None, t
         "date": today.isoformat(),
         "regions": [{"code": r.code, "name": r.name} for r in knowledge.regions if r.code in region_codes],
         "departements": departements,
+        "coverage": shares,
         "structures_per_network": {n.code: len([s for s in knowledge.structures if s.network == n.code])
                                    for n in knowledge.networks},
         "missing": missing,
@@ -57,6 +63,24 @@ def coverage_report(knowledge: KnowledgeSet, regions: list[str] | None = None, t
     }
 
 
+def _shares(covered: dict[str, set[str]], departements: list[str], gazetteer: Gazetteer) -> dict:
+    """Share of ``MAIN_NETWORKS`` with at least one local record, per département and per region."""
+    per_departement = {}
+    for code in departements:
+        present = [n for n in MAIN_NETWORKS if code in covered.get(n, set())]
+        per_departement[code] = {"name": gazetteer.departements[code][0], "networks": present,
+                                 "share": round(len(present) / len(MAIN_NETWORKS), 2)}
+    per_region: dict[str, dict] = {}
+    for code in departements:
+        region = gazetteer.departements[code][1]
+        entry = per_region.setdefault(region, {"departements": [], "share": 0.0})
+        entry["departements"].append(code)
+    for entry in per_region.values():
+        deps = entry["departements"]
+        entry["share"] = round(sum(per_departement[d]["share"] for d in deps) / len(deps), 2)
+    return {"networks": list(MAIN_NETWORKS), "regions": per_region, "departements": per_departement}
+
+
 def _date(value) -> str:
     return value.strftime("%d/%m/%Y") if value else "date inconnue"
 
@@ -65,6 +89,17 @@ def format_report(report: dict) -> str:
     """The report as plain French text."""
     lines = [f"Rapport de couverture du {date.fromisoformat(report['date']):%d/%m/%Y}",
              "Régions : " + ", ".join(f"{r['name']} ({r['code']})" for r in report["regions"]), ""]
+    coverage = report["coverage"]
+    lines.append(f"Couverture : part des {len(coverage['networks'])} réseaux principaux ayant au moins une structure "
+                 f"locale ({', '.join(coverage['networks'])})")
+    names = {r["code"]: r["name"] for r in report["regions"]}
+    for code, region in coverage["regions"].items():
+        lines.append(f"  {names.get(code, code)} : {region['share']:.0%}")
+        for dep in region["departements"]:
+            item = coverage["departements"][dep]
+            lines.append(f"    {item['name']} ({dep}) : {item['share']:.0%} ({len(item['networks'])}/"
+                         f"{len(coverage['networks'])})")
+    lines.append("")
     lines.append("Structures par réseau :")
     lines += [f"  {code} : {count}" for code, count in report["structures_per_network"].items()]
     lines += ["", "Réseaux sans structure dans un département (l'assistant renvoie alors vers le site national) :"]

@@ -82,3 +82,15 @@ def test_python_dash_m_bot(tmp_path):
                              capture_output=True, text=True, timeout=120)
     assert process.returncode == 0, process.stdout + process.stderr
     assert "Fichiers valides" in process.stdout
+
+
+def test_coverage_as_a_number(capsys, small_knowledge):
+    code, out = run(capsys, "coverage", "--dir", str(small_knowledge), "--region", "24", "--json")
+    coverage = json.loads(out)["coverage"]
+    assert len(coverage["networks"]) == 10
+    # the test Missions locales cover 37 (A, C), 41 (B) and 18 (D): one network of ten there
+    assert {code: d["share"] for code, d in coverage["departements"].items()} == {
+        "18": 0.1, "28": 0.0, "36": 0.0, "37": 0.1, "41": 0.1, "45": 0.0}
+    assert coverage["regions"]["24"]["share"] == 0.05
+    code, out = run(capsys, "coverage", "--dir", str(small_knowledge), "--region", "24")
+    assert "Centre-Val de Loire : 5%" in out and "Indre-et-Loire (37) : 10% (1/10)" in out
