@@ -129,11 +129,7 @@ def cmd_search(args) -> int:
 
 def _staff_repository(args):
     """The loaded database if any, else the files themselves (staff can search before loading)."""
-    from bot.knowledge.repository import (
-        KnowledgeUnavailable,
-        MemoryRepository,
-        SqlRepository,
-    )
+    from bot.knowledge.repository import KnowledgeUnavailable, MemoryRepository, SqlRepository
     from bot.knowledge.store import live_snapshot_id
 
     url = args.database or config.database_url()

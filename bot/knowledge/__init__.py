@@ -26,9 +26,9 @@ from bot.knowledge.model import (
     REQUIRED_NETWORKS, AreaServed, EntryPoint, InfoSheet, KnowledgeSet, Network, Region, Source, SourcedFact,
     Structure, StructureMatch,
 )
-from bot.knowledge.repository import KnowledgeUnavailable, MemoryRepository, SqlRepository
+from bot.knowledge.repository import KnowledgeRepository, KnowledgeUnavailable, MemoryRepository, SqlRepository
 
-Repository = MemoryRepository | SqlRepository
+Repository = KnowledgeRepository
 
 _REPOSITORY: Repository | None = None
 _LOCK = threading.Lock()
@@ -52,6 +52,6 @@ def set_repository(repository: Repository | None) -> None:
 
 __all__ = [
     "REQUIRED_NETWORKS", "AreaServed", "EntryPoint", "InfoSheet", "KnowledgeSet", "KnowledgeUnavailable",
-    "MemoryRepository", "Network", "Region", "Repository", "Source", "SourcedFact", "SqlRepository", "Structure",
+    "KnowledgeRepository", "MemoryRepository", "Network", "Region", "Repository", "Source", "SourcedFact", "SqlRepository", "Structure",
     "StructureMatch", "get_repository", "set_repository",
 ]

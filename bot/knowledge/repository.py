@@ -20,21 +20,22 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from math import asin, cos, radians, sin, sqrt
+from math import cos, radians
 from pathlib import Path
+from typing import Protocol
 
 from bot import config
 from bot.knowledge import store
 from bot.knowledge.files import Problem, check_directory
 from bot.knowledge.model import InfoSheet, KnowledgeSet, Network, Region, Structure, StructureMatch
 from bot.places import Commune, Gazetteer, get_gazetteer, normalize
+from bot.places.geo import haversine_radians
 
 log = logging.getLogger(__name__)
 
 # Beyond this distance a structure is not proposed unless its area served names the commune:
 # the assistant then gives the network's online entry points and the regional service.
 DEFAULT_MAX_DISTANCE_KM = 100.0
-_EARTH_KM = 6371.0088
 
 
 class KnowledgeUnavailable(RuntimeError):
@@ -43,6 +44,28 @@ class KnowledgeUnavailable(RuntimeError):
     def __init__(self, message: str, problems: list[Problem] | None = None):
         super().__init__(message)
         self.problems = problems or []
+
+
+class KnowledgeRepository(Protocol):
+    """What actions, channels and staff commands may ask the knowledge (both repositories offer it)."""
+
+    @property
+    def snapshot_id(self) -> int | None: ...
+    @property
+    def knowledge(self) -> KnowledgeSet: ...
+    def network(self, code: str) -> Network | None: ...
+    def networks(self) -> list[Network]: ...
+    def find_network(self, text: str) -> Network | None: ...
+    def structure(self, structure_id: str) -> Structure | None: ...
+    def structures(self, network: str | None = None) -> list[Structure]: ...
+    def nearest_structures(self, network_code: str, insee: str, limit: int = 3,
+                           max_distance_km: float | None = DEFAULT_MAX_DISTANCE_KM) -> list[StructureMatch]: ...
+    def region(self, code: str) -> Region | None: ...
+    def regions(self) -> list[Region]: ...
+    def region_for(self, insee: str) -> Region | None: ...
+    def sheet(self, code: str) -> InfoSheet | None: ...
+    def sheets(self) -> list[InfoSheet]: ...
+    def find_sheets(self, text: str, limit: int = 3) -> list[InfoSheet]: ...
 
 
 class MemoryRepository:
@@ -133,8 +156,7 @@ class MemoryRepository:
                 if not area.covers(commune):
                     continue
                 serves = True
-            a = sin((lat - lat0r) / 2) ** 2 + cos0 * cos_lat * sin((lon - lon0r) / 2) ** 2
-            distance = 2 * _EARTH_KM * asin(sqrt(a))
+            distance = haversine_radians(lat0r, lon0r, cos0, lat, lon, cos_lat)
             if serves or max_distance_km is None or distance <= max_distance_km:
                 ranked.append((not serves, distance, structure.id, structure))
         ranked.sort(key=lambda item: item[:3])

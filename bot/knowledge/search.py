@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.knowledge.model import InfoSheet, Network, Region, StructureMatch
+from bot.knowledge.repository import KnowledgeRepository
 from bot.places import PlaceResolution, find_in_text
 
 
@@ -20,7 +21,7 @@ class SearchAnswer:
     sheets: tuple[InfoSheet, ...]
 
 
-def search(question: str, repository) -> SearchAnswer:
+def search(question: str, repository: KnowledgeRepository) -> SearchAnswer:
     """Understand a network and a commune in the question and look them up."""
     network = repository.find_network(question)
     place = find_in_text(question)

@@ -141,3 +141,26 @@ def test_module_functions_use_the_cached_gazetteer():
     assert places.resolve("Tours").commune.insee == "37261"
     assert places.find_in_text("j'habite à Blois").commune.insee == "41018"
     assert places.commune("41018").name == "Blois"
+
+
+def test_place_words_are_data_checked_by_their_schema(tmp_path):
+    from bot.places.words import place_words, read_place_words, words_file
+
+    words = place_words()
+    assert words.abbreviations["st"] == "saint" and "habite" in words.cues and "emploi" in words.common_words
+    broken = tmp_path / "words.yaml"
+    broken.write_text(words_file().read_text(encoding="utf-8").replace("habite", "Habité"), encoding="utf-8")
+    with pytest.raises(ValueError, match="cues"):
+        read_place_words(broken)
+
+
+def test_one_haversine():
+    from math import cos, radians
+
+    from bot.places.geo import haversine_km, haversine_radians
+
+    tours, orleans = (47.394269, 0.694943), (47.873417, 1.912195)
+    assert round(haversine_km(*tours, *orleans), 1) == 105.6
+    lat1, lat2 = radians(tours[0]), radians(orleans[0])
+    assert haversine_radians(lat1, radians(tours[1]), cos(lat1), lat2, radians(orleans[1]), cos(lat2)) == \
+        haversine_km(*tours, *orleans)

@@ -1,23 +1,4 @@
-"""Places: turn what a person types into a French commune.
-
-Public API (no I/O at import time; the gazetteer is read lazily, once):
-
-- ``resolve(text, region=None) -> PlaceResolution``: the whole text is a place
-  ("Joué-lès-Tours", "joue les tours", "St Cyr s/ Loire", "37300", "37261",
-  "Paris 15e", "Saint-Denis 93", "Romorantin", "Chateauroux"...).
-- ``find_in_text(text, region=None) -> PlaceResolution``: a place mentioned inside
-  a longer sentence ("j'habite à joue les tours et je cherche...").
-- ``commune(insee) -> Commune | None``.
-- ``get_gazetteer()`` / ``set_gazetteer()`` for the cached ``Gazetteer``.
-
-``PlaceResolution.status`` is ``"found"`` (one commune), ``"ambiguous"`` (several:
-ask the person, e.g. by département; ``communes`` is sorted by population, at most
-``MAX_CHOICES``) or ``"not_found"``. ``region`` (INSEE region code, e.g. "24") makes
-a name shared by several communes resolve to the only one in that region.
-
-The data is ``knowledge/places/communes.csv.gz`` (config.places_file()), built from
-the 2026 COG gazetteer by ``python -m bot import-shared``.
-"""
+"""The communes gazetteer: indexes by INSEE code, postcode and name; places in sentences."""
 
 from __future__ import annotations
 
@@ -28,11 +9,9 @@ import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from math import asin, cos, radians, sin, sqrt
 from pathlib import Path
 
-from bot import config
-from bot.text import fold
+from bot.places.words import normalize, place_words
 
 MAX_CHOICES = 10
 
@@ -41,56 +20,6 @@ PLACE_COLUMNS = (
     "region_code", "region_name", "parent_insee", "epci_siren", "epci_name",
     "population", "latitude", "longitude",
 )
-
-_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes", "lez": "les",
-                  "ss": "sous", "s": "sur", "mt": "mont"}
-_ORDINAL = re.compile(r"^(\d{1,2})(?:er|re|e|eme|ieme|em|d|nd)$")
-_ARTICLES = {"le", "la", "les", "l"}
-# Words that open a place mention in a sentence ("j'habite à Tours", "près de Blois").
-_CUES = {"a", "au", "aux", "sur", "vers", "de", "d", "du", "habite", "vis", "commune", "ville",
-         "secteur", "cote", "pres", "proche", "dans", "depuis", "sur", "coin", "region", "pour"}
-# Frequent French words that are also commune names: never taken alone as a place.
-_COMMON_WORDS = {
-    "mer", "job", "bar", "son", "rue", "don", "pin", "bus", "eu", "y", "ver", "vue", "sus", "us",
-    "ens", "ri", "mars", "bonnes", "aime", "lit", "vie", "plus", "est", "ou", "or", "moi",
-    "rien", "faire", "neuf", "sept", "cinq", "fort", "mont", "salles", "lieu", "bourg", "ham",
-    "bio", "sai", "rai", "ore", "ars", "cos", "his", "mus", "luc", "die", "gy", "py", "ur",
-    "ris", "oz", "uz", "ry", "eps", "eus", "err", "ors", "hem", "eth", "lys", "amy", "pia",
-    "fay", "rom", "buc", "bun", "gan", "mun", "urt", "rix", "mee", "ger", "bay", "lay", "nay",
-    "ver", "dry", "lux", "bou", "jas", "vou", "ney", "our", "gas", "laz", "oms", "alo", "voh",
-    "annee", "ans", "age", "fils", "fille", "bien", "vue", "place", "port", "pont", "poste",
-    "chambre", "mission", "emploi", "travail", "formation", "ecole", "college", "lycee",
-    "centre", "france", "cap", "pole", "bas", "haut", "sud", "nord", "ouest", "grand", "petit",
-    "saint", "sainte", "les", "la", "le", "l", "de", "des", "du", "et", "en", "un", "une",
-    "aide", "aides", "bac", "bts", "cdd", "cdi", "rsa", "caf", "vae", "cep", "cpf",
-    "cio", "apec", "reste", "beaux", "belles", "signes", "fontaine", "etang", "bois",
-    "villers", "marche", "ferme", "champ", "champs", "vigne", "vignes", "bonne", "bons", "prix",
-    "pierre", "roche", "sables", "cours", "tour",
-}
-_STOP_AFTER_PLACE = {"et", "mais", "ou", "je", "j", "pour", "avec", "car", "donc", "qui", "que",
-                     "depuis", "quand", "ca", "cela", "il", "elle", "on", "nous", "vous", "c"}
-
-
-def normalize(text: str) -> str:
-    """Lower-case, accent-free, punctuation-free key ("Joué-lès-Tours" -> "joue les tours")."""
-    value = re.sub(r"[^a-z0-9]+", " ", fold(text))
-    tokens = []
-    for token in value.split():
-        match = _ORDINAL.match(token)
-        if match:
-            token = str(int(match.group(1)))
-        elif token in ("arrondissement", "arr", "arrdt", "cedex"):
-            continue
-        tokens.append(_ABBREVIATIONS.get(token, token))
-    return " ".join(tokens)
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    dlat, dlon = radians(lat2 - lat1), radians(lon2 - lon1)
-    a = sin(dlat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(dlon / 2) ** 2
-    return 6371.0088 * 2 * asin(sqrt(a))
-
 
 @dataclass(frozen=True)
 class Commune:
@@ -206,7 +135,7 @@ class Gazetteer:
             key = normalize(item.name)
             self.by_key[key].append(item)
             first, _, rest = key.partition(" ")
-            if first in _ARTICLES and rest:
+            if first in place_words().articles and rest:
                 self.by_short_key[rest].append(item)
             if item.kind == "arrondissement":  # "Paris 15" also known as "Paris 15e", "75015"
                 self.by_key[key.replace(" 0", " ")].append(item)
@@ -376,6 +305,7 @@ class Gazetteer:
     # ------------------------------------------------------------------ sentences
     def find_in_text(self, text: str, region: str | None = None) -> PlaceResolution:
         """Find a commune mentioned in a sentence (postcode, name, or a near miss after "à")."""
+        words_ = place_words()
         words = [(m.group(0), normalize(m.group(0))) for m in re.finditer(r"[^\W_]+", text)]
         words = [(raw, norm) for raw, norm in words if norm]
         norms = [norm for _raw, norm in words]
@@ -385,14 +315,14 @@ class Gazetteer:
                 return self.resolve(around, region) if around else _result(self.for_postcode(norm), text, "postcode", raw)
         matches = []  # (score, start, length)
         for start in range(len(words)):
-            cue = start > 0 and norms[start - 1] in _CUES
+            cue = start > 0 and norms[start - 1] in words_.cues
             for length in range(min(6, len(words) - start), 0, -1):
                 key = " ".join(norms[start:start + length])
                 if key not in self.by_key and not (length > 1 and key in self.by_short_key):
                     continue
                 if length == 1:
                     capital = words[start][0][:1].isupper() and start > 0
-                    if key in _COMMON_WORDS or len(key) < 3 or not (cue or capital):
+                    if key in words_.common_words or len(key) < 3 or not (cue or capital):
                         continue
                 score = (length > 1, cue, start)
                 matches.append((score, start, length))
@@ -403,10 +333,11 @@ class Gazetteer:
             found = self.resolve(" ".join(norms[start:start + length + self._dep_suffix(norms, start + length)]), region)
             return PlaceResolution(found.status, found.communes, text, matched, found.method)
         for start in range(1, len(words)):  # near misses right after a cue: "j'habite a joue les tour"
-            if norms[start - 1] not in _CUES or norms[start] in _COMMON_WORDS or norms[start] in _STOP_AFTER_PLACE:
+            if norms[start - 1] not in words_.cues or norms[start] in words_.common_words \
+                    or norms[start] in words_.stop_after_place:
                 continue
             end = start
-            while end < len(words) and end - start < 5 and norms[end] not in _STOP_AFTER_PLACE:
+            while end < len(words) and end - start < 5 and norms[end] not in words_.stop_after_place:
                 end += 1
             for stop in range(end, start, -1):
                 candidate = " ".join(norms[start:stop])
@@ -436,41 +367,6 @@ class Gazetteer:
         if end < len(norms) and norms[end].upper() in self.departements:
             return 1
         return 0
-
-
-_GAZETTEER: Gazetteer | None = None
-_GAZETTEER_LOCK = threading.Lock()
-
-
-def get_gazetteer() -> Gazetteer:
-    """The cached gazetteer, read from ``config.places_file()`` on first use."""
-    global _GAZETTEER
-    if _GAZETTEER is None:
-        with _GAZETTEER_LOCK:
-            if _GAZETTEER is None:
-                _GAZETTEER = Gazetteer.from_file(config.places_file())
-    return _GAZETTEER
-
-
-def set_gazetteer(gazetteer: Gazetteer | None) -> None:
-    """Replace (or with None, forget) the cached gazetteer."""
-    global _GAZETTEER
-    _GAZETTEER = gazetteer
-
-
-def resolve(text: str, region: str | None = None) -> PlaceResolution:
-    """Resolve a text that names a place; see the module docstring."""
-    return get_gazetteer().resolve(text, region)
-
-
-def find_in_text(text: str, region: str | None = None) -> PlaceResolution:
-    """Find the commune a sentence mentions; see the module docstring."""
-    return get_gazetteer().find_in_text(text, region)
-
-
-def commune(insee: str) -> Commune | None:
-    """Commune by INSEE code, or None."""
-    return get_gazetteer().commune(insee)
 
 
 def write_places_file(rows, path: Path) -> int:
