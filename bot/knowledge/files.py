@@ -49,6 +49,9 @@ from bot.knowledge.model import (
     Source,
     SourcedFact,
     Structure,
+    file_key,
+    structure_fields,
+    structure_from_plain,
 )
 from bot.places import Gazetteer, get_gazetteer, haversine_km
 
@@ -250,13 +253,12 @@ class _Checker:
             if distance > MAX_KM_FROM_COMMUNE:
                 self.add(path, at("latitude"), f"les coordonnées sont à {distance:.0f} km de {commune.name}",
                          "vérifiez latitude et longitude (ou l'ordre des deux)", WARNING)
-        return Structure(
-            id=rec["id"], network=rec["network"], name=rec["name"].strip(), address=rec["address"].strip(),
-            postcode=rec["postcode"], commune=rec.get("commune") or commune.name, insee=commune.insee,
-            departement=commune.departement_code, latitude=float(latitude), longitude=float(longitude),
-            phone=phone, email=rec.get("email", ""), website=rec.get("website", ""), hours=hours,
-            accessibility=rec.get("accessibility", ""), publics=tuple(rec.get("publics", [])), area=area,
-            source=rec["source"], verified=verified, note=rec.get("note", ""),
+        given = {item.name: rec[file_key(item)] for item, _kind in structure_fields() if file_key(item) in rec}
+        return structure_from_plain(
+            given, name=rec["name"].strip(), address=rec["address"].strip(),
+            commune=rec.get("commune") or commune.name, insee=commune.insee, departement=commune.departement_code,
+            latitude=float(latitude), longitude=float(longitude), phone=phone, hours=hours, area=area,
+            verified=verified,
         )
 
     def regions(self, network_codes: set[str]) -> list[Region]:

@@ -1,9 +1,18 @@
-"""Plain frozen dataclasses returned by the knowledge API (never SQLAlchemy objects)."""
+"""Plain frozen dataclasses returned by the knowledge API (never SQLAlchemy objects).
+
+``Structure`` is the one description of a structure record: the database columns
+(``store``) and the reading of the files (``files``) are derived from its fields
+(``structure_fields``, ``structure_to_plain``, ``structure_from_plain``), so a new field
+is added here and in ``knowledge/schema/structures.schema.json``. A field's name in the
+files, when it differs, is its ``metadata["key"]`` (``area`` is ``area_served``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import typing
+from dataclasses import Field, dataclass, field, fields
 from datetime import date, datetime
+from typing import Any
 
 from bot.knowledge.hours import OpeningHours
 from bot.places import Commune
@@ -83,7 +92,7 @@ class Structure:
     hours: OpeningHours | None = None
     accessibility: str = ""
     publics: tuple[str, ...] = ()
-    area: AreaServed = field(default_factory=AreaServed)
+    area: AreaServed = field(default_factory=AreaServed, metadata={"key": "area_served"})
     source: str = ""
     verified: date | None = None
     note: str = ""
@@ -104,6 +113,59 @@ class Structure:
         if self.hours is None:
             return ""
         return self.hours.next_opening_text(at or datetime.now().astimezone())
+
+
+def structure_fields() -> list[tuple[Field, Any]]:
+    """Each field of ``Structure`` with its resolved type."""
+    hints = typing.get_type_hints(Structure)
+    return [(f, hints[f.name]) for f in fields(Structure)]
+
+
+def file_key(item: Field) -> str:
+    """The field's name in the knowledge files."""
+    return item.metadata.get("key", item.name)
+
+
+def _to_plain(value: Any) -> Any:
+    if isinstance(value, (AreaServed, OpeningHours)):
+        return value.as_dict()
+    if isinstance(value, tuple):
+        return [_to_plain(v) for v in value]
+    return value
+
+
+def structure_to_plain(structure: Structure) -> dict[str, Any]:
+    """Field name -> JSON-friendly value (dates stay ``date``; hours and area as their notation)."""
+    return {f.name: _to_plain(getattr(structure, f.name)) for f, _kind in structure_fields()}
+
+
+def _from_plain(kind: Any, value: Any) -> Any:
+    from bot.knowledge.hours import parse_hours
+
+    if value is None:
+        return None
+    if kind is AreaServed:
+        return AreaServed(**{k: tuple(v) for k, v in value.items()})
+    if typing.get_origin(kind) is tuple:
+        return tuple(value)
+    if OpeningHours in typing.get_args(kind):
+        return parse_hours(value)
+    if date in (kind, *typing.get_args(kind)) and not isinstance(value, date):
+        return date.fromisoformat(str(value))
+    if kind is float:
+        return float(value)
+    return value
+
+
+def structure_from_plain(data: dict[str, Any], **values: Any) -> Structure:
+    """A ``Structure`` from field values (e.g. a database row); ``values`` win over ``data``."""
+    arguments = {}
+    for item, kind in structure_fields():
+        if item.name in values:
+            arguments[item.name] = values[item.name]
+        elif item.name in data:
+            arguments[item.name] = _from_plain(kind, data[item.name])
+    return Structure(**arguments)
 
 
 @dataclass(frozen=True)

@@ -14,22 +14,44 @@ from __future__ import annotations
 
 import hashlib
 import json
+import typing
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
 
 from sqlalchemy import (
-    JSON, Column, Date, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, delete, event,
-    insert, select, update,
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
 from bot import config
 from bot.knowledge.files import CheckResult, check_directory
-from bot.knowledge.hours import parse_hours
 from bot.knowledge.model import (
-    AreaServed, EntryPoint, InfoSheet, KnowledgeSet, Network, Region, Source, SourcedFact, Structure,
+    EntryPoint,
+    InfoSheet,
+    KnowledgeSet,
+    Network,
+    Region,
+    Source,
+    SourcedFact,
+    structure_fields,
+    structure_from_plain,
+    structure_to_plain,
 )
 
 Base = declarative_base()
@@ -68,29 +90,25 @@ class NetworkRow(Base):
     details = Column(JSON, nullable=False)  # former_names, publics, entry_points
 
 
-class StructureRow(Base):
-    __tablename__ = "kb_structure"
-    snapshot_id = _snapshot_fk()
-    id = Column(String(128), primary_key=True)
-    network = Column(String(64), nullable=False, index=True)
-    name = Column(Text, nullable=False)
-    address = Column(Text, nullable=False)
-    postcode = Column(String(5), nullable=False)
-    commune = Column(Text, nullable=False)
-    insee = Column(String(5), nullable=False)
-    departement = Column(String(3), nullable=False)
-    latitude = Column(Float, nullable=False)
-    longitude = Column(Float, nullable=False)
-    phone = Column(String(32), nullable=False, default="")
-    email = Column(Text, nullable=False, default="")
-    website = Column(Text, nullable=False, default="")
-    hours = Column(JSON)
-    accessibility = Column(Text, nullable=False, default="")
-    publics = Column(JSON, nullable=False)
-    area = Column(JSON, nullable=False)
-    source = Column(Text, nullable=False)
-    verified = Column(Date)
-    note = Column(Text, nullable=False, default="")
+def _structure_column(item, kind) -> Column:
+    """The column of one ``Structure`` field: text, number, date, or JSON for structured values."""
+    if item.name == "id":
+        return Column(String(128), primary_key=True)
+    if kind is str:
+        return Column(Text, nullable=False, default="", index=item.name == "network")
+    if kind is float:
+        return Column(Float, nullable=False)
+    if date in (kind, *typing.get_args(kind)):
+        return Column(Date)
+    return Column(JSON)
+
+
+StructureRow = type("StructureRow", (Base,), {
+    "__doc__": "One structure of a snapshot; the columns are the fields of ``model.Structure``.",
+    "__tablename__": "kb_structure",
+    "snapshot_id": _snapshot_fk(),
+    **{item.name: _structure_column(item, kind) for item, kind in structure_fields()},
+})
 
 
 class RegionRow(Base):
@@ -150,14 +168,7 @@ def knowledge_rows(knowledge: KnowledgeSet) -> dict[type, list[dict]]:
             "details": {"former_names": list(n.former_names), "publics": list(n.publics),
                         "entry_points": [vars(e) for e in n.entry_points]},
         } for n in knowledge.networks],
-        StructureRow: [{
-            "id": s.id, "network": s.network, "name": s.name, "address": s.address, "postcode": s.postcode,
-            "commune": s.commune, "insee": s.insee, "departement": s.departement, "latitude": s.latitude,
-            "longitude": s.longitude, "phone": s.phone, "email": s.email, "website": s.website,
-            "hours": s.hours.as_dict() if s.hours else None, "accessibility": s.accessibility,
-            "publics": list(s.publics), "area": s.area.as_dict(), "source": s.source, "verified": s.verified,
-            "note": s.note,
-        } for s in knowledge.structures],
+        StructureRow: [structure_to_plain(s) for s in knowledge.structures],
         RegionRow: [{
             "code": r.code, "name": r.name,
             "details": {
@@ -247,14 +258,7 @@ def read_snapshot(url: str, snapshot_id: int | None = None) -> tuple[int, Knowle
             r["code"], r["name"], tuple(r["details"]["former_names"]), r["summary"], tuple(r["details"]["publics"]),
             tuple(EntryPoint(**e) for e in r["details"]["entry_points"]), r["source"], _date(r["verified"]),
         ) for r in rows(NetworkRow))
-        structures = tuple(Structure(
-            id=r["id"], network=r["network"], name=r["name"], address=r["address"], postcode=r["postcode"],
-            commune=r["commune"], insee=r["insee"], departement=r["departement"], latitude=r["latitude"],
-            longitude=r["longitude"], phone=r["phone"], email=r["email"], website=r["website"],
-            hours=parse_hours(r["hours"]), accessibility=r["accessibility"], publics=tuple(r["publics"]),
-            area=AreaServed(**{k: tuple(v) for k, v in r["area"].items()}), source=r["source"],
-            verified=_date(r["verified"]), note=r["note"],
-        ) for r in rows(StructureRow))
+        structures = tuple(structure_from_plain(dict(r)) for r in rows(StructureRow))
         regions = []
         for r in rows(RegionRow):
             d = r["details"]

@@ -126,3 +126,20 @@ def test_sql_repository_answers_like_memory(database_url, small_knowledge, repo)
     assert sql.network("cio") == repo.network("cio") and sql.sheet("cpf") == repo.sheet("cpf")
     assert sql.find_sheets("mon CPF") == repo.find_sheets("mon CPF")
     assert sql.find_network("Pôle emploi") == repo.find_network("Pôle emploi")
+
+
+def test_structure_table_and_file_reading_derive_from_the_model():
+    import json
+
+    from bot import config
+    from dataclasses import fields
+
+    from bot.knowledge.model import Structure, file_key
+    from bot.knowledge.store import StructureRow
+
+    names = [f.name for f in fields(Structure)]
+    assert [c.name for c in StructureRow.__table__.columns if c.name != "snapshot_id"] == names
+    schema = json.loads((config.knowledge_schema_dir() / "structures.schema.json").read_text(encoding="utf-8"))
+    in_files = set(schema["properties"]["structures"]["items"]["properties"])
+    derived = {"departement"}  # computed from the INSEE code, never written in the files
+    assert {file_key(f) for f in fields(Structure)} - derived == in_files
