@@ -60,9 +60,8 @@ def _check_routing(folder: Path, knowledge) -> str | None:
         return f"{path} : fichier absent ; l'assistant ne peut pas orienter sans lui."
     try:
         table = RoutingTable.from_file(path)
-    except (ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
-        detail = f"clé manquante {exc}" if isinstance(exc, KeyError) else str(exc)
-        return f"{path} : {detail}"
+    except (ValueError, yaml.YAMLError) as exc:
+        return f"{path} : {exc}"
     known = {network.code for network in knowledge.networks}
     unknown = sorted(table.networks_used() - known)
     if unknown:

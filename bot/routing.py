@@ -91,6 +91,7 @@ class RoutingTable:
     def from_file(cls, path: Path) -> "RoutingTable":
         """Read and check the table; raise ``ValueError`` (in French) when it is wrong."""
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        check_routing_schema(data)
         table = cls(
             publics=dict(data["publics"]), needs=dict(data["needs"]),
             sectors=dict(data["sectors"]), implied_needs=dict(data.get("implied_needs") or {}),
@@ -126,6 +127,17 @@ class RoutingTable:
         """The route entry for a public and a need (exception first, then default)."""
         entry = self.routes[need]
         return entry.get("by_public", {}).get(public) or entry["default"]
+
+
+def check_routing_schema(data: Any) -> None:
+    """Check the table against ``knowledge/schema/routing.schema.json``; ValueError in French."""
+    from bot.knowledge.checks import explain, load_schema
+
+    errors = sorted(load_schema("routing").iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "le document"
+        message, fix = explain(errors[0])
+        raise ValueError(f"routing.yml, {where} : {message} ; {fix}.")
 
 
 _TABLE: RoutingTable | None = None

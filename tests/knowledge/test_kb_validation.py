@@ -167,3 +167,18 @@ def test_every_problem_is_reported_at_once(knowledge_copy):
     _, errors = problems_of(knowledge_copy)
     assert len(errors) >= 3
     assert {e.split(":")[0] for e in errors} == {"knowledge/structures/cio.yaml", "knowledge/sheets.yaml"}
+
+
+def test_routing_table_is_checked_by_its_schema(knowledge_copy, capsys):
+    from bot.cli import main
+
+    path = knowledge_copy / "routing.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  vae:\n    default: {network: vae, why:", "  vae:\n    default: {network: VAE, why:"),
+                    encoding="utf-8")
+    assert main(["check", "--dir", str(knowledge_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "routing.yml, routes/vae/default/network" in out and "minuscules" in out
+    path.write_text(text.replace("sector_why:", "sector_reasons:"), encoding="utf-8")
+    assert main(["check", "--dir", str(knowledge_copy)]) == 1
+    assert "il manque le champ obligatoire « sector_why »" in capsys.readouterr().out
