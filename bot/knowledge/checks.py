@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
+import fastjsonschema
 import yaml
 from jsonschema import Draft7Validator
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -84,8 +86,36 @@ def format_phone(value: str) -> str:
 
 
 def load_schema(name: str) -> Draft7Validator:
+    """The validator of ``knowledge/schema/<name>.schema.json`` (detailed errors, for the French messages)."""
     path = config.knowledge_schema_dir() / f"{name}.schema.json"
     return Draft7Validator(json.loads(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=16)
+def _compiled(name: str, pointer: str) -> Callable[[Any], Any]:
+    schema = load_schema(name).schema
+    for part in filter(None, pointer.split("/")):
+        schema = schema[part]
+    return fastjsonschema.compile(schema)
+
+
+def schema_errors(name: str, data: Any, pointer: str = "") -> list:
+    """JSON Schema errors of ``data`` against the schema (or the sub-schema at ``pointer``), sorted by path.
+
+    A compiled check runs first (fast); only invalid data goes through jsonschema for the details.
+    """
+    try:
+        _compiled(name, pointer)(data)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
+    validator = load_schema(name)
+    if pointer:
+        schema = validator.schema
+        for part in filter(None, pointer.split("/")):
+            schema = schema[part]
+        validator = Draft7Validator(schema)
+    return sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
 
 
 def plain(value: Any) -> Any:

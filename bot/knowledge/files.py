@@ -31,7 +31,7 @@ from bot.knowledge.checks import (
     explain,
     format_phone,
     line_of,
-    load_schema,
+    schema_errors,
     node_at,
     normalize_phone,
     parse_yaml,
@@ -100,8 +100,7 @@ class _Checker:
             return []
         data = plain(loaded)
         bad_records: set[int] = set()
-        validator = load_schema(schema)
-        for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        for error in schema_errors(schema, data):
             path_items = list(error.absolute_path)
             if len(path_items) >= 2 and path_items[0] == key and isinstance(path_items[1], int):
                 bad_records.add(path_items[1])
@@ -204,7 +203,7 @@ class _Checker:
             self.add(path, at("insee"), f"le code INSEE « {rec['insee']} » ne correspond à aucune commune",
                      "cherchez le code de la commune avec « python -m bot search <commune> » "
                      "(attention : ce n'est pas le code postal)")
-        elif rec["postcode"][:2] != commune.departement_code[:2] and not (
+        elif rec["postcode"] not in commune.postcodes and rec["postcode"][:2] != commune.departement_code[:2] and not (
                 commune.departement_code in ("2A", "2B") and rec["postcode"].startswith("20")):
             self.add(path, at("postcode"), f"le code postal {rec['postcode']} n'est pas dans le département de "
                      f"{commune.name} ({commune.departement_code})", "vérifiez le code postal et le code INSEE")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import typing
 from dataclasses import Field, dataclass, field, fields
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from bot.knowledge.hours import OpeningHours
@@ -115,10 +116,11 @@ class Structure:
         return self.hours.next_opening_text(at or datetime.now().astimezone())
 
 
-def structure_fields() -> list[tuple[Field, Any]]:
+@lru_cache(maxsize=1)
+def structure_fields() -> tuple[tuple[Field, Any], ...]:
     """Each field of ``Structure`` with its resolved type."""
     hints = typing.get_type_hints(Structure)
-    return [(f, hints[f.name]) for f in fields(Structure)]
+    return tuple((f, hints[f.name]) for f in fields(Structure))
 
 
 def file_key(item: Field) -> str:

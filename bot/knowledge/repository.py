@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from math import cos, radians
+from math import cos, floor, radians
 from pathlib import Path
 from typing import Protocol
 
@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 # Beyond this distance a structure is not proposed unless its area served names the commune:
 # the assistant then gives the network's online entry points and the regional service.
 DEFAULT_MAX_DISTANCE_KM = 100.0
+# Kilometres per degree of latitude (a little under the true ~111.2, so the search box is never too small).
+KM_PER_DEGREE = 110.0
+Entry = tuple[Structure, float, float, float]  # structure, latitude and longitude in radians, cos(latitude)
 
 
 class KnowledgeUnavailable(RuntimeError):
@@ -80,10 +83,20 @@ class MemoryRepository:
         self._structures = {s.id: s for s in knowledge.structures}
         self._regions = {r.code: r for r in knowledge.regions}
         self._sheets = {s.code: s for s in knowledge.sheets}
-        self._by_network: dict[str, list[tuple[Structure, float, float, float]]] = defaultdict(list)
+        self._by_network: dict[str, list[Entry]] = defaultdict(list)
+        self._serving: dict[str, dict[tuple[str, str], list[Entry]]] = defaultdict(lambda: defaultdict(list))
+        self._grid: dict[str, dict[tuple[int, int], list[Entry]]] = defaultdict(lambda: defaultdict(list))
+        self._open_area: dict[str, list[Entry]] = defaultdict(list)
         for s in knowledge.structures:
             lat = radians(s.latitude)
-            self._by_network[s.network].append((s, lat, radians(s.longitude), cos(lat)))
+            entry = (s, lat, radians(s.longitude), cos(lat))
+            self._by_network[s.network].append(entry)
+            if s.area.is_empty:
+                self._open_area[s.network].append(entry)
+                self._grid[s.network][(floor(s.latitude), floor(s.longitude))].append(entry)
+            for kind, codes in (("c", s.area.communes), ("e", s.area.epci), ("d", s.area.departements)):
+                for code in codes:
+                    self._serving[s.network][(kind, code)].append(entry)
         self._network_aliases = sorted(
             ((normalize(alias), n.code) for n in knowledge.networks
              for alias in (n.name, n.code.replace("_", " "), *n.former_names) if normalize(alias)),
@@ -139,8 +152,7 @@ class MemoryRepository:
         network has no suitable structure: use the network's entry points then.
         """
         commune = self.gazetteer.commune(insee)
-        entries = self._by_network.get(network_code)
-        if commune is None or not entries:
+        if commune is None or not self._by_network.get(network_code):
             return []
         point = self._point(commune)
         if point is None:  # a few overseas collectivities have no coordinates at all
@@ -148,19 +160,34 @@ class MemoryRepository:
         lat0, lon0 = point
         lat0r, lon0r = radians(lat0), radians(lon0)
         cos0 = cos(lat0r)
-        ranked = []
-        for structure, lat, lon, cos_lat in entries:
-            area = structure.area
-            serves = False
-            if not area.is_empty:
-                if not area.covers(commune):
-                    continue
-                serves = True
+        serving = self._serving.get(network_code, {})
+        keys = (("c", commune.insee), ("c", commune.parent_insee), ("e", commune.epci_siren),
+                ("d", commune.departement_code))
+        ranked = {id(e[0]): (False, e) for key in keys for e in serving.get(key, ())}
+        for entry in self._open_candidates(network_code, lat0, lon0, max_distance_km):
+            ranked[id(entry[0])] = (True, entry)
+        results = []
+        for far, (structure, lat, lon, cos_lat) in ranked.values():
             distance = haversine_radians(lat0r, lon0r, cos0, lat, lon, cos_lat)
-            if serves or max_distance_km is None or distance <= max_distance_km:
-                ranked.append((not serves, distance, structure.id, structure))
-        ranked.sort(key=lambda item: item[:3])
-        return [StructureMatch(s, round(d, 1), not far) for far, d, _id, s in ranked[:limit]]
+            if not far or max_distance_km is None or distance <= max_distance_km:
+                results.append((far, distance, structure.id, structure))
+        results.sort(key=lambda item: item[:3])
+        return [StructureMatch(s, round(d, 1), not far) for far, d, _id, s in results[:limit]]
+
+    def _open_candidates(self, network_code: str, lat0: float, lon0: float,
+                         max_distance_km: float | None) -> list[Entry]:
+        """Structures without an area served that may lie within ``max_distance_km`` (grid of 1° cells)."""
+        if max_distance_km is None:
+            return self._open_area.get(network_code, [])
+        span_lat = max_distance_km / KM_PER_DEGREE
+        widest = cos(radians(min(89.0, abs(lat0) + span_lat)))
+        span_lon = max_distance_km / (KM_PER_DEGREE * widest)
+        if span_lon >= 180:
+            return self._open_area.get(network_code, [])
+        grid = self._grid.get(network_code, {})
+        return [entry for row in range(floor(lat0 - span_lat), floor(lat0 + span_lat) + 1)
+                for column in range(floor(lon0 - span_lon), floor(lon0 + span_lon) + 1)
+                for entry in grid.get((row, column), ())]
 
     def _point(self, commune: Commune) -> tuple[float, float] | None:
         if commune.latitude is not None and commune.longitude is not None:

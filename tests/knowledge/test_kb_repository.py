@@ -159,3 +159,35 @@ def test_communes_without_coordinates(repo):
     # Celles (Cantal), a 2026 commune without a La Poste point: its postcode neighbours stand in
     assert [m.structure.id for m in repo.nearest_structures("mission_locale", "15031", max_distance_km=None)]
     assert repo.nearest_structures("mission_locale", "98901", max_distance_km=None) == []  # Clipperton
+
+
+def test_indexed_nearest_matches_a_full_scan(knowledge_copy, small_knowledge, gazetteer):
+    import random
+    import shutil
+
+    from bot.places.geo import haversine_km
+
+    shutil.copy(small_knowledge / "structures" / "test.yaml", knowledge_copy / "structures" / "test.yaml")
+    repo = MemoryRepository.from_directory(knowledge_copy, gazetteer)
+
+    def full_scan(network, insee, limit=3, max_km=100.0):
+        commune = gazetteer.commune(insee)
+        lat0, lon0 = repo._point(commune)
+        ranked = []
+        for s in repo.structures(network):
+            serves = not s.area.is_empty
+            if serves and not s.area.covers(commune):
+                continue
+            distance = haversine_km(lat0, lon0, s.latitude, s.longitude)
+            if serves or max_km is None or distance <= max_km:
+                ranked.append((not serves, distance, s.id))
+        return [(sid, round(d, 1), not far) for far, d, sid in sorted(ranked)[:limit]]
+
+    random.seed(3)
+    communes = [c.insee for c in random.sample(gazetteer.communes, 400)] + ["37122", "18279", "41018", "75115"]
+    for network in ("france_travail", "mission_locale", "cidff", "transitions_pro", "cci"):
+        for insee in communes:
+            for max_km in (100.0, 30.0, None):
+                got = [(m.structure.id, m.distance_km, m.serves_commune)
+                       for m in repo.nearest_structures(network, insee, 3, max_km)]
+                assert got == full_scan(network, insee, 3, max_km), (network, insee, max_km)

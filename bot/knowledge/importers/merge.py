@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft7Validator
 
-from bot.knowledge.checks import Problem, explain, load_schema
+from bot.knowledge.checks import Problem, explain, schema_errors
 from bot.knowledge.files import check_directory
 from bot.knowledge.hours import HoursError, parse_hours
 from bot.knowledge.importers.base import Candidate, Parsed, Rejection
@@ -103,18 +102,12 @@ def address_key(network: str, insee: str, address: str) -> tuple[str, str, str]:
     return network, insee, " ".join(sorted(w for w in words if w))
 
 
-def _item_validator() -> Draft7Validator:
-    schema = load_schema("structures").schema
-    return Draft7Validator(schema["properties"]["structures"]["items"])
-
-
 def validate(parsed: Parsed, gazetteer: Gazetteer, today: date) -> tuple[list[Candidate], list[Rejection]]:
     """Candidates that follow the structures schema, and the others with a French reason."""
-    validator = _item_validator()
     accepted, rejected = [], list(parsed.rejections)
     for candidate in parsed.candidates:
         record = {**candidate.record, "verified": candidate.record["verified"].isoformat()}
-        errors = sorted(validator.iter_errors(record), key=lambda e: list(e.absolute_path))
+        errors = schema_errors("structures", record, "properties/structures/items")
         if errors:
             message, fix = explain(errors[0])
             rejected.append(Rejection(candidate.position, f"{message} ({fix})"))
