@@ -188,3 +188,11 @@ def test_transitions_pro_from_shared_data(knowledge_copy, gazetteer):
     assert report.ok and not report.rejected
     cvl = records(knowledge_copy, "transitions_pro")["transitions-pro-24-45160"]
     assert cvl["area_served"] == {"departements": ["18", "28", "36", "37", "41", "45"]}
+
+
+def test_no_fixture_reaches_the_knowledge_files():
+    from bot import config
+
+    for path in (config.PROJECT_ROOT / "knowledge" / "structures").glob("*.y*ml"):
+        text = path.read_text(encoding="utf-8")
+        assert "rue de l'Essai" not in text and "example.fr" not in text and "de Test" not in text, path
