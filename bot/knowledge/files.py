@@ -66,6 +66,7 @@ class _Checker:
     def __init__(self, folder: Path, gazetteer: Gazetteer, today: date):
         self.folder, self.gazetteer, self.today = folder, gazetteer, today
         self.result = CheckResult()
+        self.preloaded: dict[Path, list[dict]] = {}
 
     # ----------------------------------------------------------------- helpers
     def rel(self, path: Path) -> str:
@@ -80,6 +81,8 @@ class _Checker:
     def read(self, path: Path, schema: str, key: str) -> list[tuple[int, Node, dict]]:
         """Parse and schema-check one file; return (line, YAML node, plain record) of valid records."""
         self.result.files.append(path)
+        if path in self.preloaded:
+            return self.read_preloaded(path, schema, key)
         try:
             loaded, root = parse_yaml(path.read_text(encoding="utf-8"))
         except UnicodeDecodeError:
@@ -115,7 +118,20 @@ class _Checker:
                 records.append((line_of(root, [key, index]), node_at(root, [key, index]), record))
         return records
 
-    def field_line(self, node: Node, name: str, default: int) -> int:
+    def read_preloaded(self, path: Path, schema: str, key: str) -> list[tuple[int, Node | None, dict]]:
+        """Schema-check records given in memory; their "line" is their position in the list."""
+        data = plain({key: self.preloaded[path]})
+        bad_records: set[int] = set()
+        for error in schema_errors(schema, data):
+            position = list(error.absolute_path)
+            index = position[1] if len(position) >= 2 and isinstance(position[1], int) else -1
+            bad_records.add(index)
+            message, fix = explain(error)
+            self.add(path, index + 1, message, fix)
+        return [(index + 1, None, record) for index, record in enumerate(data[key])
+                if index not in bad_records and isinstance(record, dict)]
+
+    def field_line(self, node: Node | None, name: str, default: int) -> int:
         if isinstance(node, MappingNode):
             for key, _value in node.value:
                 if isinstance(key, ScalarNode) and key.value == name:
@@ -330,10 +346,16 @@ class _Checker:
 
 
 def check_directory(folder: Path | None = None, gazetteer: Gazetteer | None = None,
-                    today: date | None = None) -> CheckResult:
-    """Check every knowledge file of ``folder`` (default: config.knowledge_dir())."""
+                    today: date | None = None, preloaded: dict[Path, list[dict]] | None = None) -> CheckResult:
+    """Check every knowledge file of ``folder`` (default: config.knowledge_dir()).
+
+    ``preloaded`` gives the records of some structure files already in memory (an import about to
+    write them): they are checked as they are, without reading the files; problems then point at
+    the record's position (line 1 of the file for a schema problem).
+    """
     folder = Path(folder or config.knowledge_dir())
     checker = _Checker(folder, gazetteer or get_gazetteer(), today or date.today())
+    checker.preloaded = {Path(p): records for p, records in (preloaded or {}).items()}
     networks = checker.networks()
     codes = {n.code for n in networks}
     structures = checker.structures(codes)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 import opening_hours
@@ -229,7 +229,22 @@ def parse_hours(data: dict | str | None) -> OpeningHours | None:
     if not data:
         return None
     if isinstance(data, str):
-        data = {"osm": data}
+        return _parse_hours_cached((("osm", data),))
+    try:
+        key = tuple(sorted((str(k), tuple(v) if isinstance(v, list) else v) for k, v in data.items()))
+        return _parse_hours_cached(key)
+    except TypeError:  # an unhashable value: read it without the cache
+        return _parse_hours_uncached(dict(data))
+
+
+@lru_cache(maxsize=4096)
+def _parse_hours_cached(items: tuple) -> OpeningHours:
+    """Many structures share the same hours: each notation is read once (``OpeningHours`` is immutable)."""
+    return _parse_hours_uncached({k: list(v) if isinstance(v, tuple) else v for k, v in items})
+
+
+def _parse_hours_uncached(data: dict) -> OpeningHours:
+    """Read either notation (the work of ``parse_hours``)."""
     unknown = set(data) - set(DAYS) - {"closed_dates", "note", "osm"}
     if unknown:
         raise HoursError(f"jour inconnu « {sorted(unknown)[0]} » : utilisez lundi, mardi, … dimanche")

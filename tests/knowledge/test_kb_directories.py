@@ -196,3 +196,15 @@ def test_no_fixture_reaches_the_knowledge_files():
     for path in (config.PROJECT_ROOT / "knowledge" / "structures").glob("*.y*ml"):
         text = path.read_text(encoding="utf-8")
         assert "rue de l'Essai" not in text and "example.fr" not in text and "de Test" not in text, path
+
+
+def test_an_import_that_breaks_the_check_writes_nothing(knowledge_copy, tmp_path, capsys):
+    service = json.loads((DATA / "dila_export.json").read_text(encoding="utf-8"))["service"][1]
+    service["adresse"][0]["code_postal"] = "45000"  # Blois (41) with a Loiret postcode
+    bad = tmp_path / "export.json"
+    bad.write_text(json.dumps({"service": [service]}), encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in (knowledge_copy / "structures").iterdir()}
+    assert main(["import", "dila", str(bad), "--dir", str(knowledge_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "Import annulé" in out and "mission_locale.yaml" in out and "45000" in out
+    assert {p.name: p.read_bytes() for p in (knowledge_copy / "structures").iterdir()} == before

@@ -235,19 +235,21 @@ def apply(parsed: Parsed, knowledge_dir: Path, gazetteer: Gazetteer, source: str
         shutil.copytree(knowledge_dir, preview, ignore=shutil.ignore_patterns("places"))
         if (knowledge_dir / "places").exists():
             (preview / "places").symlink_to((knowledge_dir / "places").resolve(), target_is_directory=True)
-        for path, records in changed_files.items():
-            network = re.sub(r"\.ya?ml$", "", path.name)
-            (preview / "structures" / path.name).write_text(dump_structures(records, network), encoding="utf-8")
-        check = check_directory(preview, gazetteer)
+        for path in changed_files:
+            (preview / "structures" / path.name).touch()  # a new file must be found by the check
+        check = check_directory(preview, gazetteer, preloaded={
+            preview / "structures" / path.name: records for path, records in changed_files.items()})
         if check.errors:
             report.problems = check.errors
             return report
         if dry_run:
             return report
-        for path in changed_files:
-            staged = path.with_suffix(path.suffix + ".tmp")
-            shutil.copyfile(preview / "structures" / path.name, staged)
-            staged.replace(path)
+        staged = {}
+        for path, records in changed_files.items():  # every file staged first, then swapped in
+            staged[path] = path.with_suffix(path.suffix + ".tmp")
+            staged[path].write_text(dump_structures(records, re.sub(r"\.ya?ml$", "", path.name)), encoding="utf-8")
+        for path, temporary in staged.items():
+            temporary.replace(path)
             report.written.append(str(path))
     return report
 
