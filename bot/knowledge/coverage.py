@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from bot.knowledge.model import KnowledgeSet
 from bot.places import Gazetteer, get_gazetteer
@@ -65,7 +66,7 @@ def coverage_report(knowledge: KnowledgeSet, regions: list[str] | None = None, t
 
 def _shares(covered: dict[str, set[str]], departements: list[str], gazetteer: Gazetteer) -> dict:
     """Share of ``MAIN_NETWORKS`` with at least one local record, per département and per region."""
-    per_departement = {}
+    per_departement: dict[str, dict[str, Any]] = {}
     for code in departements:
         present = [n for n in MAIN_NETWORKS if code in covered.get(n, set())]
         per_departement[code] = {"name": gazetteer.departements[code][0], "networks": present,
@@ -77,7 +78,8 @@ def _shares(covered: dict[str, set[str]], departements: list[str], gazetteer: Ga
         entry["departements"].append(code)
     for entry in per_region.values():
         deps = entry["departements"]
-        entry["share"] = round(sum(per_departement[d]["share"] for d in deps) / len(deps), 2)
+        shares = [per_departement[d]["share"] for d in deps]
+        entry["share"] = round(sum(shares) / len(shares), 2)
     return {"networks": list(MAIN_NETWORKS), "regions": per_region, "departements": per_departement}
 
 

@@ -31,6 +31,8 @@ from zoneinfo import ZoneInfo
 import opening_hours
 
 PARIS = ZoneInfo("Europe/Paris")
+# The library's parse error (missing from its type stubs).
+PARSER_ERROR: type[Exception] = getattr(opening_hours, "ParserError", ValueError)
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 OSM_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -205,7 +207,7 @@ def parse_osm(expression: str) -> tuple[Ranges, ...]:
         raise HoursError("horaires vides : supprimez « hours » si les horaires sont inconnus")
     try:
         rules = opening_hours.OpeningHours(value, timezone=PARIS, country="FR")
-    except (opening_hours.ParserError, SyntaxError, ValueError) as exc:
+    except (PARSER_ERROR, SyntaxError, ValueError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise HoursError(f"« {value} » n'est pas au format OpenStreetMap opening_hours ({first_line}) : "
                          "écrivez par exemple « Mo-Fr 09:00-12:30,13:30-17:00; PH off »") from exc

@@ -106,7 +106,7 @@ class MemoryRepository:
     def from_directory(cls, folder: Path | None = None, gazetteer: Gazetteer | None = None) -> "MemoryRepository":
         """Check the files and serve them directly (tests, previews); raise if they have errors."""
         result = check_directory(folder, gazetteer)
-        if not result.ok:
+        if not result.ok or result.knowledge is None:
             raise KnowledgeUnavailable("Les fichiers de connaissances contiennent des erreurs.", result.errors)
         return cls(result.knowledge, gazetteer)
 
@@ -198,7 +198,9 @@ class MemoryRepository:
                         if c.departement_code == commune.departement_code and c.latitude is not None]
         if not near:
             return None
-        return sum(c.latitude for c in near) / len(near), sum(c.longitude for c in near) / len(near)
+        latitudes = [c.latitude for c in near if c.latitude is not None]
+        longitudes = [c.longitude for c in near if c.longitude is not None]
+        return sum(latitudes) / len(latitudes), sum(longitudes) / len(longitudes)
 
     # ------------------------------------------------------------ regions
     def region(self, code: str) -> Region | None:
@@ -271,6 +273,8 @@ class SqlRepository:
                 if self._current is None:
                     raise KnowledgeUnavailable(f"Base de connaissances injoignable ({exc.__class__.__name__}).") from exc
                 log.warning("knowledge refresh failed, still serving snapshot %s: %s", self._current.snapshot_id, exc)
+                return False
+            if loaded is None:  # the snapshot was purged meanwhile: next refresh reads the new one
                 return False
             snapshot_id, knowledge = loaded
             self._current = MemoryRepository(knowledge, self._gazetteer, snapshot_id)

@@ -38,8 +38,8 @@ def search(question: str, repository: KnowledgeRepository) -> SearchAnswer:
 def format_answer(answer: SearchAnswer) -> str:
     """Plain French text for the terminal."""
     lines = []
-    if answer.place.status == "found":
-        c = answer.place.commune
+    c = answer.place.commune
+    if c is not None:
         lines.append(f"Commune : {c.name} ({c.departement_name}), INSEE {c.insee}, code postal {c.postcode}.")
     elif answer.place.status == "ambiguous":
         lines.append("Plusieurs communes possibles : " + " ; ".join(

@@ -18,6 +18,7 @@ import typing
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -54,7 +55,7 @@ from bot.knowledge.model import (
     structure_to_plain,
 )
 
-Base = declarative_base()
+Base: Any = declarative_base()
 
 
 class Snapshot(Base):
@@ -103,7 +104,7 @@ def _structure_column(item, kind) -> Column:
     return Column(JSON)
 
 
-StructureRow = type("StructureRow", (Base,), {
+StructureRow: Any = type("StructureRow", (Base,), {
     "__doc__": "One structure of a snapshot; the columns are the fields of ``model.Structure``.",
     "__tablename__": "kb_structure",
     "snapshot_id": _snapshot_fk(),
@@ -160,7 +161,7 @@ def _date(value) -> date | None:
     return date.fromisoformat(value)
 
 
-def knowledge_rows(knowledge: KnowledgeSet) -> dict[type, list[dict]]:
+def knowledge_rows(knowledge: KnowledgeSet) -> dict[Any, list[dict]]:
     """Rows to insert for each content table (without snapshot id)."""
     return {
         NetworkRow: [{
@@ -185,6 +186,13 @@ def knowledge_rows(knowledge: KnowledgeSet) -> dict[type, list[dict]]:
             "source_label": s.source_label, "reviewed": s.reviewed, "keywords": list(s.keywords),
         } for s in knowledge.sheets],
     }
+
+
+def _required_date(value) -> date:
+    """A date column that is never empty."""
+    found = _date(value)
+    assert found is not None
+    return found
 
 
 def digest_of(knowledge: KnowledgeSet) -> str:
@@ -272,7 +280,7 @@ def read_snapshot(url: str, snapshot_id: int | None = None) -> tuple[int, Knowle
                               for s in d["sources"]),
             ))
         sheets = tuple(InfoSheet(
-            r["code"], r["title"], r["answer"], r["source_url"], r["source_label"], _date(r["reviewed"]),
+            r["code"], r["title"], r["answer"], r["source_url"], r["source_label"], _required_date(r["reviewed"]),
             tuple(r["keywords"]),
         ) for r in rows(SheetRow))
     return snapshot_id, KnowledgeSet(networks, structures, tuple(regions), sheets)
@@ -293,6 +301,8 @@ def load_directory(folder=None, url: str | None = None, gazetteer=None) -> LoadO
     if not check.ok:
         return LoadOutcome(check)
     url = url or config.database_url()
+    knowledge = check.knowledge
+    assert knowledge is not None  # check.ok
     before = snapshot_info(url)
-    snapshot_id = save_snapshot(url, check.knowledge)
-    return LoadOutcome(check, snapshot_id, before is None or before["digest"] != digest_of(check.knowledge))
+    snapshot_id = save_snapshot(url, knowledge)
+    return LoadOutcome(check, snapshot_id, before is None or before["digest"] != digest_of(knowledge))

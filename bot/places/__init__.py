@@ -75,6 +75,18 @@ def commune(insee: str) -> Commune | None:
 
 
 __all__ = [
-    "MAX_CHOICES", "NOT_FOUND", "PLACE_COLUMNS", "Commune", "Gazetteer", "PlaceResolution", "commune",
-    "find_in_text", "get_gazetteer", "haversine_km", "normalize", "resolve", "set_gazetteer", "write_places_file",
+    "MAX_CHOICES",
+    "NOT_FOUND",
+    "PLACE_COLUMNS",
+    "Commune",
+    "Gazetteer",
+    "PlaceResolution",
+    "commune",
+    "find_in_text",
+    "get_gazetteer",
+    "haversine_km",
+    "normalize",
+    "resolve",
+    "set_gazetteer",
+    "write_places_file",
 ]

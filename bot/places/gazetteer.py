@@ -277,7 +277,7 @@ class Gazetteer:
         """Known name words at most one edit away (two for long words)."""
         if len(token) < 3 or token.isdigit():
             return {token} if token in self._vocabulary else set()
-        found = set()
+        found: set[str] = set()
         for variant in {token} | _deletes(token):
             found.update(self._delete_index.get(variant, ()))
         limit = 1 if len(token) < 8 else 2

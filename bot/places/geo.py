@@ -7,8 +7,10 @@ from math import asin, cos, radians, sin, sqrt
 EARTH_RADIUS_KM = 6371.0088
 
 
-def haversine_radians(lat1: float, lon1: float, cos_lat1: float, lat2: float, lon2: float, cos_lat2: float) -> float:
-    """Distance in km between points given in radians, with the cosine of each latitude precomputed."""
+def haversine_radians(
+    lat1: float, lon1: float, cos_lat1: float, lat2: float, lon2: float, cos_lat2: float
+) -> float:
+    """Distance in km between points in radians, each latitude's cosine precomputed."""
     a = sin((lat2 - lat1) / 2) ** 2 + cos_lat1 * cos_lat2 * sin((lon2 - lon1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * asin(sqrt(a))
 
@@ -16,4 +18,6 @@ def haversine_radians(lat1: float, lon1: float, cos_lat1: float, lat2: float, lo
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in kilometres between two points in degrees."""
     lat1r, lat2r = radians(lat1), radians(lat2)
-    return haversine_radians(lat1r, radians(lon1), cos(lat1r), lat2r, radians(lon2), cos(lat2r))
+    return haversine_radians(
+        lat1r, radians(lon1), cos(lat1r), lat2r, radians(lon2), cos(lat2r)
+    )

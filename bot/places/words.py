@@ -35,20 +35,31 @@ class PlaceWords:
 
 
 def words_file() -> Path:
-    """``knowledge/places/words.yaml`` of the project (understanding rules, shipped with the code)."""
+    """The project's ``knowledge/places/words.yaml`` (rules shipped with the code)."""
     return config.PROJECT_ROOT / "knowledge" / "places" / "words.yaml"
 
 
 def read_place_words(path: Path) -> PlaceWords:
-    """Read and check the word lists; ValueError in French when the file breaks its schema."""
+    """Read and check the word lists; ValueError (French) if the schema is broken."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    schema = json.loads((config.knowledge_schema_dir() / "place_words.schema.json").read_text(encoding="utf-8"))
-    errors = sorted(Draft7Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
+    schema = json.loads(
+        (config.knowledge_schema_dir() / "place_words.schema.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    errors = sorted(
+        Draft7Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path)
+    )
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "le document"
         raise ValueError(f"{path} : {where} : {errors[0].message}")
-    return PlaceWords(dict(data["abbreviations"]), frozenset(data["articles"]), frozenset(data["cues"]),
-                      frozenset(data["common_words"]), frozenset(data["stop_after_place"]))
+    return PlaceWords(
+        dict(data["abbreviations"]),
+        frozenset(data["articles"]),
+        frozenset(data["cues"]),
+        frozenset(data["common_words"]),
+        frozenset(data["stop_after_place"]),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +69,10 @@ def place_words() -> PlaceWords:
 
 
 def normalize(text: str) -> str:
-    """Lower-case, accent-free, punctuation-free key ("Joué-lès-Tours" -> "joue les tours")."""
+    """Lower-case, accent-free, punctuation-free key.
+
+    "Joué-lès-Tours" -> "joue les tours".
+    """
     abbreviations = place_words().abbreviations
     value = re.sub(r"[^a-z0-9]+", " ", fold(text))
     tokens = []

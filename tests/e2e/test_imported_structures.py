@@ -1,9 +1,9 @@
-"""End to end: a directory import reaches a conversation over REST with hours and next opening.
+"""End to end: an imported structure reaches a REST conversation, with its hours.
 
-The DILA fixture (tests/knowledge/data/directories, invented structures in real communes) is
-imported into a copy of the knowledge files, loaded into this test stack's own database, and
-a person of Joué-lès-Tours who left school is sent to the imported CIO, competent for her
-commune according to the fixture.
+The DILA fixture (tests/knowledge/data/directories, invented structures in real
+communes) is imported into a copy of the knowledge files, loaded into this test stack's
+own database, and a person of Joué-lès-Tours who left school is sent to the imported
+CIO, competent for her commune according to the fixture.
 """
 
 from __future__ import annotations
@@ -25,12 +25,22 @@ from tests.e2e.persona_runner import orientation_payload
 
 pytestmark = pytest.mark.e2e
 
-FIXTURE = config.PROJECT_ROOT / "tests" / "knowledge" / "data" / "directories" / "dila_export.json"
+FIXTURE = (
+    config.PROJECT_ROOT
+    / "tests"
+    / "knowledge"
+    / "data"
+    / "directories"
+    / "dila_export.json"
+)
 IMPORTED_CIO = "dila-0a1b2c3d-0000-4000-8000-000000000001"
 
 
 @pytest.fixture(scope="module")
-def imported_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def imported_stack(
+    trained_model: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """Rasa and actions on a database holding the imported fixture."""
     work = tmp_path_factory.mktemp("imported")
     knowledge = work / "knowledge"
     shutil.copytree(config.knowledge_dir(), knowledge)
@@ -39,9 +49,16 @@ def imported_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory
     outcome = load_directory(knowledge, f"sqlite:///{work / 'knowledge.sqlite3'}")
     assert outcome.snapshot_id is not None, [str(p) for p in outcome.check.errors]
     actions_port, rasa_port = free_port(), free_port()
-    servers = Stack(model=trained_model, rasa_port=rasa_port, actions_port=actions_port,
-                    endpoints=write_endpoints(work / "endpoints.yml", actions_port, work / "tracker.sqlite3"),
-                    log_dir=work, extra_env={"SPRO_VAR_DIR": str(work)})
+    servers = Stack(
+        model=trained_model,
+        rasa_port=rasa_port,
+        actions_port=actions_port,
+        endpoints=write_endpoints(
+            work / "endpoints.yml", actions_port, work / "tracker.sqlite3"
+        ),
+        log_dir=work,
+        extra_env={"SPRO_VAR_DIR": str(work)},
+    )
     servers.start()
     try:
         servers.wait_ready()
@@ -50,14 +67,29 @@ def imported_stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory
         servers.stop()
 
 
-def test_an_imported_structure_is_presented_with_hours_and_next_opening(imported_stack: Stack) -> None:
-    answer = post_message(imported_stack.url, "test-import-e2e",
-                          "Bonjour, j'ai 17 ans, j'ai arrêté le lycée et j'habite à Joué-lès-Tours")
+def test_an_imported_structure_is_presented_with_hours_and_next_opening(
+    imported_stack: Stack,
+) -> None:
+    """An imported structure is presented with hours and next opening."""
+    answer = post_message(
+        imported_stack.url,
+        "test-import-e2e",
+        "Bonjour, j'ai 17 ans, j'ai arrêté le lycée et j'habite à Joué-lès-Tours",
+    )
     payload = orientation_payload(answer)
-    assert payload and payload["network"] == "cio" and payload["commune"]["insee"] == "37122"
+    assert (
+        payload
+        and payload["network"] == "cio"
+        and payload["commune"]["insee"] == "37122"
+    )
     first = payload["structures"][0]
-    assert first["id"] == IMPORTED_CIO and first["address"] == "Bâtiment Essai, 1 rue de l'Essai"
-    assert first["hours"].startswith("Le lundi et le mardi : 9 h – 12 h 30 et 13 h 30 – 17 h")
+    assert (
+        first["id"] == IMPORTED_CIO
+        and first["address"] == "Bâtiment Essai, 1 rue de l'Essai"
+    )
+    assert first["hours"].startswith(
+        "Le lundi et le mardi : 9 h – 12 h 30 et 13 h 30 – 17 h"  # noqa: RUF001 - French typography
+    )
     assert isinstance(first["open_now"], bool) and "next_opening" in first
     if first["open_now"]:
         assert first["next_opening"] == ""

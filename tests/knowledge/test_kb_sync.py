@@ -1,9 +1,13 @@
-"""``python -m bot sync`` against a local HTTP server replaying recorded API answers (never the internet)."""
+"""``python -m bot sync`` against a local server replaying recorded API answers.
+
+Never the internet.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
+import typing
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
@@ -19,13 +23,17 @@ DATA = Path(__file__).parent / "data" / "directories"
 
 
 class Replay(BaseHTTPRequestHandler):
-    """Serves the DILA API pages by offset and the data·inclusion page; records every query."""
+    """Serves the DILA pages by offset and the data·inclusion page; records queries."""
 
-    pages = {"0": "dila_api_page1.json", "2": "dila_api_page2.json"}
-    queries: list[dict] = []
+    pages: typing.ClassVar[dict[str, str]] = {
+        "0": "dila_api_page1.json",
+        "2": "dila_api_page2.json",
+    }
+    queries: typing.ClassVar[list[dict]] = []
     fail_offset = ""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
+        """Answer one request from the recorded files."""
         url = urlparse(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         type(self).queries.append({"path": url.path, **query})
@@ -37,8 +45,18 @@ class Replay(BaseHTTPRequestHandler):
             body = (DATA / self.pages[offset]).read_bytes()
         elif url.path.endswith("/api/v0/structures"):
             assert self.headers["Authorization"] == "Bearer jeton-de-test"
-            items = json.loads((DATA / "data_inclusion_structures.json").read_text(encoding="utf-8"))
-            body = json.dumps({"items": items, "total": len(items), "page": 1, "size": 100, "pages": 1}).encode()
+            items = json.loads(
+                (DATA / "data_inclusion_structures.json").read_text(encoding="utf-8")
+            )
+            body = json.dumps(
+                {
+                    "items": items,
+                    "total": len(items),
+                    "page": 1,
+                    "size": 100,
+                    "pages": 1,
+                }
+            ).encode()
         else:
             self.send_error(404)
             return
@@ -48,25 +66,43 @@ class Replay(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def log_message(self, *args) -> None:
+        """Keep the test output quiet."""
         return
 
 
 @pytest.fixture
 def api(monkeypatch) -> Iterator[str]:
+    """A local server replaying the recorded API answers; its URL."""
     Replay.queries, Replay.fail_offset = [], ""
     server = ThreadingHTTPServer(("127.0.0.1", 0), Replay)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    monkeypatch.setenv("SPRO_DILA_API_URL", f"{base}/api/explore/v2.1/catalog/datasets/api-lannuaire-administration/records")
+    monkeypatch.setenv(
+        "SPRO_DILA_API_URL",
+        f"{base}/api/explore/v2.1/catalog/datasets/api-lannuaire-administration/records",
+    )
     monkeypatch.delenv("SPRO_DATA_INCLUSION_API_URL", raising=False)
     yield base
     server.shutdown()
     server.server_close()
 
 
-def test_sync_fetches_every_page_imports_and_loads(api, knowledge_copy, sqlite_url, gazetteer, capsys):
-    code = main(["sync", "--departement", "37", "--dir", str(knowledge_copy), "--database", sqlite_url])
+def test_sync_fetches_every_page_imports_and_loads(
+    api, knowledge_copy, sqlite_url, gazetteer, capsys
+):
+    """Sync fetches every page imports and loads."""
+    code = main(
+        [
+            "sync",
+            "--departement",
+            "37",
+            "--dir",
+            str(knowledge_copy),
+            "--database",
+            sqlite_url,
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert [q.get("offset") for q in Replay.queries] == ["0", "2"]
@@ -80,18 +116,51 @@ def test_sync_fetches_every_page_imports_and_loads(api, knowledge_copy, sqlite_u
 
 
 def test_sync_with_data_inclusion(api, knowledge_copy, sqlite_url, monkeypatch, capsys):
+    """Sync with data inclusion."""
     monkeypatch.setenv("SPRO_DATA_INCLUSION_API_URL", api)
     monkeypatch.setenv("SPRO_DATA_INCLUSION_TOKEN", "jeton-de-test")
-    assert main(["sync", "--departement", "37", "--dir", str(knowledge_copy), "--database", sqlite_url]) == 0
+    assert (
+        main(
+            [
+                "sync",
+                "--departement",
+                "37",
+                "--dir",
+                str(knowledge_copy),
+                "--database",
+                sqlite_url,
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "data·inclusion (API)" in out and "ccas-cias (1)" in out
-    assert any(q["path"] == "/api/v0/structures" and q["code_departement"] == "37" for q in Replay.queries)
+    assert any(
+        q["path"] == "/api/v0/structures" and q["code_departement"] == "37"
+        for q in Replay.queries
+    )
 
 
 def test_sync_failure_changes_nothing(api, knowledge_copy, sqlite_url, capsys):
+    """Sync failure changes nothing."""
     before = {p.name: p.read_bytes() for p in (knowledge_copy / "structures").iterdir()}
     Replay.fail_offset = "2"
-    assert main(["sync", "--departement", "37", "--dir", str(knowledge_copy), "--database", sqlite_url]) == 1
+    assert (
+        main(
+            [
+                "sync",
+                "--departement",
+                "37",
+                "--dir",
+                str(knowledge_copy),
+                "--database",
+                sqlite_url,
+            ]
+        )
+        == 1
+    )
     assert "Synchronisation interrompue" in capsys.readouterr().out
-    assert {p.name: p.read_bytes() for p in (knowledge_copy / "structures").iterdir()} == before
+    assert {
+        p.name: p.read_bytes() for p in (knowledge_copy / "structures").iterdir()
+    } == before
     assert live_snapshot_id(sqlite_url) is None

@@ -1,10 +1,12 @@
-"""Staff imports of national directories into ``knowledge/structures/`` (``python -m bot import``).
+"""Staff imports of national directories into ``knowledge/structures/``.
 
-``SOURCES`` names each importer; ``import_source(name, location, …)`` reads a file or URL,
-turns its records into structure records (``bot.knowledge.importers.<source>``), merges
-them (``merge``: dedup across sources, newest data wins, staff checks kept) and writes the
-files only when the result passes ``python -m bot check``. Loading into the database stays
-``python -m bot load`` (or ``sync``, which does both).
+``python -m bot import <source> <file-or-url>`` runs them.
+
+``SOURCES`` names each importer; ``import_source(name, location, …)`` reads a file or
+URL, turns its records into structure records (``bot.knowledge.importers.<source>``),
+merges them (``merge``: dedup across sources, newest data wins, staff checks kept) and
+writes the files only when the result passes ``python -m bot check``. Loading into the
+database stays ``python -m bot load`` (or ``sync``, which does both).
 """
 
 from __future__ import annotations
@@ -21,21 +23,46 @@ from bot.places import Gazetteer
 Parser = Callable[[bytes, Gazetteer], Parsed]
 
 SOURCES: dict[str, tuple[Parser, str]] = {
-    dila.NAME: (dila.parse, "Service-public.fr, base de données locales (export JSON ou API Annuaire)"),
-    education.NAME: (education.parse, "Annuaire de l'éducation : les CIO (CSV ou JSON)"),
+    dila.NAME: (
+        dila.parse,
+        "Service-public.fr, base de données locales (export JSON ou API Annuaire)",
+    ),
+    education.NAME: (
+        education.parse,
+        "Annuaire de l'éducation : les CIO (CSV ou JSON)",
+    ),
     inclusion.NAME: (inclusion.parse, "data·inclusion : structures (JSON)"),
-    transitions_pro.NAME: (transitions_pro.parse, "Associations Transitions Pro (atPro.js de SocialGouv)"),
+    transitions_pro.NAME: (
+        transitions_pro.parse,
+        "Associations Transitions Pro (atPro.js de SocialGouv)",
+    ),
 }
 
 
-def import_source(name: str, location: str | Path, knowledge_dir: Path, gazetteer: Gazetteer,
-                  dry_run: bool = False, today: date | None = None) -> ImportReport:
-    """Run one importer; ImportInputError (French) when the input cannot be read at all."""
+def import_source(
+    name: str,
+    location: str | Path,
+    knowledge_dir: Path,
+    gazetteer: Gazetteer,
+    dry_run: bool = False,
+    today: date | None = None,
+) -> ImportReport:
+    """Run one importer; ImportInputError (French) if the input is unreadable."""
     if name not in SOURCES:
-        raise ImportInputError(f"source « {name} » inconnue ; sources possibles : {', '.join(SOURCES)}")
+        raise ImportInputError(
+            f"source « {name} » inconnue ; sources possibles : {', '.join(SOURCES)}"
+        )
     parser, _label = SOURCES[name]
     parsed = parser(read_bytes(location), gazetteer)
-    return apply(parsed, knowledge_dir, gazetteer, f"{name} : {location}", dry_run, today)
+    return apply(
+        parsed, knowledge_dir, gazetteer, f"{name} : {location}", dry_run, today
+    )
 
 
-__all__ = ["SOURCES", "ImportInputError", "ImportReport", "format_report", "import_source"]
+__all__ = [
+    "SOURCES",
+    "ImportInputError",
+    "ImportReport",
+    "format_report",
+    "import_source",
+]

@@ -1,4 +1,4 @@
-"""What every directory importer shares: reading the input, cleaning values, French errors.
+"""What every directory importer shares: reading input, cleaning values, errors.
 
 An importer turns one source file (or API answer) into ``Candidate`` records written in
 the knowledge files' own notation (``knowledge/schema/structures.schema.json``), or into
@@ -33,7 +33,10 @@ class ImportInputError(ValueError):
 
 @dataclass(frozen=True)
 class Candidate:
-    """One record ready to merge, in the knowledge files' notation; ``position`` says where it came from."""
+    """One record ready to merge, in the knowledge files' notation.
+
+    ``position`` says where it came from in the input.
+    """
 
     position: str
     record: dict[str, Any]
@@ -48,12 +51,13 @@ class Rejection:
     reason: str
 
     def __str__(self) -> str:
+        """The position, then the reason."""
         return f"{self.position} : {self.reason}"
 
 
 @dataclass
 class Parsed:
-    """What an importer read: candidates, rejections, and records it leaves aside (not SPRO)."""
+    """What an importer read: candidates, rejections, records left aside (not SPRO)."""
 
     candidates: list[Candidate] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
@@ -61,6 +65,7 @@ class Parsed:
     total: int = 0
 
     def ignore(self, kind: str) -> None:
+        """Count one record of a kind the SPRO does not use."""
         self.ignored[kind] = self.ignored.get(kind, 0) + 1
 
 
@@ -68,7 +73,7 @@ def read_bytes(location: str | Path) -> bytes:
     """The content of a local file or of an http(s) URL."""
     text = str(location)
     if urlparse(text).scheme in ("http", "https"):
-        with urlopen(text, timeout=URL_TIMEOUT_SECONDS) as response:  # noqa: S310 - staff-given URL
+        with urlopen(text, timeout=URL_TIMEOUT_SECONDS) as response:
             return response.read()
     path = Path(text)
     if not path.exists():
@@ -81,9 +86,11 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise ImportInputError(f"le fichier n'est pas en UTF-8 (ligne {line}, octet {exc.start}) : "
-                               "réenregistrez-le en UTF-8 ou téléchargez à nouveau l'export officiel") from exc
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportInputError(
+            f"le fichier n'est pas en UTF-8 (ligne {line}, octet {exc.start}) : "
+            "réenregistrez-le en UTF-8 ou téléchargez à nouveau l'export officiel"
+        ) from exc
 
 
 def load_json(data: bytes) -> Any:
@@ -92,14 +99,23 @@ def load_json(data: bytes) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        truncated = not text.rstrip().endswith(("}", "]")) or exc.pos >= len(text.rstrip()) - 1
+        truncated = (
+            not text.rstrip().endswith(("}", "]")) or exc.pos >= len(text.rstrip()) - 1
+        )
         hint = "le fichier semble tronqué" if truncated else "le fichier est abîmé"
-        raise ImportInputError(f"JSON illisible ligne {exc.lineno}, colonne {exc.colno} ({hint}) : "
-                               "téléchargez à nouveau l'export complet") from exc
+        raise ImportInputError(
+            f"JSON illisible ligne {exc.lineno}, colonne {exc.colno} ({hint}) : "
+            "téléchargez à nouveau l'export complet"
+        ) from exc
 
 
-def read_csv(data: bytes, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str] | str]]:
-    """Rows of a CSV (``;`` or ``,``) as (line, row with lower-case keys) or (line, problem in French)."""
+def read_csv(
+    data: bytes, required: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str] | str]]:
+    """Rows of a CSV (``;`` or ``,``).
+
+    Each is (line, row with lower-case keys) or (line, problem in French).
+    """
     text = decode(data)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
@@ -110,15 +126,24 @@ def read_csv(data: bytes, required: tuple[str, ...]) -> Iterator[tuple[int, dict
         raise ImportInputError("le fichier est vide") from None
     missing = [name for name in required if name not in header]
     if missing:
-        raise ImportInputError(f"colonne(s) absente(s) ligne 1 : {', '.join(missing)} ; vérifiez qu'il s'agit "
-                               "bien de l'export officiel (séparateur « ; », en-têtes d'origine)")
+        raise ImportInputError(
+            f"colonne(s) absente(s) ligne 1 : {', '.join(missing)} ; "
+            "vérifiez qu'il s'agit "
+            "bien de l'export officiel (séparateur « ; », en-têtes d'origine)"
+        )
     for values in reader:
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
-            yield line, (f"{len(values)} colonnes au lieu de {len(header)} (colonnes décalées : un « ; » "
-                         "en trop ou manquant dans une valeur ?)")
+            yield (
+                line,
+                (
+                    f"{len(values)} colonnes au lieu de {len(header)} "
+                    "(colonnes décalées : un « ; » "
+                    "en trop ou manquant dans une valeur ?)"
+                ),
+            )
             continue
         yield line, dict(zip(header, values))
 
@@ -129,7 +154,10 @@ def text_of(value: Any) -> str:
 
 
 def parse_day(value: Any) -> date | None:
-    """A date from "2024-03-06", "2024-03-06T10:00:00+00:00" or "06/03/2024 13:49:59"; None if unreadable."""
+    """A date from "2024-03-06", "2024-03-06T10:00:00+00:00" or "06/03/2024 13:49:59".
+
+    None when it cannot be read.
+    """
     text = text_of(value)
     for pattern, size in (("%Y-%m-%d", 10), ("%d/%m/%Y", 10)):
         try:
@@ -140,7 +168,7 @@ def parse_day(value: Any) -> date | None:
 
 
 def clean_phone(value: Any, warnings: list[str]) -> str:
-    """A French phone number for display, or "" (with a warning) when it cannot be one."""
+    """A French phone number for display, or "" (with a warning) if it is not one."""
     text = text_of(value)
     if not text:
         return ""
@@ -152,6 +180,7 @@ def clean_phone(value: Any, warnings: list[str]) -> str:
 
 
 def clean_email(value: Any, warnings: list[str]) -> str:
+    """The e-mail, or "" (with a warning) when it is not one."""
     text = text_of(value)
     if text and not EMAIL.match(text):
         warnings.append(f"e-mail « {text} » invalide, non repris")
@@ -160,6 +189,7 @@ def clean_email(value: Any, warnings: list[str]) -> str:
 
 
 def clean_website(value: Any, warnings: list[str]) -> str:
+    """A full https:// address ("www." gets it), or "" with a warning."""
     text = text_of(value)
     if not text:
         return ""
@@ -180,32 +210,67 @@ def coordinate(value: Any) -> float | None:
         return None
 
 
-def find_commune(gazetteer: Gazetteer, insee: str, postcode: str, name: str) -> Commune | None:
-    """The commune by INSEE code, else by postcode and name (a CEDEX mention is ignored)."""
+def find_commune(
+    gazetteer: Gazetteer, insee: str, postcode: str, name: str
+) -> Commune | None:
+    """The commune by INSEE code, else by postcode and name (CEDEX is ignored)."""
     found = gazetteer.commune(insee) if insee else None
     if found is not None:
         return found
     name = _CEDEX.sub("", name)
     found = gazetteer.resolve(f"{postcode} {name}".strip()).commune
-    if found is None and name and postcode:  # a CEDEX or company postcode: the name in its département
-        same = [c for c in gazetteer.resolve(name).communes if postcode.startswith(c.departement_code[:2])]
+    if (
+        found is None and name and postcode
+    ):  # a CEDEX or company postcode: the name in its département
+        same = [
+            c
+            for c in gazetteer.resolve(name).communes
+            if postcode.startswith(c.departement_code[:2])
+        ]
         found = same[0] if len(same) == 1 else None
     return found
 
 
-def build_record(*, record_id: str, network: str, name: str, address: str, postcode: str, commune: Commune,
-                 latitude: float | None, longitude: float | None, phone: str = "", email: str = "",
-                 website: str = "", hours: Any = None, accessibility: str = "", area_served: dict | None = None,
-                 source: str, verified: date, note: str = "") -> dict[str, Any]:
+def build_record(
+    *,
+    record_id: str,
+    network: str,
+    name: str,
+    address: str,
+    postcode: str,
+    commune: Commune,
+    latitude: float | None,
+    longitude: float | None,
+    phone: str = "",
+    email: str = "",
+    website: str = "",
+    hours: Any = None,
+    accessibility: str = "",
+    area_served: dict | None = None,
+    source: str,
+    verified: date,
+    note: str = "",
+) -> dict[str, Any]:
     """A structure record in the files' key order, without empty optional values."""
     record: dict[str, Any] = {
-        "id": record_id, "network": network, "name": name, "address": address, "postcode": postcode,
-        "commune": commune.name, "insee": commune.insee,
+        "id": record_id,
+        "network": network,
+        "name": name,
+        "address": address,
+        "postcode": postcode,
+        "commune": commune.name,
+        "insee": commune.insee,
     }
     if latitude is not None and longitude is not None:
         record.update(latitude=latitude, longitude=longitude)
-    optional = (("phone", phone), ("email", email), ("website", website), ("hours", hours),
-                ("accessibility", accessibility), ("area_served", area_served))
+    optional = (
+        ("phone", phone),
+        ("email", email),
+        ("website", website),
+        ("hours", hours),
+        ("accessibility", accessibility),
+        ("area_served", area_served),
+    )
     record.update({key: value for key, value in optional if value})
     record.update(source=source, verified=verified)
     if note:

@@ -1,12 +1,14 @@
-"""Annuaire de l'éducation (ministère de l'Éducation nationale, Licence Ouverte): the CIO.
+"""Annuaire de l'éducation: the CIO.
 
-Reads the dataset ``fr-en-annuaire-education`` as its CSV export (``;``-separated, columns
-``Identifiant_de_l_etablissement``, ``Nom_etablissement``, ``Type_etablissement``,
-``Adresse_1``…``Adresse_3``, ``Code_postal``, ``Code_commune``, ``Nom_commune``,
-``Telephone``, ``Mail``, ``Web``, ``latitude``, ``longitude``, ``date_maj_ligne``, ``etat``…)
-or its JSON export (a list of records with the same names in lower case, or an API
-answer ``{"results": [...]}``). Only ``Type_etablissement`` "Information et orientation"
-(the CIO) that are open (``etat`` OUVERT) are kept.
+Producer: ministère de l'Éducation nationale, Licence Ouverte.
+
+Reads the dataset ``fr-en-annuaire-education`` as its CSV export (``;``-separated,
+columns ``Identifiant_de_l_etablissement``, ``Nom_etablissement``,
+``Type_etablissement``, ``Adresse_1``…``Adresse_3``, ``Code_postal``, ``Code_commune``,
+``Nom_commune``, ``Telephone``, ``Mail``, ``Web``, ``latitude``, ``longitude``,
+``date_maj_ligne``, ``etat``…) or its JSON export (a list of records with the same names
+in lower case, or an API answer ``{"results": [...]}``). Only ``Type_etablissement``
+"Information et orientation" (the CIO) that are open (``etat`` OUVERT) are kept.
 """
 
 from __future__ import annotations
@@ -14,15 +16,35 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from bot.knowledge.importers.base import (
-    Candidate, ImportInputError, Parsed, Rejection, build_record, clean_email, clean_phone, clean_website,
-    coordinate, find_commune, load_json, parse_day, read_csv, text_of,
+    Candidate,
+    ImportInputError,
+    Parsed,
+    Rejection,
+    build_record,
+    clean_email,
+    clean_phone,
+    clean_website,
+    coordinate,
+    find_commune,
+    load_json,
+    parse_day,
+    read_csv,
+    text_of,
 )
 from bot.places import Gazetteer
 
 NAME = "education"
 CIO_TYPE = "information et orientation"
-REQUIRED = ("identifiant_de_l_etablissement", "nom_etablissement", "type_etablissement", "code_commune")
-SOURCE = ("Annuaire de l'éducation (ministère de l'Éducation nationale, Licence Ouverte), établissement {uai}")
+REQUIRED = (
+    "identifiant_de_l_etablissement",
+    "nom_etablissement",
+    "type_etablissement",
+    "code_commune",
+)
+SOURCE = (
+    "Annuaire de l'éducation (ministère de l'Éducation nationale, Licence Ouverte), "
+    "établissement {uai}"
+)
 
 
 def _rows(data: bytes) -> Iterator[tuple[str, dict[str, Any] | str]]:
@@ -31,13 +53,23 @@ def _rows(data: bytes) -> Iterator[tuple[str, dict[str, Any] | str]]:
         loaded = load_json(data)
         rows = loaded.get("results") if isinstance(loaded, dict) else loaded
         if not isinstance(rows, list):
-            raise ImportInputError("JSON inattendu : une liste d'établissements (ou « results ») est attendue")
+            raise ImportInputError(
+                "JSON inattendu : une liste d'établissements "
+                "(ou « results ») est attendue"
+            )
         for number, row in enumerate(rows, 1):
             if not isinstance(row, dict):
-                yield f"enregistrement n° {number}", "ce n'est pas un établissement (objet JSON attendu)"
+                yield (
+                    f"enregistrement n° {number}",
+                    "ce n'est pas un établissement (objet JSON attendu)",
+                )
                 continue
-            fields = row.get("fields") if isinstance(row.get("fields"), dict) else row
-            yield f"enregistrement n° {number}", {str(k).lower(): v for k, v in fields.items()}
+            nested = row.get("fields")
+            fields = nested if isinstance(nested, dict) else row
+            yield (
+                f"enregistrement n° {number}",
+                {str(k).lower(): v for k, v in fields.items()},
+            )
         return
     for line, row in read_csv(data, REQUIRED):
         yield f"ligne {line}", row
@@ -61,26 +93,61 @@ def parse(data: bytes, gazetteer: Gazetteer) -> Parsed:
             parsed.ignore(f"CIO {text_of(row.get('etat')).lower()}")
             continue
         if not uai:
-            parsed.rejections.append(Rejection(position, "identifiant de l'établissement (UAI) manquant"))
+            parsed.rejections.append(
+                Rejection(position, "identifiant de l'établissement (UAI) manquant")
+            )
             continue
         verified = parse_day(row.get("date_maj_ligne"))
         if verified is None:
-            parsed.rejections.append(Rejection(position, f"date de mise à jour « {row.get('date_maj_ligne')} » "
-                                               "illisible (attendu AAAA-MM-JJ)"))
+            parsed.rejections.append(
+                Rejection(
+                    position,
+                    f"date de mise à jour « {row.get('date_maj_ligne')} » "
+                    "illisible (attendu AAAA-MM-JJ)",
+                )
+            )
             continue
         postcode = text_of(row.get("code_postal"))
-        commune = find_commune(gazetteer, text_of(row.get("code_commune")), postcode, text_of(row.get("nom_commune")))
+        commune = find_commune(
+            gazetteer,
+            text_of(row.get("code_commune")),
+            postcode,
+            text_of(row.get("nom_commune")),
+        )
         if commune is None:
-            parsed.rejections.append(Rejection(position, f"commune introuvable (code « {row.get('code_commune')} », "
-                                               f"{postcode} {row.get('nom_commune')})"))
+            parsed.rejections.append(
+                Rejection(
+                    position,
+                    f"commune introuvable (code « {row.get('code_commune')} », "
+                    f"{postcode} {row.get('nom_commune')})",
+                )
+            )
             continue
-        street = ", ".join(t for t in (text_of(row.get("adresse_1")), text_of(row.get("adresse_2"))) if t)
+        street = ", ".join(
+            t
+            for t in (text_of(row.get("adresse_1")), text_of(row.get("adresse_2")))
+            if t
+        )
         warnings: list[str] = []
-        parsed.candidates.append(Candidate(position, build_record(
-            record_id=f"educ-{uai}".lower(), network="cio", name=text_of(row.get("nom_etablissement")),
-            address=street, postcode=postcode, commune=commune, latitude=coordinate(row.get("latitude")),
-            longitude=coordinate(row.get("longitude")), phone=clean_phone(row.get("telephone"), warnings),
-            email=clean_email(row.get("mail"), warnings), website=clean_website(row.get("web"), warnings),
-            source=SOURCE.format(uai=uai), verified=verified,
-        ), tuple(warnings)))
+        parsed.candidates.append(
+            Candidate(
+                position,
+                build_record(
+                    record_id=f"educ-{uai}".lower(),
+                    network="cio",
+                    name=text_of(row.get("nom_etablissement")),
+                    address=street,
+                    postcode=postcode,
+                    commune=commune,
+                    latitude=coordinate(row.get("latitude")),
+                    longitude=coordinate(row.get("longitude")),
+                    phone=clean_phone(row.get("telephone"), warnings),
+                    email=clean_email(row.get("mail"), warnings),
+                    website=clean_website(row.get("web"), warnings),
+                    source=SOURCE.format(uai=uai),
+                    verified=verified,
+                ),
+                tuple(warnings),
+            )
+        )
     return parsed

@@ -1,16 +1,20 @@
-"""data·inclusion structures (GIP de l'inclusion, schéma national de l'offre d'insertion).
+"""data·inclusion structures (national schema of the "offre d'insertion").
 
-Reads a JSON list of structures (the published export, or an API page ``{"items": [...]}``)
-and checks each one against the published field rules of the schema's ``structure``
-model (https://github.com/gip-inclusion/data-inclusion-schema, docs/structure.md):
-``id``, ``source``, ``nom`` (3 to 150 characters, not ending with a full stop) and
-``date_maj`` (a date) required; ``code_postal`` five digits; ``code_insee`` five
-characters; ``siret`` fourteen digits; ``courriel`` an e-mail; ``site_web`` and
-``accessibilite_lieu`` URIs; ``latitude``/``longitude`` numbers; ``horaires_accueil`` in
-OpenStreetMap ``opening_hours`` syntax; ``reseaux_porteurs`` a list of referential codes.
+Producer: GIP de l'inclusion.
 
-The rules are checked here rather than with the ``data-inclusion-schema`` package because
-that package needs pydantic 2, which cannot be installed beside Rasa 3.6 (pydantic 1.10).
+Reads a JSON list of structures (the published export, or an API page ``{"items":
+[...]}``) and checks each one against the published field rules of the schema's
+``structure`` model (https://github.com/gip-inclusion/data-inclusion-schema,
+docs/structure.md): ``id``, ``source``, ``nom`` (3 to 150 characters, not ending with a
+full stop) and ``date_maj`` (a date) required; ``code_postal`` five digits;
+``code_insee`` five characters; ``siret`` fourteen digits; ``courriel`` an e-mail;
+``site_web`` and ``accessibilite_lieu`` URIs; ``latitude``/``longitude`` numbers;
+``horaires_accueil`` in OpenStreetMap ``opening_hours`` syntax; ``reseaux_porteurs`` a
+list of referential codes.
+
+The rules are checked here rather than with the ``data-inclusion-schema`` package
+because that package needs pydantic 2, which cannot be installed beside Rasa 3.6
+(pydantic 1.10).
 """
 
 from __future__ import annotations
@@ -20,38 +24,72 @@ from typing import Any
 
 from bot.knowledge.hours import HoursError, parse_osm
 from bot.knowledge.importers.base import (
-    Candidate, ImportInputError, Parsed, Rejection, build_record, clean_email, clean_phone, clean_website,
-    coordinate, find_commune, load_json, parse_day, text_of,
+    Candidate,
+    ImportInputError,
+    Parsed,
+    Rejection,
+    build_record,
+    clean_email,
+    clean_phone,
+    clean_website,
+    coordinate,
+    find_commune,
+    load_json,
+    parse_day,
+    text_of,
 )
 from bot.places import Gazetteer
 
 NAME = "data-inclusion"
 # reseaux_porteurs (and the older "typologie") -> SPRO network codes.
 NETWORKS = {
-    "mission-locale": "mission_locale", "france-travail": "france_travail",
-    "cap-emploi-reseau-cheops": "cap_emploi", "reseau-information-jeunesse": "information_jeunesse",
+    "mission-locale": "mission_locale",
+    "france-travail": "france_travail",
+    "cap-emploi-reseau-cheops": "cap_emploi",
+    "reseau-information-jeunesse": "information_jeunesse",
     "cidff": "cidff",
 }
-TYPOLOGIES = {"ML": "mission_locale", "CAP_EMPLOI": "cap_emploi", "CIDFF": "cidff", "FT": "france_travail",
-              "PE": "france_travail"}
-SOURCE = "data·inclusion (GIP de l'inclusion, Licence Ouverte), source « {source} », structure {id}"
+TYPOLOGIES = {
+    "ML": "mission_locale",
+    "CAP_EMPLOI": "cap_emploi",
+    "CIDFF": "cidff",
+    "FT": "france_travail",
+    "PE": "france_travail",
+}
+SOURCE = (
+    "data·inclusion (GIP de l'inclusion, Licence Ouverte), source « {source} », "
+    "structure {id}"
+)
 _RULES = (
     ("code_postal", re.compile(r"^\d{5}$"), "le code postal doit avoir 5 chiffres"),
     ("code_insee", re.compile(r"^\w{5}$"), "le code INSEE doit avoir 5 caractères"),
     ("siret", re.compile(r"^\d{14}$"), "le SIRET doit avoir 14 chiffres"),
     ("courriel", re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), "courriel invalide"),
-    ("site_web", re.compile(r"^https?://\S+$"), "site_web doit être une URI (https://…)"),
-    ("accessibilite_lieu", re.compile(r"^https?://\S+$"), "accessibilite_lieu doit être une URI (https://…)"),
+    (
+        "site_web",
+        re.compile(r"^https?://\S+$"),
+        "site_web doit être une URI (https://…)",
+    ),
+    (
+        "accessibilite_lieu",
+        re.compile(r"^https?://\S+$"),
+        "accessibilite_lieu doit être une URI (https://…)",
+    ),
 )
 
 
 def rule_errors(structure: dict[str, Any]) -> list[str]:
     """The published field rules this structure breaks, in French."""
-    errors = [f"champ obligatoire « {name} » absent" for name in ("id", "source", "nom", "date_maj")
-              if not text_of(structure.get(name))]
+    errors = [
+        f"champ obligatoire « {name} » absent"
+        for name in ("id", "source", "nom", "date_maj")
+        if not text_of(structure.get(name))
+    ]
     name = text_of(structure.get("nom"))
-    if name and not (3 <= len(name) <= 150) or name.endswith("."):
-        errors.append("« nom » doit faire entre 3 et 150 caractères et ne pas finir par un point")
+    if (name and not (3 <= len(name) <= 150)) or name.endswith("."):
+        errors.append(
+            "« nom » doit faire entre 3 et 150 caractères et ne pas finir par un point"
+        )
     if structure.get("date_maj") and parse_day(structure["date_maj"]) is None:
         errors.append(f"« date_maj » n'est pas une date ({structure['date_maj']})")
     for field_name, pattern, message in _RULES:
@@ -63,7 +101,9 @@ def rule_errors(structure: dict[str, Any]) -> list[str]:
         if value is not None and not isinstance(value, (int, float)):
             errors.append(f"« {field_name} » doit être un nombre")
     networks = structure.get("reseaux_porteurs")
-    if networks is not None and not (isinstance(networks, list) and all(isinstance(n, str) for n in networks)):
+    if networks is not None and not (
+        isinstance(networks, list) and all(isinstance(n, str) for n in networks)
+    ):
         errors.append("« reseaux_porteurs » doit être une liste de codes")
     if text_of(structure.get("horaires_accueil")):
         try:
@@ -78,7 +118,9 @@ def parse(data: bytes, gazetteer: Gazetteer) -> Parsed:
     loaded = load_json(data)
     items = loaded.get("items") if isinstance(loaded, dict) else loaded
     if not isinstance(items, list):
-        raise ImportInputError("JSON inattendu : une liste de structures (ou « items ») est attendue")
+        raise ImportInputError(
+            "JSON inattendu : une liste de structures (ou « items ») est attendue"
+        )
     return parse_items(items, gazetteer)
 
 
@@ -89,44 +131,92 @@ def parse_items(items: list[Any], gazetteer: Gazetteer) -> Parsed:
         parsed.total += 1
         position = f"structure n° {number}"
         if not isinstance(structure, dict):
-            parsed.rejections.append(Rejection(position, "ce n'est pas une structure (objet JSON attendu)"))
+            parsed.rejections.append(
+                Rejection(position, "ce n'est pas une structure (objet JSON attendu)")
+            )
             continue
-        position += f" (id « {text_of(structure.get('id'))} »)" if structure.get("id") else ""
-        networks = [NETWORKS[n] for n in structure.get("reseaux_porteurs") or [] if n in NETWORKS]
+        position += (
+            f" (id « {text_of(structure.get('id'))} »)" if structure.get("id") else ""
+        )
+        networks = [
+            NETWORKS[n]
+            for n in structure.get("reseaux_porteurs") or []
+            if n in NETWORKS
+        ]
         typology = TYPOLOGIES.get(text_of(structure.get("typologie")))
-        network = (networks or [typology])[0]
+        network = networks[0] if networks else typology
         if network is None:
-            parsed.ignore(", ".join(structure.get("reseaux_porteurs") or []) or text_of(structure.get("typologie"))
-                          or "sans réseau")
+            parsed.ignore(
+                ", ".join(structure.get("reseaux_porteurs") or [])
+                or text_of(structure.get("typologie"))
+                or "sans réseau"
+            )
             continue
         errors = rule_errors(structure)
         if errors:
-            parsed.rejections.append(Rejection(position, "ne respecte pas le schéma data·inclusion : "
-                                               + " ; ".join(errors)))
+            parsed.rejections.append(
+                Rejection(
+                    position,
+                    "ne respecte pas le schéma data·inclusion : " + " ; ".join(errors),
+                )
+            )
+            continue
+        verified = parse_day(structure["date_maj"])
+        if verified is None:  # rule_errors has said why
             continue
         postcode = text_of(structure.get("code_postal"))
-        commune = find_commune(gazetteer, text_of(structure.get("code_insee")), postcode,
-                               text_of(structure.get("commune")))
+        commune = find_commune(
+            gazetteer,
+            text_of(structure.get("code_insee")),
+            postcode,
+            text_of(structure.get("commune")),
+        )
         if commune is None:
-            parsed.rejections.append(Rejection(position, "commune introuvable (code_insee, code_postal, commune)"))
+            parsed.rejections.append(
+                Rejection(
+                    position, "commune introuvable (code_insee, code_postal, commune)"
+                )
+            )
             continue
-        street = ", ".join(t for t in (text_of(structure.get("complement_adresse")),
-                                       text_of(structure.get("adresse"))) if t)
+        street = ", ".join(
+            t
+            for t in (
+                text_of(structure.get("complement_adresse")),
+                text_of(structure.get("adresse")),
+            )
+            if t
+        )
         if not street:
             parsed.rejections.append(Rejection(position, "adresse absente"))
             continue
         warnings: list[str] = []
-        record_id = re.sub(r"[^a-z0-9_.-]+", "-", f"di-{structure['source']}-{structure['id']}".lower())
-        parsed.candidates.append(Candidate(position, build_record(
-            record_id=record_id, network=network, name=text_of(structure["nom"]), address=street,
-            postcode=postcode or commune.postcode, commune=commune, latitude=coordinate(structure.get("latitude")),
-            longitude=coordinate(structure.get("longitude")),
-            phone=clean_phone(structure.get("telephone"), warnings),
-            email=clean_email(structure.get("courriel"), warnings),
-            website=clean_website(structure.get("site_web"), warnings),
-            hours=" ".join(text_of(structure.get("horaires_accueil")).split()) or None,
-            accessibility=text_of(structure.get("accessibilite_lieu")),
-            source=SOURCE.format(source=structure["source"], id=structure["id"]),
-            verified=parse_day(structure["date_maj"]),
-        ), tuple(warnings)))
+        record_id = re.sub(
+            r"[^a-z0-9_.-]+", "-", f"di-{structure['source']}-{structure['id']}".lower()
+        )
+        parsed.candidates.append(
+            Candidate(
+                position,
+                build_record(
+                    record_id=record_id,
+                    network=network,
+                    name=text_of(structure["nom"]),
+                    address=street,
+                    postcode=postcode or commune.postcode,
+                    commune=commune,
+                    latitude=coordinate(structure.get("latitude")),
+                    longitude=coordinate(structure.get("longitude")),
+                    phone=clean_phone(structure.get("telephone"), warnings),
+                    email=clean_email(structure.get("courriel"), warnings),
+                    website=clean_website(structure.get("site_web"), warnings),
+                    hours=" ".join(text_of(structure.get("horaires_accueil")).split())
+                    or None,
+                    accessibility=text_of(structure.get("accessibilite_lieu")),
+                    source=SOURCE.format(
+                        source=structure["source"], id=structure["id"]
+                    ),
+                    verified=verified,
+                ),
+                tuple(warnings),
+            )
+        )
     return parsed

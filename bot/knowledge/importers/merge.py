@@ -31,13 +31,31 @@ from bot.knowledge.hours import HoursError, parse_hours
 from bot.knowledge.importers.base import Candidate, Parsed, Rejection
 from bot.places import Gazetteer, normalize
 
-HEADER = ("# yaml-language-server: $schema=../schema/structures.schema.json\n"
-          "# Structures « {network} ». Fiches importées (python -m bot import …) ou saisies par l'équipe.\n"
-          "# Vous pouvez corriger une fiche : mettez alors « verified » à la date de votre vérification,\n"
-          "# elle sera conservée lors d'un nouvel import. Voir knowledge/README.md.\n")
-_STREET_WORDS = {"bd": "boulevard", "boul": "boulevard", "av": "avenue", "ave": "avenue", "pl": "place",
-                 "r": "rue", "all": "allee", "imp": "impasse", "rte": "route", "chem": "chemin",
-                 "fg": "faubourg", "sq": "square", "crs": "cours", "qu": "quai", "bis": "", "ter": ""}
+HEADER = (
+    "# yaml-language-server: $schema=../schema/structures.schema.json\n"
+    "# Structures « {network} ». Fiches importées (python -m bot import …)\n"
+    "# ou saisies par l'équipe. Vous pouvez corriger une fiche : mettez alors\n"
+    "# « verified » à la date de votre vérification,\n"
+    "# elle sera conservée lors d'un nouvel import. Voir knowledge/README.md.\n"
+)
+_STREET_WORDS = {
+    "bd": "boulevard",
+    "boul": "boulevard",
+    "av": "avenue",
+    "ave": "avenue",
+    "pl": "place",
+    "r": "rue",
+    "all": "allee",
+    "imp": "impasse",
+    "rte": "route",
+    "chem": "chemin",
+    "fg": "faubourg",
+    "sq": "square",
+    "crs": "cours",
+    "qu": "quai",
+    "bis": "",
+    "ter": "",
+}
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
@@ -52,7 +70,7 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass
 class Change:
-    """One record added or changed: its id, file and the fields that differ (old, new)."""
+    """One record added or changed: id, file and the fields that differ (old, new)."""
 
     id: str
     file: str
@@ -72,57 +90,93 @@ class ImportReport:
     rejected: list[Rejection] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)  # the merged files do not pass the check
+    problems: list[Problem] = field(
+        default_factory=list
+    )  # the merged files do not pass the check
     written: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
+        """True when the merged files pass the check."""
         return not self.problems
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly report (the import log of what came from where)."""
         return {
-            "source": self.source, "read": self.read, "unchanged": self.unchanged, "kept": self.kept,
+            "source": self.source,
+            "read": self.read,
+            "unchanged": self.unchanged,
+            "kept": self.kept,
             "added": [{"id": c.id, "file": c.file} for c in self.added],
-            "changed": [{"id": c.id, "file": c.file, "fields": {k: {"avant": o, "après": n}
-                                                                for k, (o, n) in c.fields.items()}}
-                        for c in self.changed],
-            "rejected": [{"position": r.position, "reason": r.reason} for r in self.rejected],
-            "ignored": self.ignored, "warnings": self.warnings, "written": self.written,
+            "changed": [
+                {
+                    "id": c.id,
+                    "file": c.file,
+                    "fields": {
+                        k: {"avant": o, "après": n} for k, (o, n) in c.fields.items()
+                    },
+                }
+                for c in self.changed
+            ],
+            "rejected": [
+                {"position": r.position, "reason": r.reason} for r in self.rejected
+            ],
+            "ignored": self.ignored,
+            "warnings": self.warnings,
+            "written": self.written,
             "problems": [str(p) for p in self.problems],
         }
 
 
 def address_key(network: str, insee: str, address: str) -> tuple[str, str, str]:
-    """The dedup key: network, commune and the words of the address (any order, no abbreviations).
+    """The dedup key: network, commune and the words of the address.
 
-    "Bâtiment A, 1 bd de l'Essai" and "1 boulevard de l'Essai, bâtiment A" are the same place.
+    Any order, abbreviations expanded: "Bâtiment A, 1 bd de l'Essai" and
+    "1 boulevard de l'Essai, bâtiment A" are the same place.
     """
     words = {_STREET_WORDS.get(w, w) for w in normalize(address).split()}
     return network, insee, " ".join(sorted(w for w in words if w))
 
 
-def validate(parsed: Parsed, gazetteer: Gazetteer, today: date) -> tuple[list[Candidate], list[Rejection]]:
-    """Candidates that follow the structures schema, and the others with a French reason."""
+def validate(
+    parsed: Parsed, gazetteer: Gazetteer, today: date
+) -> tuple[list[Candidate], list[Rejection]]:
+    """Candidates that follow the structures schema, the others with a French reason."""
     accepted, rejected = [], list(parsed.rejections)
     for candidate in parsed.candidates:
-        record = {**candidate.record, "verified": candidate.record["verified"].isoformat()}
+        record = {
+            **candidate.record,
+            "verified": candidate.record["verified"].isoformat(),
+        }
         errors = schema_errors("structures", record, "properties/structures/items")
         if errors:
             message, fix = explain(errors[0])
             rejected.append(Rejection(candidate.position, f"{message} ({fix})"))
             continue
         if candidate.record["verified"] > today:
-            rejected.append(Rejection(candidate.position, f"date de mise à jour dans le futur "
-                                      f"({candidate.record['verified']:%d/%m/%Y}) : fiche refusée, à vérifier"))
+            rejected.append(
+                Rejection(
+                    candidate.position,
+                    f"date de mise à jour dans le futur "
+                    f"({candidate.record['verified']:%d/%m/%Y}) : "
+                    "fiche refusée, à vérifier",
+                )
+            )
             continue
         if gazetteer.commune(candidate.record["insee"]) is None:
-            rejected.append(Rejection(candidate.position, f"code INSEE « {candidate.record['insee']} » inconnu"))
+            rejected.append(
+                Rejection(
+                    candidate.position,
+                    f"code INSEE « {candidate.record['insee']} » inconnu",
+                )
+            )
             continue
         try:
             parse_hours(candidate.record.get("hours"))
         except HoursError as exc:
-            rejected.append(Rejection(candidate.position, f"horaires illisibles : {exc}"))
+            rejected.append(
+                Rejection(candidate.position, f"horaires illisibles : {exc}")
+            )
             continue
         accepted.append(candidate)
     return accepted, rejected
@@ -132,7 +186,9 @@ def _read_files(folder: Path) -> dict[Path, list[dict]]:
     files: dict[Path, list[dict]] = {}
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
         loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader) or {}
-        files[path] = [r for r in (loaded.get("structures") or []) if isinstance(r, dict)]
+        files[path] = [
+            r for r in (loaded.get("structures") or []) if isinstance(r, dict)
+        ]
     return files
 
 
@@ -154,8 +210,13 @@ def _merge_sources(first: str, second: str) -> str:
     return " ; ".join(p for p in (first, second) if p)
 
 
-def merge(candidates: list[Candidate], structures_dir: Path) -> tuple[dict[Path, list[dict]], ImportReport]:
-    """Apply the candidates to the structure files in memory; return the files that change and the report."""
+def merge(
+    candidates: list[Candidate], structures_dir: Path
+) -> tuple[dict[Path, list[dict]], ImportReport]:
+    """Apply the candidates to the structure files in memory.
+
+    Returns the files that change (path -> records) and the report.
+    """
     report = ImportReport(source="")
     files = _read_files(structures_dir)
     by_id: dict[str, tuple[Path, int]] = {}
@@ -163,11 +224,18 @@ def merge(candidates: list[Candidate], structures_dir: Path) -> tuple[dict[Path,
     for path, records in files.items():
         for index, record in enumerate(records):
             by_id[str(record.get("id"))] = (path, index)
-            if all(isinstance(record.get(k), str) for k in ("network", "insee", "address")):
-                by_key.setdefault(address_key(record["network"], record["insee"], record["address"]), (path, index))
+            if all(
+                isinstance(record.get(k), str) for k in ("network", "insee", "address")
+            ):
+                by_key.setdefault(
+                    address_key(record["network"], record["insee"], record["address"]),
+                    (path, index),
+                )
     touched: set[Path] = set()
     batch: set[tuple[Path, int]] = set()
-    for candidate in sorted(candidates, key=lambda c: c.record["verified"], reverse=True):
+    for candidate in sorted(
+        candidates, key=lambda c: c.record["verified"], reverse=True
+    ):
         new = candidate.record
         report.warnings += [f"{candidate.position} : {w}" for w in candidate.warnings]
         key = address_key(new["network"], new["insee"], new["address"])
@@ -185,19 +253,30 @@ def merge(candidates: list[Candidate], structures_dir: Path) -> tuple[dict[Path,
         old = files[path][index]
         old_date = _as_date(old.get("verified"))
         if old_date is not None and old_date >= new["verified"]:
-            if old.get("source") == new["source"] or new["source"] in str(old.get("source")):
+            if old.get("source") == new["source"] or new["source"] in str(
+                old.get("source")
+            ):
                 report.unchanged += 1
-            elif (path, index) in batch:  # the same place twice in this import: keep both sources
+            elif (
+                path,
+                index,
+            ) in batch:  # the same place twice in this import: keep both sources
                 old["source"] = _merge_sources(str(old["source"]), new["source"])
             else:
-                report.kept.append(f"{old.get('id')} ({path.name}) : vérifié le {old_date:%d/%m/%Y}, plus récent "
-                                   f"que {candidate.position} du {new['verified']:%d/%m/%Y}")
+                report.kept.append(
+                    f"{old.get('id')} ({path.name}) : "
+                    f"vérifié le {old_date:%d/%m/%Y}, plus récent "
+                    f"que {candidate.position} du {new['verified']:%d/%m/%Y}"
+                )
             continue
         updated = {**old, **{k: v for k, v in new.items() if k != "id"}}
         updated["source"] = _merge_sources(new["source"], str(old.get("source") or ""))
         updated["id"] = old["id"]
-        diff = {k: (old.get(k), updated.get(k)) for k in dict.fromkeys([*old, *updated])
-                if old.get(k) != updated.get(k)}
+        diff = {
+            k: (old.get(k), updated.get(k))
+            for k in dict.fromkeys([*old, *updated])
+            if old.get(k) != updated.get(k)
+        }
         files[path][index] = {k: updated[k] for k in _ordered_keys(updated)}
         report.changed.append(Change(str(old["id"]), path.name, diff))
         touched.add(path)
@@ -205,8 +284,27 @@ def merge(candidates: list[Candidate], structures_dir: Path) -> tuple[dict[Path,
     return {path: files[path] for path in touched}, report
 
 
-_ORDER = ("id", "network", "name", "address", "postcode", "commune", "insee", "latitude", "longitude", "phone",
-          "email", "website", "hours", "accessibility", "publics", "area_served", "source", "verified", "note")
+_ORDER = (
+    "id",
+    "network",
+    "name",
+    "address",
+    "postcode",
+    "commune",
+    "insee",
+    "latitude",
+    "longitude",
+    "phone",
+    "email",
+    "website",
+    "hours",
+    "accessibility",
+    "publics",
+    "area_served",
+    "source",
+    "verified",
+    "note",
+)
 
 
 def _ordered_keys(record: dict) -> list[str]:
@@ -215,18 +313,34 @@ def _ordered_keys(record: dict) -> list[str]:
 
 def dump_structures(records: list[dict], network: str) -> str:
     """A structures file as staff read it: header, one block per record."""
-    text = yaml.dump({"structures": records}, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                     width=400, default_flow_style=False)
+    text = yaml.dump(
+        {"structures": records},
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=400,
+        default_flow_style=False,
+    )
     return HEADER.format(network=network) + text
 
 
-def apply(parsed: Parsed, knowledge_dir: Path, gazetteer: Gazetteer, source: str, dry_run: bool = False,
-          today: date | None = None) -> ImportReport:
-    """Validate, merge, check the resulting files and (unless ``dry_run``) write them."""
+def apply(
+    parsed: Parsed,
+    knowledge_dir: Path,
+    gazetteer: Gazetteer,
+    source: str,
+    dry_run: bool = False,
+    today: date | None = None,
+) -> ImportReport:
+    """Validate, merge, check the resulting files and (unless ``dry_run``) write."""
     accepted, rejected = validate(parsed, gazetteer, today or date.today())
     structures_dir = knowledge_dir / "structures"
     changed_files, report = merge(accepted, structures_dir)
-    report.source, report.read, report.ignored = source, parsed.total, dict(parsed.ignored)
+    report.source, report.read, report.ignored = (
+        source,
+        parsed.total,
+        dict(parsed.ignored),
+    )
     report.rejected = rejected
     if not changed_files:
         return report
@@ -234,20 +348,36 @@ def apply(parsed: Parsed, knowledge_dir: Path, gazetteer: Gazetteer, source: str
         preview = Path(tmp) / knowledge_dir.name
         shutil.copytree(knowledge_dir, preview, ignore=shutil.ignore_patterns("places"))
         if (knowledge_dir / "places").exists():
-            (preview / "places").symlink_to((knowledge_dir / "places").resolve(), target_is_directory=True)
+            (preview / "places").symlink_to(
+                (knowledge_dir / "places").resolve(), target_is_directory=True
+            )
         for path in changed_files:
-            (preview / "structures" / path.name).touch()  # a new file must be found by the check
-        check = check_directory(preview, gazetteer, preloaded={
-            preview / "structures" / path.name: records for path, records in changed_files.items()})
+            (
+                preview / "structures" / path.name
+            ).touch()  # a new file must be found by the check
+        check = check_directory(
+            preview,
+            gazetteer,
+            preloaded={
+                preview / "structures" / path.name: records
+                for path, records in changed_files.items()
+            },
+        )
         if check.errors:
             report.problems = check.errors
             return report
         if dry_run:
             return report
         staged = {}
-        for path, records in changed_files.items():  # every file staged first, then swapped in
+        for (
+            path,
+            records,
+        ) in changed_files.items():  # every file staged first, then swapped in
             staged[path] = path.with_suffix(path.suffix + ".tmp")
-            staged[path].write_text(dump_structures(records, re.sub(r"\.ya?ml$", "", path.name)), encoding="utf-8")
+            staged[path].write_text(
+                dump_structures(records, re.sub(r"\.ya?ml$", "", path.name)),
+                encoding="utf-8",
+            )
         for path, temporary in staged.items():
             temporary.replace(path)
             report.written.append(str(path))
@@ -256,27 +386,52 @@ def apply(parsed: Parsed, knowledge_dir: Path, gazetteer: Gazetteer, source: str
 
 def format_report(report: ImportReport, dry_run: bool = False, limit: int = 20) -> str:
     """The report as French text for the terminal."""
-    lines = [f"Import « {report.source} »" + (" (essai à blanc : rien n'est écrit)" if dry_run else ""),
-             f"Enregistrements lus : {report.read}",
-             f"Ajoutés : {len(report.added)} ; modifiés : {len(report.changed)} ; identiques : {report.unchanged} ; "
-             f"gardés (plus récents) : {len(report.kept)} ; refusés : {len(report.rejected)} ; "
-             f"hors SPRO : {sum(report.ignored.values())}"]
-    for title, items in (("Ajoutés", [f"{c.id} → {c.file}" for c in report.added]),
-                         ("Modifiés", [f"{c.id} ({c.file}) : " + ", ".join(
-                             f"{k} « {o} » → « {n} »" for k, (o, n) in c.fields.items()) for c in report.changed]),
-                         ("Gardés", report.kept), ("Refusés", [str(r) for r in report.rejected]),
-                         ("Avertissements", report.warnings)):
+    lines = [
+        f"Import « {report.source} »"
+        + (" (essai à blanc : rien n'est écrit)" if dry_run else ""),
+        f"Enregistrements lus : {report.read}",
+        f"Ajoutés : {len(report.added)} ; modifiés : {len(report.changed)} ; "
+        f"identiques : {report.unchanged} ; "
+        f"gardés (plus récents) : {len(report.kept)} ; "
+        f"refusés : {len(report.rejected)} ; "
+        f"hors SPRO : {sum(report.ignored.values())}",
+    ]
+    for title, items in (
+        ("Ajoutés", [f"{c.id} → {c.file}" for c in report.added]),
+        (
+            "Modifiés",
+            [
+                f"{c.id} ({c.file}) : "
+                + ", ".join(f"{k} « {o} » → « {n} »" for k, (o, n) in c.fields.items())
+                for c in report.changed
+            ],
+        ),
+        ("Gardés", report.kept),
+        ("Refusés", [str(r) for r in report.rejected]),
+        ("Avertissements", report.warnings),
+    ):
         if items:
             lines.append(f"{title} :")
             lines += [f"  - {item}" for item in items[:limit]]
             if len(items) > limit:
-                lines.append(f"  … et {len(items) - limit} autre(s) (option --report pour la liste complète)")
+                lines.append(
+                    f"  … et {len(items) - limit} autre(s) "
+                    "(option --report pour la liste complète)"
+                )
     if report.ignored:
-        lines.append("Hors SPRO (non importés) : " + ", ".join(f"{k} ({v})" for k, v in sorted(report.ignored.items())))
+        lines.append(
+            "Hors SPRO (non importés) : "
+            + ", ".join(f"{k} ({v})" for k, v in sorted(report.ignored.items()))
+        )
     if report.problems:
-        lines.append("Import annulé : les fichiers obtenus ne passent pas la vérification ; rien n'a été écrit :")
+        lines.append(
+            "Import annulé : les fichiers obtenus ne passent pas la vérification ; "
+            "rien n'a été écrit :"
+        )
         lines += [f"  {p}" for p in report.problems[:limit]]
     elif report.written:
         lines.append("Fichiers écrits : " + ", ".join(report.written))
-        lines.append("Vérifiez puis chargez : python -m bot check && python -m bot load")
+        lines.append(
+            "Vérifiez puis chargez : python -m bot check && python -m bot load"
+        )
     return "\n".join(lines)

@@ -1,14 +1,16 @@
-"""Online refresh (``python -m bot sync``): fetch the directories' APIs, import, load atomically.
+"""Online refresh: fetch the directories' APIs, import, load atomically.
+
+``python -m bot sync`` runs it.
 
 For each département of the regions described in ``knowledge/regions.yaml`` (or those
 given), the DILA *API Annuaire de l'administration* (Opendatasoft explore v2.1
-``records`` endpoint, ``where=startswith(code_insee_commune,"37")``, pages of
-``limit`` records by ``offset``) is read page by page and, when ``SPRO_DATA_INCLUSION_API_URL``
-is set, the data·inclusion API (``/api/v0/structures?code_departement=37&page=n``, token
-in ``SPRO_DATA_INCLUSION_TOKEN``). The records go through the same importers and merge as
-``python -m bot import``; the files are then loaded like ``python -m bot load`` (a bad batch
-changes nothing). A network error, an HTTP error or an unreadable page stops the sync before
-any write.
+``records`` endpoint, ``where=startswith(code_insee_commune,"37")``, pages of ``limit``
+records by ``offset``) is read page by page and, when ``SPRO_DATA_INCLUSION_API_URL`` is
+set, the data·inclusion API (``/api/v0/structures?code_departement=37&page=n``, token in
+``SPRO_DATA_INCLUSION_TOKEN``). The records go through the same importers and merge as
+``python -m bot import``; the files are then loaded like ``python -m bot load`` (a bad
+batch changes nothing). A network error, an HTTP error or an unreadable page stops the
+sync before any write.
 
 Settings (environment, read at call time): ``SPRO_DILA_API_URL`` (default: the public
 endpoint), ``SPRO_DATA_INCLUSION_API_URL``, ``SPRO_DATA_INCLUSION_TOKEN``.
@@ -35,8 +37,10 @@ from bot.knowledge.importers.base import (
 from bot.knowledge.importers.merge import ImportReport, apply
 from bot.places import Gazetteer
 
-DILA_API_URL = ("https://api-lannuaire.service-public.fr/api/explore/v2.1/catalog/datasets/"
-                "api-lannuaire-administration/records")
+DILA_API_URL = (
+    "https://api-lannuaire.service-public.fr/api/explore/v2.1/catalog/datasets/"
+    "api-lannuaire-administration/records"
+)
 PAGE_SIZE = 100
 MAX_PAGES = 200
 
@@ -48,42 +52,63 @@ def dila_api_url() -> str:
 
 def inclusion_api() -> tuple[str, str]:
     """data·inclusion API base URL and token ("" when not configured)."""
-    return os.environ.get("SPRO_DATA_INCLUSION_API_URL", ""), os.environ.get("SPRO_DATA_INCLUSION_TOKEN", "")
+    return os.environ.get("SPRO_DATA_INCLUSION_API_URL", ""), os.environ.get(
+        "SPRO_DATA_INCLUSION_TOKEN", ""
+    )
 
 
 def _get(url: str, token: str = "") -> Any:
-    request = Request(url, headers={"Accept": "application/json",
-                                    **({"Authorization": f"Bearer {token}"} if token else {})})
+    request = Request(
+        url,
+        headers={
+            "Accept": "application/json",
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+        },
+    )
     try:
-        with urlopen(request, timeout=URL_TIMEOUT_SECONDS) as response:  # noqa: S310 - configured URL
+        with urlopen(request, timeout=URL_TIMEOUT_SECONDS) as response:
             return load_json(response.read())
     except URLError as exc:
-        raise ImportInputError(f"{url} injoignable ({getattr(exc, 'code', '') or exc.reason})") from exc
+        raise ImportInputError(
+            f"{url} injoignable ({getattr(exc, 'code', '') or exc.reason})"
+        ) from exc
 
 
 def dila_records(departement: str, base_url: str | None = None) -> Iterator[dict]:
     """Every DILA service record of a département, page by page."""
     offset = 0
     for _page in range(MAX_PAGES):
-        query = urlencode({"where": f'startswith(code_insee_commune,"{departement}")', "limit": PAGE_SIZE,
-                           "offset": offset})
+        query = urlencode(
+            {
+                "where": f'startswith(code_insee_commune,"{departement}")',
+                "limit": PAGE_SIZE,
+                "offset": offset,
+            }
+        )
         answer = _get(f"{base_url or dila_api_url()}?{query}")
         results = dila.records_of(answer)
         yield from results
         offset += len(results)
         if not results or offset >= int(answer.get("total_count", 0)):
             return
-    raise ImportInputError(f"plus de {MAX_PAGES} pages pour le département {departement} : arrêt par prudence")
+    raise ImportInputError(
+        f"plus de {MAX_PAGES} pages pour le département {departement} : "
+        "arrêt par prudence"
+    )
 
 
 def inclusion_structures(departement: str, base_url: str, token: str) -> Iterator[dict]:
     """Every data·inclusion structure of a département, page by page."""
     for page in range(1, MAX_PAGES + 1):
-        query = urlencode({"code_departement": departement, "page": page, "size": PAGE_SIZE})
+        query = urlencode(
+            {"code_departement": departement, "page": page, "size": PAGE_SIZE}
+        )
         answer = _get(f"{base_url.rstrip('/')}/api/v0/structures?{query}", token)
         items = answer.get("items") if isinstance(answer, dict) else None
         if not isinstance(items, list):
-            raise ImportInputError("réponse data·inclusion inattendue (« items » absent)")
+            raise ImportInputError(
+                "réponse data·inclusion inattendue (« items » absent)"
+            )
         yield from items
         if page >= int(answer.get("pages", page)) or not items:
             return
@@ -109,20 +134,51 @@ def _merge_parsed(parts: list[Parsed]) -> Parsed:
     return merged
 
 
-def sync(departements: list[str], knowledge_dir: Path, gazetteer: Gazetteer, database_url: str,
-         dry_run: bool = False, today: date | None = None) -> SyncOutcome:
-    """Fetch everything first, then import each source, then load (see module docstring)."""
+def sync(
+    departements: list[str],
+    knowledge_dir: Path,
+    gazetteer: Gazetteer,
+    database_url: str,
+    dry_run: bool = False,
+    today: date | None = None,
+) -> SyncOutcome:
+    """Fetch everything first, then import each source, then load."""
     fetched: list[tuple[str, Parsed]] = [
-        ("dila (API Annuaire)", _merge_parsed([dila.parse_records(list(dila_records(d)), gazetteer)
-                                               for d in departements]))]
+        (
+            "dila (API Annuaire)",
+            _merge_parsed(
+                [
+                    dila.parse_records(list(dila_records(d)), gazetteer)
+                    for d in departements
+                ]
+            ),
+        )
+    ]
     url, token = inclusion_api()
     if url:
-        fetched.append(("data·inclusion (API)", _merge_parsed(
-            [inclusion.parse_items(list(inclusion_structures(d, url, token)), gazetteer) for d in departements])))
+        fetched.append(
+            (
+                "data·inclusion (API)",
+                _merge_parsed(
+                    [
+                        inclusion.parse_items(
+                            list(inclusion_structures(d, url, token)), gazetteer
+                        )
+                        for d in departements
+                    ]
+                ),
+            )
+        )
     outcome = SyncOutcome()
     for label, parsed in fetched:
-        report = apply(parsed, knowledge_dir, gazetteer, f"{label} : départements {', '.join(departements)}",
-                       dry_run, today)
+        report = apply(
+            parsed,
+            knowledge_dir,
+            gazetteer,
+            f"{label} : départements {', '.join(departements)}",
+            dry_run,
+            today,
+        )
         outcome.reports.append(report)
         if not report.ok:
             return outcome
