@@ -179,6 +179,26 @@ def test_only_safe_links_from_the_payload(new_page: NewPage, replay: ReplayServe
     assert page.evaluate("window.__xss") is None
 
 
+def test_the_card_says_when_a_closed_structure_opens(new_page: NewPage, replay: ReplayServer) -> None:
+    """``next_opening`` of the payload is one line of the card, after "Fermé en ce moment"."""
+    page = full_page(new_page, replay)
+    page.route(
+        "**/webhooks/webchat/webhook",
+        lambda route: route.fulfill(json=[{"custom": {
+            "type": "orientation",
+            "structures": [{"name": "Structure d'essai", "network": "cio", "open_now": False,
+                            "next_opening": "ouvre demain à 9 h", "hours": "Du lundi au vendredi : 9 h – 17 h.",
+                            "address": "1 rue d'essai", "postcode": "00000", "commune": "Essai"}],
+            "remote": [],
+        }}]),
+    )
+    say(page, "essai")
+    card = page.locator(".spro-card")
+    card.wait_for()
+    assert "Fermé en ce moment" in card.inner_text()
+    assert card.locator(".spro-card__next").inner_text() == "Ouvre demain à 9 h."
+
+
 def test_server_down_keeps_the_typed_message(new_page: NewPage, tmp_path: Any) -> None:
     server = start_replay(tmp_path)
     try:
