@@ -325,6 +325,21 @@ class _Checker:
             ))
         return regions
 
+    def place_words(self) -> None:
+        """``places/words.yaml`` (the words that help find a commune), when the folder has it."""
+        path = self.folder / "places" / "words.yaml"
+        if not path.exists():
+            return
+        self.result.files.append(path)
+        try:
+            loaded, root = parse_yaml(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            self.add(path, 1, f"le fichier n'est pas lisible ({exc.__class__.__name__})", "vérifiez la syntaxe")
+            return
+        for error in schema_errors("place_words", plain(loaded)):
+            message, fix = explain(error)
+            self.add(path, line_of(root, list(error.absolute_path)), message, fix)
+
     def sheets(self) -> list[InfoSheet]:
         path = self.folder / "sheets.yaml"
         if not path.exists():
@@ -361,6 +376,7 @@ def check_directory(folder: Path | None = None, gazetteer: Gazetteer | None = No
     structures = checker.structures(codes)
     regions = checker.regions(codes)
     sheets = checker.sheets()
+    checker.place_words()
     result = checker.result
     if not result.errors:
         result.knowledge = KnowledgeSet(tuple(networks), tuple(structures), tuple(regions), tuple(sheets))

@@ -182,3 +182,16 @@ def test_routing_table_is_checked_by_its_schema(knowledge_copy, capsys):
     path.write_text(text.replace("sector_why:", "sector_reasons:"), encoding="utf-8")
     assert main(["check", "--dir", str(knowledge_copy)]) == 1
     assert "il manque le champ obligatoire « sector_why »" in capsys.readouterr().out
+
+
+def test_place_words_are_checked_with_the_other_files(knowledge_copy):
+    from bot import config
+
+    (knowledge_copy / "places").mkdir(exist_ok=True)
+    words = (config.PROJECT_ROOT / "knowledge" / "places" / "words.yaml").read_text(encoding="utf-8")
+    (knowledge_copy / "places" / "words.yaml").write_text(words, encoding="utf-8")
+    assert check_directory(knowledge_copy).ok
+    (knowledge_copy / "places" / "words.yaml").write_text(words.replace("cues: [a,", "cues: [À,"), encoding="utf-8")
+    result = check_directory(knowledge_copy)
+    assert [(p.file, p.line) for p in result.errors] == [("knowledge/places/words.yaml", 11)]
+    assert "minuscules" in result.errors[0].fix
