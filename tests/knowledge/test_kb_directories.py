@@ -93,9 +93,8 @@ def test_dila_dedup_keeps_newest_data_and_both_sources(knowledge_copy, gazetteer
         "fiche 0a1b2c3d-0000-4000-8000-000000000007" in cidff["source"]
         and "cidf-37261-01" in cidff["source"]
     )
-    assert (
-        cidff["email"] == "cidf37@wanadoo.fr"
-    )  # the new source has none: the old value stays
+    # no e-mail in the new source: the old one stays; the old note went with old data
+    assert cidff["email"] == "cidf37@wanadoo.fr" and "note" not in cidff
     again = run("dila", "dila_export.json", knowledge_copy, gazetteer)
     assert not again.added and not again.changed and again.unchanged == 4
 

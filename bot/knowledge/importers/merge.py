@@ -7,7 +7,8 @@ Rules (what a regional data officer expects from a directory import):
 - the newest data wins: a record is updated only when the source's date is newer than
   the record's ``verified`` date, so a record staff verified by hand after the source's
   update is never overwritten; both sources are then named in ``source``;
-- fields the new source leaves empty keep their previous value;
+- fields the new source leaves empty keep their previous value, except the staff note,
+  which described the older data;
 - records staff added, and records the source no longer lists, are left as they are;
 - nothing is written when the resulting files do not pass ``python -m bot check``: the
   files and the live knowledge stay as they were.
@@ -272,6 +273,8 @@ def merge(
         updated = {**old, **{k: v for k, v in new.items() if k != "id"}}
         updated["source"] = _merge_sources(new["source"], str(old.get("source") or ""))
         updated["id"] = old["id"]
+        if "note" not in new:  # the old note described the older data
+            updated.pop("note", None)
         diff = {
             k: (old.get(k), updated.get(k))
             for k in dict.fromkeys([*old, *updated])
