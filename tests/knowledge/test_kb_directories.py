@@ -221,6 +221,22 @@ def test_unreadable_input_changes_nothing(
     } == before
 
 
+def test_data_inclusion_unknown_network_code_is_refused_with_its_position(
+    knowledge_copy, gazetteer, tmp_path
+):
+    """A ``reseaux_porteurs`` value outside the referential's shape is named."""
+    items = json.loads((DATA / "data_inclusion_structures.json").read_text("utf-8"))
+    items[1]["reseaux_porteurs"] = ["Cap Emploi"]
+    bad = tmp_path / "structures.json"
+    bad.write_text(json.dumps(items), encoding="utf-8")
+    report = import_source(
+        "data-inclusion", bad, knowledge_copy, gazetteer, today=TODAY
+    )
+    assert str(report.rejected[0]).startswith(
+        "structure n° 2 (id « cap-test-18 ») : code de réseau « Cap Emploi » inconnu"
+    )
+
+
 def test_csv_without_expected_columns(knowledge_copy, gazetteer, tmp_path):
     """Csv without expected columns."""
     bad = tmp_path / "bad.csv"

@@ -60,6 +60,7 @@ SOURCE = (
     "data·inclusion (GIP de l'inclusion, Licence Ouverte), source « {source} », "
     "structure {id}"
 )
+_REFERENTIAL_CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _RULES = (
     ("code_postal", re.compile(r"^\d{5}$"), "le code postal doit avoir 5 chiffres"),
     ("code_insee", re.compile(r"^\w{5}$"), "le code INSEE doit avoir 5 caractères"),
@@ -105,6 +106,7 @@ def rule_errors(structure: dict[str, Any]) -> list[str]:
         isinstance(networks, list) and all(isinstance(n, str) for n in networks)
     ):
         errors.append("« reseaux_porteurs » doit être une liste de codes")
+
     if text_of(structure.get("horaires_accueil")):
         try:
             parse_osm(structure["horaires_accueil"])
@@ -138,11 +140,22 @@ def parse_items(items: list[Any], gazetteer: Gazetteer) -> Parsed:
         position += (
             f" (id « {text_of(structure.get('id'))} »)" if structure.get("id") else ""
         )
-        networks = [
-            NETWORKS[n]
-            for n in structure.get("reseaux_porteurs") or []
-            if n in NETWORKS
+        carriers = structure.get("reseaux_porteurs") or []
+        unknown = [
+            c
+            for c in carriers
+            if not (isinstance(c, str) and _REFERENTIAL_CODE.match(c))
         ]
+        if unknown:
+            parsed.rejections.append(
+                Rejection(
+                    position,
+                    f"code de réseau « {unknown[0]} » inconnu du référentiel "
+                    "reseaux_porteurs (minuscules, chiffres et tirets)",
+                )
+            )
+            continue
+        networks = [NETWORKS[n] for n in carriers if n in NETWORKS]
         typology = TYPOLOGIES.get(text_of(structure.get("typologie")))
         network = networks[0] if networks else typology
         if network is None:
