@@ -258,10 +258,8 @@ def merge(
                 old.get("source")
             ):
                 report.unchanged += 1
-            elif (
-                path,
-                index,
-            ) in batch:  # the same place twice in this import: keep both sources
+            elif (path, index) in batch:
+                # the same place twice in this import: keep both sources
                 old["source"] = _merge_sources(str(old["source"]), new["source"])
             else:
                 report.kept.append(
