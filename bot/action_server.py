@@ -44,6 +44,22 @@ def build_app(secret: str = "") -> Sanic:
     return app
 
 
+def warm_up() -> None:
+    """Load the gazetteer, the routing table and the knowledge base before the first call.
+
+    Done once at start (not at import): the first message then takes milliseconds,
+    well within the action timeout Rasa applies (``config.action_timeout_seconds()``).
+    """
+    from bot.knowledge import get_repository
+    from bot.profile import slot_updates
+
+    try:
+        slot_updates("j'ai 20 ans et j'habite à Dreux", "inform", [], {}, "commune_insee")
+        get_repository().networks()
+    except Exception:  # noqa: BLE001 - the actions report their own errors when called
+        logging.getLogger(__name__).warning("Warm-up incomplete", exc_info=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve until stopped."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -54,6 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     utils.configure_colored_logging("INFO")
     utils.update_sanic_log_level()
     host = args.interface or config.actions_interface()
+    warm_up()
     build_app(config.actions_secret()).run(host, args.port, workers=1, access_log=False,
                                            motd=False)
 

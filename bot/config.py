@@ -92,12 +92,12 @@ def quick_model_loading() -> bool:
 
 def action_timeout_seconds() -> float:
     """Longest wait for one custom action before the person is told of a problem."""
-    return float(os.environ.get("SPRO_ACTION_TIMEOUT_SECONDS", "2"))
+    return float(os.environ.get("SPRO_ACTION_TIMEOUT_SECONDS", "3"))
 
 
 def action_retry_seconds() -> float:
     """After an action server failure, how long actions fail at once before a new try."""
-    return float(os.environ.get("SPRO_ACTION_RETRY_SECONDS", "10"))
+    return float(os.environ.get("SPRO_ACTION_RETRY_SECONDS", "5"))
 
 
 def actions_secret() -> str:

@@ -27,7 +27,6 @@ import json
 import logging
 import re
 import time
-import unicodedata
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -42,6 +41,7 @@ from bot import config
 from bot.privacy import mask_personal_data
 from bot.service_problem import service_problem_text
 from channels import conversation_ids, http_errors
+from channels.text_input import InvalidText, normalise_text
 
 logger = logging.getLogger(__name__)
 
@@ -131,26 +131,6 @@ def nesting_exceeds(text: str, limit: int) -> bool:
     return False
 
 
-def _invalid_code_point(char: str) -> bool:
-    point = ord(char)
-    category = unicodedata.category(char)
-    return (
-        category in ("Cs", "Co", "Cn")  # lone surrogates, private use, unassigned
-        or (category == "Cc" and char not in "\t\n\r")
-        or 0xFDD0 <= point <= 0xFDEF
-        or point & 0xFFFE == 0xFFFE
-    )
-
-
-def normalise_text(text: str) -> str:
-    """NFKC text without invisible format characters; ``Refused`` for invalid ones."""
-    if any(_invalid_code_point(char) for char in text):
-        raise Refused(400, "Votre message contient des caractères invalides. "
-                           "Réécrivez-le, sans copier-coller de caractères spéciaux.")
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(char for char in text if unicodedata.category(char) != "Cf").strip()
-
-
 def checked_metadata(metadata: Any) -> dict[str, str]:
     """The metadata kept: known keys with a value of the expected form."""
     if metadata is None:
@@ -197,7 +177,11 @@ def parse_body(body: bytes) -> IncomingMessage:
         message = ""
     if not isinstance(message, str):
         raise Refused(400, "Le champ « message » doit être un texte.")
-    return IncomingMessage(sender_id=sender, text=normalise_text(message),
+    try:
+        text = normalise_text(message)
+    except InvalidText as error:
+        raise Refused(400, str(error)) from None
+    return IncomingMessage(sender_id=sender, text=text,
                            metadata=checked_metadata(payload.get("metadata")))
 
 

@@ -9,9 +9,9 @@ recovery the assistant asks again for what the person already said.
 extraction ``action_validate_slot_mappings`` that Rasa's ``action_extract_slots``
 calls):
 
-- each call gets a short timeout (``config.action_timeout_seconds()``, 2 s);
+- each call gets a short timeout (``config.action_timeout_seconds()``, 3 s);
 - after a failure the action server is not called again for
-  ``config.action_retry_seconds()`` (10 s): the following actions of the turn fail at
+  ``config.action_retry_seconds()`` (5 s): the following actions of the turn fail at
   once, so the person's answer comes within a few seconds;
 - a failed action returns, once per turn, a French message (``bot.service_problem``:
   nothing is lost, the regional line, a person) marked ``SERVICE_PROBLEM`` in the
