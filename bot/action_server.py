@@ -27,7 +27,7 @@ REFUSED = "Appel refusé : secret partagé absent ou incorrect."
 
 
 def build_app(secret: str = "") -> Sanic:
-    """rasa-sdk's app for ``bot.actions``, checking ``secret`` on every call but health."""
+    """rasa-sdk's app for ``bot.actions``; ``secret`` checked except on health."""
     app = create_app("bot.actions", cors_origins="")
 
     if secret:
@@ -45,7 +45,7 @@ def build_app(secret: str = "") -> Sanic:
 
 
 def warm_up() -> None:
-    """Load the gazetteer, the routing table and the knowledge base before the first call.
+    """Load the gazetteer, routing table and knowledge base before the first call.
 
     Done once at start (not at import): the first message then takes milliseconds,
     well within the action timeout Rasa applies (``config.action_timeout_seconds()``).
@@ -54,9 +54,11 @@ def warm_up() -> None:
     from bot.profile import slot_updates
 
     try:
-        slot_updates("j'ai 20 ans et j'habite à Dreux", "inform", [], {}, "commune_insee")
+        slot_updates(
+            "j'ai 20 ans et j'habite à Dreux", "inform", [], {}, "commune_insee"
+        )
         get_repository().networks()
-    except Exception:  # noqa: BLE001 - the actions report their own errors when called
+    except Exception:
         logging.getLogger(__name__).warning("Warm-up incomplete", exc_info=True)
 
 
@@ -64,15 +66,18 @@ def main(argv: list[str] | None = None) -> None:
     """Serve until stopped."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=5055)
-    parser.add_argument("--interface", default=None, help="default: SPRO_ACTIONS_INTERFACE")
+    parser.add_argument(
+        "--interface", default=None, help="default: SPRO_ACTIONS_INTERFACE"
+    )
     args = parser.parse_args(argv)
     logging.getLogger("matplotlib").setLevel(logging.WARN)
     utils.configure_colored_logging("INFO")
     utils.update_sanic_log_level()
     host = args.interface or config.actions_interface()
     warm_up()
-    build_app(config.actions_secret()).run(host, args.port, workers=1, access_log=False,
-                                           motd=False)
+    build_app(config.actions_secret()).run(
+        host, args.port, workers=1, access_log=False, motd=False
+    )
 
 
 if __name__ == "__main__":

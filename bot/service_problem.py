@@ -19,9 +19,10 @@ SERVICE_PROBLEM = (
 )
 GENERIC_LINE = (
     "Vous pouvez aussi parler à un conseiller ou une conseillère du service public "
-    "régional de l'orientation, gratuitement : le site de votre Région indique le numéro "
-    "et les horaires."
+    "régional de l'orientation, gratuitement : le site de votre Région indique "
+    "le numéro et les horaires."
 )
+DEFAULT_SERVICE = "service régional de l'orientation"
 
 
 def regional_line(region_code: str | None = None, insee: str | None = None) -> str:
@@ -32,8 +33,10 @@ def regional_line(region_code: str | None = None, insee: str | None = None) -> s
         from bot.knowledge import get_repository
 
         repository = get_repository()
-        region = repository.region_for(insee) if insee else repository.region(region_code)
-    except Exception:  # noqa: BLE001 - this text is the answer when things fail
+        region = (
+            repository.region_for(insee) if insee else repository.region(region_code)
+        )
+    except Exception:
         logger.warning("No regional line for the service-problem answer", exc_info=True)
         return GENERIC_LINE
     if region is None or not region.phone:
@@ -41,11 +44,13 @@ def regional_line(region_code: str | None = None, insee: str | None = None) -> s
     hours = f" ({region.phone_hours})" if region.phone_hours else ""
     return (
         f"Vous pouvez aussi parler à un conseiller ou une conseillère du "
-        f"{region.service_name or 'service régional de l’orientation'} ({region.name}) "
+        f"{region.service_name or DEFAULT_SERVICE} ({region.name}) "
         f"au {region.phone}{hours}, gratuitement."
     )
 
 
-def service_problem_text(region_code: str | None = None, insee: str | None = None) -> str:
+def service_problem_text(
+    region_code: str | None = None, insee: str | None = None
+) -> str:
     """The whole answer to a failure: what happened, that nothing is lost, a person."""
     return f"{SERVICE_PROBLEM} {regional_line(region_code, insee)}"

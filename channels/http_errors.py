@@ -34,8 +34,9 @@ def french_error(request: Request, exception: Exception) -> HTTPResponse:
     """The French JSON answer to an exception no route handled."""
     status = getattr(exception, "status_code", None) or 500
     if status >= 500:
-        logger.error("Unhandled error on %s %s", request.method, request.path,
-                     exc_info=exception)
+        logger.error(
+            "Unhandled error on %s %s", request.method, request.path, exc_info=exception
+        )
     message = MESSAGES.get(status, INTERNAL if status >= 500 else MESSAGES[400])
     return response.json({"error": message}, status=status)
 
@@ -48,7 +49,7 @@ async def root_without_version(request: Request) -> HTTPResponse | None:
 
 
 def install(app: Sanic, *_: Any) -> None:
-    """Use the French answers on ``app`` (idempotent; a ``before_server_start`` listener)."""
+    """Use the French answers on ``app`` (idempotent; a server-start listener)."""
     if getattr(app.ctx, "spro_french_errors", False):
         return
     app.error_handler.add(Exception, french_error)

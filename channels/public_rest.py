@@ -10,7 +10,7 @@ bot messages out), with what a public endpoint needs on top:
   nested deeper than 8 levels, metadata other than a 2-digit ``region`` and a short
   ``channel_page`` (400), invalid code points such as lone surrogates (400), more than
   one message at a time or ``config.messages_per_minute()`` per conversation (429);
-- the text is normalised (NFKC: "ｊ'ａｉ ２２ ａｎｓ" is "j'ai 22 ans"), and e-mails,
+- the text is normalised (NFKC: full-width "j'ai 22 ans" becomes plain), and e-mails,
   phone numbers, names and IBANs are masked before the NLU, the tracker or the logs;
 - ``/intent`` messages are accepted only as the payload of a quick reply: one the
   domain declares, or one the assistant offered in its last turn of this conversation;
@@ -136,8 +136,11 @@ def checked_metadata(metadata: Any) -> dict[str, str]:
     if metadata is None:
         return {}
     if not isinstance(metadata, dict) or len(metadata) > MAX_METADATA_KEYS:
-        raise Refused(400, "Le champ « metadata » doit être un petit objet JSON, par "
-                           'exemple {"region": "24"}.')
+        raise Refused(
+            400,
+            "Le champ « metadata » doit être un petit objet JSON, par "
+            'exemple {"region": "24"}.',
+        )
     kept = {}
     for key, form in METADATA_FORMATS.items():
         value = metadata.get(key)
@@ -153,23 +156,32 @@ def checked_metadata(metadata: Any) -> dict[str, str]:
 def parse_body(body: bytes) -> IncomingMessage:
     """Parse and check a webhook body; raise ``Refused`` in French."""
     if len(body) > MAX_BODY_BYTES:
-        raise Refused(413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus).")
+        raise Refused(
+            413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus)."
+        )
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise Refused(400, BAD_JSON) from None
     if nesting_exceeds(text, MAX_JSON_DEPTH):
-        raise Refused(400, "La requête est trop imbriquée : un objet JSON simple est attendu.")
+        raise Refused(
+            400, "La requête est trop imbriquée : un objet JSON simple est attendu."
+        )
     try:
         payload = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
         raise Refused(400, BAD_JSON) from None
     if not isinstance(payload, dict):
-        raise Refused(400, 'La requête doit être un objet JSON : {"sender": …, "message": …}.')
+        raise Refused(
+            400, 'La requête doit être un objet JSON : {"sender": …, "message": …}.'
+        )
     sender = payload.get("sender")
     if not isinstance(sender, str) or not sender:
-        raise Refused(400, "Le champ « sender » est obligatoire : l'identifiant de "
-                           "conversation reçu de POST /webhooks/rest/conversations.")
+        raise Refused(
+            400,
+            "Le champ « sender » est obligatoire : l'identifiant de "
+            "conversation reçu de POST /webhooks/rest/conversations.",
+        )
     if not conversation_ids.is_valid(sender):
         raise Refused(403, UNKNOWN_CONVERSATION)
     message = payload.get("message", "")
@@ -181,15 +193,18 @@ def parse_body(body: bytes) -> IncomingMessage:
         text = normalise_text(message)
     except InvalidText as error:
         raise Refused(400, str(error)) from None
-    return IncomingMessage(sender_id=sender, text=text,
-                           metadata=checked_metadata(payload.get("metadata")))
+    return IncomingMessage(
+        sender_id=sender, text=text, metadata=checked_metadata(payload.get("metadata"))
+    )
 
 
 async def read_body(request: Request) -> bytes:
     """The body of a streamed request, refused (413) as soon as it is too large."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise Refused(413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus).")
+        raise Refused(
+            413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus)."
+        )
     body = bytearray()
     while True:
         chunk = await request.stream.read() if request.stream else None
@@ -197,7 +212,9 @@ async def read_body(request: Request) -> bytes:
             return bytes(body)
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            raise Refused(413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus).")
+            raise Refused(
+                413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus)."
+            )
 
 
 def bot_text(text: str, recipient_id: str) -> dict[str, Any]:
@@ -219,7 +236,9 @@ class SenderLimiter:
             raise Refused(429, BUSY)
         now = time.monotonic()
         if len(self.recent) > 10_000:
-            self.recent = {k: v for k, v in self.recent.items() if v and v[-1] > now - 60}
+            self.recent = {
+                k: v for k, v in self.recent.items() if v and v[-1] > now - 60
+            }
         times = self.recent.setdefault(sender, deque())
         while times and times[0] <= now - 60:
             times.popleft()
@@ -246,7 +265,7 @@ def quick_reply_payloads(agent: Any) -> set[str]:
 
 
 async def last_offered_payloads(agent: Any, sender: str) -> set[str]:
-    """Payloads of the buttons the assistant sent in its last turn of this conversation."""
+    """Payloads of the buttons the assistant sent in its last turn here."""
     from rasa.shared.core.events import BotUttered, UserUttered
 
     tracker = await agent.tracker_store.retrieve(sender)
@@ -255,7 +274,9 @@ async def last_offered_payloads(agent: Any, sender: str) -> set[str]:
         if isinstance(event, UserUttered):
             break
         if isinstance(event, BotUttered):
-            payloads.update(str(b.get("payload", "")) for b in event.data.get("buttons") or [])
+            payloads.update(
+                str(b.get("payload", "")) for b in event.data.get("buttons") or []
+            )
     return payloads
 
 
@@ -277,7 +298,9 @@ def add_public_cors(blueprint: Blueprint) -> None:
 
     @blueprint.middleware("response")
     async def public_cors(request: Request, answer: HTTPResponse) -> None:
-        for name in [h for h in answer.headers if h.lower().startswith("access-control-")]:
+        for name in [
+            h for h in answer.headers if h.lower().startswith("access-control-")
+        ]:
             del answer.headers[name]
         answer.headers["Vary"] = "Origin"
         if request.path.rstrip("/").endswith(CHAT_ROUTES):
@@ -333,8 +356,9 @@ class PublicRestInput(RestInput):
                 return response.json(await self.answer(incoming, on_new_message, agent))
             except Refused as refusal:
                 headers = {"Retry-After": "60"} if refusal.status == 429 else None
-                return response.json({"error": refusal.message}, status=refusal.status,
-                                     headers=headers)
+                return response.json(
+                    {"error": refusal.message}, status=refusal.status, headers=headers
+                )
 
     async def answer(
         self,
@@ -347,7 +371,9 @@ class PublicRestInput(RestInput):
             return [bot_text(EMPTY_MESSAGE, incoming.sender_id)]
         if len(incoming.text) > MAX_MESSAGE_CHARS:
             return [bot_text(too_long_message(len(incoming.text)), incoming.sender_id)]
-        if incoming.text.startswith("/") and not await self.is_quick_reply(incoming, agent):
+        if incoming.text.startswith("/") and not await self.is_quick_reply(
+            incoming, agent
+        ):
             return [bot_text(NOT_A_QUICK_REPLY, incoming.sender_id)]
         limiter = self.limiter or SenderLimiter()
         limiter.acquire(incoming.sender_id)
@@ -361,16 +387,24 @@ class PublicRestInput(RestInput):
         )
         turn = asyncio.ensure_future(on_new_message(message))
         turn.add_done_callback(lambda _: limiter.release(incoming.sender_id))
-        problem = bot_text(service_problem_text(incoming.metadata.get("region")),
-                           incoming.sender_id)
+        problem = bot_text(
+            service_problem_text(incoming.metadata.get("region")), incoming.sender_id
+        )
         try:
-            await asyncio.wait_for(asyncio.shield(turn), timeout=ANSWER_DEADLINE_SECONDS)
+            await asyncio.wait_for(
+                asyncio.shield(turn), timeout=ANSWER_DEADLINE_SECONDS
+            )
         except asyncio.TimeoutError:
-            logger.error("No answer within %.0f s (sender %s); the turn goes on",
-                         ANSWER_DEADLINE_SECONDS, incoming.sender_id)
+            logger.error(
+                "No answer within %.0f s (sender %s); the turn goes on",
+                ANSWER_DEADLINE_SECONDS,
+                incoming.sender_id,
+            )
             return [problem]
-        except Exception:  # noqa: BLE001 - the person must still get an answer
-            logger.exception("Handling a message failed (sender %s)", incoming.sender_id)
+        except Exception:
+            logger.exception(
+                "Handling a message failed (sender %s)", incoming.sender_id
+            )
             return [*collector.messages, problem]
         return collector.messages or [problem]
 

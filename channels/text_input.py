@@ -1,10 +1,10 @@
-"""What the channels accept as typed text: Unicode normalised, invalid code points refused.
+"""What the channels accept as typed text: NFKC, invalid code points refused.
 
-NFKC turns full-width and compatibility characters into plain ones ("ｊ'ａｉ ２２ ａｎｓ"
-is "j'ai 22 ans"), and invisible format characters (zero-width spaces, direction
-marks) are dropped. Lone surrogates, unassigned and private-use code points,
-non-characters and control characters other than tab and newline are refused: the
-NLU cannot read them (spaCy fails on a lone surrogate).
+NFKC turns full-width and compatibility characters into plain ones (a full-width
+"j'ai 22 ans" becomes plain text the NLU reads), and invisible format characters
+(zero-width spaces, direction marks) are dropped. Lone surrogates, unassigned and
+private-use code points, non-characters and control characters other than tab and
+newline are refused: the NLU cannot read them (spaCy fails on a lone surrogate).
 """
 
 from __future__ import annotations

@@ -79,18 +79,30 @@ def is_service_problem(event: Any) -> bool:
     """True for the answer this module gives when an action fails."""
     from rasa.shared.core.events import BotUttered
 
-    return isinstance(event, BotUttered) and bool((event.metadata or {}).get(SERVICE_PROBLEM))
+    return isinstance(event, BotUttered) and bool(
+        (event.metadata or {}).get(SERVICE_PROBLEM)
+    )
 
 
 def missed_messages(tracker: Any) -> list[Any]:
-    """User messages of the turns that failed just before the current one, oldest first."""
-    from rasa.shared.core.events import ActionExecuted, Restarted, SessionStarted, UserUttered
+    """User messages of the turns that failed just before the current one.
+
+    Oldest first; a turn that worked ends the run.
+    """
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        Restarted,
+        SessionStarted,
+        UserUttered,
+    )
 
     turns: list[tuple[Any, bool]] = []
     for event in tracker.events:
         if isinstance(event, (SessionStarted, Restarted)):
             turns = []
-        elif isinstance(event, ActionExecuted) and event.action_name == "action_restart":
+        elif (
+            isinstance(event, ActionExecuted) and event.action_name == "action_restart"
+        ):
             turns = []
         elif isinstance(event, UserUttered):
             turns.append((event, False))
@@ -122,7 +134,9 @@ def service_problem_events(tracker: Any) -> list[Any]:
     return [BotUttered(text=text, metadata={SERVICE_PROBLEM: True})]
 
 
-async def _call(action: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> Any:
+async def _call(
+    action: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any
+) -> Any:
     rasa_run = getattr(type(action), _RASA_RUN)
     return await asyncio.wait_for(
         rasa_run(action, output_channel, nlg, tracker, domain),
@@ -133,7 +147,7 @@ async def _call(action: Any, output_channel: Any, nlg: Any, tracker: Any, domain
 async def run_never_silent(
     action: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any
 ) -> list[Any]:
-    """``RemoteAction.run`` with a short timeout, a French answer on failure, replays."""
+    """``RemoteAction.run``: short timeout, French answer on failure, replays."""
     from rasa.core.actions.action import ActionExecutionRejection
     from rasa.shared.core.constants import ACTION_VALIDATE_SLOT_MAPPINGS
     from rasa.shared.core.events import SlotSet
@@ -141,7 +155,9 @@ async def run_never_silent(
     secret = config.actions_secret()
     if secret and action.action_endpoint is not None:
         action.action_endpoint.headers = {
-            **(action.action_endpoint.headers or {}), config.ACTION_SECRET_HEADER: secret}
+            **(action.action_endpoint.headers or {}),
+            config.ACTION_SECRET_HEADER: secret,
+        }
     if not BREAKER.allows_call():
         logger.warning("Action server unavailable: %s not called", action.name())
         return service_problem_events(tracker)
@@ -155,16 +171,21 @@ async def run_never_silent(
                 events = await _call(action, output_channel, nlg, view, domain)
                 replayed.extend(e for e in events if isinstance(e, SlotSet))
             if replayed:
-                logger.info("Read %d message(s) the action server missed", len(replayed))
+                logger.info(
+                    "Read %d message(s) the action server missed", len(replayed)
+                )
                 tracker = tracker.copy()
                 tracker.update_with_events(replayed, domain)
         events = await _call(action, output_channel, nlg, tracker, domain)
     except ActionExecutionRejection:
         BREAKER.succeeded()
         raise
-    except Exception as error:  # noqa: BLE001 - whatever fails, the person gets an answer
-        logger.error("Custom action %s failed (%s): the person is told", action.name(),
-                     type(error).__name__)
+    except Exception as error:
+        logger.error(
+            "Custom action %s failed (%s): the person is told",
+            action.name(),
+            type(error).__name__,
+        )
         BREAKER.failed()
         return service_problem_events(tracker)
     BREAKER.succeeded()
