@@ -17,6 +17,10 @@ SERVICE_PROBLEM = (
     "Pardon, un problème technique m'empêche de vous répondre pour le moment. "
     "Ce que vous avez écrit est gardé : réessayez dans quelques instants."
 )
+NOT_KEPT = (
+    "Pardon, un problème technique m'empêche de vous répondre pour le moment. "
+    "Réessayez dans quelques instants."
+)
 GENERIC_LINE = (
     "Vous pouvez aussi parler à un conseiller ou une conseillère du service public "
     "régional de l'orientation, gratuitement : le site de votre Région indique "
@@ -50,7 +54,9 @@ def regional_line(region_code: str | None = None, insee: str | None = None) -> s
 
 
 def service_problem_text(
-    region_code: str | None = None, insee: str | None = None
+    region_code: str | None = None, insee: str | None = None, kept: bool = True
 ) -> str:
-    """The whole answer to a failure: what happened, that nothing is lost, a person."""
-    return f"{SERVICE_PROBLEM} {regional_line(region_code, insee)}"
+    """The answer to a failure: what happened, whether the words are kept, a person."""
+    return (
+        f"{SERVICE_PROBLEM if kept else NOT_KEPT} {regional_line(region_code, insee)}"
+    )

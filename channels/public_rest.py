@@ -401,11 +401,15 @@ class PublicRestInput(RestInput):
                 incoming.sender_id,
             )
             return [problem]
-        except Exception:
+        except Exception:  # the person must still get an answer (not kept: not saved)
             logger.exception(
                 "Handling a message failed (sender %s)", incoming.sender_id
             )
-            return [*collector.messages, problem]
+            region = incoming.metadata.get("region")
+            return [
+                *collector.messages,
+                bot_text(service_problem_text(region, kept=False), incoming.sender_id),
+            ]
         return collector.messages or [problem]
 
     @staticmethod

@@ -213,11 +213,12 @@ async def test_a_quick_reply_the_assistant_offered_is_accepted(server: str) -> N
 async def test_never_silent(server: str) -> None:
     url = f"{server}/webhooks/rest/webhook"
     sender = await new_id(server)
-    for text in ("boom", "silence"):
+    for text, kept in (("boom", False), ("silence", True)):
         status, body, _ = await post(url, {"sender": sender, "message": text,
                                            "metadata": {"region": "24"}})
         assert status == 200
         assert body[-1]["text"].startswith("Pardon, un problème technique")
+        assert ("Ce que vous avez écrit est gardé" in body[-1]["text"]) is kept
         assert "conseiller ou une conseillère" in body[-1]["text"]
 
 

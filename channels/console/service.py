@@ -291,6 +291,8 @@ class ConsoleService:
             raise ConsoleError(400, str(error)) from None
         if not text:
             raise ConsoleError(400, "Saisissez ce que dit la personne.")
+        if text.startswith("/"):
+            raise ConsoleError(400, "Tapez les mots de la personne, sans commande « / ».")
         if len(text) > MAX_SAID_CHARS:
             raise ConsoleError(400, f"{MAX_SAID_CHARS} caractères au plus par message.")
         masked = mask_personal_data(text)

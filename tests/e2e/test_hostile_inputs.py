@@ -18,7 +18,7 @@ import requests
 
 from bot.launcher import Stack
 from tests.conftest import conversation_id
-from tests.console.conftest import PASSWORDS
+from tests.console.conftest import PASSWORDS, accounts_text  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
 
