@@ -24,8 +24,6 @@ from bot.config import PROJECT_ROOT
 from bot.launcher import free_port
 
 CHROMIUM = os.environ.get("SPRO_CHROMIUM", "/usr/bin/chromium")
-# The regional site that embeds the widget in the tests: an origin the server allows.
-EMBEDDING_SITE_PORT = free_port()
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 # Flags for this closed network: no background connections, no first-run, no sandbox as root.
@@ -46,6 +44,8 @@ class ReplayServer:
     log: Path
     settings: dict[str, Any] = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    # Port of a regional site embedding the widget: an origin this server allows.
+    embedding_site_port: int = field(default_factory=free_port)
 
     @property
     def url(self) -> str:
@@ -55,7 +55,7 @@ class ReplayServer:
     def start(self, timeout: float = 30.0) -> None:
         """Start the server and wait until it answers."""
         env = dict(os.environ, SPRO_VAR_DIR=str(self.log.parent), PYTHONPATH=str(PROJECT_ROOT),
-                   SPRO_ALLOWED_ORIGINS=f"http://127.0.0.1:{EMBEDDING_SITE_PORT}")
+                   SPRO_ALLOWED_ORIGINS=f"http://127.0.0.1:{self.embedding_site_port}")
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tests.browser.replay_server", "--port", str(self.port),
