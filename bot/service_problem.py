@@ -38,7 +38,9 @@ def regional_line(region_code: str | None = None, insee: str | None = None) -> s
 
         repository = get_repository()
         region = (
-            repository.region_for(insee) if insee else repository.region(region_code)
+            repository.region_for(insee)
+            if insee
+            else repository.region(region_code or "")
         )
     except Exception:
         logger.warning("No regional line for the service-problem answer", exc_info=True)

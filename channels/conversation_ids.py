@@ -66,6 +66,8 @@ def issue() -> str:
 def is_valid(conversation_id: str) -> bool:
     """True for an id this server (or one sharing its key) issued."""
     match = _ID.match(conversation_id)
-    return bool(match) and hmac.compare_digest(
+    if match is None:
+        return False
+    return hmac.compare_digest(
         match.group("signature"), _signature(match.group("nonce"))
     )
