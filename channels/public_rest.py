@@ -387,9 +387,7 @@ class PublicRestInput(RestInput):
         )
         turn = asyncio.ensure_future(on_new_message(message))
         turn.add_done_callback(lambda _: limiter.release(incoming.sender_id))
-        problem = bot_text(
-            service_problem_text(incoming.metadata.get("region")), incoming.sender_id
-        )
+        region = incoming.metadata.get("region")
         try:
             await asyncio.wait_for(
                 asyncio.shield(turn), timeout=ANSWER_DEADLINE_SECONDS
@@ -400,17 +398,18 @@ class PublicRestInput(RestInput):
                 ANSWER_DEADLINE_SECONDS,
                 incoming.sender_id,
             )
-            return [problem]
+            return [bot_text(service_problem_text(region), incoming.sender_id)]
         except Exception:  # the person must still get an answer (not kept: not saved)
             logger.exception(
                 "Handling a message failed (sender %s)", incoming.sender_id
             )
-            region = incoming.metadata.get("region")
             return [
                 *collector.messages,
                 bot_text(service_problem_text(region, kept=False), incoming.sender_id),
             ]
-        return collector.messages or [problem]
+        if not collector.messages:
+            return [bot_text(service_problem_text(region), incoming.sender_id)]
+        return collector.messages
 
     @staticmethod
     async def is_quick_reply(incoming: IncomingMessage, agent: Any) -> bool:
