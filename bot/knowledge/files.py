@@ -36,6 +36,7 @@ from bot.knowledge.checks import (
     normalize_phone,
     parse_yaml,
     plain,
+    yaml_error_line,
 )
 from bot.knowledge.hours import HoursError, parse_hours
 from bot.knowledge.model import (
@@ -89,8 +90,7 @@ class _Checker:
             self.add(path, 1, "le fichier n'est pas en UTF-8", "enregistrez-le en UTF-8")
             return []
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 1
+            line = yaml_error_line(exc)
             self.add(path, line, f"le fichier n'est pas du YAML valide ({exc.problem})",
                      "vérifiez l'indentation (espaces, pas de tabulation), les deux-points et les guillemets "
                      "autour de cette ligne")

@@ -44,6 +44,8 @@ class ReplayServer:
     log: Path
     settings: dict[str, Any] = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    # Port of a regional site embedding the widget: an origin this server allows.
+    embedding_site_port: int = field(default_factory=free_port)
 
     @property
     def url(self) -> str:
@@ -52,7 +54,8 @@ class ReplayServer:
 
     def start(self, timeout: float = 30.0) -> None:
         """Start the server and wait until it answers."""
-        env = dict(os.environ, SPRO_VAR_DIR=str(self.log.parent), PYTHONPATH=str(PROJECT_ROOT))
+        env = dict(os.environ, SPRO_VAR_DIR=str(self.log.parent), PYTHONPATH=str(PROJECT_ROOT),
+                   SPRO_ALLOWED_ORIGINS=f"http://127.0.0.1:{self.embedding_site_port}")
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tests.browser.replay_server", "--port", str(self.port),

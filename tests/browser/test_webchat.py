@@ -329,7 +329,7 @@ def test_embedded_on_another_site_and_slow_server(new_page: NewPage, replay: Rep
         def log_message(self, *_: Any) -> None:
             pass
 
-    site = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    site = ThreadingHTTPServer(("127.0.0.1", replay.embedding_site_port), Site)
     threading.Thread(target=site.serve_forever, daemon=True).start()
     page = new_page()
     try:
