@@ -1,0 +1,70 @@
+"""The regional line's hours and whether it is open now; unknown hours stay unknown.
+
+The hours come from the region's ``phone_hours`` in ``knowledge/regions.yaml`` (read
+through ``bot.knowledge``). They are free text written by staff; when they are written in
+the OpenStreetMap ``opening_hours`` notation (``Mo-Fr 09:00-12:30,13:30-17:00``) the desk
+can tell whether the line is open now, otherwise it says it does not know. A platform
+whose chat desk keeps its own hours sets ``SPRO_HANDOVER_HOURS`` in the same notation
+(``off`` closes the desk).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import opening_hours
+
+log = logging.getLogger(__name__)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass(frozen=True)
+class LineHours:
+    """The line of a region: name, phone, hours as written, and whether open now."""
+
+    service_name: str = ""
+    phone: str = ""
+    hours_text: str = ""
+    open_now: bool | None = None
+
+    @property
+    def known(self) -> bool:
+        """True when the desk can tell whether the line is open."""
+        return self.open_now is not None
+
+
+def open_at(hours: str, moment: datetime) -> bool | None:
+    """Whether ``hours`` (OSM notation) is open at ``moment`` (UTC, naive); None if unreadable."""
+    if not hours.strip():
+        return None
+    try:
+        parsed = opening_hours.OpeningHours(hours.strip())
+    except (opening_hours.ParserError, ValueError):
+        return None
+    local = (
+        moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(PARIS).replace(tzinfo=None)
+    )
+    if parsed.is_unknown(local):
+        return None
+    return bool(parsed.is_open(local))
+
+
+def line_hours(region_code: str | None, moment: datetime) -> LineHours:
+    """The line of ``region_code`` (or of the desk's own hours) at ``moment`` (UTC, naive)."""
+    desk_hours = os.environ.get("SPRO_HANDOVER_HOURS", "").strip()
+    region = None
+    if region_code:
+        try:
+            from bot.knowledge import get_repository
+
+            region = get_repository().region(region_code)
+        except Exception:
+            log.exception("line hours: region lookup failed")
+    service = region.service_name if region else ""
+    phone = region.phone if region else ""
+    written = desk_hours or (region.phone_hours if region else "")
+    return LineHours(service, phone, written, open_at(written, moment))
