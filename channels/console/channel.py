@@ -1,85 +1,68 @@
-"""The tele-adviser console: a Rasa input channel with its page and its API.
+"""The tele-adviser console as a Rasa input channel: HTTP mapped to ``ConsoleService``.
 
 Served by the Rasa server under ``/webhooks/console/``: the page (``GET /``), its
 static files, and a JSON API for signed-in advisers only (session cookie, HttpOnly,
-SameSite=Strict, with a lifetime and an idle timeout). Every call belongs to the
-adviser who started it: another adviser gets 404 for it, and its Rasa conversation
-id is random and never shown, so the public chat cannot reach it.
-
-The adviser types what the caller says; it goes through the same dialogue as the
-public chat, with ``input_channel`` and output channel named ``console`` so that the
-dialogue words its questions for the phone (responses with ``channel: console``) and
-quick replies become plain options. See docs/console.md.
+SameSite=Strict, path ``/webhooks/console``). Same-origin only: changes must be JSON
+from the console's own origin, and no CORS header ever leaves this blueprint, even
+when Rasa runs with ``--cors``. What the console does is in
+``channels.console.service``; here the dialogue is the Rasa agent, reached with
+``input_channel`` and output channel ``console`` so that the dialogue words its
+questions for the phone. See docs/console.md.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
-import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlparse
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import SlotSet
+from rasa.core.channels.channel import (
+    CollectingOutputChannel,
+    InputChannel,
+    UserMessage,
+)
 from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.privacy import mask_personal_data
-from channels.console.accounts import AccountBook, AccountsError, Adviser
-from channels.console.fiche import as_html, as_text, build_sections
-from channels.console.profile import (
-    COMMUNE_SLOTS, PROFILE_SLOTS, CorrectionError, coerce, field_specs, humanize,
-    profile_from_slots, profile_rows,
+from channels.console.accounts import AccountBook, Adviser
+from channels.console.fiche import as_html, as_text
+from channels.console.service import (
+    ConsoleError,
+    ConsoleService,
+    DialogueTurn,
+    iso,
 )
-from channels.console.store import OUTCOMES, CallRecord, ConsoleStore
-from channels.public_rest import MAX_MESSAGE_CHARS
-
-logger = logging.getLogger(__name__)
+from channels.console.store import OUTCOMES, ConsoleStore
 
 COOKIE = "spro_console"
+COOKIE_PATH = "/webhooks/console"
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_FILES = {
     "console.css": "text/css; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
     "fiche.css": "text/css; charset=utf-8",
 }
-MAX_LOGIN_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'self'"
     ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-origin",
 }
 
-NOT_SIGNED_IN = "Connectez-vous pour utiliser la console."
-NOT_FOUND = "Appel introuvable."
-CLOSED = "Cet appel est clos : il ne peut plus être modifié."
-AGENT_NOT_READY = "L'assistant démarre encore. Réessayez dans quelques secondes."
-
-
-class ApiError(Exception):
-    """An error answered as ``{"error": <French message>}`` with an HTTP status."""
-
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        """Status, French message and optional extra JSON fields."""
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.extra = extra
+Handler = Callable[..., Awaitable[HTTPResponse]]
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 class ConsoleOutputChannel(CollectingOutputChannel):
-    """Collects the bot's messages under the name ``console`` (the dialogue's phone wording).
+    """Collects the bot's messages as channel ``console`` (the phone wording).
 
     Quick-reply buttons are not offered on the phone: their titles become ``options``,
     a plain list the adviser can read out.
@@ -95,24 +78,51 @@ class ConsoleOutputChannel(CollectingOutputChannel):
     ) -> None:
         """Text plus the buttons' titles as options."""
         options = [str(b.get("title", "")) for b in buttons if b.get("title")]
-        await self._persist_message({"recipient_id": recipient_id, "text": text,
-                                     "options": options})
+        await self._persist_message(
+            {"recipient_id": recipient_id, "text": text, "options": options}
+        )
 
 
-def iso(moment: datetime | None) -> str | None:
-    """A stored UTC time as ISO 8601 with ``Z``."""
-    return moment.isoformat(timespec="seconds") + "Z" if moment else None
+class RasaDialogue:
+    """The ``Dialogue`` of ``ConsoleService`` backed by this server's Rasa agent."""
 
+    def __init__(
+        self, agent: Any, on_new_message: OnNewMessage, channel_name: str
+    ) -> None:
+        """The agent (None while the server starts) and Rasa's message handler."""
+        self.agent = agent
+        self.on_new_message = on_new_message
+        self.channel_name = channel_name
 
-def structure_payload(match: Any, why: str = "") -> dict[str, Any]:
-    """A knowledge ``StructureMatch`` in the orientation contract's shape."""
-    s = match.structure
-    return {
-        "id": s.id, "network": s.network, "name": s.name, "address": s.address,
-        "postcode": s.postcode, "commune": s.commune, "insee": s.insee, "phone": s.phone,
-        "email": s.email, "website": s.website, "hours": s.hours_text,
-        "open_now": s.open_now(), "distance_km": round(match.distance_km, 1), "why": why,
-    }
+    def ready(self) -> bool:
+        """False until the model is loaded."""
+        return self.agent is not None and self.agent.is_ready()
+
+    def slot_types(self) -> dict[str, dict[str, Any]]:
+        """Type and values of every slot of the domain."""
+        return {
+            slot.name: {
+                "type": slot.type_name,
+                "values": list(getattr(slot, "values", []) or []),
+            }
+            for slot in self.agent.domain.slots
+        }
+
+    async def turn(self, conversation_id: str, text: str) -> DialogueTurn:
+        """One message through the dialogue; its messages and the slots afterwards."""
+        collector = ConsoleOutputChannel()
+        await self.on_new_message(
+            UserMessage(
+                text,
+                collector,
+                conversation_id,
+                input_channel=self.channel_name,
+                metadata={"channel_page": "console"},
+            )
+        )
+        tracker = await self.agent.tracker_store.retrieve(conversation_id)
+        slots = tracker.current_slot_values() if tracker is not None else {}
+        return DialogueTurn(messages=collector.messages, slots=slots)
 
 
 class ConsoleInput(InputChannel):
@@ -120,7 +130,7 @@ class ConsoleInput(InputChannel):
 
     @classmethod
     def name(cls) -> str:
-        """Channel name; URL prefix ``/webhooks/console``; the dialogue's channel name."""
+        """Channel name: URL prefix ``/webhooks/console``, the dialogue's channel."""
         return "console"
 
     @classmethod
@@ -128,222 +138,86 @@ class ConsoleInput(InputChannel):
         """Options from credentials.yml (all optional)."""
         credentials = credentials or {}
         return cls(
-            correction_intent=credentials.get("correction_intent", "inform"),
+            correction_intent=credentials.get("correction_intent") or "inform",
             secure_cookie=bool(credentials.get("secure_cookie", False)),
         )
 
     def __init__(
         self,
-        correction_intent: str | None = "inform",
+        correction_intent: str = "inform",
         secure_cookie: bool = False,
         store: ConsoleStore | None = None,
         accounts: AccountBook | None = None,
     ) -> None:
-        """Intent used to tell the dialogue about a correction; cookie ``Secure`` flag.
+        """Intent that carries corrections to the dialogue; cookie ``Secure`` flag.
 
-        ``store`` and ``accounts`` default to the configured database and accounts file.
+        ``store`` and ``accounts`` default to the configured database and accounts file
+        (the database is opened on first use, not here).
         """
-        self.correction_intent = correction_intent or None
+        self.correction_intent = correction_intent
         self.secure_cookie = secure_cookie
         self._store = store
         self.accounts = accounts or AccountBook()
-        self._failures: dict[str, tuple[int, float]] = {}
+        self._service: ConsoleService | None = None
         self._validate_configuration()
 
     def _validate_configuration(self) -> None:
-        if self.correction_intent is not None and not str(self.correction_intent).isidentifier():
+        if not str(self.correction_intent).isidentifier():
             raise InvalidConfigException(
-                f"console: correction_intent « {self.correction_intent} » is not an intent name."
+                f"console: correction_intent « {self.correction_intent} » "
+                "is not an intent name."
             )
 
     @property
-    def store(self) -> ConsoleStore:
-        """Calls and sessions (built on first use, from the configured database)."""
-        if self._store is None:
-            self._store = ConsoleStore()
-        return self._store
-
-    # Authentication -------------------------------------------------------------------
-    def adviser_for(self, request: Request) -> Adviser:
-        """The signed-in adviser, or ``ApiError(401)``."""
-        token = request.cookies.get(COOKIE)
-        username = self.store.session_user(token) if token else None
-        adviser = self.accounts.get(username) if username else None
-        if adviser is None:
-            raise ApiError(401, NOT_SIGNED_IN)
-        return adviser
-
-    def _locked_out(self, username: str) -> bool:
-        failures, since = self._failures.get(username, (0, 0.0))
-        if time.monotonic() - since > LOCKOUT_SECONDS:
-            self._failures.pop(username, None)
-            return False
-        return failures >= MAX_LOGIN_FAILURES
-
-    def _record_failure(self, username: str) -> None:
-        failures, since = self._failures.get(username, (0, time.monotonic()))
-        self._failures[username] = (failures + 1, since)
-
-    async def sign_in(self, request: Request) -> HTTPResponse:
-        """Check the password and open a session (cookie)."""
-        body = json_body(request)
-        username = str(body.get("username", "")).strip().lower()[:64]
-        password = str(body.get("password", ""))
-        if not username or not password:
-            raise ApiError(400, "Saisissez votre identifiant et votre mot de passe.")
-        if self._locked_out(username):
-            raise ApiError(429, "Trop d'essais. Réessayez dans 15 minutes ou demandez à "
-                                "votre responsable de vérifier votre compte.")
-        try:
-            adviser = await asyncio.get_running_loop().run_in_executor(
-                None, self.accounts.authenticate, username, password
+    def service(self) -> ConsoleService:
+        """The console's service (built on first use, with the configured database)."""
+        if self._service is None:
+            self._service = ConsoleService(
+                self._store or ConsoleStore(), self.accounts, self.correction_intent
             )
-        except AccountsError as error:
-            logger.error("Console accounts file unusable: %s", error)
-            raise ApiError(503, "Les comptes de la console sont mal configurés : "
-                                "prévenez l'équipe technique.") from None
-        if adviser is None:
-            self._record_failure(username)
-            raise ApiError(401, "Identifiant ou mot de passe incorrect.")
-        self._failures.pop(username, None)
-        token, expires = self.store.create_session(adviser.username)
-        answer = response.json({"adviser": adviser_json(adviser), "expires_at": iso(expires)})
-        answer.cookies[COOKIE] = token
-        cookie = answer.cookies[COOKIE]
-        cookie["httponly"] = True
-        cookie["samesite"] = "Strict"
-        cookie["path"] = "/webhooks/console"
-        cookie["secure"] = self.secure_cookie or request.scheme == "https"
-        return answer
+        return self._service
 
-    # Calls ----------------------------------------------------------------------------
-    def call_for(self, request: Request, call_id: str, adviser: Adviser) -> CallRecord:
-        """The adviser's own call, or 404 (the same for a call of another adviser)."""
-        call = self.store.get_call(call_id, adviser.username)
-        if call is None:
-            raise ApiError(404, NOT_FOUND)
-        return call
-
-    async def run_turn(
-        self,
-        request: Request,
-        call: CallRecord,
-        text: str,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-    ) -> list[dict[str, Any]]:
-        """Send ``text`` to the dialogue for this call; update the call from the answer."""
-        agent = ready_agent(request)
-        collector = ConsoleOutputChannel()
-        message = UserMessage(text, collector, call.sender_id, input_channel=self.name(),
-                              metadata={"channel_page": "console"})
-        try:
-            await on_new_message(message)
-        except Exception:
-            logger.exception("Console: handling a message failed (call %s)", call.id)
-            raise ApiError(502, "L'assistant n'a pas pu traiter ce message. Votre texte est "
-                                "conservé : réessayez ou continuez l'appel sans l'assistant.")
-        tracker = await agent.tracker_store.retrieve(call.sender_id)
-        if tracker is not None:
-            call.profile = profile_from_slots(tracker.current_slot_values())
-        now = self.store.now()
-        replies = []
-        for item in collector.messages:
-            custom = item.get("custom")
-            if isinstance(custom, dict) and custom.get("type") == "orientation":
-                call.orientation = custom
-                call.chosen_structure = None
-            if item.get("text"):
-                replies.append({"who": "assistant", "text": item["text"], "at": iso(now),
-                                "options": item.get("options", [])})
-        call.transcript.extend(replies)
-        return replies
-
-    async def correct(
-        self,
-        request: Request,
-        call: CallRecord,
-        field: str,
-        value: Any,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-    ) -> list[dict[str, Any]]:
-        """Set a profile field in the conversation, then let the dialogue go on from it."""
-        agent = ready_agent(request)
-        specs = {s.name: s for s in field_specs(slot_descriptions(agent))}
-        if field not in specs:
-            raise ApiError(400, "Ce champ du profil ne peut pas être corrigé ici.")
-        if field == "commune":
-            slots = resolve_commune(str(value or ""))
-            text = slots["commune_name"] and f"{slots['commune_name']} ({slots['postcode']})"
-        else:
-            try:
-                coerced = coerce(specs[field], value)
-            except CorrectionError as error:
-                raise ApiError(422, str(error)) from None
-            slots = {field: coerced}
-            text = humanize(coerced)
-        async with agent.lock_store.lock(call.sender_id):
-            tracker = await agent.processor.fetch_tracker_and_update_session(call.sender_id)
-            for name, slot_value in slots.items():
-                tracker.update(SlotSet(name, slot_value))
-            await agent.tracker_store.save(tracker)
-        call.corrections.append({"field": field, "label": specs[field].label,
-                                 "text": text or "non renseigné", "at": iso(self.store.now())})
-        call.profile.update(slots)
-        replies: list[dict[str, Any]] = []
-        # The dialogue re-routes from the corrected profile when it gets the correction as
-        # its own answer intent with entities it declares (quick replies' payload format).
-        entities = {k: v for k, v in slots.items()
-                    if v is not None and k in agent.domain.entities}
-        if self.correction_intent and self.correction_intent in agent.domain.intents and entities:
-            payload = f"/{self.correction_intent}{json.dumps(entities, ensure_ascii=False)}"
-            replies = await self.run_turn(request, call, payload, on_new_message)
-        return replies
-
-    def call_json(self, call: CallRecord) -> dict[str, Any]:
-        """What the console page shows of a call."""
-        last_replies: list[dict[str, Any]] = []
-        for turn in reversed(call.transcript):
-            if turn.get("who") != "assistant":
-                break
-            last_replies.insert(0, turn)
-        return {
-            "id": call.id, "started_at": iso(call.started_at), "ended_at": iso(call.ended_at),
-            "open": call.is_open, "outcome": call.outcome,
-            "outcome_label": OUTCOMES.get(call.outcome or ""),
-            "elapsed_s": call.duration_seconds(self.store.now()),
-            "profile": profile_rows(call.profile), "orientation": call.orientation,
-            "chosen_structure": call.chosen_structure, "transcript": call.transcript,
-            "suggestion": last_replies, "corrections": call.corrections,
-            "consent": call.consent, "caller_name": call.caller_name,
-            "caller_contact": call.caller_contact, "note": call.note,
-        }
-
-    def fiche_sections(self, call: CallRecord, adviser: Adviser) -> list:
-        """The fiche for a call, with network names from the knowledge base when available."""
-        return build_sections(call, adviser.name, network_name)
-
-    # Routes ---------------------------------------------------------------------------
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The page, its static files and the API."""
         bp = Blueprint(f"console_{type(self).__name__}", __name__)
 
+        def dialogue(request: Request) -> RasaDialogue:
+            return RasaDialogue(
+                getattr(request.app.ctx, "agent", None), on_new_message, self.name()
+            )
+
+        def adviser(request: Request) -> Adviser:
+            return self.service.adviser(request.cookies.get(COOKIE))
+
+        def call_answer(call: Any, status: int = 200) -> HTTPResponse:
+            return response.json(self.service.view(call), status=status)
+
         @bp.middleware("response")
         async def headers(request: Request, answer: HTTPResponse) -> None:
+            for name in [
+                h for h in answer.headers if h.lower().startswith("access-control-")
+            ]:
+                del answer.headers[name]
             for name, value in SECURITY_HEADERS.items():
                 answer.headers.setdefault(name, value)
             answer.headers["Cache-Control"] = "no-store"
 
-        def api(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable[..., Awaitable[HTTPResponse]]:
-            async def wrapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        def api(handler: Handler) -> Handler:
+            async def wrapped(
+                request: Request, *args: Any, **kwargs: Any
+            ) -> HTTPResponse:
+                if request.method == "OPTIONS":
+                    # Same-origin pages send no preflight; others get no CORS header.
+                    return response.empty(status=204)
                 try:
                     if request.method != "GET":
                         check_same_origin(request)
                     return await handler(request, *args, **kwargs)
-                except ApiError as error:
-                    return response.json({"error": error.message, **error.extra},
-                                         status=error.status)
+                except ConsoleError as error:
+                    return response.json(
+                        {"error": error.message, **error.extra}, status=error.status
+                    )
+
             wrapped.__name__ = handler.__name__
             return wrapped
 
@@ -351,8 +225,9 @@ class ConsoleInput(InputChannel):
         async def page(request: Request) -> HTTPResponse:
             if not request.path.endswith("/"):  # relative links need the trailing slash
                 return response.redirect(request.path + "/")
-            return await response.file(STATIC_DIR / "console.html",
-                                       mime_type="text/html; charset=utf-8")
+            return await response.file(
+                STATIC_DIR / "console.html", mime_type="text/html; charset=utf-8"
+            )
 
         @bp.route("/static/<name:str>", methods=["GET"])
         async def static(_: Request, name: str) -> HTTPResponse:
@@ -360,170 +235,180 @@ class ConsoleInput(InputChannel):
                 return response.text("Fichier introuvable.", status=404)
             return await response.file(STATIC_DIR / name, mime_type=STATIC_FILES[name])
 
-        @bp.route("/api/login", methods=["POST"])
+        @bp.route("/api/login", methods=["POST", "OPTIONS"])
         @api
         async def login(request: Request) -> HTTPResponse:
-            return await self.sign_in(request)
+            body = json_body(request)
+            signed_in = await self.service.sign_in(
+                str(body.get("username", "")), str(body.get("password", ""))
+            )
+            answer = response.json(
+                {
+                    "adviser": adviser_json(signed_in.adviser),
+                    "expires_at": iso(signed_in.expires_at),
+                }
+            )
+            answer.cookies[COOKIE] = signed_in.token
+            cookie = answer.cookies[COOKIE]
+            cookie["httponly"] = True
+            cookie["samesite"] = "Strict"
+            cookie["path"] = COOKIE_PATH
+            cookie["secure"] = self.secure_cookie or request.scheme == "https"
+            return answer
 
-        @bp.route("/api/logout", methods=["POST"])
+        @bp.route("/api/logout", methods=["POST", "OPTIONS"])
         @api
         async def logout(request: Request) -> HTTPResponse:
-            token = request.cookies.get(COOKIE)
-            if token:
-                self.store.delete_session(token)
+            self.service.sign_out(request.cookies.get(COOKIE))
             answer = response.json({"signed_out": True})
             answer.cookies[COOKIE] = ""
             answer.cookies[COOKIE]["max-age"] = 0
-            answer.cookies[COOKIE]["path"] = "/webhooks/console"
+            answer.cookies[COOKIE]["path"] = COOKIE_PATH
             return answer
 
-        @bp.route("/api/me", methods=["GET"])
+        @bp.route("/api/me", methods=["GET", "OPTIONS"])
         @api
         async def me(request: Request) -> HTTPResponse:
-            return response.json({"adviser": adviser_json(self.adviser_for(request))})
+            return response.json({"adviser": adviser_json(adviser(request))})
 
-        @bp.route("/api/fields", methods=["GET"])
+        @bp.route("/api/fields", methods=["GET", "OPTIONS"])
         @api
         async def fields(request: Request) -> HTTPResponse:
-            self.adviser_for(request)
-            specs = field_specs(slot_descriptions(ready_agent(request)))
-            return response.json({"fields": [s.as_dict() for s in specs],
-                                  "outcomes": [{"value": k, "label": v}
-                                               for k, v in OUTCOMES.items()]})
+            adviser(request)
+            specs = self.service.fields(dialogue(request))
+            return response.json(
+                {
+                    "fields": [s.as_dict() for s in specs],
+                    "outcomes": [{"value": k, "label": v} for k, v in OUTCOMES.items()],
+                }
+            )
 
-        @bp.route("/api/calls", methods=["GET"])
+        @bp.route("/api/calls", methods=["GET", "OPTIONS"])
         @api
         async def list_calls(request: Request) -> HTTPResponse:
-            adviser = self.adviser_for(request)
-            calls = self.store.list_calls(adviser.username)
-            return response.json({"calls": [
-                {"id": c.id, "started_at": iso(c.started_at), "open": c.is_open,
-                 "outcome_label": OUTCOMES.get(c.outcome or "")} for c in calls
-            ]})
+            calls = self.service.calls(adviser(request))
+            return response.json(
+                {
+                    "calls": [
+                        {
+                            "id": c.id,
+                            "started_at": iso(c.started_at),
+                            "open": c.is_open,
+                            "outcome_label": OUTCOMES.get(c.outcome or ""),
+                        }
+                        for c in calls
+                    ]
+                }
+            )
 
         @bp.route("/api/calls", methods=["POST"])
         @api
         async def start_call(request: Request) -> HTTPResponse:
-            adviser = self.adviser_for(request)
-            call = self.store.create_call(adviser.username)
-            return response.json(self.call_json(call), status=201)
+            return call_answer(self.service.start_call(adviser(request)), status=201)
 
-        @bp.route("/api/calls/<call_id:str>", methods=["GET"])
+        @bp.route("/api/calls/<call_id:str>", methods=["GET", "OPTIONS"])
         @api
         async def get_call(request: Request, call_id: str) -> HTTPResponse:
-            adviser = self.adviser_for(request)
-            return response.json(self.call_json(self.call_for(request, call_id, adviser)))
+            return call_answer(self.service.call(adviser(request), call_id))
 
-        @bp.route("/api/calls/<call_id:str>/say", methods=["POST"])
+        @bp.route("/api/calls/<call_id:str>/say", methods=["POST", "OPTIONS"])
         @api
         async def say(request: Request, call_id: str) -> HTTPResponse:
-            adviser = self.adviser_for(request)
-            call = open_call(self.call_for(request, call_id, adviser))
-            text = str(json_body(request).get("text", "")).strip()
-            if not text:
-                raise ApiError(400, "Saisissez ce que dit la personne.")
-            if len(text) > MAX_MESSAGE_CHARS:
-                raise ApiError(400, f"{MAX_MESSAGE_CHARS} caractères au plus par message.")
-            masked = mask_personal_data(text)
-            turn = {"who": "caller", "text": masked, "at": iso(self.store.now())}
-            replies = await self.run_turn(request, call, masked, on_new_message)
-            call.transcript.insert(len(call.transcript) - len(replies), turn)
-            self.store.save_call(call)
-            return response.json(self.call_json(call))
+            who = adviser(request)
+            text = json_body(request).get("text", "")
+            return call_answer(
+                await self.service.say(
+                    who,
+                    call_id,
+                    text if isinstance(text, str) else "",
+                    dialogue(request),
+                )
+            )
 
-        @bp.route("/api/calls/<call_id:str>/profile", methods=["POST"])
+        @bp.route("/api/calls/<call_id:str>/profile", methods=["POST", "OPTIONS"])
         @api
         async def correct(request: Request, call_id: str) -> HTTPResponse:
-            adviser = self.adviser_for(request)
-            call = open_call(self.call_for(request, call_id, adviser))
+            who = adviser(request)
             body = json_body(request)
-            await self.correct(request, call, str(body.get("field", "")), body.get("value"),
-                               on_new_message)
-            self.store.save_call(call)
-            return response.json(self.call_json(call))
+            return call_answer(
+                await self.service.correct(
+                    who,
+                    call_id,
+                    str(body.get("field", "")),
+                    body.get("value"),
+                    dialogue(request),
+                )
+            )
 
-        @bp.route("/api/calls/<call_id:str>/structure", methods=["POST"])
+        @bp.route("/api/calls/<call_id:str>/structure", methods=["POST", "OPTIONS"])
         @api
         async def choose_structure(request: Request, call_id: str) -> HTTPResponse:
-            adviser = self.adviser_for(request)
-            call = open_call(self.call_for(request, call_id, adviser))
-            body = json_body(request)
-            structure_id = body.get("structure_id")
-            if structure_id is None:
-                call.chosen_structure = None
-            else:
-                call.chosen_structure = chosen_structure(str(structure_id),
-                                                         call.profile.get("commune_insee"))
-            self.store.save_call(call)
-            return response.json(self.call_json(call))
+            who = adviser(request)
+            return call_answer(
+                self.service.choose_structure(
+                    who, call_id, json_body(request).get("structure_id")
+                )
+            )
 
-        @bp.route("/api/calls/<call_id:str>/caller", methods=["POST"])
+        @bp.route("/api/calls/<call_id:str>/caller", methods=["POST", "OPTIONS"])
         @api
         async def caller(request: Request, call_id: str) -> HTTPResponse:
-            adviser = self.adviser_for(request)
-            call = self.call_for(request, call_id, adviser)
+            who = adviser(request)
             body = json_body(request)
-            call.consent = body.get("consent") is True
-            call.caller_name = short(body.get("name"), 200) if call.consent else ""
-            call.caller_contact = short(body.get("contact"), 200) if call.consent else ""
-            call.note = short(body.get("note"), 2000)
-            self.store.save_call(call)
-            return response.json(self.call_json(call))
+            return call_answer(
+                self.service.record_caller(
+                    who,
+                    call_id,
+                    body.get("consent") is True,
+                    body.get("name"),
+                    body.get("contact"),
+                    body.get("note"),
+                )
+            )
 
-        @bp.route("/api/calls/<call_id:str>/close", methods=["POST"])
+        @bp.route("/api/calls/<call_id:str>/close", methods=["POST", "OPTIONS"])
         @api
         async def close(request: Request, call_id: str) -> HTTPResponse:
-            adviser = self.adviser_for(request)
-            call = open_call(self.call_for(request, call_id, adviser))
-            outcome = json_body(request).get("outcome")
-            if outcome not in OUTCOMES:
-                raise ApiError(400, "Choisissez l'issue de l'appel : "
-                               + ", ".join(f"« {v} »" for v in OUTCOMES.values()) + ".")
-            self.store.close_call(call, outcome)
-            return response.json(self.call_json(call))
+            who = adviser(request)
+            return call_answer(
+                self.service.close(who, call_id, json_body(request).get("outcome"))
+            )
 
-        @bp.route("/api/calls/<call_id:str>/fiche", methods=["GET"])
+        @bp.route("/api/calls/<call_id:str>/fiche", methods=["GET", "OPTIONS"])
         @api
         async def fiche(request: Request, call_id: str) -> HTTPResponse:
-            adviser = self.adviser_for(request)
-            call = self.call_for(request, call_id, adviser)
-            sections = self.fiche_sections(call, adviser)
-            download = request.args.get("download") == "1"
-            if request.args.get("format") == "html":
+            who = adviser(request)
+            sections = self.service.fiche(who, call_id)
+            as_page = request.args.get("format") == "html"
+            if as_page:
                 prefix = request.path.rsplit("/api/", 1)[0]
                 answer = response.html(as_html(sections, f"{prefix}/static/fiche.css"))
             else:
                 answer = response.text(as_text(sections))
-            if download:
-                day = call.started_at.strftime("%Y-%m-%d")
-                extension = "html" if request.args.get("format") == "html" else "txt"
+            if request.args.get("download") == "1":
+                day = self.service.call(who, call_id).started_at.strftime("%Y-%m-%d")
+                extension = "html" if as_page else "txt"
                 answer.headers["Content-Disposition"] = (
                     f'attachment; filename="fiche-de-liaison-{day}.{extension}"'
                 )
             return answer
 
-        @bp.route("/api/networks", methods=["GET"])
+        @bp.route("/api/networks", methods=["GET", "OPTIONS"])
         @api
         async def networks(request: Request) -> HTTPResponse:
-            self.adviser_for(request)
-            repository = knowledge()
-            return response.json({"networks": [{"code": n.code, "name": n.name}
-                                               for n in repository.networks()]})
+            adviser(request)
+            return response.json({"networks": self.service.networks()})
 
-        @bp.route("/api/structures", methods=["GET"])
+        @bp.route("/api/structures", methods=["GET", "OPTIONS"])
         @api
         async def structures(request: Request) -> HTTPResponse:
-            self.adviser_for(request)
-            network = str(request.args.get("network", ""))
-            place = resolve_commune(str(request.args.get("commune", "")))
-            repository = knowledge()
-            if repository.network(network) is None:
-                raise ApiError(400, "Choisissez un réseau dans la liste.")
-            matches = repository.nearest_structures(network, place["commune_insee"], limit=5)
-            return response.json({
-                "commune": place,
-                "structures": [structure_payload(m) for m in matches],
-            })
+            adviser(request)
+            return response.json(
+                self.service.structures(
+                    str(request.args.get("network", "")),
+                    str(request.args.get("commune", "")),
+                )
+            )
 
         return bp
 
@@ -534,126 +419,22 @@ def adviser_json(adviser: Adviser) -> dict[str, str]:
 
 
 def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object, or ``ApiError(400)``."""
+    """The request's JSON object, or ``ConsoleError(400)``."""
     try:
         body = json.loads(request.body or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ApiError(400, "La requête doit être un objet JSON.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise ConsoleError(400, "La requête doit être un objet JSON.") from None
     if not isinstance(body, dict):
-        raise ApiError(400, "La requête doit être un objet JSON.")
+        raise ConsoleError(400, "La requête doit être un objet JSON.")
     return body
 
 
 def check_same_origin(request: Request) -> None:
     """Refuse changes sent from another site (with SameSite cookies, a second lock)."""
     if "application/json" not in request.headers.get("content-type", ""):
-        raise ApiError(415, "La requête doit être envoyée en JSON (application/json).")
+        raise ConsoleError(
+            415, "La requête doit être envoyée en JSON (application/json)."
+        )
     origin = request.headers.get("origin")
     if origin and urlparse(origin).netloc != request.host:
-        raise ApiError(403, "Requête refusée : elle ne vient pas de la console.")
-
-
-def open_call(call: CallRecord) -> CallRecord:
-    """The call if still open, else ``ApiError(409)``."""
-    if not call.is_open:
-        raise ApiError(409, CLOSED)
-    return call
-
-
-def short(value: Any, limit: int) -> str:
-    """A text field, trimmed to ``limit`` characters."""
-    return str(value or "").strip()[:limit]
-
-
-def ready_agent(request: Request) -> Any:
-    """The Rasa agent of this server, or ``ApiError(503)`` while it loads."""
-    agent = getattr(request.app.ctx, "agent", None)
-    if agent is None or not agent.is_ready():
-        raise ApiError(503, AGENT_NOT_READY)
-    return agent
-
-
-def slot_descriptions(agent: Any) -> dict[str, dict[str, Any]]:
-    """Type (and values) of the dialogue's profile slots; codes from the dialogue's lists."""
-    descriptions = {
-        slot.name: {"type": slot.type_name, "values": list(getattr(slot, "values", []) or [])}
-        for slot in agent.domain.slots if slot.name in PROFILE_SLOTS
-    }
-    for name, codes in dialogue_codes().items():
-        if name in descriptions and codes:
-            descriptions[name] = {"type": "categorical", "values": list(codes)}
-    return descriptions
-
-
-def dialogue_codes() -> dict[str, tuple[str, ...]]:
-    """The codes the dialogue accepts for situation, need, sector (bot.profile), if any."""
-    try:
-        from bot.profile import valid_codes
-    except ImportError:
-        return {}
-    try:
-        return dict(valid_codes())
-    except Exception:  # noqa: BLE001 - a broken routing table must not close the console
-        logger.exception("Console: the dialogue's codes cannot be read; free text instead")
-        return {}
-
-
-def knowledge() -> Any:
-    """The knowledge repository, or ``ApiError(503)`` when it cannot be read."""
-    from bot.knowledge import KnowledgeUnavailable, get_repository
-
-    try:
-        repository = get_repository()
-        repository.networks()
-    except KnowledgeUnavailable as error:
-        raise ApiError(503, f"La base des structures est indisponible : {error}") from None
-    return repository
-
-
-def network_name(code: str) -> str:
-    """A network's name from the knowledge base, or its code."""
-    if not code:
-        return "réseau non renseigné"
-    try:
-        network = knowledge().network(code)
-    except ApiError:
-        return code
-    return network.name if network else code
-
-
-def resolve_commune(text: str) -> dict[str, Any]:
-    """The three commune slots for a name, postcode or INSEE code; ``ApiError`` otherwise."""
-    from bot import places
-
-    if not text.strip():
-        return {name: None for name in COMMUNE_SLOTS}
-    found = places.resolve(text)
-    if found.status == "ambiguous":
-        raise ApiError(422, "Plusieurs communes correspondent : précisez le code postal.",
-                       choices=[f"{c.name} ({c.postcodes[0] if c.postcodes else c.insee})"
-                                for c in found.communes])
-    if found.status != "found":
-        raise ApiError(422, f"Commune introuvable : « {text[:60]} ».")
-    commune = found.commune
-    return {"commune_insee": commune.insee, "commune_name": commune.name,
-            "postcode": commune.postcodes[0] if commune.postcodes else ""}
-
-
-def chosen_structure(structure_id: str, insee: str | None) -> dict[str, Any]:
-    """A structure the adviser picked, in the orientation contract's shape."""
-    repository = knowledge()
-    structure = repository.structure(structure_id)
-    if structure is None:
-        raise ApiError(404, "Structure introuvable dans la base.")
-    distance = None
-    if insee:
-        for match in repository.nearest_structures(structure.network, insee, limit=50):
-            if match.structure.id == structure_id:
-                distance = match.distance_km
-    from bot.knowledge import StructureMatch
-
-    payload = structure_payload(StructureMatch(structure, distance or 0.0),
-                                why="Choisie par le conseiller ou la conseillère.")
-    if distance is None:
-        payload["distance_km"] = None
-    return payload
+        raise ConsoleError(403, "Requête refusée : elle ne vient pas de la console.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-# Slots of the dialogue (issue 4) the console shows, in display order, with French labels.
+# Slots of the dialogue the console shows, in display order, with French labels.
 PROFILE_SLOTS: dict[str, str] = {
     "age": "Âge",
     "age_band": "Tranche d'âge",
@@ -22,8 +22,9 @@ PROFILE_SLOTS: dict[str, str] = {
     "sector": "Secteur d'activité",
     "public": "Public",
 }
-# What the adviser can correct in one click. "commune" sets the three commune slots.
-CORRECTABLE = ("age", "age_band", "situation", "need", "commune", "disability", "cadre", "sector")
+# What the adviser can correct in one click ("commune" sets the three commune slots; the
+# age band follows the age).
+CORRECTABLE = ("age", "situation", "need", "commune", "disability", "cadre", "sector")
 COMMUNE_SLOTS = ("commune_insee", "commune_name", "postcode")
 
 UNKNOWN = "non renseigné"

@@ -204,3 +204,70 @@ async def test_page_and_static_files_are_served(anonymous: Client) -> None:
     for name in ("console.js", "console.css", "fiche.css"):
         assert (await anonymous.call("GET", f"/webhooks/console/static/{name}"))[0] == 200
     assert (await anonymous.call("GET", "/webhooks/console/static/..%2Fchannel.py"))[0] == 404
+
+
+async def test_sign_out_without_a_session_gets_401(anonymous: Client) -> None:
+    status, body = await anonymous.call("POST", f"{API}/logout", {})
+    assert (status, body) == (401, {"error": "Connectez-vous pour utiliser la console."})
+
+
+async def test_a_closed_call_refuses_caller_changes(claire: Client) -> None:
+    status, call = await claire.call("POST", f"{API}/calls", {})
+    url = f"{API}/calls/{call['id']}"
+    await claire.call("POST", f"{url}/caller", {"consent": True, "name": "Léa", "note": "vu"})
+    await claire.call("POST", f"{url}/close", {"outcome": "information"})
+    status, body = await claire.call("POST", f"{url}/caller", {"consent": False, "note": "changé"})
+    assert (status, body) == (409, {"error": "Cet appel est clos : il ne peut plus être modifié."})
+    status, body = await claire.call("POST", f"{url}/structure", {"structure_id": None})
+    assert status == 409
+    status, call = await claire.call("GET", url)
+    assert (call["caller_name"], call["note"], call["consent"]) == ("Léa", "vu", True)
+
+
+async def test_forty_parallel_wrong_passwords_are_not_all_checked(server: str) -> None:
+    import asyncio
+
+    async def attempt() -> int:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{server}{API}/login", json={
+                    "username": "pdurand", "password": "wrong password"}) as answer:
+                return answer.status
+
+    statuses = await asyncio.gather(*(attempt() for _ in range(40)))
+    assert statuses.count(401) == 5
+    assert statuses.count(429) == 35
+
+
+@pytest.fixture
+async def server_with_open_cors(store: ConsoleStore, accounts: AccountBook) -> AsyncIterator[str]:
+    """The console on an app started like ``rasa run --cors "*"``."""
+    Sanic.test_mode = True
+    app = configure_app([ConsoleInput(store=store, accounts=accounts)], cors="*",
+                        enable_api=False)
+    port = free_port()
+    running = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
+                                      access_log=False)
+    await running.startup()
+    await running.before_start()
+    await running.after_start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await running.before_stop()
+        running.close()
+        await running.wait_closed()
+        await running.after_stop()
+
+
+async def test_the_console_is_never_readable_cross_origin(server_with_open_cors: str) -> None:
+    client = Client(server_with_open_cors)
+    try:
+        await client.sign_in("cmartin")
+        evil = {"Origin": "http://127.0.0.1:9999"}
+        for method, path in [("GET", "/me"), ("GET", "/calls"), ("OPTIONS", "/calls")]:
+            async with client.session.request(method, f"{client.base}{API}{path}", headers={
+                    **evil, "Access-Control-Request-Method": "GET"}) as answer:
+                assert not [h for h in answer.headers if h.lower().startswith("access-control")], (
+                    path, dict(answer.headers))
+    finally:
+        await client.close()

@@ -83,9 +83,12 @@ def test_young_woman_on_a_fixed_term_contract_is_oriented_to_the_cep(adviser: Ad
         assert structure["network"] == "cep_actifs_occupes"
     profile = {row["name"]: row for row in call["profile"]}
     assert profile["commune"]["text"].startswith("Tours")
-    # The adviser corrects the age: the conversation's slot changes.
+    # The adviser's corrections go through the dialogue: the conversation's slots change.
     call = adviser("POST", f"{url}/profile", {"field": "age", "value": "25"})
     assert {r["name"]: r for r in call["profile"]}["age"]["text"] == "25"
+    call = adviser("POST", f"{url}/profile", {"field": "disability", "value": "oui"})
+    assert {r["name"]: r for r in call["profile"]}["disability"]["text"] == "oui"
+    assert [c["label"] for c in call["corrections"]] == ["Âge", "Handicap (RQTH)"]
     call = adviser("POST", f"{url}/caller", {"consent": False, "note": "CEP expliqué."})
     call = adviser("POST", f"{url}/close", {"outcome": "oriented"})
     fiche = adviser("GET", f"{url}/fiche")
