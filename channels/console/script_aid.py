@@ -63,13 +63,14 @@ def label(field: str, value: Any) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, float) and value.is_integer():
-        return f"{int(value)} ans" if field == "age" else str(int(value))
+        return str(int(value))
     if field in ("need", "public"):
         needs, publics = routing_labels()
-        return (needs if field == "need" else publics).get(str(value), str(value))
-    table = {"situation": SITUATION_LABELS, "age_band": AGE_BAND_LABELS,
-             "sector": SECTOR_LABELS}.get(field, {})
-    return table.get(str(value), str(value))
+        table = needs if field == "need" else publics
+    else:
+        table = {"situation": SITUATION_LABELS, "age_band": AGE_BAND_LABELS,
+                 "sector": SECTOR_LABELS}.get(field, {})
+    return table.get(str(value)) or str(value).replace("_", " ")
 
 
 def profile_with_orientation(

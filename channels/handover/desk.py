@@ -37,12 +37,13 @@ from bot.handover.desk import (
 from bot.handover.store import HandoverRequest, Message
 from channels.console import script_aid
 from channels.console.accounts import AccountBook, Adviser
+from channels.console.channel import COOKIE
 from channels.console.fiche import Section, as_html, as_text, build_sections
+from channels.console.service import ConsoleError, ConsoleService, network_name
 from channels.console.store import CallRecord, ConsoleStore
 from channels.handover.hub import hub_for, message_json, stream_conversation
 from channels.handover.public import last_event_id
 
-COOKIE = "spro_console"
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_FILES = {
     "desk.js": "text/javascript; charset=utf-8",
@@ -76,19 +77,6 @@ def iso(moment: datetime | None) -> str | None:
 def first_name(adviser: Adviser) -> str:
     """What the person sees of the adviser: the first name only."""
     return (adviser.name.split() or [adviser.username])[0]
-
-
-def network_name(code: str) -> str:
-    """A network's name from the knowledge base, or its code."""
-    if not code:
-        return "réseau non renseigné"
-    try:
-        from bot.knowledge import get_repository
-
-        network = get_repository().network(code)
-    except Exception:  # noqa: BLE001 - the name is a nicety; the code still says it
-        return code
-    return network.name if network else code
 
 
 def queue_item(request: HandoverRequest) -> dict[str, Any]:
@@ -213,11 +201,12 @@ class HandoverDeskInput(InputChannel):
 
     def signed_in(self, request: Request) -> Adviser:
         """The signed-in adviser, else ``DeskError(401)``; marks their console present."""
-        token = request.cookies.get(COOKIE)
-        username = self.sessions.session_user(token) if token else None
-        adviser = self.accounts.get(username) if username else None
-        if adviser is None:
-            raise DeskError(401, "Connectez-vous pour utiliser la console.")
+        try:
+            adviser = ConsoleService(self.sessions, self.accounts).adviser(
+                request.cookies.get(COOKIE)
+            )
+        except ConsoleError as error:
+            raise DeskError(error.status, error.message) from None
         self.desk.seen(adviser.username)
         return adviser
 
@@ -229,6 +218,8 @@ class HandoverDeskInput(InputChannel):
 
         @bp.middleware("response")
         async def headers(request: Request, answer: HTTPResponse) -> None:
+            for name in [h for h in answer.headers if h.lower().startswith("access-control-")]:
+                del answer.headers[name]  # the console is never for other sites
             for name, value in SECURITY_HEADERS.items():
                 answer.headers.setdefault(name, value)
 
