@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +21,11 @@ import opening_hours
 
 log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
+OSM_DAYS = {"Mo": "lundi", "Tu": "mardi", "We": "mercredi", "Th": "jeudi", "Fr": "vendredi",
+            "Sa": "samedi", "Su": "dimanche", "PH": "jours fériés"}
+_OSM_DAY_RANGE = re.compile(r"\b(Mo|Tu|We|Th|Fr|Sa|Su)-(Mo|Tu|We|Th|Fr|Sa|Su)\b")
+_OSM_DAY = re.compile(r"\b(Mo|Tu|We|Th|Fr|Sa|Su|PH)\b")
+_OSM_TIME = re.compile(r"\b(\d{2}):(\d{2})\b")
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,18 @@ def open_at(hours: str, moment: datetime) -> bool | None:
     return bool(parsed.is_open(local))
 
 
+def in_french(hours: str) -> str:
+    """Hours in the OSM notation said in French ("Mo-Fr 09:00-17:00" -> "du lundi au
+    vendredi 9 h 00 – 17 h 00"); other text is returned as written."""
+    if open_at(hours, datetime(2026, 1, 5)) is None:
+        return hours
+    text = _OSM_DAY_RANGE.sub(lambda m: f"du {OSM_DAYS[m[1]]} au {OSM_DAYS[m[2]]}", hours)
+    text = _OSM_DAY.sub(lambda m: OSM_DAYS[m[1]], text)
+    text = _OSM_TIME.sub(lambda m: f"{int(m[1])} h {m[2]}", text).replace("-", " – ")
+    text = text.replace(" off", " : fermé").replace(",", " et ").replace(";", " ;")
+    return "fermé" if text.strip() == "off" else text
+
+
 def line_hours(region_code: str | None, moment: datetime) -> LineHours:
     """The line of ``region_code`` (or of the desk's own hours) at ``moment`` (UTC, naive)."""
     desk_hours = os.environ.get("SPRO_HANDOVER_HOURS", "").strip()
@@ -67,4 +85,4 @@ def line_hours(region_code: str | None, moment: datetime) -> LineHours:
     service = region.service_name if region else ""
     phone = region.phone if region else ""
     written = desk_hours or (region.phone_hours if region else "")
-    return LineHours(service, phone, written, open_at(written, moment))
+    return LineHours(service, phone, in_french(written), open_at(written, moment))

@@ -19,6 +19,7 @@ from sanic import Sanic
 from sqlalchemy import select
 
 from bot.handover.desk import HandoverDesk
+from bot.handover.line import LineHours, in_french
 from bot.handover.store import HandoverStore, requests_table, stats_table
 from bot.launcher import free_port
 from channels.console.accounts import AccountBook
@@ -216,3 +217,27 @@ async def test_a_stranger_token_opens_nothing(clients: dict[str, Client],
                        (f"{PUBLIC}/leave", {"token": "devine"})):
         assert (await public.call("POST", path, body))[0] == 404
     assert (await public.call("GET", f"{PUBLIC}/events?token=devine"))[0] == 404
+
+
+async def test_outside_the_line_hours_a_call_back_reaches_the_console(
+    clients: dict[str, Client], desk: HandoverDesk
+) -> None:
+    claire, public = clients["claire"], clients["public"]
+    desk.hours = lambda region, moment: LineHours(
+        "SPRO", "", in_french("Mo-Fr 09:00-17:00"), False)
+    assert (await claire.call("POST", f"{DESK}/availability", {"available": True}))[0] == 200
+    status, body = await public.call("POST", f"{PUBLIC}/request", {"sender": "web-c3"})
+    assert status == 409
+    assert body["callback"]["open_now"] is False
+    assert body["callback"]["hours"] == "du lundi au vendredi 9 h 00 – 17 h 00"
+    status, body = await public.call("POST", f"{PUBLIC}/callback", {
+        "sender": "web-c3", "consent": True, "contact_kind": "email",
+        "contact": "lea@example.org", "slot": "any"})
+    assert status == 201
+    assert "pendant les horaires de la ligne (du lundi au vendredi 9 h 00" in body["text"]
+    (callback,) = (await claire.call("GET", f"{DESK}/state"))[1]["callbacks"]
+    assert callback["contact"] == "lea@example.org"
+    assert (await claire.call("POST", f"{DESK}/callbacks/{callback['id']}/close",
+                              {"outcome": "no_answer"}))[0] == 200
+    assert desk.statistics() == [{"kind": "callback", "outcome": "no_answer", "count": 1,
+                                  "mean_wait_s": desk.statistics()[0]["mean_wait_s"]}]

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.handover.desk import DeskError, HandoverDesk
-from bot.handover.line import open_at
+from bot.handover.line import in_french, open_at
 from bot.handover.store import requests_table, stats_table
 from tests.handover.conftest import SNAPSHOT, Clock, Hours
 
@@ -260,3 +260,10 @@ def test_line_hours_in_osm_notation_or_unknown() -> None:
     assert open_at("off", monday_10h_paris) is False
     assert open_at("du lundi au vendredi, 9 h - 17 h", monday_10h_paris) is None
     assert open_at("", monday_10h_paris) is None
+
+
+def test_osm_hours_are_said_in_french() -> None:
+    assert in_french("Mo-Fr 09:00-12:30,13:30-17:00") == (
+        "du lundi au vendredi 9 h 00 – 12 h 30 et 13 h 30 – 17 h 00")
+    assert in_french("off") == "fermé"
+    assert in_french("du lundi au vendredi, 9 h - 17 h") == "du lundi au vendredi, 9 h - 17 h"
