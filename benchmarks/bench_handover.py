@@ -1,6 +1,7 @@
 """Chat desk: adviser message to the person's screen, and simultaneous hand-overs.
 
-Usage: ``.venv/bin/python benchmarks/bench_handover.py [--conversations 20] [--messages 10]``
+Usage: ``.venv/bin/python benchmarks/bench_handover.py [--conversations 20]
+[--messages 10]``
 Starts real servers on free ports: two Rasa instances sharing PostgreSQL (tracker store,
 console and desk tables) and Redis when they answer on 127.0.0.1:5432 / 6379, else one
 instance on SQLite. Then ``--conversations`` people ask for a person at the same time on
@@ -24,7 +25,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
@@ -61,38 +61,51 @@ def accounts_yaml(count: int) -> str:
     digest = hash_password(PASSWORD)  # one hash for all: scrypt is slow on purpose
     lines = ["advisers:"]
     for index in range(count):
-        lines += [f"  - username: bench{index:02d}", f"    name: Conseil{index:02d} Banc",
-                  f'    password_hash: "{digest}"']
+        lines += [
+            f"  - username: bench{index:02d}",
+            f"    name: Conseil{index:02d} Banc",
+            f'    password_hash: "{digest}"',
+        ]
     return "\n".join(lines) + "\n"
 
 
 async def adviser_session(base: str, index: int) -> aiohttp.ClientSession:
     """A signed-in, available adviser's browser."""
     session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    async with session.post(f"{base}/webhooks/console/api/login",
-                            json={"username": f"bench{index:02d}", "password": PASSWORD}) as r:
+    async with session.post(
+        f"{base}/webhooks/console/api/login",
+        json={"username": f"bench{index:02d}", "password": PASSWORD},
+    ) as r:
         assert r.status == 200, await r.text()
-    async with session.post(f"{base}/webhooks/console/desk/api/availability",
-                            json={"available": True, "capacity": 1}) as r:
+    async with session.post(
+        f"{base}/webhooks/console/desk/api/availability",
+        json={"available": True, "capacity": 1},
+    ) as r:
         assert r.status == 200, await r.text()
     return session
 
 
 async def person(
-    base: str, messages: int, sent_at: dict[str, float], outcome: Outcome,
+    base: str,
+    messages: int,
+    sent_at: dict[str, float],
+    outcome: Outcome,
     ready: asyncio.Event,
 ) -> tuple[str, str]:
     """One person: ask, follow the stream, count the adviser's messages, write back."""
     async with aiohttp.ClientSession() as session:
         sender = f"bench-{uuid.uuid4().hex[:12]}"
-        async with session.post(f"{base}/webhooks/handover/request",
-                                json={"sender": sender}) as r:
+        async with session.post(
+            f"{base}/webhooks/handover/request", json={"sender": sender}
+        ) as r:
             assert r.status == 201, await r.text()
             token = (await r.json())["token"]
         received: list[str] = []
-        async with session.get(f"{base}/webhooks/handover/events",
-                               params={"token": token},
-                               timeout=aiohttp.ClientTimeout(total=600)) as stream:
+        async with session.get(
+            f"{base}/webhooks/handover/events",
+            params={"token": token},
+            timeout=aiohttp.ClientTimeout(total=600),
+        ) as stream:
             ready.set()
             event = ""
             async for raw in stream.content:
@@ -103,21 +116,28 @@ async def person(
                     data = json.loads(line[6:])
                     if data["who"] == "adviser":
                         outcome.latencies_ms.append(
-                            (time.perf_counter() - sent_at[data["text"]]) * 1000)
+                            (time.perf_counter() - sent_at[data["text"]]) * 1000
+                        )
                         received.append(data["text"])
                         if len(received) == messages:
                             break
         for k in range(messages):
-            async with session.post(f"{base}/webhooks/handover/message",
-                                    json={"token": token, "text": f"{sender} réponse {k}"}) as r:
+            async with session.post(
+                f"{base}/webhooks/handover/message",
+                json={"token": token, "text": f"{sender} réponse {k}"},
+            ) as r:
                 assert r.status == 201, await r.text()
         outcome.adviser_messages_lost += messages - len(set(received))
         return sender, token
 
 
 async def adviser(
-    session: aiohttp.ClientSession, base: str, messages: int, sent_at: dict[str, float],
-    outcome: Outcome, everyone_waiting: asyncio.Event,
+    session: aiohttp.ClientSession,
+    base: str,
+    messages: int,
+    sent_at: dict[str, float],
+    outcome: Outcome,
+    everyone_waiting: asyncio.Event,
 ) -> None:
     """One adviser: take a waiting conversation, write, wait for the replies, close."""
     api = f"{base}/webhooks/console/desk/api"
@@ -127,7 +147,9 @@ async def adviser(
         async with session.get(f"{api}/state") as r:
             queue = [i for i in (await r.json())["queue"] if i["status"] == "waiting"]
         for item in queue:
-            async with session.post(f"{api}/conversations/{item['id']}/take", json={}) as r:
+            async with session.post(
+                f"{api}/conversations/{item['id']}/take", json={}
+            ) as r:
                 if r.status == 200:
                     conversation = item["id"]
                     break
@@ -136,8 +158,9 @@ async def adviser(
     for k in range(messages):
         text = f"{conversation} message {k}"
         sent_at[text] = time.perf_counter()
-        async with session.post(f"{api}/conversations/{conversation}/say",
-                                json={"text": text}) as r:
+        async with session.post(
+            f"{api}/conversations/{conversation}/say", json={"text": text}
+        ) as r:
             assert r.status == 201, await r.text()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -148,8 +171,9 @@ async def adviser(
             break
         await asyncio.sleep(0.2)
     outcome.person_messages_lost += max(0, messages - len(replies))
-    async with session.post(f"{api}/conversations/{conversation}/close",
-                            json={"outcome": "information"}) as r:
+    async with session.post(
+        f"{api}/conversations/{conversation}/close", json={"outcome": "information"}
+    ) as r:
         assert r.status == 200, await r.text()
     outcome.conversations_done += 1
 
@@ -160,17 +184,25 @@ async def run_handovers(
     """``conversations`` simultaneous hand-overs (accounts bench00… must exist)."""
     outcome = Outcome()
     sent_at: dict[str, float] = {}
-    sessions = await asyncio.gather(*(adviser_session(adviser_base, i)
-                                      for i in range(conversations)))
+    sessions = await asyncio.gather(
+        *(adviser_session(adviser_base, i) for i in range(conversations))
+    )
     try:
         readies = [asyncio.Event() for _ in range(conversations)]
         everyone_waiting = asyncio.Event()
-        people = [asyncio.create_task(person(person_base, messages, sent_at, outcome, ready))
-                  for ready in readies]
+        people = [
+            asyncio.create_task(person(person_base, messages, sent_at, outcome, ready))
+            for ready in readies
+        ]
         await asyncio.gather(*(ready.wait() for ready in readies))
         everyone_waiting.set()
-        await asyncio.gather(*(adviser(s, adviser_base, messages, sent_at, outcome,
-                                       everyone_waiting) for s in sessions), *people)
+        await asyncio.gather(
+            *(
+                adviser(s, adviser_base, messages, sent_at, outcome, everyone_waiting)
+                for s in sessions
+            ),
+            *people,
+        )
     finally:
         for session in sessions:
             await session.close()
@@ -180,7 +212,8 @@ async def run_handovers(
 def percentile(values: list[float], share: float) -> float:
     """The value under which ``share`` of the values fall."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    index = round(share * (len(ordered) - 1))
+    return ordered[min(len(ordered) - 1, index)]
 
 
 def load_knowledge(var_dir: Path) -> None:
@@ -215,7 +248,9 @@ def start_instances(work: Path, conversations: int) -> tuple[list[Stack], str, s
         import psycopg2
 
         name = f"spro_bench_{uuid.uuid4().hex[:8]}"
-        admin = psycopg2.connect(host=PG[0], port=PG[1], user="postgres", dbname="postgres")
+        admin = psycopg2.connect(
+            host=PG[0], port=PG[1], user="postgres", dbname="postgres"
+        )
         admin.autocommit = True
         admin.cursor().execute(f'CREATE DATABASE "{name}"')
         admin.close()
@@ -226,25 +261,42 @@ def start_instances(work: Path, conversations: int) -> tuple[list[Stack], str, s
             var.mkdir()
             load_knowledge(var)
             actions_port = free_port()
-            stacks.append(Stack(
-                model=model, rasa_port=free_port(), actions_port=actions_port,
-                endpoints=Path("deploy/endpoints.production.yml").resolve(), log_dir=var,
-                extra_env={
-                    "SPRO_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
-                    "SPRO_PG_HOST": PG[0], "SPRO_PG_PORT": str(PG[1]), "SPRO_PG_DB": name,
-                    "SPRO_PG_USER": "postgres", "SPRO_PG_PASSWORD": "",
-                    "SPRO_REDIS_HOST": REDIS[0], "SPRO_REDIS_PORT": str(REDIS[1]),
-                    "SPRO_VAR_DIR": str(var), "SPRO_CONSOLE_DATABASE_URL": url,
-                    "SPRO_CONSOLE_ACCOUNTS": str(accounts),
-                },
-            ))
+            stacks.append(
+                Stack(
+                    model=model,
+                    rasa_port=free_port(),
+                    actions_port=actions_port,
+                    endpoints=Path("deploy/endpoints.production.yml").resolve(),
+                    log_dir=var,
+                    extra_env={
+                        "SPRO_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+                        "SPRO_PG_HOST": PG[0],
+                        "SPRO_PG_PORT": str(PG[1]),
+                        "SPRO_PG_DB": name,
+                        "SPRO_PG_USER": "postgres",
+                        "SPRO_PG_PASSWORD": "",
+                        "SPRO_REDIS_HOST": REDIS[0],
+                        "SPRO_REDIS_PORT": str(REDIS[1]),
+                        "SPRO_VAR_DIR": str(var),
+                        "SPRO_CONSOLE_DATABASE_URL": url,
+                        "SPRO_CONSOLE_ACCOUNTS": str(accounts),
+                    },
+                )
+            )
         return stacks, "2 instances Rasa, PostgreSQL + Redis", name
     load_knowledge(work)
     actions_port = free_port()
-    endpoints = write_endpoints(work / "endpoints.yml", actions_port, work / "tracker.sqlite3")
-    stack = Stack(model=model, rasa_port=free_port(), actions_port=actions_port,
-                  endpoints=endpoints, log_dir=work,
-                  extra_env={"SPRO_VAR_DIR": str(work), "SPRO_CONSOLE_ACCOUNTS": str(accounts)})
+    endpoints = write_endpoints(
+        work / "endpoints.yml", actions_port, work / "tracker.sqlite3"
+    )
+    stack = Stack(
+        model=model,
+        rasa_port=free_port(),
+        actions_port=actions_port,
+        endpoints=endpoints,
+        log_dir=work,
+        extra_env={"SPRO_VAR_DIR": str(work), "SPRO_CONSOLE_ACCOUNTS": str(accounts)},
+    )
     return [stack], "1 instance Rasa, SQLite", ""
 
 
@@ -262,8 +314,11 @@ def main() -> int:
                 stack.start()
             for stack in stacks:
                 stack.wait_ready(timeout=300)
-            outcome = asyncio.run(run_handovers(stacks[0].url, stacks[-1].url,
-                                                args.conversations, args.messages))
+            outcome = asyncio.run(
+                run_handovers(
+                    stacks[0].url, stacks[-1].url, args.conversations, args.messages
+                )
+            )
         finally:
             for stack in stacks:
                 stack.stop()
@@ -271,13 +326,19 @@ def main() -> int:
                 drop_database(database)
     lat = outcome.latencies_ms
     print(f"Chat desk ({setting}; people on the first instance, advisers on the last):")
-    print(f"- simultaneous hand-overs closed: {outcome.conversations_done} / "
-          f"{args.conversations}")
-    print(f"- messages lost: adviser → person {outcome.adviser_messages_lost}, "
-          f"person → adviser {outcome.person_messages_lost}")
-    print(f"- adviser message to the person's screen ({len(lat)} messages): "
-          f"p50 {statistics.median(lat):.0f} ms, p95 {percentile(lat, 0.95):.0f} ms, "
-          f"max {max(lat):.0f} ms")
+    print(
+        f"- simultaneous hand-overs closed: {outcome.conversations_done} / "
+        f"{args.conversations}"
+    )
+    print(
+        f"- messages lost: adviser → person {outcome.adviser_messages_lost}, "
+        f"person → adviser {outcome.person_messages_lost}"
+    )
+    print(
+        f"- adviser message to the person's screen ({len(lat)} messages): "
+        f"p50 {statistics.median(lat):.0f} ms, p95 {percentile(lat, 0.95):.0f} ms, "
+        f"max {max(lat):.0f} ms"
+    )
     lost = outcome.adviser_messages_lost + outcome.person_messages_lost
     return 0 if lost == 0 and outcome.conversations_done == args.conversations else 1
 

@@ -1,4 +1,4 @@
-"""The human option: the regional line, and in the web chat the chat desk's hand-over."""
+"""The human option: the regional line; in the web chat, the chat desk's hand-over."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 Plain Python, testable without Rasa:
 
-- ``bot.handover.store``: the SQL tables (SQLite by default, PostgreSQL by URL) shared by
-  every Rasa instance, so the queue is never in one process's memory;
+- ``bot.handover.store``: the SQL tables (SQLite by default, PostgreSQL by URL)
+  shared by every Rasa instance, so the queue is never in one process's memory;
 - ``bot.handover.desk``: the rules of the chat desk (queue position and rough wait,
   availability, one conversation per adviser unless they choose more, messages both
   ways, hand back, close, call-backs with explicit consent, purge, statistics);

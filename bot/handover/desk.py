@@ -1,10 +1,11 @@
-"""The rules of the chat desk: queue, availability, hand-over, call-backs, purge, statistics.
+"""The chat desk's rules: queue, availability, hand-over, call-backs, purge, statistics.
 
 A *live* request waits in the queue until an adviser takes it; from then on the person's
-messages go to that adviser only (the assistant stays silent) until the adviser hands the
-conversation back to the assistant or closes it. A *call-back* request holds a phone
+messages go to that adviser only (the assistant stays silent) until the adviser hands
+the conversation back to the assistant or closes it. A *call-back* request holds a phone
 number or an e-mail given with explicit consent, a preferred slot and a short masked
-note; its contact is erased ``SPRO_CALLBACK_RETENTION_DAYS`` (7) days after it is closed.
+note; its contact is erased ``SPRO_CALLBACK_RETENTION_DAYS`` (7) days after it is
+closed.
 
 An adviser sees the waiting queue and only the conversations they took: any other
 conversation answers "introuvable", exactly like one that does not exist.
@@ -85,7 +86,7 @@ def callback_retention_days() -> float:
 
 
 def presence_seconds() -> float:
-    """An adviser whose console has not been seen for this long is not counted as available."""
+    """Seconds after which an adviser's silent console no longer counts as available."""
     return float(os.environ.get("SPRO_HANDOVER_PRESENCE_SECONDS", "90"))
 
 
@@ -100,7 +101,7 @@ class DeskError(Exception):
 
 
 def normalise_contact(kind: str, value: str) -> str:
-    """A checked phone number (digits) or e-mail address; ``DeskError(422)`` in French."""
+    """A checked phone number (digits) or e-mail; ``DeskError(422)`` in French."""
     value = str(value or "").strip()
     if kind == "phone":
         digits = re.sub(r"[\s.()-]", "", value)
@@ -135,7 +136,7 @@ def checked_text(text: Any, limit: int = MAX_TEXT) -> str:
 
 
 class HandoverDesk:
-    """The desk's operations over a ``HandoverStore``; ``now`` and ``hours`` are injectable."""
+    """The desk's operations over a ``HandoverStore``; clock and hours injectable."""
 
     def __init__(
         self,
@@ -172,7 +173,7 @@ class HandoverDesk:
         return AdviserState(username, first_name[:64], bool(available), capacity, now)
 
     def seen(self, username: str) -> AdviserState | None:
-        """Mark the adviser's console as present now; their state (None if never set)."""
+        """Mark the adviser's console as present; their state (None if never set)."""
         with self.store.engine.begin() as db:
             db.execute(
                 update(advisers_table)
@@ -232,9 +233,10 @@ class HandoverDesk:
         region: str = "",
         channel: str = "webchat",
     ) -> tuple[HandoverRequest, str]:
-        """Join the queue (or find the person's current request); return it and a new token.
+        """Join the queue (or find the person's request); return it and a new token.
 
-        ``DeskError(409)`` when nobody can answer now: the person gets the call-back form.
+        ``DeskError(409)`` when nobody can answer now: the person gets the call-back
+        form.
         """
         existing = self.active_for_sender(sender_id)
         token = secrets.token_urlsafe(24)
@@ -272,7 +274,7 @@ class HandoverDesk:
         sender_id: str,
         snapshot: dict[str, Any],
         *,
-        consent: bool,
+        consent: object,
         contact_kind: str,
         contact: str,
         slot: str,
@@ -357,7 +359,7 @@ class HandoverDesk:
             )
 
     def estimated_wait_minutes(self, ahead: int) -> int:
-        """A rough wait: the people ahead, spread over the advisers' capacity, at the mean pace."""
+        """A rough wait: people ahead over the advisers' capacity, at the mean pace."""
         with self.store.engine.connect() as db:
             advisers = self._present_available(db)
             held = self._held_counts(db)
@@ -386,7 +388,7 @@ class HandoverDesk:
         return view
 
     def person_message(self, request: HandoverRequest, text: Any) -> Message:
-        """A message from the person (masked) while they wait or talk with an adviser."""
+        """A message from the person (masked) while waiting or talking to an adviser."""
         if request.status not in ACTIVE:
             raise DeskError(409, "La conversation avec la personne est terminée.")
         return self._add_message(
@@ -435,7 +437,7 @@ class HandoverDesk:
 
     # The advisers' side ---------------------------------------------------------------
     def queue(self, username: str) -> list[HandoverRequest]:
-        """Waiting live requests (oldest first), then the conversations this adviser holds."""
+        """Waiting live requests (oldest first), then the ones this adviser holds."""
         with self.store.engine.connect() as db:
             rows = db.execute(
                 select(requests_table)
@@ -508,7 +510,7 @@ class HandoverDesk:
         return request
 
     def adviser_message(self, request_id: str, username: str, text: Any) -> Message:
-        """A message from the adviser holding the conversation, shown with their first name."""
+        """A message from the adviser holding the conversation (shown by first name)."""
         request = self.conversation(request_id, username)
         if request.status != "taken":
             raise DeskError(409, "Prenez la conversation avant d'écrire à la personne.")
@@ -585,7 +587,7 @@ class HandoverDesk:
         from_status: str,
         adviser: str | None,
     ) -> bool:
-        """Move to a final state once (conditional update) and write the statistics row."""
+        """Move to a final state once (conditional update); write the statistics row."""
         now = self.now()
         purge_after = (
             now + timedelta(days=callback_retention_days())
@@ -684,7 +686,7 @@ class HandoverDesk:
         return {"contacts": contacts, "conversations": len(finished)}
 
     def statistics(self, since: date | None = None) -> list[dict[str, Any]]:
-        """Per kind and outcome: count and mean wait in seconds (anonymous rows only)."""
+        """Per kind and outcome: count and mean wait in seconds (anonymous rows)."""
         query = select(
             stats_table.c.kind,
             stats_table.c.outcome,

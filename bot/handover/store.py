@@ -2,8 +2,8 @@
 
 SQLAlchemy 1.4 with the 2.0-style API, one connection per operation, so that several
 Rasa instances share the queue through one database (SQLite file by default, PostgreSQL
-in the scale-out of ``deploy/`` by URL only). State changes that two instances could race
-for (taking a waiting conversation) are single conditional ``UPDATE`` statements.
+in the scale-out of ``deploy/`` by URL only). State changes that two instances could
+race for (taking a waiting conversation) are single conditional ``UPDATE`` statements.
 
 Contact data of call-backs lives only in ``handover_requests.contact`` (never in the
 tracker store, the messages or the statistics) and is erased by ``purge_contacts``.

@@ -1,4 +1,4 @@
-"""The console as a script for the adviser: French labels, what to propose, what to ask next.
+"""The console as a script: French labels, what to propose, what to ask next.
 
 Plain module (no Rasa): from a profile (the dialogue's slot values) and an orientation
 payload it builds what the adviser reads out, on calls and chats alike — the recommended
@@ -35,13 +35,25 @@ SECTOR_LABELS = {
 }
 # What to ask while a field that routing needs is missing, in the order to ask it.
 NEXT_QUESTIONS = (
-    ("need", "Demandez ce que la personne souhaite : choisir des études, trouver un "
-             "emploi, une formation, changer de métier…"),
-    ("situation", "Demandez sa situation aujourd'hui : élève, étudiant ou étudiante, sans "
-                  "emploi, salarié ou salariée…"),
-    ("age", "Demandez son âge (il change la structure proposée : moins de 26 ans, "
-            "Mission locale)."),
-    ("commune_name", "Demandez sa commune ou son code postal, pour l'adresse la plus proche."),
+    (
+        "need",
+        "Demandez ce que la personne souhaite : choisir des études, trouver un "
+        "emploi, une formation, changer de métier…",
+    ),
+    (
+        "situation",
+        "Demandez sa situation aujourd'hui : élève, étudiant ou étudiante, sans "
+        "emploi, salarié ou salariée…",
+    ),
+    (
+        "age",
+        "Demandez son âge (il change la structure proposée : moins de 26 ans, "
+        "Mission locale).",
+    ),
+    (
+        "commune_name",
+        "Demandez sa commune ou son code postal, pour l'adresse la plus proche.",
+    ),
 )
 
 
@@ -68,8 +80,11 @@ def label(field: str, value: Any) -> str:
         needs, publics = routing_labels()
         table = needs if field == "need" else publics
     else:
-        table = {"situation": SITUATION_LABELS, "age_band": AGE_BAND_LABELS,
-                 "sector": SECTOR_LABELS}.get(field, {})
+        table = {
+            "situation": SITUATION_LABELS,
+            "age_band": AGE_BAND_LABELS,
+            "sector": SECTOR_LABELS,
+        }.get(field, {})
     return table.get(str(value)) or str(value).replace("_", " ")
 
 
@@ -87,35 +102,55 @@ def profile_with_orientation(
 def proposal(
     orientation: dict[str, Any] | None, network_name: Callable[[str], str]
 ) -> dict[str, Any] | None:
-    """What to say: the recommended door (« Proposez », « Pourquoi »), then the secondary one."""
+    """The recommended door (« Proposez », « Pourquoi »), then the secondary one."""
     if not orientation:
         return None
     structures = orientation.get("structures") or []
     main = structures[0] if structures else None
     network = str(orientation.get("network") or "")
     if main:
-        place = " ".join(str(p) for p in (main.get("address"), main.get("postcode"),
-                                          main.get("commune")) if p)
-        propose = f"Proposez : {main.get('name')} ({network_name(main.get('network') or network)})"
-        details = [d for d in (place, main.get("phone") and f"Tél. {main['phone']}",
-                               main.get("hours")) if d]
+        place = " ".join(
+            str(p)
+            for p in (main.get("address"), main.get("postcode"), main.get("commune"))
+            if p
+        )
+        network_label = network_name(main.get("network") or network)
+        propose = f"Proposez : {main.get('name')} ({network_label})"
+        details = [
+            d
+            for d in (
+                place,
+                main.get("phone") and f"Tél. {main['phone']}",
+                main.get("hours"),
+            )
+            if d
+        ]
         why = main.get("why") or ""
     else:
-        propose = f"Proposez : {network_name(network)} (pas d'adresse connue près de la personne)"
+        propose = (
+            f"Proposez : {network_name(network)} "
+            "(pas d'adresse connue près de la personne)"
+        )
         details, why = [], ""
     secondary = None
     also = orientation.get("also")
     if also:
         secondary = f"Autre possibilité, si besoin : {network_name(str(also))}"
-    return {"propose": propose, "details": details,
-            "why": f"Pourquoi : {why}" if why else "", "secondary": secondary}
+    return {
+        "propose": propose,
+        "details": details,
+        "why": f"Pourquoi : {why}" if why else "",
+        "secondary": secondary,
+    }
 
 
 def next_question(profile: dict[str, Any], orientation: dict[str, Any] | None) -> str:
     """The next question to ask, or what to do once the person is oriented."""
     if orientation:
-        return ("La personne est orientée : vérifiez qu'elle a noté l'adresse, proposez "
-                "la fiche de liaison.")
+        return (
+            "La personne est orientée : vérifiez qu'elle a noté l'adresse, proposez "
+            "la fiche de liaison."
+        )
     for field, question in NEXT_QUESTIONS:
         if profile.get(field) in (None, ""):
             return question

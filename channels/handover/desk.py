@@ -10,7 +10,7 @@ conversation answers 404, like one that does not exist.
 - ``POST /api/availability``                   ``{"available", "capacity"}``;
 - ``GET  /api/conversations/<id>``             what the assistant understood, the
   script aid and the messages;
-- ``GET  /api/conversations/<id>/events``      server-sent events (the person's messages);
+- ``GET  /api/conversations/<id>/events``      server-sent events (new messages);
 - ``POST /api/conversations/<id>/take|say|hand-back|close``;
 - ``GET  /api/conversations/<id>/fiche``       the fiche de liaison, channel recorded;
 - ``POST /api/callbacks/<id>/close``           ``{"outcome"}``.
@@ -32,7 +32,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.handover.desk import (
-    CALLBACK_OUTCOMES, LIVE_OUTCOMES, SLOTS, DeskError, HandoverDesk, get_desk,
+    CALLBACK_OUTCOMES,
+    LIVE_OUTCOMES,
+    SLOTS,
+    DeskError,
+    HandoverDesk,
+    get_desk,
 )
 from bot.handover.store import HandoverRequest, Message
 from channels.console import script_aid
@@ -82,10 +87,12 @@ def first_name(adviser: Adviser) -> str:
 def queue_item(request: HandoverRequest) -> dict[str, Any]:
     """A line of the queue: no transcript, enough to choose."""
     snapshot = request.snapshot or {}
-    profile = script_aid.profile_with_orientation(snapshot.get("profile") or {},
-                                                  snapshot.get("orientation"))
+    profile = script_aid.profile_with_orientation(
+        snapshot.get("profile") or {}, snapshot.get("orientation")
+    )
     return {
-        "id": request.id, "status": request.status,
+        "id": request.id,
+        "status": request.status,
         "status_label": STATUS_LABELS.get(request.status, request.status),
         "created_at": iso(request.created_at),
         "need": script_aid.label("need", profile.get("need")),
@@ -95,15 +102,19 @@ def queue_item(request: HandoverRequest) -> dict[str, Any]:
 
 
 def callback_item(request: HandoverRequest) -> dict[str, Any]:
-    """A call-back request as the list shows it (the contact, for the adviser to call)."""
+    """A call-back request as the list shows it (with the contact, to call back)."""
     snapshot = request.snapshot or {}
-    profile = script_aid.profile_with_orientation(snapshot.get("profile") or {},
-                                                  snapshot.get("orientation"))
+    profile = script_aid.profile_with_orientation(
+        snapshot.get("profile") or {}, snapshot.get("orientation")
+    )
     return {
-        "id": request.id, "created_at": iso(request.created_at),
+        "id": request.id,
+        "created_at": iso(request.created_at),
         "contact_kind": "Téléphone" if request.contact_kind == "phone" else "Courriel",
-        "contact": request.contact or "", "slot": SLOTS.get(request.slot or "", ""),
-        "note": request.note, "profile": script_aid.profile_lines(profile),
+        "contact": request.contact or "",
+        "slot": SLOTS.get(request.slot or "", ""),
+        "note": request.note,
+        "profile": script_aid.profile_lines(profile),
         "proposal": script_aid.proposal(snapshot.get("orientation"), network_name),
     }
 
@@ -114,12 +125,16 @@ def conversation_json(
     """A conversation with the script aid; its transcript is the masked one."""
     snapshot = request.snapshot or {}
     orientation = snapshot.get("orientation")
-    profile = script_aid.profile_with_orientation(snapshot.get("profile") or {}, orientation)
+    profile = script_aid.profile_with_orientation(
+        snapshot.get("profile") or {}, orientation
+    )
     return {
-        "id": request.id, "status": request.status,
+        "id": request.id,
+        "status": request.status,
         "status_label": STATUS_LABELS.get(request.status, request.status),
         "mine": request.adviser == username and request.status == "taken",
-        "created_at": iso(request.created_at), "taken_at": iso(request.taken_at),
+        "created_at": iso(request.created_at),
+        "taken_at": iso(request.taken_at),
         "channel": CHANNEL_LABELS.get(request.channel, request.channel),
         "profile": script_aid.profile_lines(profile),
         "proposal": script_aid.proposal(orientation, network_name),
@@ -133,22 +148,31 @@ def conversation_json(
 def fiche_sections(
     request: HandoverRequest, messages: list[Message], adviser: Adviser
 ) -> list[Section]:
-    """The fiche de liaison of a chat: the call fiche's sections, the channel recorded."""
+    """A chat's fiche de liaison: the call fiche's sections, the channel recorded."""
     snapshot = request.snapshot or {}
-    said = [{"who": "caller", "text": t["text"]} for t in snapshot.get("transcript") or []
-            if t.get("who") == "person"]
+    said = [
+        {"who": "caller", "text": t["text"]}
+        for t in snapshot.get("transcript") or []
+        if t.get("who") == "person"
+    ]
     said += [{"who": "caller", "text": m.text} for m in messages if m.who == "person"]
     record = CallRecord(
-        id=request.id, username=adviser.username, sender_id="", transcript=said,
-        started_at=request.taken_at or request.created_at, ended_at=request.closed_at,
+        id=request.id,
+        username=adviser.username,
+        sender_id="",
+        transcript=said,
+        started_at=request.taken_at or request.created_at,
+        ended_at=request.closed_at,
         outcome=request.outcome if request.outcome in LIVE_OUTCOMES else None,
-        profile=snapshot.get("profile") or {}, orientation=snapshot.get("orientation"),
+        profile=snapshot.get("profile") or {},
+        orientation=snapshot.get("orientation"),
     )
     sections = build_sections(record, adviser.name, network_name)
     first = sections[0]
     channel = CHANNEL_LABELS.get(request.channel, request.channel)
-    sections[0] = Section("Échange", (f"Canal : {channel}, repris de l'assistant",
-                                      *first.lines[1:]))
+    sections[0] = Section(
+        "Échange", (f"Canal : {channel}, repris de l'assistant", *first.lines[1:])
+    )
     return sections
 
 
@@ -172,11 +196,13 @@ class HandoverDeskInput(InputChannel):
         return "handover_desk"
 
     def url_prefix(self) -> str:
-        """Under the console, so that its session cookie (path /webhooks/console) applies."""
+        """Under the console, so that its session cookie (/webhooks/console) applies."""
         return "console/desk"
 
     @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> "HandoverDeskInput":
+    def from_credentials(
+        cls, credentials: dict[str, Any] | None
+    ) -> "HandoverDeskInput":
         """No options."""
         return cls()
 
@@ -200,7 +226,7 @@ class HandoverDeskInput(InputChannel):
         return await loop.run_in_executor(None, partial(function, *args, **kwargs))
 
     def signed_in(self, request: Request) -> Adviser:
-        """The signed-in adviser, else ``DeskError(401)``; marks their console present."""
+        """The signed-in adviser, else ``DeskError(401)``; marks their console seen."""
         try:
             adviser = ConsoleService(self.sessions, self.accounts).adviser(
                 request.cookies.get(COOKIE)
@@ -218,7 +244,9 @@ class HandoverDeskInput(InputChannel):
 
         @bp.middleware("response")
         async def headers(request: Request, answer: HTTPResponse) -> None:
-            for name in [h for h in answer.headers if h.lower().startswith("access-control-")]:
+            for name in [
+                h for h in answer.headers if h.lower().startswith("access-control-")
+            ]:
                 del answer.headers[name]  # the console is never for other sites
             for name, value in SECURITY_HEADERS.items():
                 answer.headers.setdefault(name, value)
@@ -251,18 +279,28 @@ class HandoverDeskInput(InputChannel):
             queue = await self.run(self.desk.queue, adviser.username)
             callbacks = await self.run(self.desk.callbacks)
             line = await self.run(self.desk.line_status, None)
-            return response.json({
-                "me": {"first_name": first_name(adviser),
-                       "available": bool(me and me.available),
-                       "capacity": me.capacity if me else 1},
-                "queue": [queue_item(r) for r in queue],
-                "callbacks": [callback_item(r) for r in callbacks],
-                "line": {"open_now": line["open_now"], "hours": line["hours"],
-                         "advisers": line["advisers"]},
-                "outcomes": [{"value": k, "label": v} for k, v in LIVE_OUTCOMES.items()],
-                "callback_outcomes": [{"value": k, "label": v}
-                                      for k, v in CALLBACK_OUTCOMES.items()],
-            })
+            return response.json(
+                {
+                    "me": {
+                        "first_name": first_name(adviser),
+                        "available": bool(me and me.available),
+                        "capacity": me.capacity if me else 1,
+                    },
+                    "queue": [queue_item(r) for r in queue],
+                    "callbacks": [callback_item(r) for r in callbacks],
+                    "line": {
+                        "open_now": line["open_now"],
+                        "hours": line["hours"],
+                        "advisers": line["advisers"],
+                    },
+                    "outcomes": [
+                        {"value": k, "label": v} for k, v in LIVE_OUTCOMES.items()
+                    ],
+                    "callback_outcomes": [
+                        {"value": k, "label": v} for k, v in CALLBACK_OUTCOMES.items()
+                    ],
+                }
+            )
 
         @bp.route("/api/availability", methods=["POST"])
         @api
@@ -272,8 +310,13 @@ class HandoverDeskInput(InputChannel):
                 capacity = int(body.get("capacity", 1))
             except (TypeError, ValueError):
                 raise DeskError(422, "Nombre de conversations : 1, 2 ou 3.") from None
-            me = await self.run(self.desk.set_availability, adviser.username,
-                                first_name(adviser), body.get("available") is True, capacity)
+            me = await self.run(
+                self.desk.set_availability,
+                adviser.username,
+                first_name(adviser),
+                body.get("available") is True,
+                capacity,
+            )
             return response.json({"available": me.available, "capacity": me.capacity})
 
         async def view(request_id: str, adviser: Adviser) -> HTTPResponse:
@@ -283,40 +326,54 @@ class HandoverDeskInput(InputChannel):
 
         @bp.route("/api/conversations/<request_id:str>", methods=["GET"])
         @api
-        async def conversation(request: Request, adviser: Adviser,
-                               request_id: str) -> HTTPResponse:
+        async def conversation(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
             return await view(request_id, adviser)
 
         @bp.route("/api/conversations/<request_id:str>/take", methods=["POST"])
         @api
-        async def take(request: Request, adviser: Adviser, request_id: str) -> HTTPResponse:
+        async def take(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
             await self.run(self.desk.take, request_id, adviser.username)
             return await view(request_id, adviser)
 
         @bp.route("/api/conversations/<request_id:str>/say", methods=["POST"])
         @api
-        async def say(request: Request, adviser: Adviser, request_id: str) -> HTTPResponse:
-            sent = await self.run(self.desk.adviser_message, request_id, adviser.username,
-                                  json_object(request).get("text"))
+        async def say(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
+            sent = await self.run(
+                self.desk.adviser_message,
+                request_id,
+                adviser.username,
+                json_object(request).get("text"),
+            )
             return response.json(message_json(sent), status=201)
 
         @bp.route("/api/conversations/<request_id:str>/hand-back", methods=["POST"])
         @api
-        async def hand_back(request: Request, adviser: Adviser,
-                            request_id: str) -> HTTPResponse:
+        async def hand_back(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
             await self.run(self.desk.hand_back, request_id, adviser.username)
             return response.json({"status": "returned"})
 
         @bp.route("/api/conversations/<request_id:str>/close", methods=["POST"])
         @api
-        async def close(request: Request, adviser: Adviser, request_id: str) -> HTTPResponse:
+        async def close(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
             outcome = str(json_object(request).get("outcome", ""))
             await self.run(self.desk.close, request_id, adviser.username, outcome)
             return response.json({"status": "closed"})
 
         @bp.route("/api/conversations/<request_id:str>/fiche", methods=["GET"])
         @api
-        async def fiche(request: Request, adviser: Adviser, request_id: str) -> HTTPResponse:
+        async def fiche(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
             found = await self.run(self.desk.conversation, request_id, adviser.username)
             if found.adviser != adviser.username:
                 raise DeskError(409, "Prenez la conversation pour préparer sa fiche.")
@@ -340,21 +397,31 @@ class HandoverDeskInput(InputChannel):
                     found = self.desk.conversation(request_id, adviser.username)
                 except DeskError:
                     return {"status": "gone", "final": True}
-                return {"status": found.status,
-                        "mine": found.adviser == adviser.username,
-                        "final": found.status not in ("waiting", "taken")}
+                return {
+                    "status": found.status,
+                    "mine": found.adviser == adviser.username,
+                    "final": found.status not in ("waiting", "taken"),
+                }
 
-            await stream_conversation(request, hub_for(self.desk), request_id,
-                                      last_event_id(request), adviser_state,
-                                      lambda message: True)
+            await stream_conversation(
+                request,
+                hub_for(self.desk),
+                request_id,
+                last_event_id(request),
+                adviser_state,
+                lambda message: True,
+            )
             return None
 
         @bp.route("/api/callbacks/<request_id:str>/close", methods=["POST"])
         @api
-        async def close_callback(request: Request, adviser: Adviser,
-                                 request_id: str) -> HTTPResponse:
+        async def close_callback(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
             outcome = str(json_object(request).get("outcome", ""))
-            await self.run(self.desk.close_callback, request_id, adviser.username, outcome)
+            await self.run(
+                self.desk.close_callback, request_id, adviser.username, outcome
+            )
             return response.json({"status": "done"})
 
         return bp

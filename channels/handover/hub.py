@@ -1,4 +1,4 @@
-"""New desk messages pushed to open event streams: one database poller per Rasa instance.
+"""New desk messages pushed to open event streams: one database poller per instance.
 
 Every message of a held conversation is a row of ``handover_messages`` (written by any
 instance). Each instance runs one small task that reads the rows above the last id it
@@ -62,8 +62,12 @@ class MessageHub:
 
     def _new_rows(self, after: int) -> list[Message]:
         with self.desk.store.engine.connect() as db:
-            rows = db.execute(select(messages_table).where(messages_table.c.id > after)
-                              .order_by(messages_table.c.id).limit(500)).all()
+            rows = db.execute(
+                select(messages_table)
+                .where(messages_table.c.id > after)
+                .order_by(messages_table.c.id)
+                .limit(500)
+            ).all()
         return [Message(**row._asdict()) for row in rows]
 
     async def _poll(self) -> None:
@@ -71,7 +75,7 @@ class MessageHub:
         while self._queues:
             try:
                 rows = await loop.run_in_executor(None, self._new_rows, self._last_id)
-            except Exception:  # noqa: BLE001 - a database hiccup must not end the streams
+            except Exception:
                 log.exception("hand-over: reading new messages failed")
                 rows = []
             for message in rows:
@@ -89,8 +93,13 @@ def sse(event: str, data: dict[str, Any], event_id: int | None = None) -> str:
 
 def message_json(message: Message) -> dict[str, Any]:
     """A message as the pages show it (the adviser by first name only)."""
-    return {"id": message.id, "who": message.who, "name": message.first_name,
-            "text": message.text, "at": message.at.isoformat(timespec="seconds") + "Z"}
+    return {
+        "id": message.id,
+        "who": message.who,
+        "name": message.first_name,
+        "text": message.text,
+        "at": message.at.isoformat(timespec="seconds") + "Z",
+    }
 
 
 async def stream_conversation(
@@ -111,21 +120,27 @@ async def stream_conversation(
     loop = asyncio.get_running_loop()
     queue = hub.subscribe(request_id)
     try:
-        answer = await request.respond(headers=SSE_HEADERS,
-                                       content_type="text/event-stream; charset=utf-8")
+        answer = await request.respond(
+            headers=SSE_HEADERS, content_type="text/event-stream; charset=utf-8"
+        )
         await answer.send("retry: 1000\n\n")
-        backlog = await loop.run_in_executor(None, hub.desk.messages_after, request_id, after_id)
+        backlog = await loop.run_in_executor(
+            None, hub.desk.messages_after, request_id, after_id
+        )
         last_id = after_id
-        for message in backlog:
-            last_id = message.id
-            if shown(message):
-                await answer.send(sse("message", message_json(message), message.id))
+        for old in backlog:
+            last_id = old.id
+            if shown(old):
+                await answer.send(sse("message", message_json(old), old.id))
         state = await loop.run_in_executor(None, load_state)
         await answer.send(sse("state", state))
         deadline = loop.time() + STREAM_SECONDS
         while not state.get("final") and loop.time() < deadline:
+            message: Message | None
             try:
-                message = await asyncio.wait_for(queue.get(), timeout=STATE_REFRESH_SECONDS)
+                message = await asyncio.wait_for(
+                    queue.get(), timeout=STATE_REFRESH_SECONDS
+                )
             except asyncio.TimeoutError:
                 message = None
             if message is not None:
@@ -153,7 +168,7 @@ _HUBS: dict[int, MessageHub] = {}
 
 
 def hub_for(desk: HandoverDesk) -> MessageHub:
-    """The one hub of this process for ``desk`` (shared by the public and adviser channels)."""
+    """The one hub of this process for ``desk`` (both desk channels share it)."""
     hub = _HUBS.get(id(desk))
     if hub is None or hub.desk is not desk:
         hub = _HUBS[id(desk)] = MessageHub(desk)

@@ -1,4 +1,4 @@
-"""The public side of the chat desk, served by the Rasa server under ``/webhooks/handover``.
+"""The public side of the chat desk, served by the Rasa server: ``/webhooks/handover``.
 
 - ``GET  /status?region=24``  can a person talk to an adviser now; the line's hours;
 - ``POST /request``           ``{"sender", "region"}``: join the queue; answers a secret
@@ -31,7 +31,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.handover.desk import SLOTS, DeskError, HandoverDesk, callback_retention_days, get_desk
+from bot.handover.desk import (
+    SLOTS,
+    DeskError,
+    HandoverDesk,
+    callback_retention_days,
+    get_desk,
+)
 from bot.handover.store import HandoverRequest
 from channels.handover.hub import hub_for, stream_conversation
 
@@ -41,9 +47,20 @@ _SENDER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _REGION = re.compile(r"^\d{2}$")
 FINAL = ("returned", "closed", "left")
 TRANSCRIPT_TURNS = 40
-# Slots of the dialogue copied into a request for the adviser (nothing else from the tracker).
-PROFILE_SLOTS = ("age", "age_band", "situation", "need", "commune_name", "postcode",
-                 "commune_insee", "disability", "cadre", "sector", "public")
+# Dialogue slots copied into a request for the adviser (nothing else from the tracker).
+PROFILE_SLOTS = (
+    "age",
+    "age_band",
+    "situation",
+    "need",
+    "commune_name",
+    "postcode",
+    "commune_insee",
+    "disability",
+    "cadre",
+    "sector",
+    "public",
+)
 
 
 class BadRequest(ValueError):
@@ -92,14 +109,15 @@ def callback_expectation(hours_text: str) -> str:
         "(nous ne les connaissons pas ici)"
     )
     return (
-        f"Votre demande est enregistrée. Un conseiller ou une conseillère vous recontactera "
-        f"{when}, en tenant compte du moment choisi. Vos coordonnées seront effacées au "
+        "Votre demande est enregistrée. Un conseiller ou une conseillère vous "
+        f"recontactera {when}, en tenant compte du moment choisi. Vos coordonnées "
+        "seront effacées au "
         f"plus tard {days} jours après le rappel."
     )
 
 
 async def conversation_snapshot(agent: Any, sender_id: str) -> dict[str, Any]:
-    """What the assistant understood: profile slots, last orientation, masked transcript."""
+    """What the assistant understood: profile, last orientation, masked transcript."""
     snapshot: dict[str, Any] = {"profile": {}, "orientation": None, "transcript": []}
     if agent is None or agent.tracker_store is None:
         return snapshot
@@ -107,10 +125,16 @@ async def conversation_snapshot(agent: Any, sender_id: str) -> dict[str, Any]:
     if tracker is None:
         return snapshot
     slots = tracker.current_slot_values()
-    snapshot["profile"] = {k: slots.get(k) for k in PROFILE_SLOTS if slots.get(k) is not None}
+    snapshot["profile"] = {
+        k: slots.get(k) for k in PROFILE_SLOTS if slots.get(k) is not None
+    }
     transcript = []
     for event in tracker.events:
-        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
+        if (
+            isinstance(event, UserUttered)
+            and event.text
+            and not event.text.startswith("/")
+        ):
             transcript.append({"who": "person", "text": event.text})
         elif isinstance(event, BotUttered):
             custom = (event.data or {}).get("custom")
@@ -122,8 +146,10 @@ async def conversation_snapshot(agent: Any, sender_id: str) -> dict[str, Any]:
     return snapshot
 
 
-async def relay_to_adviser(sender_id: str, text: str, desk: HandoverDesk | None = None) -> bool:
-    """While the person waits for or talks with an adviser, their message goes to the desk.
+async def relay_to_adviser(
+    sender_id: str, text: str, desk: HandoverDesk | None = None
+) -> bool:
+    """While the person waits for or talks with an adviser, their message goes there.
 
     True when the message was taken by the desk: the assistant must then stay silent.
     """
@@ -132,7 +158,9 @@ async def relay_to_adviser(sender_id: str, text: str, desk: HandoverDesk | None 
     try:
         request = await loop.run_in_executor(None, desk.active_for_sender, sender_id)
     except SQLAlchemyError:
-        logger.exception("hand-over: the desk's database cannot be read; the assistant answers")
+        logger.exception(
+            "hand-over: the desk's database cannot be read; the assistant answers"
+        )
         return False
     if request is None:
         return False
@@ -195,8 +223,12 @@ class HandoverInput(InputChannel):
         @bp.route("/status", methods=["GET"])
         @guarded
         async def status(request: Request) -> HTTPResponse:
-            line = await self.run(self.desk.line_status, region_of(request.args.get("region")))
-            return response.json(public_line(line), headers={"Cache-Control": "no-store"})
+            line = await self.run(
+                self.desk.line_status, region_of(request.args.get("region"))
+            )
+            return response.json(
+                public_line(line), headers={"Cache-Control": "no-store"}
+            )
 
         @bp.route("/request", methods=["POST"])
         @guarded
@@ -207,14 +239,16 @@ class HandoverInput(InputChannel):
             agent = getattr(request.app.ctx, "agent", None)
             snapshot = await conversation_snapshot(agent, sender)
             try:
-                handover, token = await self.run(self.desk.request_live, sender, snapshot,
-                                                 region)
+                handover, token = await self.run(
+                    self.desk.request_live, sender, snapshot, region
+                )
             except DeskError as error:
                 if error.status != 409:
                     raise
                 line = await self.run(self.desk.line_status, region)
-                return response.json({"error": error.message, "callback": public_line(line)},
-                                     status=409)
+                return response.json(
+                    {"error": error.message, "callback": public_line(line)}, status=409
+                )
             view = await self.run(self.desk.person_view, handover)
             return response.json({"token": token, **view}, status=201)
 
@@ -227,7 +261,10 @@ class HandoverInput(InputChannel):
                 return response.json({"error": error.message}, status=error.status)
             after = last_event_id(request)
             await stream_conversation(
-                request, hub_for(self.desk), handover.id, after,
+                request,
+                hub_for(self.desk),
+                handover.id,
+                after,
                 partial(person_state, self.desk, token),
                 lambda message: message.who != "person",
             )
@@ -258,15 +295,22 @@ class HandoverInput(InputChannel):
             agent = getattr(request.app.ctx, "agent", None)
             snapshot = await conversation_snapshot(agent, sender)
             await self.run(
-                partial(self.desk.request_callback, sender, snapshot,
-                        consent=body.get("consent"),
-                        contact_kind=str(body.get("contact_kind", "")),
-                        contact=str(body.get("contact", ""))[:200],
-                        slot=str(body.get("slot", "")), note=str(body.get("note", "")),
-                        region=region)
+                partial(
+                    self.desk.request_callback,
+                    sender,
+                    snapshot,
+                    consent=body.get("consent"),
+                    contact_kind=str(body.get("contact_kind", "")),
+                    contact=str(body.get("contact", ""))[:200],
+                    slot=str(body.get("slot", "")),
+                    note=str(body.get("note", "")),
+                    region=region,
+                )
             )
             line = await self.run(self.desk.line_status, region)
-            return response.json({"text": callback_expectation(line["hours"])}, status=201)
+            return response.json(
+                {"text": callback_expectation(line["hours"])}, status=201
+            )
 
         return bp
 
@@ -274,8 +318,11 @@ class HandoverInput(InputChannel):
 def public_line(line: dict[str, Any]) -> dict[str, Any]:
     """What the public may know of the desk: no adviser names, no counts."""
     return {
-        "live": line["live"], "open_now": line["open_now"], "hours": line["hours"],
-        "phone": line["phone"], "service_name": line["service_name"],
+        "live": line["live"],
+        "open_now": line["open_now"],
+        "hours": line["hours"],
+        "phone": line["phone"],
+        "service_name": line["service_name"],
         "slots": [{"value": k, "label": v} for k, v in SLOTS.items()],
         "retention_days": callback_retention_days(),
     }

@@ -19,11 +19,17 @@ def knowledge() -> Iterator[None]:
     set_repository(None)
 
 
-@pytest.mark.parametrize(("channel", "asks_the_desk"),
-                         [("webchat", True), ("rest", False), ("console", False)])
-async def test_only_the_web_chat_asks_the_desk(channel: str, asks_the_desk: bool) -> None:
+@pytest.mark.parametrize(
+    ("channel", "asks_the_desk"),
+    [("webchat", True), ("rest", False), ("console", False)],
+)
+async def test_only_the_web_chat_asks_the_desk(
+    channel: str, asks_the_desk: bool
+) -> None:
     dispatcher = CollectingDispatcher()
     await ActionTalkToHuman().run(dispatcher, tracker(channel=channel), {})
-    customs: list[Any] = [m.get("custom") for m in dispatcher.messages if m.get("custom")]
+    customs: list[Any] = [
+        m.get("custom") for m in dispatcher.messages if m.get("custom")
+    ]
     assert "gratuitement" in dispatcher.messages[0]["text"]  # never a dead end
     assert customs == ([{"type": "handover"}] if asks_the_desk else [])

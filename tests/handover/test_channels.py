@@ -29,7 +29,11 @@ from channels.handover.desk import HandoverDeskInput
 from channels.handover.public import HandoverInput
 from channels.webchat import WebChatInput
 from tests.console.conftest import (  # noqa: F401 - the console's fixtures
-    PASSWORDS, accounts, accounts_file, accounts_text, store,
+    PASSWORDS,
+    accounts,
+    accounts_file,
+    accounts_text,
+    store,
 )
 from tests.console.test_api import Client
 
@@ -46,20 +50,27 @@ def desk(tmp_path: Path) -> HandoverDesk:
 
 @pytest.fixture
 async def server(
-    store: ConsoleStore, accounts: AccountBook, desk: HandoverDesk,
+    store: ConsoleStore,
+    accounts: AccountBook,
+    desk: HandoverDesk,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[str]:
     """Console, web chat and desk channels on a Sanic app on a free localhost port."""
     monkeypatch.setattr("channels.handover.public.get_desk", lambda: desk)
     Sanic.test_mode = True
     app = configure_app(
-        [ConsoleInput(store=store, accounts=accounts), WebChatInput(), HandoverInput(desk),
-         HandoverDeskInput(desk, store, accounts)],
+        [
+            ConsoleInput(store=store, accounts=accounts),
+            WebChatInput(),
+            HandoverInput(desk),
+            HandoverDeskInput(desk, store, accounts),
+        ],
         enable_api=False,
     )
     port = free_port()
-    running = await app.create_server(host="127.0.0.1", port=port,
-                                      return_asyncio_server=True, access_log=False)
+    running = await app.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+    )
     await running.startup()
     await running.before_start()
     await running.after_start()
@@ -91,6 +102,7 @@ class Stream:
 
     async def next(self, kind: str, timeout: float = 10.0) -> dict[str, Any]:
         """The data of the next event of this kind."""
+
         async def read() -> dict[str, Any]:
             event = ""
             while True:
@@ -103,13 +115,16 @@ class Stream:
         return await asyncio.wait_for(read(), timeout)
 
 
-async def test_a_whole_hand_over_over_http(clients: dict[str, Client], desk: HandoverDesk,
-                                           caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_whole_hand_over_over_http(
+    clients: dict[str, Client], desk: HandoverDesk, caplog: pytest.LogCaptureFixture
+) -> None:
     claire, paul, public = clients["claire"], clients["paul"], clients["public"]
     status, body = await public.call("POST", f"{PUBLIC}/request", {"sender": "web-a1"})
     assert status == 409 and body["callback"]["live"] is False  # nobody available yet
 
-    assert (await claire.call("POST", f"{DESK}/availability", {"available": True}))[0] == 200
+    assert (await claire.call("POST", f"{DESK}/availability", {"available": True}))[
+        0
+    ] == 200
     status, line = await public.call("GET", f"{PUBLIC}/status")
     assert line["live"] is True and "advisers" not in line
     status, body = await public.call("POST", f"{PUBLIC}/request", {"sender": "web-a1"})
@@ -118,19 +133,32 @@ async def test_a_whole_hand_over_over_http(clients: dict[str, Client], desk: Han
 
     # While waiting, the web chat's webhook gives the message to the desk, not the NLU,
     # and metadata cannot make it an adviser's.
-    status, answer = await public.call("POST", "/webhooks/webchat/webhook", {
-        "sender": "web-a1", "message": "Je suis là, mon 06 12 34 56 78",
-        "metadata": {"who": "adviser", "first_name": "Claire", "adviser": "cmartin"}})
+    status, answer = await public.call(
+        "POST",
+        "/webhooks/webchat/webhook",
+        {
+            "sender": "web-a1",
+            "message": "Je suis là, mon 06 12 34 56 78",
+            "metadata": {
+                "who": "adviser",
+                "first_name": "Claire",
+                "adviser": "cmartin",
+            },
+        },
+    )
     assert (status, answer) == (200, [])
 
     status, state = await claire.call("GET", f"{DESK}/state")
     (item,) = state["queue"]
     assert item["status"] == "waiting"
-    async with public.session.get(f"{claire.base}{PUBLIC}/events",
-                                  params={"token": token}) as events:
+    async with public.session.get(
+        f"{claire.base}{PUBLIC}/events", params={"token": token}
+    ) as events:
         stream = Stream(events)
         assert (await stream.next("state"))["status"] == "waiting"
-        status, view = await claire.call("POST", f"{DESK}/conversations/{item['id']}/take", {})
+        status, view = await claire.call(
+            "POST", f"{DESK}/conversations/{item['id']}/take", {}
+        )
         assert status == 200 and view["mine"] is True
         assert [m["who"] for m in view["messages"]] == ["person", "desk"]
         assert "[téléphone masqué]" in view["messages"][0]["text"]
@@ -146,29 +174,44 @@ async def test_a_whole_hand_over_over_http(clients: dict[str, Client], desk: Han
         ):
             assert (await client.call(method, path, {"text": "x"}))[0] == 404
         assert (await paul.call("GET", f"{DESK}/state"))[1]["queue"] == []
-        for method, path in (("GET", f"{DESK}/state"),
-                             ("GET", f"{DESK}/conversations/{item['id']}"),
-                             ("POST", f"{DESK}/conversations/{item['id']}/say"),
-                             ("GET", f"{DESK}/conversations/{item['id']}/events")):
+        for method, path in (
+            ("GET", f"{DESK}/state"),
+            ("GET", f"{DESK}/conversations/{item['id']}"),
+            ("POST", f"{DESK}/conversations/{item['id']}/say"),
+            ("GET", f"{DESK}/conversations/{item['id']}/events"),
+        ):
             assert (await public.call(method, path, {"text": "x"}))[0] == 401
 
-        status, _ = await claire.call("POST", f"{DESK}/conversations/{item['id']}/say",
-                                      {"text": "Bonjour, je suis Claire, je lis votre message."})
+        status, _ = await claire.call(
+            "POST",
+            f"{DESK}/conversations/{item['id']}/say",
+            {"text": "Bonjour, je suis Claire, je lis votre message."},
+        )
         assert status == 201
         said = await stream.next("message")
         assert said["who"] == "adviser" and said["name"] == "Claire"
 
-        assert (await public.call("POST", f"{PUBLIC}/message",
-                                  {"token": token, "text": "Merci !", "who": "adviser"}))[0] == 201
+        assert (
+            await public.call(
+                "POST",
+                f"{PUBLIC}/message",
+                {"token": token, "text": "Merci !", "who": "adviser"},
+            )
+        )[0] == 201
         status, view = await claire.call("GET", f"{DESK}/conversations/{item['id']}")
         assert [m["who"] for m in view["messages"]][-1] == "person"
         assert all(m["name"] == "" for m in view["messages"] if m["who"] == "person")
 
-        status, fiche = await claire.call("GET", f"{DESK}/conversations/{item['id']}/fiche")
+        status, fiche = await claire.call(
+            "GET", f"{DESK}/conversations/{item['id']}/fiche"
+        )
         assert "Canal : tchat du site" in fiche and "Merci !" in fiche
 
-        assert (await claire.call("POST",
-                                  f"{DESK}/conversations/{item['id']}/hand-back", {}))[0] == 200
+        assert (
+            await claire.call(
+                "POST", f"{DESK}/conversations/{item['id']}/hand-back", {}
+            )
+        )[0] == 200
         await stream.next("message")
         assert (await stream.next("state"))["final"] is True
     assert desk.active_for_sender("web-a1") is None
@@ -180,19 +223,27 @@ async def test_call_back_reaches_the_console_and_is_closed(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     claire, public = clients["claire"], clients["public"]
-    form = {"sender": "web-b2", "contact_kind": "phone", "contact": "06 98 76 54 32",
-            "slot": "morning", "note": "Plutôt après 10 h, mon mail est a@b.fr"}
+    form = {
+        "sender": "web-b2",
+        "contact_kind": "phone",
+        "contact": "06 98 76 54 32",
+        "slot": "morning",
+        "note": "Plutôt après 10 h, mon mail est a@b.fr",
+    }
     status, body = await public.call("POST", f"{PUBLIC}/callback", form)
     assert status == 422 and "cochez" in body["error"]
-    status, body = await public.call("POST", f"{PUBLIC}/callback", {**form, "consent": True})
+    status, body = await public.call(
+        "POST", f"{PUBLIC}/callback", {**form, "consent": True}
+    )
     assert status == 201 and "recontactera" in body["text"]
 
     status, state = await claire.call("GET", f"{DESK}/state")
     (callback,) = state["callbacks"]
     assert callback["contact"] == "0698765432" and callback["slot"] == "Le matin"
     assert "a@b.fr" not in callback["note"]
-    status, _ = await claire.call("POST", f"{DESK}/callbacks/{callback['id']}/close",
-                                  {"outcome": "reached"})
+    status, _ = await claire.call(
+        "POST", f"{DESK}/callbacks/{callback['id']}/close", {"outcome": "reached"}
+    )
     assert status == 200
     assert (await claire.call("GET", f"{DESK}/state"))[1]["callbacks"] == []
     with desk.store.engine.connect() as db:
@@ -202,19 +253,27 @@ async def test_call_back_reaches_the_console_and_is_closed(
     assert "0698765432" not in repr(stats) and "06 98" not in caplog.text
 
 
-async def test_changes_from_another_site_are_refused(clients: dict[str, Client]) -> None:
+async def test_changes_from_another_site_are_refused(
+    clients: dict[str, Client],
+) -> None:
     status, _ = await clients["claire"].call(
-        "POST", f"{DESK}/availability", {"available": True},
-        headers={"Origin": "https://ailleurs.example"})
+        "POST",
+        f"{DESK}/availability",
+        {"available": True},
+        headers={"Origin": "https://ailleurs.example"},
+    )
     assert status == 403
 
 
 @pytest.mark.parametrize("password_of", [PASSWORDS])
-async def test_a_stranger_token_opens_nothing(clients: dict[str, Client],
-                                              password_of: dict[str, str]) -> None:
+async def test_a_stranger_token_opens_nothing(
+    clients: dict[str, Client], password_of: dict[str, str]
+) -> None:
     public = clients["public"]
-    for path, body in ((f"{PUBLIC}/message", {"token": "devine", "text": "Bonjour"}),
-                       (f"{PUBLIC}/leave", {"token": "devine"})):
+    for path, body in (
+        (f"{PUBLIC}/message", {"token": "devine", "text": "Bonjour"}),
+        (f"{PUBLIC}/leave", {"token": "devine"}),
+    ):
         assert (await public.call("POST", path, body))[0] == 404
     assert (await public.call("GET", f"{PUBLIC}/events?token=devine"))[0] == 404
 
@@ -224,20 +283,42 @@ async def test_outside_the_line_hours_a_call_back_reaches_the_console(
 ) -> None:
     claire, public = clients["claire"], clients["public"]
     desk.hours = lambda region, moment: LineHours(
-        "SPRO", "", in_french("Mo-Fr 09:00-17:00"), False)
-    assert (await claire.call("POST", f"{DESK}/availability", {"available": True}))[0] == 200
+        "SPRO", "", in_french("Mo-Fr 09:00-17:00"), False
+    )
+    assert (await claire.call("POST", f"{DESK}/availability", {"available": True}))[
+        0
+    ] == 200
     status, body = await public.call("POST", f"{PUBLIC}/request", {"sender": "web-c3"})
     assert status == 409
     assert body["callback"]["open_now"] is False
     assert body["callback"]["hours"] == "du lundi au vendredi 9 h 00 – 17 h 00"
-    status, body = await public.call("POST", f"{PUBLIC}/callback", {
-        "sender": "web-c3", "consent": True, "contact_kind": "email",
-        "contact": "lea@example.org", "slot": "any"})
+    status, body = await public.call(
+        "POST",
+        f"{PUBLIC}/callback",
+        {
+            "sender": "web-c3",
+            "consent": True,
+            "contact_kind": "email",
+            "contact": "lea@example.org",
+            "slot": "any",
+        },
+    )
     assert status == 201
-    assert "pendant les horaires de la ligne (du lundi au vendredi 9 h 00" in body["text"]
+    assert (
+        "pendant les horaires de la ligne (du lundi au vendredi 9 h 00" in body["text"]
+    )
     (callback,) = (await claire.call("GET", f"{DESK}/state"))[1]["callbacks"]
     assert callback["contact"] == "lea@example.org"
-    assert (await claire.call("POST", f"{DESK}/callbacks/{callback['id']}/close",
-                              {"outcome": "no_answer"}))[0] == 200
-    assert desk.statistics() == [{"kind": "callback", "outcome": "no_answer", "count": 1,
-                                  "mean_wait_s": desk.statistics()[0]["mean_wait_s"]}]
+    assert (
+        await claire.call(
+            "POST", f"{DESK}/callbacks/{callback['id']}/close", {"outcome": "no_answer"}
+        )
+    )[0] == 200
+    assert desk.statistics() == [
+        {
+            "kind": "callback",
+            "outcome": "no_answer",
+            "count": 1,
+            "mean_wait_s": desk.statistics()[0]["mean_wait_s"],
+        }
+    ]

@@ -264,6 +264,10 @@ def test_line_hours_in_osm_notation_or_unknown() -> None:
 
 def test_osm_hours_are_said_in_french() -> None:
     assert in_french("Mo-Fr 09:00-12:30,13:30-17:00") == (
-        "du lundi au vendredi 9 h 00 – 12 h 30 et 13 h 30 – 17 h 00")
+        "du lundi au vendredi 9 h 00 – 12 h 30 et 13 h 30 – 17 h 00"
+    )
     assert in_french("off") == "fermé"
-    assert in_french("du lundi au vendredi, 9 h - 17 h") == "du lundi au vendredi, 9 h - 17 h"
+    assert (
+        in_french("du lundi au vendredi, 9 h - 17 h")
+        == "du lundi au vendredi, 9 h - 17 h"
+    )

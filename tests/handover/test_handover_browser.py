@@ -45,7 +45,9 @@ def tracker_text(stack: Stack) -> str:
 
 
 def test_hand_over_both_ways_then_back_to_the_assistant(
-    stack: Stack, accounts_text: str, new_page: Any  # noqa: F811
+    stack: Stack,
+    accounts_text: str,
+    new_page: Any,  # noqa: F811
 ) -> None:
     (stack.log_dir / "console-accounts.yml").write_text(accounts_text, encoding="utf-8")
     adviser = new_page()
@@ -65,7 +67,9 @@ def test_hand_over_both_ways_then_back_to_the_assistant(
 
     adviser.get_by_role("button", name="Prendre").first.click(timeout=15_000)
     adviser.get_by_text("Conversation prise").wait_for()
-    adviser.get_by_label("Votre message à la personne").fill("Bonjour, je m'appelle Claire. Que cherchez-vous ?")
+    adviser.get_by_label("Votre message à la personne").fill(
+        "Bonjour, je m'appelle Claire. Que cherchez-vous ?"
+    )
     adviser.get_by_role("button", name="Envoyer à la personne").click()
 
     said = person.locator(".spro-msg--adviser").last
@@ -78,7 +82,9 @@ def test_hand_over_both_ways_then_back_to_the_assistant(
     adviser.locator("#chat-messages .m-person").last.wait_for()
     assert "[téléphone masqué]" in adviser.locator("#chat-messages").inner_text()
     person.wait_for_timeout(1500)
-    assert person.locator(".spro-msg--bot").count() == bot_messages, "the assistant stays silent"
+    assert person.locator(".spro-msg--bot").count() == bot_messages, (
+        "the assistant stays silent"
+    )
     assert "formation de cuisinier" not in tracker_text(stack)
 
     assert not serious(run_axe(person)), "web chat during the hand-over"
@@ -87,37 +93,51 @@ def test_hand_over_both_ways_then_back_to_the_assistant(
     adviser.get_by_role("button", name="Voir la fiche de liaison").click()
     adviser.locator("#chat-fiche", has_text="Canal : tchat du site").wait_for()
     adviser.get_by_role("button", name="Rendre à l'assistant").click()
-    person.get_by_text("La conversation reprend avec l'assistant").wait_for(timeout=10_000)
+    person.get_by_text("La conversation reprend avec l'assistant").wait_for(
+        timeout=10_000
+    )
     assert person.locator(".spro-deskbar").is_hidden()
 
     person_writes(person, "j'ai 20 ans, je cherche un emploi à Dreux")
     person.locator(".spro-msg--bot").nth(bot_messages).wait_for(timeout=60_000)
     assert "je cherche un emploi" in tracker_text(stack)  # the assistant has it again
-    text = tracker_text(stack) + (stack.log_dir / "rasa.log").read_text(errors="replace")
+    text = tracker_text(stack) + (stack.log_dir / "rasa.log").read_text(
+        errors="replace"
+    )
     assert CONTACT not in text and CONTACT.replace(" ", "") not in text
     adviser.get_by_role("button", name="Disponible pour le tchat").click()
     adviser.get_by_role("button", name="En pause").wait_for()
 
 
 def test_call_back_when_nobody_is_available_reaches_the_console(
-    stack: Stack, accounts_text: str, new_page: Any  # noqa: F811
+    stack: Stack,
+    accounts_text: str,
+    new_page: Any,  # noqa: F811
 ) -> None:
     (stack.log_dir / "console-accounts.yml").write_text(accounts_text, encoding="utf-8")
     adviser = new_page()
-    sign_in(adviser, stack, "pdurand")  # Paul stays "en pause"; Claire is not seen any more
+    sign_in(
+        adviser, stack, "pdurand"
+    )  # Paul stays "en pause"; Claire is not seen any more
 
     person = new_page()
     person.goto(f"{stack.url}/webhooks/webchat/")
     person.locator(".spro-msg--bot").first.wait_for(timeout=60_000)
     person.get_by_text("Parler à une personne", exact=True).click()
-    person.get_by_role("button", name="Écrire à un conseiller ou une conseillère").click()
+    person.get_by_role(
+        "button", name="Écrire à un conseiller ou une conseillère"
+    ).click()
     form = person.locator("form.spro-callback")
     form.wait_for(timeout=10_000)
     assert not serious(run_axe(person)), "call-back form"
 
     person.get_by_label("Votre numéro ou votre adresse").fill(CONTACT)
-    person.get_by_label("Le moment qui vous convient le mieux").select_option("afternoon")
-    person.get_by_label("Votre question en quelques mots (facultatif)").fill("Pour une VAE")
+    person.get_by_label("Le moment qui vous convient le mieux").select_option(
+        "afternoon"
+    )
+    person.get_by_label("Votre question en quelques mots (facultatif)").fill(
+        "Pour une VAE"
+    )
     person.get_by_role("button", name="Envoyer ma demande").click()
     assert "Cochez la case" in form.locator(".spro-callback__error").inner_text()
     person.get_by_label("J'accepte que le service garde").check()
@@ -131,5 +151,7 @@ def test_call_back_when_nobody_is_available_reaches_the_console(
     item.get_by_role("button", name="Marquer comme traitée").click()
     adviser.get_by_text("Demande de rappel close.").wait_for()
     assert adviser.locator(".callback-item", has_text="Pour une VAE").count() == 0
-    text = tracker_text(stack) + (stack.log_dir / "rasa.log").read_text(errors="replace")
+    text = tracker_text(stack) + (stack.log_dir / "rasa.log").read_text(
+        errors="replace"
+    )
     assert CONTACT not in text and "0698765432" not in text

@@ -14,15 +14,24 @@ from pathlib import Path
 import pytest
 
 from benchmarks.bench_handover import (
-    PG, REDIS, drop_database, reachable, run_handovers, start_instances,
+    PG,
+    REDIS,
+    drop_database,
+    reachable,
+    run_handovers,
+    start_instances,
 )
 
 pytestmark = pytest.mark.e2e
 
 
-def test_twenty_hand_overs_across_two_instances(trained_model: Path, tmp_path: Path) -> None:
+def test_twenty_hand_overs_across_two_instances(
+    trained_model: Path, tmp_path: Path
+) -> None:
     if not (reachable(PG) and reachable(REDIS)):
-        pytest.skip("PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 are needed")
+        pytest.skip(
+            "PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 are needed"
+        )
     stacks, _, database = start_instances(tmp_path, 20)
     assert len(stacks) == 2
     try:
