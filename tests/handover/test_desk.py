@@ -271,3 +271,18 @@ def test_osm_hours_are_said_in_french() -> None:
         in_french("du lundi au vendredi, 9 h - 17 h")
         == "du lundi au vendredi, 9 h - 17 h"
     )
+
+
+def test_staff_commands(
+    desk: HandoverDesk, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.handover import __main__ as commands
+
+    monkeypatch.setattr(commands, "get_desk", lambda: desk)
+    request = desk.request_callback("web-a", SNAPSHOT, consent=True, contact_kind="phone",
+                                    contact="0612345678", slot="any")
+    desk.close_callback(request.id, "cmartin", "reached")
+    assert commands.main(["stats"]) == 0
+    assert "Demande de rappel — Personne recontactée : 1" in capsys.readouterr().out
+    assert commands.main(["purge"]) == 0
+    assert "Coordonnées effacées : 0" in capsys.readouterr().out
