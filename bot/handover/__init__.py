@@ -20,7 +20,6 @@ from bot.handover.desk import (
     DeskError,
     HandoverDesk,
     get_desk,
-    set_desk,
 )
 
 __all__ = [
@@ -30,5 +29,4 @@ __all__ = [
     "DeskError",
     "HandoverDesk",
     "get_desk",
-    "set_desk",
 ]

@@ -185,15 +185,6 @@ class HandoverDesk:
             ).first()
         return AdviserState(**row._asdict()) if row else None
 
-    def sign_out(self, username: str) -> None:
-        """An adviser leaving is no longer available."""
-        with self.store.engine.begin() as db:
-            db.execute(
-                update(advisers_table)
-                .where(advisers_table.c.username == username)
-                .values(available=False)
-            )
-
     def _present_available(self, db: Any) -> list[Any]:
         limit = self.now() - timedelta(seconds=presence_seconds())
         return db.execute(
@@ -720,9 +711,3 @@ def get_desk() -> HandoverDesk:
             if _DESK is None:
                 _DESK = HandoverDesk(HandoverStore(database_url()))
     return _DESK
-
-
-def set_desk(desk: HandoverDesk | None) -> None:
-    """Use this desk from now on (tests); None builds a fresh one on next use."""
-    global _DESK
-    _DESK = desk
