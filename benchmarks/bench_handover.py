@@ -1,7 +1,7 @@
 """Chat desk: adviser message to the person's screen, and simultaneous hand-overs.
 
 Usage: ``.venv/bin/python benchmarks/bench_handover.py [--conversations 20]
-[--messages 10]``
+[--messages 10] [--write]`` (``--write`` puts the figures in docs/handover.md).
 Starts real servers on free ports: two Rasa instances sharing PostgreSQL (tracker store,
 console and desk tables) and Redis when they answer on 127.0.0.1:5432 / 6379, else one
 instance on SQLite. Then ``--conversations`` people ask for a person at the same time on
@@ -24,11 +24,13 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import aiohttp
 
 from bot.launcher import Stack, ensure_model, free_port, write_endpoints
+from bot.reports import write_block
 
 PASSWORD = "un mot de passe de banc d'essai"
 PG = ("127.0.0.1", 5432)
@@ -305,6 +307,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=20)
     parser.add_argument("--messages", type=int, default=10)
+    parser.add_argument("--write", action="store_true", help="update docs/handover.md")
     args = parser.parse_args()
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     with tempfile.TemporaryDirectory(prefix="spro-bench-handover-") as tmp:
@@ -325,20 +328,29 @@ def main() -> int:
             if database:
                 drop_database(database)
     lat = outcome.latencies_ms
-    print(f"Chat desk ({setting}; people on the first instance, advisers on the last):")
-    print(
-        f"- simultaneous hand-overs closed: {outcome.conversations_done} / "
-        f"{args.conversations}"
+    report = "\n".join(
+        [
+            f"Measured on {date.today().isoformat()} with "
+            "`.venv/bin/python benchmarks/bench_handover.py` "
+            f"({setting}; people on the first instance, advisers on the last; "
+            "2 cores shared with other work):",
+            "",
+            f"- simultaneous hand-overs closed: {outcome.conversations_done} / "
+            f"{args.conversations}",
+            f"- messages lost: adviser to person {outcome.adviser_messages_lost}, "
+            f"person to adviser {outcome.person_messages_lost}",
+            f"- adviser message to the person's screen ({len(lat)} messages): "
+            f"p50 {statistics.median(lat):.0f} ms, p95 {percentile(lat, 0.95):.0f} ms, "
+            f"max {max(lat):.0f} ms",
+        ]
     )
-    print(
-        f"- messages lost: adviser → person {outcome.adviser_messages_lost}, "
-        f"person → adviser {outcome.person_messages_lost}"
-    )
-    print(
-        f"- adviser message to the person's screen ({len(lat)} messages): "
-        f"p50 {statistics.median(lat):.0f} ms, p95 {percentile(lat, 0.95):.0f} ms, "
-        f"max {max(lat):.0f} ms"
-    )
+    print(report)
+    if args.write:
+        write_block(
+            Path(__file__).resolve().parent.parent / "docs" / "handover.md",
+            "handover",
+            report,
+        )
     lost = outcome.adviser_messages_lost + outcome.person_messages_lost
     return 0 if lost == 0 and outcome.conversations_done == args.conversations else 1
 
