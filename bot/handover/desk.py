@@ -373,7 +373,11 @@ class HandoverDesk:
         view: dict[str, Any] = {"status": request.status}
         if request.status == "waiting":
             ahead = self.position(request)
-            view.update(ahead=ahead, wait_minutes=self.estimated_wait_minutes(ahead))
+            view.update(
+                ahead=ahead,
+                wait_minutes=self.estimated_wait_minutes(ahead),
+                live=self.line_status(request.region)["live"],
+            )
         if request.status == "taken":
             view["adviser"] = request.adviser_first_name or ""
         return view

@@ -274,15 +274,33 @@ def test_osm_hours_are_said_in_french() -> None:
 
 
 def test_staff_commands(
-    desk: HandoverDesk, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    desk: HandoverDesk,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from bot.handover import __main__ as commands
 
     monkeypatch.setattr(commands, "get_desk", lambda: desk)
-    request = desk.request_callback("web-a", SNAPSHOT, consent=True, contact_kind="phone",
-                                    contact="0612345678", slot="any")
+    request = desk.request_callback(
+        "web-a",
+        SNAPSHOT,
+        consent=True,
+        contact_kind="phone",
+        contact="0612345678",
+        slot="any",
+    )
     desk.close_callback(request.id, "cmartin", "reached")
     assert commands.main(["stats"]) == 0
     assert "Demande de rappel — Personne recontactée : 1" in capsys.readouterr().out
     assert commands.main(["purge"]) == 0
     assert "Coordonnées effacées : 0" in capsys.readouterr().out
+
+
+def test_a_waiting_person_learns_when_nobody_is_left(
+    desk: HandoverDesk, clock: Clock
+) -> None:
+    desk.set_availability("cmartin", "Claire", available=True)
+    request, _ = desk.request_live("web-a", SNAPSHOT)
+    assert desk.person_view(request)["live"] is True
+    clock.advance(minutes=5)  # the adviser's console is gone
+    assert desk.person_view(request)["live"] is False  # the page offers a call-back

@@ -147,6 +147,7 @@ def test_call_back_when_nobody_is_available_reaches_the_console(
     item = adviser.locator(".callback-item", has_text="Pour une VAE")
     item.wait_for(timeout=10_000)
     assert "0698765432" in item.inner_text() and "L'après-midi" in item.inner_text()
+    assert not serious(run_axe(adviser)), "console with the call-back list"
     item.get_by_label("Issue du rappel").select_option("reached")
     item.get_by_role("button", name="Marquer comme traitée").click()
     adviser.get_by_text("Demande de rappel close.").wait_for()

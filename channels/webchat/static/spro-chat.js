@@ -75,6 +75,8 @@
     leaveQueue: "Quitter la file d'attente",
     leaveAdviser: "Terminer l'échange avec la personne",
     asking: "Demande transmise, un instant…",
+    callbackInstead: "Être recontacté·e plutôt",
+    nobodyLeft: "Plus aucun conseiller ni aucune conseillère n'est disponible pour écrire en ce moment. Vous pouvez attendre, ou laisser un numéro ou une adresse pour être recontacté·e.",
     lost: "La liaison avec le conseiller ou la conseillère est interrompue. Vous pouvez continuer avec l'assistant."
   };
   var HANDOVER_ACTIVE = ["waiting", "taken"];
@@ -269,7 +271,11 @@
   var deskText = el("p", "spro-deskbar__text");
   var deskLeave = el("button", "spro-button spro-button--secondary", T.leaveQueue);
   deskLeave.type = "button";
+  var deskCallback = el("button", "spro-button spro-button--primary", T.callbackInstead);
+  deskCallback.type = "button";
+  deskCallback.hidden = true;
   deskBar.appendChild(deskText);
+  deskBar.appendChild(deskCallback);
   deskBar.appendChild(deskLeave);
   var callbackArea = el("div", "spro-callback-area");
   panel.appendChild(log);
@@ -702,13 +708,15 @@
     if (view.status === "waiting") {
       deskBar.hidden = false;
       deskLeave.textContent = T.leaveQueue;
-      var text = waitingText(view);
+      deskCallback.hidden = view.live !== false;
+      var text = view.live === false ? T.nobodyLeft : waitingText(view);
       if (text !== deskText.textContent) {
         deskText.textContent = text;
         if (announceIt) { announce(text); }
       }
     } else if (view.status === "taken") {
       deskBar.hidden = false;
+      deskCallback.hidden = true;
       deskLeave.textContent = T.leaveAdviser;
       deskText.textContent = "Vous échangez avec " + (view.adviser || "une personne") + T.adviserSuffix + ".";
     } else {
@@ -786,6 +794,14 @@
     addToHistory({ from: "desk", text: "Vous avez quitté l'échange. Vous pouvez continuer avec l'assistant." });
     saveState();
     input.focus();
+  });
+
+  deskCallback.addEventListener("click", function () {
+    leaveDesk();
+    var url = handoverBase + "status" + (config.region ? "?region=" + encodeURIComponent(config.region) : "");
+    fetch(url, { credentials: "omit" }).then(function (r) { return r.json(); })
+      .then(showCallbackForm)
+      .catch(function () { showError(T.unreachable); });
   });
 
   function sendToAdviser(text, shown, typed) {
