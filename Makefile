@@ -12,6 +12,10 @@ setup:  ## Create .venv and install the pinned stack (quick when nothing changed
 run: setup  ## Train if needed, start Rasa + action server on localhost; Ctrl-C stops both
 	@$(PY) -m bot.launcher
 
+.PHONY: status
+status:  ## State of the servers started by `make run` (restarts included)
+	@$(PY) -m bot.launcher status
+
 test: setup  ## The whole test suite (what CI runs)
 	@bash scripts/setup-browser.sh
 	@$(PY) -m pytest

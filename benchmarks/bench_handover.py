@@ -96,7 +96,8 @@ async def person(
 ) -> tuple[str, str]:
     """One person: ask, follow the stream, count the adviser's messages, write back."""
     async with aiohttp.ClientSession() as session:
-        sender = f"bench-{uuid.uuid4().hex[:12]}"
+        async with session.post(f"{base}/webhooks/webchat/conversations") as r:
+            sender = (await r.json())["sender"]  # issued and signed by the server
         async with session.post(
             f"{base}/webhooks/handover/request", json={"sender": sender}
         ) as r:
@@ -126,7 +127,7 @@ async def person(
         for k in range(messages):
             async with session.post(
                 f"{base}/webhooks/handover/message",
-                json={"token": token, "text": f"{sender} réponse {k}"},
+                json={"token": token, "text": f"réponse {k}"},
             ) as r:
                 assert r.status == 201, await r.text()
         outcome.adviser_messages_lost += messages - len(set(received))
@@ -282,6 +283,7 @@ def start_instances(work: Path, conversations: int) -> tuple[list[Stack], str, s
                         "SPRO_VAR_DIR": str(var),
                         "SPRO_CONSOLE_DATABASE_URL": url,
                         "SPRO_CONSOLE_ACCOUNTS": str(accounts),
+                        "SPRO_CONVERSATION_SECRET": f"bench {name}",
                     },
                 )
             )

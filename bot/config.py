@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Header carrying ``actions_secret()`` from Rasa to the action server.
+ACTION_SECRET_HEADER = "X-SPRO-Action-Secret"
 
 
 def var_dir() -> Path:
@@ -86,3 +88,40 @@ def conversation_retention_days() -> float:
 def quick_model_loading() -> bool:
     """Load DIET and TED without Rasa's one-step training (bot/model_loading.py); 0 to disable."""
     return os.environ.get("SPRO_QUICK_MODEL_LOADING", "1") != "0"
+
+
+def action_timeout_seconds() -> float:
+    """Longest wait for one custom action before the person is told of a problem."""
+    return float(os.environ.get("SPRO_ACTION_TIMEOUT_SECONDS", "3"))
+
+
+def action_retry_seconds() -> float:
+    """After an action server failure, how long actions fail at once before a new try."""
+    return float(os.environ.get("SPRO_ACTION_RETRY_SECONDS", "5"))
+
+
+def actions_secret() -> str:
+    """Shared secret between Rasa and the action server (multi-host); empty: none."""
+    return os.environ.get("SPRO_ACTIONS_SECRET", "")
+
+
+def actions_interface() -> str:
+    """Address the action server listens on (localhost unless a deployment says so)."""
+    return os.environ.get("SPRO_ACTIONS_INTERFACE", "127.0.0.1")
+
+
+def allowed_origins() -> tuple[str, ...]:
+    """Other sites (``https://host[:port]``) whose pages may call the public chat routes."""
+    value = os.environ.get("SPRO_ALLOWED_ORIGINS", "")
+    return tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
+
+
+def conversation_secret_file() -> Path:
+    """Key that signs public conversation ids, created on first use (mode 600)."""
+    return Path(os.environ.get("SPRO_CONVERSATION_SECRET_FILE",
+                               var_dir() / "conversation-secret.key"))
+
+
+def messages_per_minute() -> int:
+    """Messages one public conversation may send per minute before a polite wait."""
+    return int(os.environ.get("SPRO_MESSAGES_PER_MINUTE", "20"))

@@ -3,9 +3,13 @@
 ``python -m bot.launcher`` (what ``make run`` calls) trains the model when the
 config, domain or training data changed, starts the action server and the Rasa
 server on localhost, prints where to talk to the bot, and stops both on Ctrl-C.
-While running, it deletes conversations older than the retention period
-(``SPRO_CONVERSATION_RETENTION_DAYS``, 30 by default) at start and once a day.
-Tests and benchmarks use :class:`Stack` to start the same servers on free ports.
+A server that stops is restarted, after 1 s, then 2, 4… up to a minute if it keeps
+stopping; the launcher says so and ``python -m bot.launcher status`` (``make status``)
+shows each server's state and restarts. Files it and the servers create are private
+to the user (mode 600). While running, it deletes conversations older than the
+retention period (``SPRO_CONVERSATION_RETENTION_DAYS``, 30 by default) at start and
+once a day. Tests and benchmarks use :class:`Stack` to start the same servers on free
+ports.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -31,6 +36,10 @@ from bot.config import PROJECT_ROOT, database_url, var_dir
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu.py")
 STOP_GRACE_SECONDS = 15.0
 PURGE_INTERVAL_SECONDS = 24 * 3600.0
+RESTART_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0)
+# A server up this long is healthy again: its next restart waits 1 s.
+HEALTHY_AFTER_SECONDS = 300.0
+PRIVATE_UMASK = 0o077
 
 
 def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -163,7 +172,8 @@ def write_endpoints(path: Path, actions_port: int, tracker_db: Path) -> Path:
 
 
 def _stop_with_parent() -> None:
-    """In a child, before exec: get SIGTERM if the launcher dies, even by SIGKILL (Linux)."""
+    """In a child, before exec: private files, and SIGTERM if the launcher dies (Linux)."""
+    os.umask(PRIVATE_UMASK)
     if sys.platform.startswith("linux"):
         import ctypes
 
@@ -191,24 +201,44 @@ class Stack:
 
     def start(self) -> None:
         """Start both servers (not waiting for them to answer)."""
-        env = child_environment(self.extra_env)
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        # The action server needs rasa_sdk only: it does not import Rasa or TensorFlow.
+        self.start_actions()
+        self.start_rasa()
+
+    def start_actions(self) -> None:
+        """Start the action server (rasa-sdk only: no Rasa, no TensorFlow), on localhost."""
         self.actions = self._spawn(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "bot.actions",
-             "--port", str(self.actions_port)],
-            "actions.log", env,
+            [sys.executable, "-m", "bot.action_server", "--port", str(self.actions_port)],
+            "actions.log",
         )
+
+    def start_rasa(self) -> None:
+        """Start the Rasa server on localhost (CORS is the public channels' own)."""
         self.rasa = self._spawn(
             [venv_bin("rasa"), "run", "--model", str(self.model),
              "--endpoints", str(self.endpoints), "--credentials", "credentials.yml",
-             "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-             "--cors", "*"],
-            "rasa.log", env,
+             "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
+            "rasa.log",
         )
 
-    def _spawn(self, command: list[str], log_name: str, env: dict[str, str]) -> subprocess.Popen:
+    def name_of(self, process: subprocess.Popen) -> str:
+        """ "rasa" or "actions"."""
+        return "rasa" if process is self.rasa else "actions"
+
+    def restart(self, process: subprocess.Popen) -> subprocess.Popen:
+        """Start again the server that ``process`` was; return its new process."""
+        if process is self.rasa:
+            self.start_rasa()
+            assert self.rasa is not None
+            return self.rasa
+        self.start_actions()
+        assert self.actions is not None
+        return self.actions
+
+    def _spawn(self, command: list[str], log_name: str) -> subprocess.Popen:
+        env = child_environment(self.extra_env)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / log_name, "ab")  # noqa: SIM115 - closed with the process
+        os.chmod(self.log_dir / log_name, 0o600)
         return subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_stop_with_parent,
@@ -272,14 +302,96 @@ def already_running(pid_file: Path) -> int | None:
     return pid
 
 
+@dataclass
+class ServerState:
+    """What the status shows of one server."""
+
+    pid: int | None = None
+    state: str = "starting"
+    started_at: float = 0.0
+    restarts: int = 0
+    last_exit: int | None = None
+    next_start_at: float | None = None
+
+
+class Supervisor:
+    """Restarts a stopped server with a growing delay, and writes the status file."""
+
+    def __init__(self, stack: Stack, status_file: Path) -> None:
+        """Watch ``stack``'s two servers; ``status_file`` is what ``status`` reads."""
+        self.stack = stack
+        self.status_file = status_file
+        now = time.time()
+        self.servers = {
+            name: ServerState(pid=process.pid, state="running", started_at=now)
+            for name, process in (("rasa", stack.rasa), ("actions", stack.actions))
+            if process is not None
+        }
+        self.write()
+
+    def write(self) -> None:
+        """Write the status file (private)."""
+        status = {"launcher_pid": os.getpid(), "url": self.stack.url, "updated_at": time.time(),
+                  "servers": {name: vars(state) for name, state in self.servers.items()}}
+        draft = self.status_file.with_suffix(".tmp")
+        draft.write_text(json.dumps(status, indent=1))
+        draft.replace(self.status_file)
+
+    def restart(self, process: subprocess.Popen) -> None:
+        """Say that a server stopped, wait its back-off delay, and start it again."""
+        name = self.stack.name_of(process)
+        state = self.servers[name]
+        if time.time() - state.started_at > HEALTHY_AFTER_SECONDS:
+            state.restarts = 0
+        delay = RESTART_DELAYS[min(state.restarts, len(RESTART_DELAYS) - 1)]
+        label = "Rasa server" if name == "rasa" else "action server"
+        print(f"The {label} stopped (exit {process.returncode}); restarting it in "
+              f"{delay:.0f} s (restart {state.restarts + 1}). See var/{name}.log.",
+              file=sys.stderr, flush=True)
+        state.state, state.last_exit = "restarting", process.returncode
+        state.next_start_at = time.time() + delay
+        self.write()
+        time.sleep(delay)
+        new = self.stack.restart(process)
+        state.pid, state.state, state.started_at = new.pid, "running", time.time()
+        state.restarts += 1
+        state.next_start_at = None
+        self.write()
+        print(f"The {label} is starting again (process {new.pid}).", flush=True)
+
+
+def print_status(status_file: Path) -> int:
+    """``status``: each server's state, pid and restarts, from the running launcher."""
+    pid = already_running(var_dir() / "launcher.pid")
+    if pid is None or not status_file.exists():
+        print("The assistant is not running (start it with `make run`).")
+        return 1
+    status = json.loads(status_file.read_text())
+    print(f"Assistant running (launcher process {pid}): {status['url']}/webhooks/webchat/")
+    for name, server in status["servers"].items():
+        label = "Rasa server  " if name == "rasa" else "Action server"
+        since = time.strftime("%H:%M:%S", time.localtime(server["started_at"]))
+        line = f"  {label}: {server['state']}, process {server['pid']}, since {since}"
+        if server["restarts"]:
+            line += (f"; restarted {server['restarts']} time(s), last exit "
+                     f"{server['last_exit']}")
+        print(line)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the assistant in the foreground until Ctrl-C."""
+    """Run the assistant in the foreground until Ctrl-C (or print its status)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", choices=("run", "status"), default="run")
     parser.add_argument("--port", type=int, default=int(os.environ.get("SPRO_PORT", 5005)))
     parser.add_argument(
         "--actions-port", type=int, default=int(os.environ.get("SPRO_ACTIONS_PORT", 5055))
     )
     args = parser.parse_args(argv)
+    os.umask(PRIVATE_UMASK)
+    status_file = var_dir() / "status.json"
+    if args.command == "status":
+        return print_status(status_file)
 
     pid_file = var_dir() / "launcher.pid"
     pid = already_running(pid_file)
@@ -294,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
               "Free them, or choose others: SPRO_PORT=5006 SPRO_ACTIONS_PORT=5056 make run",
               file=sys.stderr)
         return 1
+    for existing in var_dir().glob("*"):
+        if existing.is_file():
+            existing.chmod(0o600)
     pid_file.write_text(str(os.getpid()))
     stack: Stack | None = None
     try:
@@ -314,19 +429,25 @@ def main(argv: list[str] | None = None) -> int:
         print("Starting the Rasa server and the action server...", flush=True)
         stack.start()
         seconds = stack.wait_ready()
+        supervisor = Supervisor(stack, status_file)
         print(f"\nReady in {seconds:.0f} s. Talk to the assistant:\n"
               f"  Web chat: {stack.url}/webhooks/webchat/ "
               f"(widget example: {stack.url}/webhooks/webchat/demo)\n"
-              f"  REST: curl -s -XPOST {stack.url}/webhooks/rest/webhook "
-              "-d '{\"sender\": \"essai\", \"message\": \"Bonjour\"}'\n"
-              f"Logs: {var_dir()}/rasa.log, {var_dir()}/actions.log. Ctrl-C stops both.",
+              f"  REST: curl -s -XPOST {stack.url}/webhooks/rest/conversations, then\n"
+              f"        curl -s -XPOST {stack.url}/webhooks/rest/webhook "
+              "-d '{\"sender\": \"<id received>\", \"message\": \"Bonjour\"}'\n"
+              f"Logs: {var_dir()}/rasa.log, {var_dir()}/actions.log. "
+              "Status: make status. Ctrl-C stops both.",
               flush=True)
         purge_old_conversations(endpoints)
-        while (exited := stack.first_exit(timeout=PURGE_INTERVAL_SECONDS)) is None:
-            purge_old_conversations(endpoints)
-        print(f"A server stopped (exit {exited.returncode}); see the logs. Stopping.",
-              file=sys.stderr)
-        return 1
+        next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
+        while True:
+            exited = stack.first_exit(timeout=max(1.0, next_purge - time.monotonic()))
+            if exited is not None:
+                supervisor.restart(exited)
+            elif time.monotonic() >= next_purge:
+                purge_old_conversations(endpoints)
+                next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)
         return 0
@@ -334,6 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         if stack is not None:
             stack.stop()
         pid_file.unlink(missing_ok=True)
+        status_file.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

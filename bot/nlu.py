@@ -17,8 +17,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 
 from bot import model_loading
+from bot.rasa_patches import action_failure
 
 model_loading.install()
+action_failure.install()
 
 
 @lru_cache(maxsize=None)

@@ -44,7 +44,9 @@ _NIR = re.compile(
     r"(?:[\s.]?\d{2})?(?!\d)"
 )
 # IBAN: country code, 2 check digits, then 11 to 30 letters or digits in groups.
-_IBAN = re.compile(r"(?i)\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?\b")
+_IBAN = re.compile(
+    r"(?i)\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?\b"
+)
 
 # Words that end a name: "je m'appelle jean dupont et j'ai 22 ans".
 _NOT_NAME = (
@@ -53,7 +55,7 @@ _NOT_NAME = (
     "née?|nous|on|ou|où|par|pas|plus|pour|que|qui|sa|se|ses|son|suis|sur|svp|tel|tél|"
     "téléphone|un|une|veux|voudrais|vous|y"
 )
-_WORD = rf"(?!(?i:{_NOT_NAME})\b)[{_LETTER}][{_LETTER}'’-]*"
+_WORD = rf"(?!(?i:{_NOT_NAME})\b)[{_LETTER}][{_LETTER}'\u2019-]*"
 # Upper-case words of the orientation that are not names ("Salariée CDD, 30 ans").
 _ACRONYMS = (
     "AAH|APEC|BAC|BEP|BPJEPS|BTS|BUT|CACES|CAP|CCI|CDD|CDI|CEP|CFA|CIF|CIO|CMA|CPF|CV|"
@@ -61,14 +63,14 @@ _ACRONYMS = (
 )
 _CAPITALISED = (
     rf"(?!(?i:{_NOT_NAME})\b)(?!(?:{_ACRONYMS})\b)"
-    rf"(?:[{_UPPER}][{_LOWER}'’-]+(?:-[{_UPPER}][{_LOWER}]+)?|[{_UPPER}]{{2,}})"
+    rf"(?:[{_UPPER}][{_LOWER}'\u2019-]+(?:-[{_UPPER}][{_LOWER}]+)?|[{_UPPER}]{{2,}})"
 )
 _NAME_WORDS = rf"{_WORD}(?:[ \t]+{_WORD}){{0,2}}"
 
 # "je m'appelle Marie Dupont", "mon nom est …", "moi c'est …", "je suis Mme Martin".
 _NAME_INTRO = re.compile(
-    r"(?P<intro>(?i:\b(?:je\s+m['’]?\s*appel+e?s?|mon\s+nom\s+(?:est|c['’]est)|"
-    r"mon\s+pr[ée]nom\s+(?:est|c['’]est)|moi\s+c['’]est|"
+    r"(?P<intro>(?i:\b(?:je\s+m['\u2019]?\s*appel+e?s?|mon\s+nom\s+(?:est|c['\u2019]est)|"
+    r"mon\s+pr[ée]nom\s+(?:est|c['\u2019]est)|moi\s+c['\u2019]est|"
     r"je\s+suis\s+(?:m(?:me|adame|onsieur|r|\.)|mademoiselle|mlle)))\s*[:,]?\s+)"
     rf"(?!(?i:pas|plus|comme)\b)(?P<name>{_NAME_WORDS})"
 )
@@ -80,8 +82,8 @@ _LABELLED_NAME = re.compile(
 )
 # "c'est Jean Dupont à l'appareil", "ici jean dupont à l'appareil".
 _ON_THE_LINE = re.compile(
-    rf"(?P<intro>(?i:\b(?:c['’]\s*est|ici)\s+))(?P<name>{_NAME_WORDS})"
-    r"(?=\s+(?i:[àa]\s+l['’]\s*appareil))"
+    rf"(?P<intro>(?i:\b(?:c['\u2019]\s*est|ici)\s+))(?P<name>{_NAME_WORDS})"
+    r"(?=\s+(?i:[àa]\s+l['\u2019]\s*appareil))"
 )
 # "Mme Martin", "M. DUPONT", "Monsieur Jean Dupont".
 _CIVILITY = re.compile(
@@ -91,12 +93,14 @@ _CIVILITY = re.compile(
 # "Jean Dupont, 22 ans", "DUPONT Jean (06 …)": two or three capitalised words right
 # before an age or a phone number, unless a preposition makes them a place
 # ("à Saint Malo, 22 ans") or the first word is a place's particle ("La Rochelle").
-_PLACE_BEFORE = r"(?i:à|a|au|aux|de|du|des|en|sur|vers|près|pres|habite|proche|côté|cote)"
+_PLACE_BEFORE = (
+    r"(?i:à|a|au|aux|de|du|des|en|sur|vers|près|pres|habite|proche|côté|cote)"
+)
 _PLACE_PARTICLE = r"(?:La|Le|Les|L|Saint|Sainte|St|Ste|Mont|Pont|Port|Val|Bourg|Villa)"
 _NAME_BEFORE_CUE = re.compile(
-    rf"(?<![{_LETTER}'’-])(?P<before>{_PLACE_BEFORE}\s+)?"
+    rf"(?<![{_LETTER}'\u2019-])(?P<before>{_PLACE_BEFORE}\s+)?"
     rf"(?P<name>(?!{_PLACE_PARTICLE}\b){_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{1,2}})"
-    r"(?=\s*[,(–-]?\s*(?:\d{1,2}\s*ans\b|(?i:t[ée]l\.?|t[ée]l[ée]phone|portable|mobile)\b"
+    r"(?=\s*[,(\u2013-]?\s*(?:\d{1,2}\s*ans\b|(?i:t[ée]l\.?|t[ée]l[ée]phone|portable|mobile)\b"
     rf"|{re.escape(PHONE_MARK)}))"
 )
 

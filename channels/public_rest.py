@@ -1,22 +1,33 @@
 """The public REST channel: ``POST /webhooks/rest/webhook``, hardened.
 
-Same contract as Rasa's ``RestInput`` (``{"sender", "message"}`` in, a JSON list
-of bot messages out), with what a public endpoint needs on top:
+Rasa's ``RestInput`` contract (``{"sender", "message", "metadata"}`` in, a JSON list of
+bot messages out), with what a public endpoint needs on top:
 
-- bad requests (invalid JSON, binary, missing sender) get a 400 with a French
-  explanation, never a 5xx;
-- empty or over-long messages get a French answer without reaching the NLU;
-- e-mails, phone numbers and self-given names are masked before the text is
-  parsed, stored in the tracker or logged;
-- if handling the message fails, the person still gets a polite answer and a way
-  forward, and the failure is logged (without the text).
+- conversation ids are issued by the server (``POST /webhooks/rest/conversations`` ->
+  ``{"sender": "c-…"}``) and signed (``channels.conversation_ids``): any other
+  ``sender`` gets 403, so nobody reaches a conversation they did not start;
+- limits, each refused with a French ``{"error": …}``: body over 64 kB (413), JSON
+  nested deeper than 8 levels, metadata other than a 2-digit ``region`` and a short
+  ``channel_page`` (400), invalid code points such as lone surrogates (400), more than
+  one message at a time or ``config.messages_per_minute()`` per conversation (429);
+- the text is normalised (NFKC: full-width "j'ai 22 ans" becomes plain), and e-mails,
+  phone numbers, names and IBANs are masked before the NLU, the tracker or the logs;
+- ``/intent`` messages are accepted only as the payload of a quick reply: one the
+  domain declares, or one the assistant offered in its last turn of this conversation;
+- whatever fails, the person gets a French answer with the regional line and the
+  human option (``bot.service_problem``), and the failure is logged without the text;
+- CORS only for the chat routes and only for ``SPRO_ALLOWED_ORIGINS``, never with
+  credentials (whatever ``rasa run --cors`` says).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
@@ -26,20 +37,48 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import config
 from bot.privacy import mask_personal_data
+from bot.service_problem import service_problem_text
+from channels import conversation_ids, http_errors
+from channels.text_input import InvalidText, normalise_text
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
-_SENDER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-# Metadata a client may attach; anything else is dropped (stored data stays minimal).
-ALLOWED_METADATA_KEYS = frozenset({"region", "channel_page"})
+MAX_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 8
+MAX_METADATA_KEYS = 10
+# Metadata a client may attach, with the form of its value; other keys are dropped.
+METADATA_FORMATS = {
+    "region": re.compile(r"^\d{2}$"),
+    "channel_page": re.compile(r"^[\w./:#?=&%-]{1,200}$"),
+}
+# The chat routes other sites may call (CORS), by the end of their path.
+CHAT_ROUTES = ("/webhook", "/conversations", "/config")
+# Seconds after which the person is answered even if the turn goes on (it is saved).
+ANSWER_DEADLINE_SECONDS = 10.0
 
 EMPTY_MESSAGE = "Votre message est vide. Écrivez votre question en quelques mots."
-FAILURE_MESSAGE = (
-    "Pardon, un problème technique m'empêche de répondre pour le moment. "
-    "Réessayez dans quelques instants. Vous pouvez aussi joindre un conseiller "
-    "ou une conseillère du service régional de l'orientation de votre région."
+NOT_A_QUICK_REPLY = (
+    "Je n'ai pas compris cette commande. Écrivez votre question avec vos mots, "
+    "ou choisissez une des réponses proposées."
+)
+BUSY = (
+    "Je réponds encore à votre message précédent. Patientez un instant avant "
+    "d'envoyer le suivant."
+)
+TOO_MANY = (
+    "Vous envoyez beaucoup de messages à la suite. Patientez une minute, puis "
+    "reprenez : rien de ce que vous avez écrit n'est perdu."
+)
+UNKNOWN_CONVERSATION = (
+    "Conversation inconnue : demandez un identifiant de conversation avec "
+    "POST /webhooks/rest/conversations, puis envoyez-le dans « sender »."
+)
+BAD_JSON = (
+    "La requête doit être un objet JSON encodé en UTF-8, par exemple "
+    '{"sender": "<identifiant reçu>", "message": "Bonjour"}.'
 )
 
 
@@ -51,48 +90,131 @@ def too_long_message(length: int) -> str:
     )
 
 
-class BadRequest(ValueError):
-    """A request the channel cannot read; its message is shown to the client."""
+class Refused(ValueError):
+    """A request the channel does not take: an HTTP status and a French message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        """Status and the French explanation sent as ``{"error": …}``."""
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 @dataclass(frozen=True)
 class IncomingMessage:
-    """A checked request: who speaks, the masked text and the kept metadata."""
+    """A checked request: who speaks, the normalised text and the kept metadata."""
 
     sender_id: str
     text: str
     metadata: dict[str, Any]
 
 
-def read_request(request: Request) -> IncomingMessage:
-    """Parse and check a webhook request body; raise ``BadRequest`` in French."""
-    try:
-        payload = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest(
-            "La requête doit être un objet JSON encodé en UTF-8, par exemple "
-            '{"sender": "abc123", "message": "Bonjour"}.'
-        ) from None
-    if not isinstance(payload, dict):
-        raise BadRequest('La requête doit être un objet JSON : {"sender": …, "message": …}.')
-    sender = payload.get("sender")
-    if not isinstance(sender, str) or not _SENDER_ID.match(sender):
-        raise BadRequest(
-            "Le champ « sender » est obligatoire : un identifiant de conversation "
-            "de 1 à 128 caractères (lettres, chiffres, « - », « _ », « . », « : »)."
+def nesting_exceeds(text: str, limit: int) -> bool:
+    """True when JSON ``text`` nests arrays or objects deeper than ``limit``."""
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def checked_metadata(metadata: Any) -> dict[str, str]:
+    """The metadata kept: known keys with a value of the expected form."""
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict) or len(metadata) > MAX_METADATA_KEYS:
+        raise Refused(
+            400,
+            "Le champ « metadata » doit être un petit objet JSON, par "
+            'exemple {"region": "24"}.',
         )
-    text = payload.get("message", "")
-    if text is None:
-        text = ""
-    if not isinstance(text, str):
-        raise BadRequest("Le champ « message » doit être un texte.")
-    metadata = payload.get("metadata")
-    kept = (
-        {k: v for k, v in metadata.items() if k in ALLOWED_METADATA_KEYS and isinstance(v, str)}
-        if isinstance(metadata, dict)
-        else {}
+    kept = {}
+    for key, form in METADATA_FORMATS.items():
+        value = metadata.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not form.match(value):
+            expected = " (un code de région à 2 chiffres)" if key == "region" else ""
+            raise Refused(400, f"Valeur non acceptée pour metadata.{key}{expected}.")
+        kept[key] = value
+    return kept
+
+
+def parse_body(body: bytes) -> IncomingMessage:
+    """Parse and check a webhook body; raise ``Refused`` in French."""
+    if len(body) > MAX_BODY_BYTES:
+        raise Refused(
+            413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus)."
+        )
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused(400, BAD_JSON) from None
+    if nesting_exceeds(text, MAX_JSON_DEPTH):
+        raise Refused(
+            400, "La requête est trop imbriquée : un objet JSON simple est attendu."
+        )
+    try:
+        payload = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise Refused(400, BAD_JSON) from None
+    if not isinstance(payload, dict):
+        raise Refused(
+            400, 'La requête doit être un objet JSON : {"sender": …, "message": …}.'
+        )
+    sender = payload.get("sender")
+    if not isinstance(sender, str) or not sender:
+        raise Refused(
+            400,
+            "Le champ « sender » est obligatoire : l'identifiant de "
+            "conversation reçu de POST /webhooks/rest/conversations.",
+        )
+    if not conversation_ids.is_valid(sender):
+        raise Refused(403, UNKNOWN_CONVERSATION)
+    message = payload.get("message", "")
+    if message is None:
+        message = ""
+    if not isinstance(message, str):
+        raise Refused(400, "Le champ « message » doit être un texte.")
+    try:
+        text = normalise_text(message)
+    except InvalidText as error:
+        raise Refused(400, str(error)) from None
+    return IncomingMessage(
+        sender_id=sender, text=text, metadata=checked_metadata(payload.get("metadata"))
     )
-    return IncomingMessage(sender_id=sender, text=text.strip(), metadata=kept)
+
+
+async def read_body(request: Request) -> bytes:
+    """The body of a streamed request, refused (413) as soon as it is too large."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Refused(
+            413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus)."
+        )
+    body = bytearray()
+    while True:
+        chunk = await request.stream.read() if request.stream else None
+        if chunk is None:
+            return bytes(body)
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise Refused(
+                413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus)."
+            )
 
 
 def bot_text(text: str, recipient_id: str) -> dict[str, Any]:
@@ -100,8 +222,95 @@ def bot_text(text: str, recipient_id: str) -> dict[str, Any]:
     return {"recipient_id": recipient_id, "text": text}
 
 
+class SenderLimiter:
+    """One message at a time per conversation, and a number per minute (per process)."""
+
+    def __init__(self) -> None:
+        """No conversation is busy yet."""
+        self.busy: set[str] = set()
+        self.recent: dict[str, deque[float]] = {}
+
+    def acquire(self, sender: str) -> None:
+        """Count a message; ``Refused(429)`` when the conversation must wait."""
+        if sender in self.busy:
+            raise Refused(429, BUSY)
+        now = time.monotonic()
+        if len(self.recent) > 10_000:
+            self.recent = {
+                k: v for k, v in self.recent.items() if v and v[-1] > now - 60
+            }
+        times = self.recent.setdefault(sender, deque())
+        while times and times[0] <= now - 60:
+            times.popleft()
+        if len(times) >= config.messages_per_minute():
+            raise Refused(429, TOO_MANY)
+        times.append(now)
+        self.busy.add(sender)
+
+    def release(self, sender: str) -> None:
+        """The conversation may send its next message."""
+        self.busy.discard(sender)
+
+
+def quick_reply_payloads(agent: Any) -> set[str]:
+    """``/intent`` payloads of the buttons the domain's responses declare."""
+    payloads = set()
+    for variations in agent.domain.responses.values():
+        for variation in variations:
+            for button in variation.get("buttons") or []:
+                payload = str(button.get("payload", ""))
+                if payload.startswith("/"):
+                    payloads.add(payload)
+    return payloads
+
+
+async def last_offered_payloads(agent: Any, sender: str) -> set[str]:
+    """Payloads of the buttons the assistant sent in its last turn here."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    tracker = await agent.tracker_store.retrieve(sender)
+    payloads: set[str] = set()
+    for event in reversed(tracker.events if tracker else []):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered):
+            payloads.update(
+                str(b.get("payload", "")) for b in event.data.get("buttons") or []
+            )
+    return payloads
+
+
+def cors_headers(request: Request) -> dict[str, str]:
+    """CORS headers for a configured origin (never with credentials), else none."""
+    origin = (request.headers.get("origin") or "").rstrip("/")
+    if not origin or origin not in config.allowed_origins():
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Max-Age": "600",
+    }
+
+
+def add_public_cors(blueprint: Blueprint) -> None:
+    """Replace any CORS header on ``blueprint``'s answers by the configured ones."""
+
+    @blueprint.middleware("response")
+    async def public_cors(request: Request, answer: HTTPResponse) -> None:
+        for name in [
+            h for h in answer.headers if h.lower().startswith("access-control-")
+        ]:
+            del answer.headers[name]
+        answer.headers["Vary"] = "Origin"
+        if request.path.rstrip("/").endswith(CHAT_ROUTES):
+            answer.headers.update(cors_headers(request))
+
+
 class PublicRestInput(RestInput):
     """REST channel for the public, answering at ``/webhooks/rest/webhook``."""
+
+    limiter: SenderLimiter | None = None
 
     @classmethod
     def name(cls) -> str:
@@ -111,7 +320,7 @@ class PublicRestInput(RestInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        """Health check and webhook routes."""
+        """Health check, conversation ids and webhook routes."""
         webhook = Blueprint(f"public_webhook_{type(self).__name__}", __name__)
         self.add_message_routes(webhook, on_new_message, health_path="/")
         return webhook
@@ -122,30 +331,52 @@ class PublicRestInput(RestInput):
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         health_path: str,
     ) -> None:
-        """Add the health check and the checked ``POST /webhook`` to ``blueprint``."""
+        """Add the health check, ``POST /conversations`` and ``POST /webhook``."""
+        self.limiter = SenderLimiter()
+        blueprint.listener("before_server_start")(http_errors.install)
+        add_public_cors(blueprint)
 
         @blueprint.route(health_path, methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @blueprint.route("/webhook", methods=["POST"])
+        @blueprint.route("/conversations", methods=["POST", "OPTIONS"])
+        async def conversations(request: Request) -> HTTPResponse:
+            if request.method == "OPTIONS":
+                return response.empty(status=204)
+            return response.json({"sender": conversation_ids.issue()}, status=201)
+
+        @blueprint.route("/webhook", methods=["POST", "OPTIONS"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
+            if request.method == "OPTIONS":
+                return response.empty(status=204)
             try:
-                incoming = read_request(request)
-            except BadRequest as error:
-                return response.json({"error": str(error)}, status=400)
-            return response.json(await self.answer(incoming, on_new_message))
+                incoming = parse_body(await read_body(request))
+                agent = getattr(request.app.ctx, "agent", None)
+                return response.json(await self.answer(incoming, on_new_message, agent))
+            except Refused as refusal:
+                headers = {"Retry-After": "60"} if refusal.status == 429 else None
+                return response.json(
+                    {"error": refusal.message}, status=refusal.status, headers=headers
+                )
 
     async def answer(
         self,
         incoming: IncomingMessage,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any = None,
     ) -> list[dict[str, Any]]:
         """Run one checked message through Rasa and collect the bot's messages."""
         if not incoming.text:
             return [bot_text(EMPTY_MESSAGE, incoming.sender_id)]
         if len(incoming.text) > MAX_MESSAGE_CHARS:
             return [bot_text(too_long_message(len(incoming.text)), incoming.sender_id)]
+        if incoming.text.startswith("/") and not await self.is_quick_reply(
+            incoming, agent
+        ):
+            return [bot_text(NOT_A_QUICK_REPLY, incoming.sender_id)]
+        limiter = self.limiter or SenderLimiter()
+        limiter.acquire(incoming.sender_id)
         collector = CollectingOutputChannel()
         message = UserMessage(
             mask_personal_data(incoming.text),
@@ -154,9 +385,38 @@ class PublicRestInput(RestInput):
             input_channel=self.name(),
             metadata=incoming.metadata or None,
         )
+        turn = asyncio.ensure_future(on_new_message(message))
+        turn.add_done_callback(lambda _: limiter.release(incoming.sender_id))
+        problem = bot_text(
+            service_problem_text(incoming.metadata.get("region")), incoming.sender_id
+        )
         try:
-            await on_new_message(message)
-        except Exception:  # noqa: BLE001 - the person must still get an answer
-            logger.exception("Handling a message failed (sender %s)", incoming.sender_id)
-            return [*collector.messages, bot_text(FAILURE_MESSAGE, incoming.sender_id)]
-        return collector.messages
+            await asyncio.wait_for(
+                asyncio.shield(turn), timeout=ANSWER_DEADLINE_SECONDS
+            )
+        except asyncio.TimeoutError:
+            logger.error(
+                "No answer within %.0f s (sender %s); the turn goes on",
+                ANSWER_DEADLINE_SECONDS,
+                incoming.sender_id,
+            )
+            return [problem]
+        except Exception:  # the person must still get an answer (not kept: not saved)
+            logger.exception(
+                "Handling a message failed (sender %s)", incoming.sender_id
+            )
+            region = incoming.metadata.get("region")
+            return [
+                *collector.messages,
+                bot_text(service_problem_text(region, kept=False), incoming.sender_id),
+            ]
+        return collector.messages or [problem]
+
+    @staticmethod
+    async def is_quick_reply(incoming: IncomingMessage, agent: Any) -> bool:
+        """True for a payload of the domain's buttons or of the last buttons offered."""
+        if agent is None or not agent.is_ready():
+            return agent is None  # no dialogue on this server (a test double)
+        if incoming.text in quick_reply_payloads(agent):
+            return True
+        return incoming.text in await last_offered_payloads(agent, incoming.sender_id)

@@ -51,11 +51,23 @@ def load_knowledge(var_dir: Path) -> None:
     assert outcome.check.ok, [str(p) for p in outcome.check.errors]
 
 
+_CONVERSATION_IDS: dict[str, str] = {}
+
+
+def conversation_id(base_url: str, sender: str) -> str:
+    """The server-issued conversation id standing for a test's own ``sender`` name."""
+    if sender not in _CONVERSATION_IDS:
+        answer = requests.post(f"{base_url}/webhooks/rest/conversations", timeout=60)
+        answer.raise_for_status()
+        _CONVERSATION_IDS[sender] = answer.json()["sender"]
+    return _CONVERSATION_IDS[sender]
+
+
 def post_message(base_url: str, sender: str, text: str) -> list[dict[str, Any]]:
     """Send one message to the REST channel and return the bot's messages."""
     answer = requests.post(
         f"{base_url}/webhooks/rest/webhook",
-        json={"sender": sender, "message": text},
+        json={"sender": conversation_id(base_url, sender), "message": text},
         timeout=60,
     )
     answer.raise_for_status()

@@ -111,7 +111,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _SafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (C when available); an impossible date stays text for the checks."""
+
+
+def _date_or_text(loader: Any, node: Node) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:  # "2019-02-30": reported in French, with its line, by parse_date
+        return loader.construct_scalar(node)
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
+
+
+def yaml_error_line(error: yaml.MarkedYAMLError) -> int:
+    """1-based line to show for a YAML error: where an unclosed quote opens, else the problem."""
+    context = error.context_mark
+    if context is not None and "quoted scalar" in str(error.context or ""):
+        return context.line + 1
+    mark = error.problem_mark or context
+    return mark.line + 1 if mark else 1
 
 
 def parse_yaml(text: str) -> tuple[Any, Node | None]:
@@ -178,8 +198,7 @@ class _Checker:
             self.add(path, 1, "le fichier n'est pas en UTF-8", "enregistrez-le en UTF-8")
             return []
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 1
+            line = yaml_error_line(exc)
             self.add(path, line, f"le fichier n'est pas du YAML valide ({exc.problem})",
                      "vérifiez l'indentation (espaces, pas de tabulation), les deux-points et les guillemets "
                      "autour de cette ligne")

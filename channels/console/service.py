@@ -35,6 +35,7 @@ from channels.console.profile import (
     profile_rows,
 )
 from channels.console.store import OUTCOMES, CallRecord, ConsoleStore
+from channels.text_input import InvalidText, normalise_text
 
 logger = logging.getLogger(__name__)
 
@@ -285,9 +286,14 @@ class ConsoleService:
     ) -> CallRecord:
         """The caller's words (masked) to the dialogue; the call takes its answer."""
         call = self.open_call(adviser, call_id)
-        text = text.strip()
+        try:
+            text = normalise_text(text)
+        except InvalidText as error:
+            raise ConsoleError(400, str(error)) from None
         if not text:
             raise ConsoleError(400, "Saisissez ce que dit la personne.")
+        if text.startswith("/"):
+            raise ConsoleError(400, "Tapez les mots de la personne, sans commande « / ».")
         if len(text) > MAX_SAID_CHARS:
             raise ConsoleError(400, f"{MAX_SAID_CHARS} caractères au plus par message.")
         masked = mask_personal_data(text)

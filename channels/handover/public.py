@@ -39,11 +39,12 @@ from bot.handover.desk import (
     get_desk,
 )
 from bot.handover.store import HandoverRequest
+from channels import conversation_ids
 from channels.handover.hub import hub_for, stream_conversation
+from channels.public_rest import cors_headers
 
 logger = logging.getLogger(__name__)
 
-_SENDER_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 _REGION = re.compile(r"^\d{2}$")
 FINAL = ("returned", "closed", "left")
 TRANSCRIPT_TURNS = 40
@@ -81,8 +82,10 @@ def json_object(request: Request) -> dict[str, Any]:
 def sender_of(body: dict[str, Any]) -> str:
     """The conversation id the web chat uses, checked like the webhook does."""
     sender = body.get("sender")
-    if not isinstance(sender, str) or not _SENDER_ID.match(sender):
-        raise BadRequest("Identifiant de conversation manquant ou invalide.")
+    if not isinstance(sender, str) or not conversation_ids.is_valid(sender):
+        raise DeskError(
+            403, "Conversation inconnue : rechargez la page pour en commencer une."
+        )
     return sender
 
 
@@ -206,10 +209,22 @@ class HandoverInput(InputChannel):
         """The public routes."""
         bp = Blueprint(f"handover_{type(self).__name__}", __name__)
 
+        @bp.middleware("response")
+        async def cors(request: Request, answer: HTTPResponse) -> None:
+            # Only the sites configured to embed the web chat, never with credentials.
+            for name in [
+                h for h in answer.headers if h.lower().startswith("access-control-")
+            ]:
+                del answer.headers[name]
+            answer.headers["Vary"] = "Origin"
+            answer.headers.update(cors_headers(request))
+
         def guarded(
             handler: Callable[..., Awaitable[HTTPResponse]],
         ) -> Callable[..., Awaitable[HTTPResponse]]:
             async def wrapped(request: Request) -> HTTPResponse:
+                if request.method == "OPTIONS":
+                    return response.empty(status=204)
                 try:
                     return await handler(request)
                 except BadRequest as error:
@@ -230,7 +245,7 @@ class HandoverInput(InputChannel):
                 public_line(line), headers={"Cache-Control": "no-store"}
             )
 
-        @bp.route("/request", methods=["POST"])
+        @bp.route("/request", methods=["POST", "OPTIONS"])
         @guarded
         async def ask(request: Request) -> HTTPResponse:
             body = json_object(request)
@@ -270,7 +285,7 @@ class HandoverInput(InputChannel):
             )
             return None
 
-        @bp.route("/message", methods=["POST"])
+        @bp.route("/message", methods=["POST", "OPTIONS"])
         @guarded
         async def message(request: Request) -> HTTPResponse:
             body = json_object(request)
@@ -278,7 +293,7 @@ class HandoverInput(InputChannel):
             sent = await self.run(self.desk.person_message, handover, body.get("text"))
             return response.json({"id": sent.id}, status=201)
 
-        @bp.route("/leave", methods=["POST"])
+        @bp.route("/leave", methods=["POST", "OPTIONS"])
         @guarded
         async def leave(request: Request) -> HTTPResponse:
             body = json_object(request)
@@ -286,7 +301,7 @@ class HandoverInput(InputChannel):
             await self.run(self.desk.leave, handover)
             return response.json({"left": True})
 
-        @bp.route("/callback", methods=["POST"])
+        @bp.route("/callback", methods=["POST", "OPTIONS"])
         @guarded
         async def callback(request: Request) -> HTTPResponse:
             body = json_object(request)

@@ -7,10 +7,13 @@ Mounted by Rasa at ``/webhooks/webchat`` (see ``credentials.yml``):
 - ``GET  /webhooks/webchat/static/<f>``  the widget (``spro-chat.js``, ``spro-chat.css``);
 - ``GET  /webhooks/webchat/config``      the widget's settings (title, regional line, retention);
 - ``GET  /webhooks/webchat/health``      ``{"status": "ok"}``;
+- ``POST /webhooks/webchat/conversations``  a new signed conversation id;
 - ``POST /webhooks/webchat/webhook``     the same contract and protections as the public
   REST channel (``{"sender", "message", "metadata"}`` in, a list of bot messages out).
 
-Everything is served by the Rasa server itself: nothing comes from another host.
+Everything is served by the Rasa server itself: nothing comes from another host. Other
+sites embedding the widget must be listed in ``SPRO_ALLOWED_ORIGINS`` (CORS for the
+chat routes only, never with credentials).
 """
 
 from __future__ import annotations
@@ -49,8 +52,7 @@ PAGE_SECURITY_HEADERS = {
 STATIC_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-cache",
-    # The widget is embedded on the region's own site.
-    "Access-Control-Allow-Origin": "*",
+    # The widget is embedded on the region's own site (``<script>`` and ``<link>``).
     "Cross-Origin-Resource-Policy": "cross-origin",
 }
 
@@ -104,12 +106,13 @@ class WebChatInput(PublicRestInput):
                 headers=STATIC_HEADERS,
             )
 
-        @webchat.route("/config", methods=["GET"])
+        @webchat.route("/config", methods=["GET", "OPTIONS"])
         async def config(request: Request) -> HTTPResponse:
+            if request.method == "OPTIONS":
+                return response.empty(status=204)
             region = request.args.get("region") or self.settings.region
             return response.json(
-                self.settings.public_config(region),
-                headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"},
+                self.settings.public_config(region), headers={"Cache-Control": "no-cache"}
             )
 
         self.add_message_routes(webchat, on_new_message, health_path="/health")
@@ -119,8 +122,9 @@ class WebChatInput(PublicRestInput):
         self,
         incoming: IncomingMessage,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any = None,
     ) -> list[dict[str, Any]]:
         """While an adviser holds the conversation, the assistant stays silent."""
         if incoming.text and await relay_to_adviser(incoming.sender_id, incoming.text):
             return []
-        return await super().answer(incoming, on_new_message)
+        return await super().answer(incoming, on_new_message, agent)

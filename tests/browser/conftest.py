@@ -24,6 +24,8 @@ from bot.config import PROJECT_ROOT
 from bot.launcher import free_port
 
 CHROMIUM = os.environ.get("SPRO_CHROMIUM", "/usr/bin/chromium")
+# The regional site that embeds the widget in the tests: an origin the server allows.
+EMBEDDING_SITE_PORT = free_port()
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 # Flags for this closed network: no background connections, no first-run, no sandbox as root.
@@ -52,7 +54,8 @@ class ReplayServer:
 
     def start(self, timeout: float = 30.0) -> None:
         """Start the server and wait until it answers."""
-        env = dict(os.environ, SPRO_VAR_DIR=str(self.log.parent), PYTHONPATH=str(PROJECT_ROOT))
+        env = dict(os.environ, SPRO_VAR_DIR=str(self.log.parent), PYTHONPATH=str(PROJECT_ROOT),
+                   SPRO_ALLOWED_ORIGINS=f"http://127.0.0.1:{EMBEDDING_SITE_PORT}")
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tests.browser.replay_server", "--port", str(self.port),

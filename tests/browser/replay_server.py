@@ -53,7 +53,7 @@ def build_app(settings: WebChatSettings) -> Sanic:
             await message.output_channel.send_response(message.sender_id, dict(reply))
 
     app = Sanic("webchat_replay")
-    configure_cors(app, "*")  # as `rasa run --cors "*"` (the launcher's setting)
+    configure_cors(app, "*")  # as `rasa run --cors "*"`: the channel overrides it
     app.blueprint(channel.blueprint(on_new_message),
                   url_prefix=f"/webhooks/{channel.url_prefix()}")
     return app

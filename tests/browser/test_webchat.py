@@ -13,7 +13,9 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, ReplayServer, run_axe, start_replay
+from tests.browser.conftest import (
+    DESKTOP, EMBEDDING_SITE_PORT, PHONE, SCREENSHOTS, ReplayServer, run_axe, start_replay,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -309,7 +311,7 @@ def test_embedded_on_another_site_and_slow_server(new_page: NewPage, replay: Rep
         def log_message(self, *_: Any) -> None:
             pass
 
-    site = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    site = ThreadingHTTPServer(("127.0.0.1", EMBEDDING_SITE_PORT), Site)
     threading.Thread(target=site.serve_forever, daemon=True).start()
     page = new_page()
     try:

@@ -181,3 +181,15 @@ def test_lockout_is_shared_by_instances_and_holds_in_parallel(
     finally:
         first.dispose()
         second.dispose()
+
+
+async def test_the_adviser_types_words_not_commands(service: ConsoleService) -> None:
+    adviser = await sign_in(service)
+    call = service.start_call(adviser)
+    dialogue = ScriptedDialogue()
+    for text in ("/restart", '/inform{"age": 99}', "\ud800", "   "):
+        with pytest.raises(ConsoleError) as refused:
+            await service.say(adviser, call.id, text, dialogue)
+        assert refused.value.status == 400
+    call = await service.say(adviser, call.id, "ｊ'ａｉ ２２ ａｎｓ", dialogue)
+    assert dialogue.sent == [(call.sender_id, "j'ai 22 ans")]

@@ -1,7 +1,9 @@
-"""`make run`'s launcher: starts both servers, refuses a second start, Ctrl-C stops both."""
+"""`make run`'s launcher: starts both servers, refuses a second start, restarts a stopped
+server, keeps its files private, Ctrl-C stops both."""
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
@@ -58,6 +60,19 @@ def test_start_second_start_and_ctrl_c(trained_model: Path, tmp_path: Path) -> N
                                 capture_output=True, timeout=60)
         assert second.returncode == 1
         assert "already running" in second.stderr
+
+        # A server that stops is restarted, and the launcher and its status say so.
+        status = json.loads((tmp_path / "status.json").read_text())
+        os.killpg(status["servers"]["actions"]["pid"], signal.SIGKILL)
+        output = read_until(first, "is starting again", timeout=60)
+        assert "The action server stopped (exit -9); restarting it in 1 s" in output
+        shown = subprocess.run([sys.executable, "-m", "bot.launcher", "status"], cwd=PROJECT_ROOT,
+                               env=env, text=True, capture_output=True, timeout=60)
+        assert shown.returncode == 0
+        assert "Action server: running" in shown.stdout and "restarted 1 time" in shown.stdout
+        # Files the launcher and the servers create are the user's only.
+        for name in ("tracker.sqlite3", "rasa.log", "actions.log", "status.json", "launcher.pid"):
+            assert (tmp_path / name).stat().st_mode & 0o077 == 0, name
 
         first.send_signal(signal.SIGINT)  # what Ctrl-C does in a terminal
         assert first.wait(timeout=60) == 0

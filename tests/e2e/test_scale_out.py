@@ -60,6 +60,7 @@ def production_stack(model: Path, database: str, log_dir: Path) -> Stack:
         "SPRO_PG_USER": "postgres", "SPRO_PG_PASSWORD": "",
         "SPRO_REDIS_HOST": REDIS[0], "SPRO_REDIS_PORT": str(REDIS[1]),
         "SPRO_VAR_DIR": str(log_dir),
+        "SPRO_CONVERSATION_SECRET": "a key the instances share",
     }
     log_dir.mkdir(parents=True, exist_ok=True)
     load_knowledge(log_dir)

@@ -22,6 +22,7 @@ from bot.handover.desk import HandoverDesk
 from bot.handover.line import LineHours, in_french
 from bot.handover.store import HandoverStore, requests_table, stats_table
 from bot.launcher import free_port
+from channels import conversation_ids
 from channels.console.accounts import AccountBook
 from channels.console.channel import ConsoleInput
 from channels.console.store import ConsoleStore
@@ -49,10 +50,18 @@ def desk(tmp_path: Path) -> HandoverDesk:
 
 
 @pytest.fixture
+def senders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Conversation ids issued by the server (signed with a test key)."""
+    monkeypatch.setenv("SPRO_CONVERSATION_SECRET", "une clé de test")
+    return [conversation_ids.issue() for _ in range(3)]
+
+
+@pytest.fixture
 async def server(
     store: ConsoleStore,
     accounts: AccountBook,
     desk: HandoverDesk,
+    senders: list[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[str]:
     """Console, web chat and desk channels on a Sanic app on a free localhost port."""
@@ -116,10 +125,14 @@ class Stream:
 
 
 async def test_a_whole_hand_over_over_http(
-    clients: dict[str, Client], desk: HandoverDesk, caplog: pytest.LogCaptureFixture
+    clients: dict[str, Client],
+    desk: HandoverDesk,
+    caplog: pytest.LogCaptureFixture,
+    senders: list[str],
 ) -> None:
+    web_a1 = senders[0]
     claire, paul, public = clients["claire"], clients["paul"], clients["public"]
-    status, body = await public.call("POST", f"{PUBLIC}/request", {"sender": "web-a1"})
+    status, body = await public.call("POST", f"{PUBLIC}/request", {"sender": web_a1})
     assert status == 409 and body["callback"]["live"] is False  # nobody available yet
 
     assert (await claire.call("POST", f"{DESK}/availability", {"available": True}))[
@@ -127,7 +140,7 @@ async def test_a_whole_hand_over_over_http(
     ] == 200
     status, line = await public.call("GET", f"{PUBLIC}/status")
     assert line["live"] is True and "advisers" not in line
-    status, body = await public.call("POST", f"{PUBLIC}/request", {"sender": "web-a1"})
+    status, body = await public.call("POST", f"{PUBLIC}/request", {"sender": web_a1})
     assert status == 201 and body["status"] == "waiting" and body["ahead"] == 0
     token = body["token"]
 
@@ -137,7 +150,7 @@ async def test_a_whole_hand_over_over_http(
         "POST",
         "/webhooks/webchat/webhook",
         {
-            "sender": "web-a1",
+            "sender": web_a1,
             "message": "Je suis là, mon 06 12 34 56 78",
             "metadata": {
                 "who": "adviser",
@@ -214,17 +227,21 @@ async def test_a_whole_hand_over_over_http(
         )[0] == 200
         await stream.next("message")
         assert (await stream.next("state"))["final"] is True
-    assert desk.active_for_sender("web-a1") is None
+    assert desk.active_for_sender(web_a1) is None
     assert "06 12 34 56 78" not in caplog.text
 
 
 async def test_call_back_reaches_the_console_and_is_closed(
-    clients: dict[str, Client], desk: HandoverDesk, caplog: pytest.LogCaptureFixture
+    clients: dict[str, Client],
+    desk: HandoverDesk,
+    caplog: pytest.LogCaptureFixture,
+    senders: list[str],
 ) -> None:
+    web_b2 = senders[1]
     caplog.set_level(logging.DEBUG)
     claire, public = clients["claire"], clients["public"]
     form = {
-        "sender": "web-b2",
+        "sender": web_b2,
         "contact_kind": "phone",
         "contact": "06 98 76 54 32",
         "slot": "morning",
@@ -279,8 +296,9 @@ async def test_a_stranger_token_opens_nothing(
 
 
 async def test_outside_the_line_hours_a_call_back_reaches_the_console(
-    clients: dict[str, Client], desk: HandoverDesk
+    clients: dict[str, Client], desk: HandoverDesk, senders: list[str]
 ) -> None:
+    web_c3 = senders[2]
     claire, public = clients["claire"], clients["public"]
     desk.hours = lambda region, moment: LineHours(
         "SPRO", "", in_french("Mo-Fr 09:00-17:00"), False
@@ -288,7 +306,7 @@ async def test_outside_the_line_hours_a_call_back_reaches_the_console(
     assert (await claire.call("POST", f"{DESK}/availability", {"available": True}))[
         0
     ] == 200
-    status, body = await public.call("POST", f"{PUBLIC}/request", {"sender": "web-c3"})
+    status, body = await public.call("POST", f"{PUBLIC}/request", {"sender": web_c3})
     assert status == 409
     assert body["callback"]["open_now"] is False
     assert body["callback"]["hours"] == "du lundi au vendredi 9 h 00 – 17 h 00"
@@ -296,7 +314,7 @@ async def test_outside_the_line_hours_a_call_back_reaches_the_console(
         "POST",
         f"{PUBLIC}/callback",
         {
-            "sender": "web-c3",
+            "sender": web_c3,
             "consent": True,
             "contact_kind": "email",
             "contact": "lea@example.org",

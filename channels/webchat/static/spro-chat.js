@@ -122,13 +122,8 @@
     return a;
   }
 
-  function newSenderId() {
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return "web-" + Array.prototype.map.call(bytes, function (b) {
-      return ("0" + b.toString(16)).slice(-2);
-    }).join("");
-  }
+  // Conversation ids are issued and signed by the server (POST conversations).
+  var SIGNED_ID = /^c-[A-Za-z0-9_-]{24}\.[A-Za-z0-9_-]{22}$/;
 
   function luminance(hex) {
     var m = /^#?([0-9a-f]{6})$/i.exec(hex || "");
@@ -153,8 +148,9 @@
     var state = null;
     try { state = raw ? JSON.parse(raw) : null; } catch (e) { state = null; }
     if (!state || typeof state.sender !== "string" || !Array.isArray(state.history)) {
-      state = { sender: newSenderId(), history: [], draft: "", open: false };
+      state = { sender: "", history: [], draft: "", open: false };
     }
+    if (!SIGNED_ID.test(state.sender)) { state.sender = ""; }
     return state;
   }
   function saveState() {
@@ -591,6 +587,22 @@
     failed = null;
   }
 
+  function conversationId(controller) {
+    if (state.sender) { return Promise.resolve(state.sender); }
+    return fetch(base + "conversations", {
+      method: "POST",
+      signal: controller ? controller.signal : undefined,
+      credentials: "omit"
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(T.unreachable); }
+      return response.json();
+    }).then(function (body) {
+      state.sender = body.sender;
+      saveState();
+      return state.sender;
+    });
+  }
+
   function send(text, shown, typed) {
     if (busy) { announce(T.busy); return; }
     text = String(text || "").trim();
@@ -611,13 +623,16 @@
     var abortTimer = window.setTimeout(function () { if (controller) { controller.abort(); } }, timeoutMs);
     var metadata = config.region ? { region: config.region } : {};
 
-    fetch(base + "webhook", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: state.sender, message: text, metadata: metadata }),
-      signal: controller ? controller.signal : undefined,
-      credentials: "omit"
+    conversationId(controller).then(function (sender) {
+      return fetch(base + "webhook", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender: sender, message: text, metadata: metadata }),
+        signal: controller ? controller.signal : undefined,
+        credentials: "omit"
+      });
     }).then(function (response) {
+      if (response.status === 403) { state.sender = ""; }  // a new id at the next try
       return response.json().catch(function () { return null; }).then(function (body) {
         if (!response.ok) {
           var err = new Error(body && typeof body.error === "string" ? body.error : T.unreachable);
@@ -729,7 +744,9 @@
     if (handoverActive()) { return; }
     closeCallbackForm();
     announce(T.asking);
-    postDesk("request", { sender: state.sender, region: config.region || "" }).then(function (answer) {
+    conversationId(null).then(function (sender) {
+      return postDesk("request", { sender: sender, region: config.region || "" });
+    }).then(function (answer) {
       if (answer.status === 201 && answer.body.token) {
         state.handover = { token: answer.body.token, status: "waiting", lastId: 0 };
         var text = waitingText(answer.body);
@@ -934,10 +951,12 @@
         return;
       }
       submit.setAttribute("aria-disabled", "true");
-      postDesk("callback", {
-        sender: state.sender, region: config.region || "", consent: true,
-        contact_kind: form.querySelector("input[name=contact_kind]:checked").value,
-        contact: contact.value, slot: slot.value, note: note.value
+      conversationId(null).then(function (sender) {
+        return postDesk("callback", {
+          sender: sender, region: config.region || "", consent: true,
+          contact_kind: form.querySelector("input[name=contact_kind]:checked").value,
+          contact: contact.value, slot: slot.value, note: note.value
+        });
       }).then(function (answer) {
         submit.removeAttribute("aria-disabled");
         if (!answer.ok) {
@@ -993,7 +1012,7 @@
   restartButton.addEventListener("click", function () {
     leaveDesk();
     closeCallbackForm();
-    state = { sender: newSenderId(), history: [], draft: "", open: state.open };
+    state = { sender: "", history: [], draft: "", open: state.open };
     input.value = "";
     clearError();
     saveState();
