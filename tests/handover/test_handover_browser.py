@@ -151,7 +151,7 @@ def test_call_back_when_nobody_is_available_reaches_the_console(
     item.get_by_label("Issue du rappel").select_option("reached")
     item.get_by_role("button", name="Marquer comme traitée").click()
     adviser.get_by_text("Demande de rappel close.").wait_for()
-    assert adviser.locator(".callback-item", has_text="Pour une VAE").count() == 0
+    adviser.locator(".callback-item", has_text="Pour une VAE").wait_for(state="detached")
     text = tracker_text(stack) + (stack.log_dir / "rasa.log").read_text(
         errors="replace"
     )
