@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from bot.launcher import Stack
-from tests.browser.conftest import browser, new_page, run_axe  # noqa: F401 - shared fixtures
+from tests.browser.conftest import (  # noqa: F401 - shared fixtures
+    SCREENSHOTS, browser, new_page, run_axe,
+)
 from tests.console.conftest import PASSWORDS, accounts_text  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -87,6 +89,8 @@ def test_hand_over_both_ways_then_back_to_the_assistant(
     )
     assert "formation de cuisinier" not in tracker_text(stack)
 
+    person.screenshot(path=str(SCREENSHOTS / "handover-webchat-adviser.png"))
+    adviser.screenshot(path=str(SCREENSHOTS / "handover-console-desk.png"), full_page=True)
     assert not serious(run_axe(person)), "web chat during the hand-over"
     assert not serious(run_axe(adviser)), "console with a conversation"
 
@@ -130,6 +134,7 @@ def test_call_back_when_nobody_is_available_reaches_the_console(
     form = person.locator("form.spro-callback")
     form.wait_for(timeout=10_000)
     assert not serious(run_axe(person)), "call-back form"
+    person.screenshot(path=str(SCREENSHOTS / "handover-webchat-callback.png"))
 
     person.get_by_label("Votre numéro ou votre adresse").fill(CONTACT)
     person.get_by_label("Le moment qui vous convient le mieux").select_option(
