@@ -1,4 +1,4 @@
-"""The human option: the regional line when we know the person's region."""
+"""The human option: the regional line; in the web chat, the chat desk's hand-over."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.dialogue import home_region, human_contact
+
+# The channel whose page can hand the conversation to an adviser (channels/handover/).
+HANDOVER_CHANNEL = "webchat"
 
 
 class ActionTalkToHuman(Action):
@@ -23,7 +26,9 @@ class ActionTalkToHuman(Action):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        """One message with the number (or where to find it)."""
+        """The number (or where to find it); the web chat then asks the chat desk."""
         dispatcher.utter_message(text=human_contact(tracker.current_slot_values(),
                                                     home_region(tracker.latest_message)))
+        if tracker.get_latest_input_channel() == HANDOVER_CHANNEL:
+            dispatcher.utter_message(json_message={"type": "handover"})
         return []

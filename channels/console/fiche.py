@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from channels.console.profile import UNKNOWN, commune_text, humanize
+from channels.console.profile import UNKNOWN, commune_text
+from channels.console.script_aid import label, profile_with_orientation
 from channels.console.store import OUTCOMES, CallRecord
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -61,7 +62,7 @@ def build_sections(
     network_name: Callable[[str], str] = lambda code: code or UNKNOWN,
 ) -> list[Section]:
     """The fiche's content, section by section."""
-    profile = call.profile
+    profile = profile_with_orientation(call.profile, call.orientation)
     identity = [ANONYMOUS]
     if call.consent and (call.caller_name or call.caller_contact):
         identity = ["La personne a donné son accord pour transmettre :"]
@@ -78,14 +79,14 @@ def build_sections(
         )),
         Section("Personne", tuple(identity)),
         Section("Besoin et situation", (
-            f"Besoin : {humanize(profile.get('need'))}",
-            f"Situation : {humanize(profile.get('situation'))}",
-            f"Âge : {humanize(profile.get('age'))} ; tranche d'âge : "
-            f"{humanize(profile.get('age_band'))}",
+            f"Besoin : {label('need', profile.get('need'))}",
+            f"Situation : {label('situation', profile.get('situation'))}",
+            f"Âge : {label('age', profile.get('age'))} ; tranche d'âge : "
+            f"{label('age_band', profile.get('age_band'))}",
             f"Commune : {commune_text(profile)}",
-            f"Handicap (RQTH) : {humanize(profile.get('disability'))}",
-            f"Cadre : {humanize(profile.get('cadre'))}",
-            f"Secteur d'activité : {humanize(profile.get('sector'))}",
+            f"Handicap (RQTH) : {label('disability', profile.get('disability'))}",
+            f"Cadre : {label('cadre', profile.get('cadre'))}",
+            f"Secteur d'activité : {label('sector', profile.get('sector'))}",
         )),
     ]
     said = tuple(f"« {turn['text']} »" for turn in call.transcript if turn.get("who") == "caller")

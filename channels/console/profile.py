@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from channels.console.script_aid import label
+
 # Slots of the dialogue the console shows, in display order, with French labels.
 PROFILE_SLOTS: dict[str, str] = {
     "age": "Âge",
@@ -42,7 +44,7 @@ class FieldSpec:
     def as_dict(self) -> dict[str, Any]:
         """JSON form for the console page."""
         return {"name": self.name, "label": self.label, "kind": self.kind,
-                "choices": [{"value": c, "label": humanize(c)} for c in self.choices]}
+                "choices": [{"value": c, "label": label(self.name, c)} for c in self.choices]}
 
 
 def humanize(value: Any) -> str:
@@ -66,7 +68,7 @@ def profile_rows(profile: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for name in ("age", "age_band", "situation", "need", "disability", "cadre", "sector", "public"):
         rows.append({"name": name, "label": PROFILE_SLOTS[name], "value": profile.get(name),
-                     "text": humanize(profile.get(name))})
+                     "text": label(name, profile.get(name))})
     rows.insert(4, {"name": "commune", "label": "Commune", "value": profile.get("commune_insee"),
                     "text": commune_text(profile)})
     return rows

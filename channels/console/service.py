@@ -20,6 +20,7 @@ from typing import Any, Callable, Protocol
 from bot.orientation import network_name as knowledge_network_name
 from bot.orientation import structure_item
 from bot.privacy import mask_personal_data
+from channels.console import script_aid
 from channels.console.accounts import AccountBook, AccountsError, Adviser
 from channels.console.fiche import Section, build_sections
 from channels.console.profile import (
@@ -461,6 +462,7 @@ class ConsoleService:
 
     def view(self, call: CallRecord) -> dict[str, Any]:
         """What the console page shows of a call."""
+        profile = script_aid.profile_with_orientation(call.profile, call.orientation)
         last_replies: list[dict[str, Any]] = []
         for turn in reversed(call.transcript):
             if turn.get("who") != "assistant":
@@ -474,7 +476,18 @@ class ConsoleService:
             "outcome": call.outcome,
             "outcome_label": OUTCOMES.get(call.outcome or ""),
             "elapsed_s": call.duration_seconds(self.store.now()),
-            "profile": profile_rows(call.profile),
+            "profile": profile_rows(profile),
+            "proposal": script_aid.proposal(call.orientation, self.network_names),
+            "next_question": script_aid.next_question(profile, call.orientation),
+            "network_names": {
+                code: self.network_names(code)
+                for code in {
+                    str(s.get("network") or "")
+                    for s in [*(call.orientation or {}).get("structures", []),
+                              call.chosen_structure or {}]
+                }
+                if code
+            },
             "orientation": call.orientation,
             "chosen_structure": call.chosen_structure,
             "transcript": call.transcript,

@@ -122,20 +122,36 @@
   function renderSuggestion() {
     const box = $("suggestion");
     box.replaceChildren();
+    const proposal = call.proposal;
+    if (proposal) {
+      // The recommended door first and biggest, worded for the adviser to say.
+      box.append(el("p", proposal.propose, "propose"));
+      for (const line of proposal.details) box.append(el("p", line, "details"));
+      if (proposal.why) box.append(el("p", proposal.why, "why"));
+      if (proposal.secondary) box.append(el("p", proposal.secondary, "secondary-option"));
+    }
     if (!call.suggestion.length) {
       box.append(el("p", "Tapez les premiers mots de la personne : l'assistant proposera la question suivante."));
       return;
     }
-    call.suggestion.forEach((turn, index) => {
-      const last = index === call.suggestion.length - 1;
-      box.append(el("p", turn.text, last ? "question" : ""));
-      if (turn.options && turn.options.length) {
-        box.append(el("p", "Réponses possibles :"));
-        const list = el("ul");
-        for (const option of turn.options) list.append(el("li", option));
-        box.append(list);
-      }
-    });
+    if (!proposal) {
+      call.suggestion.forEach((turn, index) => {
+        const last = index === call.suggestion.length - 1;
+        box.append(el("p", turn.text, last ? "question" : ""));
+        if (turn.options && turn.options.length) {
+          box.append(el("p", "Réponses possibles :"));
+          const list = el("ul");
+          for (const option of turn.options) list.append(el("li", option));
+          box.append(list);
+        }
+      });
+      return;
+    }
+    box.append(el("p", "Ensuite : " + call.next_question, "next"));
+    const said = el("details");
+    said.append(el("summary", "Texte de l'assistant pour la personne"));
+    for (const turn of call.suggestion) said.append(el("p", turn.text));
+    box.append(said);
   }
 
   function renderTranscript() {
@@ -216,7 +232,10 @@
   function structureCard(structure, recommended, choosable) {
     const card = el("li", null, "card" + (recommended ? " recommended" : ""));
     card.append(el("h5", structure.name));
-    if (structure.network) card.append(el("p", "Réseau : " + structure.network));
+    if (structure.network) {
+      const names = (call && call.network_names) || {};
+      card.append(el("p", "Réseau : " + (names[structure.network] || structure.network)));
+    }
     const address = [structure.address, structure.postcode, structure.commune].filter(Boolean).join(" ");
     if (address) card.append(el("p", address));
     if (structure.phone) card.append(el("p", "Téléphone : " + structure.phone));

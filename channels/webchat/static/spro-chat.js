@@ -30,6 +30,7 @@
   var base = data.server
     ? new URL("webhooks/webchat/", data.server.replace(/\/?$/, "/")).href
     : new URL("../", scriptUrl).href;
+  var handoverBase = new URL("../handover/", base).href;
   var mode = data.mode === "page" ? "page" : "widget";
   var timeoutMs = Math.max(1, Number(data.timeout) || 30) * 1000;
   var SLOW_MS = Math.min(8000, timeoutMs / 2);
@@ -66,8 +67,19 @@
     busy: "Un message est déjà en cours d'envoi, merci de patienter.",
     replies: "Réponses proposées",
     privacy: "Vos données",
-    human: "Parler à une personne"
+    human: "Parler à une personne",
+    humanAsk: "Écrire à un conseiller ou une conseillère",
+    adviserSuffix: ", du service d'orientation",
+    adviserSr: " (une personne du service d'orientation) : ",
+    desk: "Information : ",
+    leaveQueue: "Quitter la file d'attente",
+    leaveAdviser: "Terminer l'échange avec la personne",
+    asking: "Demande transmise, un instant…",
+    callbackInstead: "Être recontacté·e plutôt",
+    nobodyLeft: "Plus aucun conseiller ni aucune conseillère n'est disponible pour écrire en ce moment. Vous pouvez attendre, ou laisser un numéro ou une adresse pour être recontacté·e.",
+    lost: "La liaison avec le conseiller ou la conseillère est interrompue. Vous pouvez continuer avec l'assistant."
   };
+  var HANDOVER_ACTIVE = ["waiting", "taken"];
 
   /* ---------- small helpers ---------- */
 
@@ -250,7 +262,21 @@
 
   // History is rendered before the log is in the document: a reload is not re-announced.
   renderHistory();
+  var deskBar = el("div", "spro-deskbar");
+  deskBar.hidden = true;
+  var deskText = el("p", "spro-deskbar__text");
+  var deskLeave = el("button", "spro-button spro-button--secondary", T.leaveQueue);
+  deskLeave.type = "button";
+  var deskCallback = el("button", "spro-button spro-button--primary", T.callbackInstead);
+  deskCallback.type = "button";
+  deskCallback.hidden = true;
+  deskBar.appendChild(deskText);
+  deskBar.appendChild(deskCallback);
+  deskBar.appendChild(deskLeave);
+  var callbackArea = el("div", "spro-callback-area");
   panel.appendChild(log);
+  panel.appendChild(deskBar);
+  panel.appendChild(callbackArea);
   panel.appendChild(typing);
   panel.appendChild(announcer);
   panel.appendChild(errorBox);
@@ -316,6 +342,10 @@
         "répondent gratuitement par téléphone. Le numéro et les horaires sont indiqués " +
         "sur le site de votre région, rubrique orientation."));
     }
+    var ask = el("button", "spro-button spro-button--primary spro-ask-person", T.humanAsk);
+    ask.type = "button";
+    ask.addEventListener("click", function () { humanBox.root.open = false; askForPerson(); });
+    h.appendChild(ask);
     var site = safeHref(human.url, LINK_SCHEMES);
     if (site) {
       var siteLine = el("p");
@@ -341,6 +371,19 @@
       return mine;
     }
     if (item.orientation) { return renderOrientation(item.orientation); }
+    if (item.from === "adviser") {
+      var theirs = el("div", "spro-msg spro-msg--adviser");
+      theirs.appendChild(el("span", "spro-msg__name", item.name + T.adviserSuffix));
+      theirs.appendChild(srOnly(T.adviserSr));
+      theirs.appendChild(document.createTextNode(item.text || ""));
+      return theirs;
+    }
+    if (item.from === "desk") {
+      var note = el("p", "spro-msg spro-msg--desk");
+      note.appendChild(srOnly(T.desk));
+      note.appendChild(document.createTextNode(item.text || ""));
+      return note;
+    }
     var wrap = el("div", "spro-turn");
     var msg = el("div", "spro-msg spro-msg--bot");
     msg.appendChild(srOnly(T.bot));
@@ -516,6 +559,7 @@
       if (m.custom && m.custom.type === "orientation") {
         node = addToHistory({ from: "bot", orientation: m.custom });
       }
+      if (m.custom && m.custom.type === "handover") { askForPerson(); }
       if (typeof m.text === "string" && m.text) {
         var buttons = Array.isArray(m.buttons) ? m.buttons.filter(function (b) {
           return b && typeof b.title === "string";
@@ -566,6 +610,7 @@
     if (busy) { announce(T.busy); return; }
     text = String(text || "").trim();
     if (!text) { return; }
+    if (handoverActive() && text.charAt(0) !== "/") { sendToAdviser(text, shown, typed); return; }
     clearError();
     busy = true;
     sendButton.setAttribute("aria-disabled", "true");
@@ -642,6 +687,298 @@
     if (!state.history.length && !busy && !failed) { send("/greet", null, false); }
   }
 
+
+  /* ---------- a person: hand-over to an adviser, or a call-back request ---------- */
+
+  var events = null;  // the EventSource of the held conversation
+
+  function handoverActive() {
+    return !!(state.handover && HANDOVER_ACTIVE.indexOf(state.handover.status) >= 0);
+  }
+
+  function postDesk(path, body) {
+    return fetch(handoverBase + path, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body), credentials: "omit"
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        return { ok: response.ok, status: response.status, body: answer || {} };
+      });
+    });
+  }
+
+  function plural(n, one, many) { return n + " " + (n > 1 ? many : one); }
+
+  function waitingText(view) {
+    var ahead = Number(view.ahead) || 0;
+    var minutes = Math.max(1, Number(view.wait_minutes) || 1);
+    var queue = ahead === 0 ? "Vous êtes la prochaine personne en attente."
+      : plural(ahead, "personne attend", "personnes attendent") + " avant vous.";
+    return "Un conseiller ou une conseillère va vous répondre ici. " + queue +
+      " Attente estimée : environ " + plural(minutes, "minute", "minutes") +
+      ". Vous pouvez déjà écrire votre question.";
+  }
+
+  function showDeskState(view, announceIt) {
+    var previous = state.handover ? state.handover.status : null;
+    state.handover.status = view.status;
+    saveState();
+    if (view.status === "waiting") {
+      deskBar.hidden = false;
+      deskLeave.textContent = T.leaveQueue;
+      deskCallback.hidden = view.live !== false;
+      var text = view.live === false ? T.nobodyLeft : waitingText(view);
+      if (text !== deskText.textContent) {
+        deskText.textContent = text;
+        if (announceIt) { announce(text); }
+      }
+    } else if (view.status === "taken") {
+      deskBar.hidden = false;
+      deskCallback.hidden = true;
+      deskLeave.textContent = T.leaveAdviser;
+      deskText.textContent = "Vous échangez avec " + (view.adviser || "une personne") + T.adviserSuffix + ".";
+    } else {
+      stopDesk();
+    }
+    return previous;
+  }
+
+  function askForPerson() {
+    if (handoverActive()) { return; }
+    closeCallbackForm();
+    announce(T.asking);
+    conversationId(null).then(function (sender) {
+      return postDesk("request", { sender: sender, region: config.region || "" });
+    }).then(function (answer) {
+      if (answer.status === 201 && answer.body.token) {
+        state.handover = { token: answer.body.token, status: "waiting", lastId: 0 };
+        var text = waitingText(answer.body);
+        addToHistory({ from: "desk", text: text });
+        showDeskState(answer.body, false);
+        followDesk();
+        input.focus();
+      } else if (answer.status === 409 && answer.body.callback) {
+        showCallbackForm(answer.body.callback);
+      } else {
+        showError(answer.body.error || T.unreachable);
+      }
+    }).catch(function () { showError(T.unreachable); });
+  }
+
+  function followDesk() {
+    if (events || !state.handover) { return; }
+    var url = handoverBase + "events?token=" + encodeURIComponent(state.handover.token) +
+      "&after=" + (state.handover.lastId || 0);
+    events = new EventSource(url);
+    events.addEventListener("message", function (event) {
+      var m = null;
+      try { m = JSON.parse(event.data); } catch (e) { return; }
+      if (!m || !state.handover || m.id <= (state.handover.lastId || 0)) { return; }
+      state.handover.lastId = m.id;
+      if (m.who === "adviser") {
+        addToHistory({ from: "adviser", name: String(m.name || ""), text: String(m.text || "") });
+      } else if (m.who === "desk") {
+        addToHistory({ from: "desk", text: String(m.text || "") });
+      }
+      saveState();
+    });
+    events.addEventListener("state", function (event) {
+      var view = null;
+      try { view = JSON.parse(event.data); } catch (e) { return; }
+      if (view && state.handover) { showDeskState(view, true); }
+    });
+    events.onerror = function () {
+      if (events && events.readyState === 2) {  // refused: the request no longer exists
+        addToHistory({ from: "desk", text: T.lost });
+        stopDesk();
+      }
+    };
+  }
+
+  function stopDesk() {
+    if (events) { events.close(); events = null; }
+    deskBar.hidden = true;
+    deskText.textContent = "";
+    if (state.handover) { state.handover.status = "over"; }
+    saveState();
+  }
+
+  function leaveDesk() {
+    if (!handoverActive()) { return; }
+    postDesk("leave", { token: state.handover.token }).catch(function () { /* the desk sees it go */ });
+    stopDesk();
+  }
+
+  deskLeave.addEventListener("click", function () {
+    leaveDesk();
+    addToHistory({ from: "desk", text: "Vous avez quitté l'échange. Vous pouvez continuer avec l'assistant." });
+    saveState();
+    input.focus();
+  });
+
+  deskCallback.addEventListener("click", function () {
+    leaveDesk();
+    var url = handoverBase + "status" + (config.region ? "?region=" + encodeURIComponent(config.region) : "");
+    fetch(url, { credentials: "omit" }).then(function (r) { return r.json(); })
+      .then(showCallbackForm)
+      .catch(function () { showError(T.unreachable); });
+  });
+
+  function sendToAdviser(text, shown, typed) {
+    clearError();
+    var entry = { from: "user", text: shown || text };
+    var node = addToHistory(entry);
+    if (typed) { input.value = ""; state.draft = ""; }
+    saveState();
+    postDesk("message", { token: state.handover.token, text: text }).then(function (answer) {
+      if (!answer.ok) { throw new Error(answer.body.error || T.unreachable); }
+    }).catch(function (error) {
+      var at = state.history.indexOf(entry);
+      if (at >= 0) { state.history.splice(at, 1); }
+      if (node.parentNode) { node.parentNode.removeChild(node); }
+      if (typed) { input.value = text; state.draft = text; }
+      failed = { text: text, shown: shown, typed: typed };
+      saveState();
+      showError((error && error.message ? error.message : T.unreachable) + (typed ? T.kept : ""));
+    });
+  }
+
+  /* The call-back form: only what is needed, and nothing kept without the person's consent. */
+  function closeCallbackForm() { callbackArea.textContent = ""; }
+
+  function field(labelText, control, id, hintText) {
+    var box = el("div", "spro-field");
+    var lab = el("label", "spro-field__label", labelText);
+    lab.htmlFor = id;
+    control.id = id;
+    box.appendChild(lab);
+    if (hintText) {
+      var hintNode = el("p", "spro-field__hint", hintText);
+      hintNode.id = id + "-hint";
+      control.setAttribute("aria-describedby", hintNode.id);
+      box.appendChild(hintNode);
+    }
+    box.appendChild(control);
+    return box;
+  }
+
+  function showCallbackForm(line) {
+    closeCallbackForm();
+    var days = Number(line.retention_days) || 7;
+    var form = el("form", "spro-callback");
+    form.noValidate = true;
+    form.setAttribute("aria-labelledby", "spro-callback-title");
+    var heading = el(SUBHEADING, "spro-callback__title", "Être recontacté·e par une personne");
+    heading.id = "spro-callback-title";
+    heading.tabIndex = -1;
+    form.appendChild(heading);
+    var why = line.open_now === false
+      ? "La ligne est fermée en ce moment."
+      : "Aucun conseiller ni aucune conseillère n'est disponible pour écrire en ce moment.";
+    form.appendChild(el("p", null, why + (line.hours
+      ? " Horaires de la ligne : " + line.hours
+      : " Nous ne connaissons pas ici les horaires de la ligne.")));
+    form.appendChild(el("p", null, "Laissez un numéro de téléphone ou une adresse électronique : " +
+      "une personne vous recontactera. C'est facultatif, et rien d'autre n'est demandé."));
+
+    var kinds = el("fieldset", "spro-field");
+    kinds.appendChild(el("legend", "spro-field__label", "Comment vous recontacter ?"));
+    [["phone", "Par téléphone"], ["email", "Par courriel"]].forEach(function (k, i) {
+      var row = el("div", "spro-choice");
+      var radio = el("input");
+      radio.type = "radio"; radio.name = "contact_kind"; radio.value = k[0]; radio.id = "spro-cb-kind-" + k[0];
+      if (i === 0) { radio.checked = true; }
+      var lab = el("label", null, k[1]);
+      lab.htmlFor = radio.id;
+      row.appendChild(radio); row.appendChild(lab);
+      kinds.appendChild(row);
+    });
+    form.appendChild(kinds);
+
+    var contact = el("input", "spro-input spro-input--line");
+    contact.name = "contact"; contact.maxLength = 200; contact.autocomplete = "tel";
+    form.appendChild(field("Votre numéro ou votre adresse", contact, "spro-cb-contact",
+      "Par exemple 06 12 34 56 78, ou prenom@exemple.fr"));
+    kinds.addEventListener("change", function () {
+      var email = form.querySelector("input[name=contact_kind]:checked").value === "email";
+      contact.type = email ? "email" : "tel";
+      contact.autocomplete = email ? "email" : "tel";
+    });
+
+    var slot = el("select", "spro-input spro-input--line");
+    slot.name = "slot";
+    (line.slots || []).forEach(function (s) {
+      var option = el("option", null, s.label);
+      option.value = s.value;
+      slot.appendChild(option);
+    });
+    form.appendChild(field("Le moment qui vous convient le mieux", slot, "spro-cb-slot"));
+
+    var note = el("textarea", "spro-input spro-input--line");
+    note.name = "note"; note.rows = 2; note.maxLength = 500;
+    form.appendChild(field("Votre question en quelques mots (facultatif)", note, "spro-cb-note",
+      "Sans nom ni coordonnées : 500 caractères au plus."));
+
+    var consentRow = el("div", "spro-choice spro-consent");
+    var consent = el("input");
+    consent.type = "checkbox"; consent.name = "consent"; consent.id = "spro-cb-consent";
+    var consentLabel = el("label", null, "J'accepte que le service garde ce numéro ou cette adresse " +
+      "pour me recontacter. Ils seront effacés au plus tard " + days + " jours après le rappel.");
+    consentLabel.htmlFor = consent.id;
+    consentRow.appendChild(consent); consentRow.appendChild(consentLabel);
+    form.appendChild(consentRow);
+
+    var problem = el("p", "spro-callback__error");
+    problem.setAttribute("role", "alert");
+    form.appendChild(problem);
+    var actions = el("div", "spro-callback__actions");
+    var submit = el("button", "spro-button spro-button--primary", "Envoyer ma demande");
+    submit.type = "submit";
+    var cancel = el("button", "spro-button spro-button--secondary", "Annuler");
+    cancel.type = "button";
+    cancel.addEventListener("click", function () { closeCallbackForm(); input.focus(); });
+    actions.appendChild(submit); actions.appendChild(cancel);
+    form.appendChild(actions);
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      problem.textContent = "";
+      if (!consent.checked) {
+        problem.textContent = "Cochez la case d'accord : sans elle, nous ne gardons pas vos coordonnées.";
+        consent.focus();
+        return;
+      }
+      if (!contact.value.trim()) {
+        problem.textContent = "Indiquez votre numéro ou votre adresse.";
+        contact.focus();
+        return;
+      }
+      submit.setAttribute("aria-disabled", "true");
+      conversationId(null).then(function (sender) {
+        return postDesk("callback", {
+          sender: sender, region: config.region || "", consent: true,
+          contact_kind: form.querySelector("input[name=contact_kind]:checked").value,
+          contact: contact.value, slot: slot.value, note: note.value
+        });
+      }).then(function (answer) {
+        submit.removeAttribute("aria-disabled");
+        if (!answer.ok) {
+          problem.textContent = answer.body.error || T.unreachable;
+          return;
+        }
+        closeCallbackForm();
+        addToHistory({ from: "desk", text: answer.body.text });
+        saveState();
+        input.focus();
+      }).catch(function () {
+        submit.removeAttribute("aria-disabled");
+        problem.textContent = T.unreachable + " Vos réponses sont restées dans le formulaire.";
+      });
+    });
+    callbackArea.appendChild(form);
+    heading.focus();
+  }
+
   /* ---------- events ---------- */
 
   form.addEventListener("submit", function (event) {
@@ -676,6 +1013,8 @@
   });
 
   restartButton.addEventListener("click", function () {
+    leaveDesk();
+    closeCallbackForm();
     state = { sender: "", history: [], draft: "", open: state.open };
     input.value = "";
     clearError();
@@ -764,6 +1103,7 @@
     loadConfig().then(function () {
       if (mode === "page" || state.open) { greetIfNew(); }
     });
+    if (handoverActive()) { followDesk(); }
     if (mode === "widget" && state.open) {
       panel.hidden = false;
       launcher.setAttribute("aria-expanded", "true");

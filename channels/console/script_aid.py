@@ -1,0 +1,175 @@
+"""The console as a script: French labels, what to propose, what to ask next.
+
+Plain module (no Rasa): from a profile (the dialogue's slot values) and an orientation
+payload it builds what the adviser reads out, on calls and chats alike — the recommended
+door first (« Proposez : … », « Pourquoi : … »), the second option as secondary, and the
+next question while the profile is incomplete. Need and public labels come from the
+routing table (``knowledge/routing.yml``); unknown codes are shown as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+UNKNOWN = "non renseigné"
+SITUATION_LABELS = {
+    "eleve": "Collégien ou lycéen",
+    "parent_eleve": "Parent d'élève",
+    "etudiant": "Étudiant ou étudiante",
+    "decrocheur": "A quitté l'école sans diplôme",
+    "sans_emploi": "Sans emploi",
+    "salarie": "Salarié ou salariée",
+    "independant": "Indépendant ou indépendante",
+    "non_precise": "Non précisée",
+}
+AGE_BAND_LABELS = {
+    "moins_16": "Moins de 16 ans",
+    "16_25": "16 à 25 ans",
+    "26_plus": "26 ans et plus",
+}
+SECTOR_LABELS = {
+    "artisanat": "Artisanat",
+    "commerce": "Commerce, industrie ou services",
+    "agriculture": "Agriculture",
+    "non_precise": "Non précisé",
+}
+# What to ask while a field that routing needs is missing, in the order to ask it.
+NEXT_QUESTIONS = (
+    (
+        "need",
+        "Demandez ce que la personne souhaite : choisir des études, trouver un "
+        "emploi, une formation, changer de métier…",
+    ),
+    (
+        "situation",
+        "Demandez sa situation aujourd'hui : élève, étudiant ou étudiante, sans "
+        "emploi, salarié ou salariée…",
+    ),
+    (
+        "age",
+        "Demandez son âge (il change la structure proposée : moins de 26 ans, "
+        "Mission locale).",
+    ),
+    (
+        "commune_name",
+        "Demandez sa commune ou son code postal, pour l'adresse la plus proche.",
+    ),
+)
+
+
+def routing_labels() -> tuple[dict[str, str], dict[str, str]]:
+    """Need and public labels of the routing table (empty when it cannot be read)."""
+    try:
+        from bot.routing import get_table
+
+        table = get_table()
+    except (OSError, ValueError, KeyError):
+        return {}, {}
+    return dict(table.needs), dict(table.publics)
+
+
+def label(field: str, value: Any) -> str:
+    """A profile value in French words."""
+    if value is None or value == "":
+        return UNKNOWN
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if field in ("need", "public"):
+        needs, publics = routing_labels()
+        table = needs if field == "need" else publics
+    else:
+        table = {
+            "situation": SITUATION_LABELS,
+            "age_band": AGE_BAND_LABELS,
+            "sector": SECTOR_LABELS,
+        }.get(field, {})
+    return table.get(str(value)) or str(value).replace("_", " ")
+
+
+def profile_with_orientation(
+    profile: dict[str, Any], orientation: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The profile, with need and public taken from the orientation when it has them."""
+    merged = dict(profile)
+    for field in ("need", "public"):
+        if not merged.get(field) and orientation and orientation.get(field):
+            merged[field] = orientation[field]
+    return merged
+
+
+def proposal(
+    orientation: dict[str, Any] | None, network_name: Callable[[str], str]
+) -> dict[str, Any] | None:
+    """The recommended door (« Proposez », « Pourquoi »), then the secondary one."""
+    if not orientation:
+        return None
+    structures = orientation.get("structures") or []
+    main = structures[0] if structures else None
+    network = str(orientation.get("network") or "")
+    if main:
+        place = " ".join(
+            str(p)
+            for p in (main.get("address"), main.get("postcode"), main.get("commune"))
+            if p
+        )
+        network_label = network_name(main.get("network") or network)
+        propose = f"Proposez : {main.get('name')} ({network_label})"
+        details = [
+            d
+            for d in (
+                place,
+                main.get("phone") and f"Tél. {main['phone']}",
+                main.get("hours"),
+            )
+            if d
+        ]
+        why = main.get("why") or ""
+    else:
+        propose = (
+            f"Proposez : {network_name(network)} "
+            "(pas d'adresse connue près de la personne)"
+        )
+        details, why = [], ""
+    secondary = None
+    also = orientation.get("also")
+    if also:
+        secondary = f"Autre possibilité, si besoin : {network_name(str(also))}"
+    return {
+        "propose": propose,
+        "details": details,
+        "why": f"Pourquoi : {why}" if why else "",
+        "secondary": secondary,
+    }
+
+
+def next_question(profile: dict[str, Any], orientation: dict[str, Any] | None) -> str:
+    """The next question to ask, or what to do once the person is oriented."""
+    if orientation:
+        return (
+            "La personne est orientée : vérifiez qu'elle a noté l'adresse, proposez "
+            "la fiche de liaison."
+        )
+    for field, question in NEXT_QUESTIONS:
+        if profile.get(field) in (None, ""):
+            return question
+    return "Le profil est complet : proposez la structure ci-dessous."
+
+
+def profile_lines(profile: dict[str, Any]) -> list[dict[str, str]]:
+    """Rows for display: label and value in words, need first."""
+    commune = profile.get("commune_name")
+    if commune and profile.get("postcode"):
+        commune = f"{commune} ({profile['postcode']})"
+    rows = [
+        ("Besoin", label("need", profile.get("need"))),
+        ("Public", label("public", profile.get("public"))),
+        ("Situation", label("situation", profile.get("situation"))),
+        ("Âge", label("age", profile.get("age"))),
+        ("Commune", str(commune or UNKNOWN)),
+        ("Handicap (RQTH)", label("disability", profile.get("disability"))),
+        ("Cadre", label("cadre", profile.get("cadre"))),
+        ("Secteur d'activité", label("sector", profile.get("sector"))),
+    ]
+    return [{"label": name, "text": value} for name, value in rows]

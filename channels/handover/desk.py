@@ -1,0 +1,447 @@
+"""The advisers' side of the chat desk, inside the console: ``/webhooks/console/desk/``.
+
+Signed-in advisers only (the console's session cookie, whose path covers this prefix;
+same-origin check on changes, like the console's API). An adviser sees the waiting
+queue, the call-back requests and only the conversations they took: any other
+conversation answers 404, like one that does not exist.
+
+- ``GET  /static/desk.js|desk.css``            the desk's part of the console page;
+- ``GET  /api/state``                          availability, queue, call-backs, line;
+- ``POST /api/availability``                   ``{"available", "capacity"}``;
+- ``GET  /api/conversations/<id>``             what the assistant understood, the
+  script aid and the messages;
+- ``GET  /api/conversations/<id>/events``      server-sent events (new messages);
+- ``POST /api/conversations/<id>/take|say|hand-back|close``;
+- ``GET  /api/conversations/<id>/fiche``       the fiche de liaison, channel recorded;
+- ``POST /api/callbacks/<id>/close``           ``{"outcome"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlparse
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.handover.desk import (
+    CALLBACK_OUTCOMES,
+    LIVE_OUTCOMES,
+    SLOTS,
+    DeskError,
+    HandoverDesk,
+    get_desk,
+)
+from bot.handover.store import HandoverRequest, Message
+from channels.console import script_aid
+from channels.console.accounts import AccountBook, Adviser
+from channels.console.channel import COOKIE
+from channels.console.fiche import Section, as_html, as_text, build_sections
+from channels.console.service import ConsoleError, ConsoleService, network_name
+from channels.console.store import CallRecord, ConsoleStore
+from channels.handover.hub import hub_for, message_json, stream_conversation
+from channels.handover.public import last_event_id
+
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_FILES = {
+    "desk.js": "text/javascript; charset=utf-8",
+    "desk.css": "text/css; charset=utf-8",
+}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+STATUS_LABELS = {
+    "waiting": "En attente",
+    "taken": "Avec vous",
+    "returned": "Rendue à l'assistant",
+    "closed": "Close",
+    "left": "La personne est partie",
+}
+CHANNEL_LABELS = {"webchat": "tchat du site (web chat)"}
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A stored UTC time as ISO 8601 with ``Z``."""
+    return moment.isoformat(timespec="seconds") + "Z" if moment else None
+
+
+def first_name(adviser: Adviser) -> str:
+    """What the person sees of the adviser: the first name only."""
+    return (adviser.name.split() or [adviser.username])[0]
+
+
+def queue_item(request: HandoverRequest) -> dict[str, Any]:
+    """A line of the queue: no transcript, enough to choose."""
+    snapshot = request.snapshot or {}
+    profile = script_aid.profile_with_orientation(
+        snapshot.get("profile") or {}, snapshot.get("orientation")
+    )
+    return {
+        "id": request.id,
+        "status": request.status,
+        "status_label": STATUS_LABELS.get(request.status, request.status),
+        "created_at": iso(request.created_at),
+        "need": script_aid.label("need", profile.get("need")),
+        "public": script_aid.label("public", profile.get("public")),
+        "channel": CHANNEL_LABELS.get(request.channel, request.channel),
+    }
+
+
+def callback_item(request: HandoverRequest) -> dict[str, Any]:
+    """A call-back request as the list shows it (with the contact, to call back)."""
+    snapshot = request.snapshot or {}
+    profile = script_aid.profile_with_orientation(
+        snapshot.get("profile") or {}, snapshot.get("orientation")
+    )
+    return {
+        "id": request.id,
+        "created_at": iso(request.created_at),
+        "contact_kind": "Téléphone" if request.contact_kind == "phone" else "Courriel",
+        "contact": request.contact or "",
+        "slot": SLOTS.get(request.slot or "", ""),
+        "note": request.note,
+        "profile": script_aid.profile_lines(profile),
+        "proposal": script_aid.proposal(snapshot.get("orientation"), network_name),
+    }
+
+
+def conversation_json(
+    request: HandoverRequest, messages: list[Message], username: str
+) -> dict[str, Any]:
+    """A conversation with the script aid; its transcript is the masked one."""
+    snapshot = request.snapshot or {}
+    orientation = snapshot.get("orientation")
+    profile = script_aid.profile_with_orientation(
+        snapshot.get("profile") or {}, orientation
+    )
+    return {
+        "id": request.id,
+        "status": request.status,
+        "status_label": STATUS_LABELS.get(request.status, request.status),
+        "mine": request.adviser == username and request.status == "taken",
+        "created_at": iso(request.created_at),
+        "taken_at": iso(request.taken_at),
+        "channel": CHANNEL_LABELS.get(request.channel, request.channel),
+        "profile": script_aid.profile_lines(profile),
+        "proposal": script_aid.proposal(orientation, network_name),
+        "next_question": script_aid.next_question(profile, orientation),
+        "orientation": orientation,
+        "transcript": snapshot.get("transcript") or [],
+        "messages": [message_json(m) for m in messages],
+    }
+
+
+def fiche_sections(
+    request: HandoverRequest, messages: list[Message], adviser: Adviser
+) -> list[Section]:
+    """A chat's fiche de liaison: the call fiche's sections, the channel recorded."""
+    snapshot = request.snapshot or {}
+    said = [
+        {"who": "caller", "text": t["text"]}
+        for t in snapshot.get("transcript") or []
+        if t.get("who") == "person"
+    ]
+    said += [{"who": "caller", "text": m.text} for m in messages if m.who == "person"]
+    record = CallRecord(
+        id=request.id,
+        username=adviser.username,
+        sender_id="",
+        transcript=said,
+        started_at=request.taken_at or request.created_at,
+        ended_at=request.closed_at,
+        outcome=request.outcome if request.outcome in LIVE_OUTCOMES else None,
+        profile=snapshot.get("profile") or {},
+        orientation=snapshot.get("orientation"),
+    )
+    sections = build_sections(record, adviser.name, network_name)
+    first = sections[0]
+    channel = CHANNEL_LABELS.get(request.channel, request.channel)
+    sections[0] = Section(
+        "Échange", (f"Canal : {channel}, repris de l'assistant", *first.lines[1:])
+    )
+    return sections
+
+
+class HandoverDeskInput(InputChannel):
+    """The desk's routes for signed-in advisers, under the console's prefix."""
+
+    def __init__(
+        self,
+        desk: HandoverDesk | None = None,
+        sessions: ConsoleStore | None = None,
+        accounts: AccountBook | None = None,
+    ) -> None:
+        """Desk, the console's sessions and accounts (configured ones by default)."""
+        self._desk = desk
+        self._sessions = sessions
+        self.accounts = accounts or AccountBook()
+
+    @classmethod
+    def name(cls) -> str:
+        """Channel name (it handles no Rasa message)."""
+        return "handover_desk"
+
+    def url_prefix(self) -> str:
+        """Under the console, so that its session cookie (/webhooks/console) applies."""
+        return "console/desk"
+
+    @classmethod
+    def from_credentials(
+        cls, credentials: dict[str, Any] | None
+    ) -> "HandoverDeskInput":
+        """No options."""
+        return cls()
+
+    @property
+    def desk(self) -> HandoverDesk:
+        """The desk (built on first use)."""
+        if self._desk is None:
+            self._desk = get_desk()
+        return self._desk
+
+    @property
+    def sessions(self) -> ConsoleStore:
+        """The console's sessions (built on first use)."""
+        if self._sessions is None:
+            self._sessions = ConsoleStore()
+        return self._sessions
+
+    async def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A blocking operation, in a worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, partial(function, *args, **kwargs))
+
+    def signed_in(self, request: Request) -> Adviser:
+        """The signed-in adviser, else ``DeskError(401)``; marks their console seen."""
+        try:
+            adviser = ConsoleService(self.sessions, self.accounts).adviser(
+                request.cookies.get(COOKIE)
+            )
+        except ConsoleError as error:
+            raise DeskError(error.status, error.message) from None
+        self.desk.seen(adviser.username)
+        return adviser
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """Static files and the advisers' API."""
+        bp = Blueprint(f"handover_desk_{type(self).__name__}", __name__)
+
+        @bp.middleware("response")
+        async def headers(request: Request, answer: HTTPResponse) -> None:
+            for name in [
+                h for h in answer.headers if h.lower().startswith("access-control-")
+            ]:
+                del answer.headers[name]  # the console is never for other sites
+            for name, value in SECURITY_HEADERS.items():
+                answer.headers.setdefault(name, value)
+
+        def api(
+            handler: Callable[..., Awaitable[HTTPResponse]],
+        ) -> Callable[..., Awaitable[HTTPResponse]]:
+            async def wrapped(request: Request, **params: Any) -> HTTPResponse:
+                try:
+                    if request.method != "GET":
+                        same_origin(request)
+                    adviser = await self.run(self.signed_in, request)
+                    return await handler(request, adviser, **params)
+                except DeskError as error:
+                    return response.json({"error": error.message}, status=error.status)
+
+            wrapped.__name__ = handler.__name__
+            return wrapped
+
+        @bp.route("/static/<name:str>", methods=["GET"])
+        async def static(_: Request, name: str) -> HTTPResponse:
+            if name not in STATIC_FILES:
+                return response.text("Fichier introuvable.", status=404)
+            return await response.file(STATIC_DIR / name, mime_type=STATIC_FILES[name])
+
+        @bp.route("/api/state", methods=["GET"])
+        @api
+        async def state(request: Request, adviser: Adviser) -> HTTPResponse:
+            me = await self.run(self.desk.seen, adviser.username)
+            queue = await self.run(self.desk.queue, adviser.username)
+            callbacks = await self.run(self.desk.callbacks)
+            line = await self.run(self.desk.line_status, None)
+            return response.json(
+                {
+                    "me": {
+                        "first_name": first_name(adviser),
+                        "available": bool(me and me.available),
+                        "capacity": me.capacity if me else 1,
+                    },
+                    "queue": [queue_item(r) for r in queue],
+                    "callbacks": [callback_item(r) for r in callbacks],
+                    "line": {
+                        "open_now": line["open_now"],
+                        "hours": line["hours"],
+                        "advisers": line["advisers"],
+                    },
+                    "outcomes": [
+                        {"value": k, "label": v} for k, v in LIVE_OUTCOMES.items()
+                    ],
+                    "callback_outcomes": [
+                        {"value": k, "label": v} for k, v in CALLBACK_OUTCOMES.items()
+                    ],
+                }
+            )
+
+        @bp.route("/api/availability", methods=["POST"])
+        @api
+        async def availability(request: Request, adviser: Adviser) -> HTTPResponse:
+            body = json_object(request)
+            try:
+                capacity = int(body.get("capacity", 1))
+            except (TypeError, ValueError):
+                raise DeskError(422, "Nombre de conversations : 1, 2 ou 3.") from None
+            me = await self.run(
+                self.desk.set_availability,
+                adviser.username,
+                first_name(adviser),
+                body.get("available") is True,
+                capacity,
+            )
+            return response.json({"available": me.available, "capacity": me.capacity})
+
+        async def view(request_id: str, adviser: Adviser) -> HTTPResponse:
+            found = await self.run(self.desk.conversation, request_id, adviser.username)
+            messages = await self.run(self.desk.messages_after, request_id, 0, 1000)
+            return response.json(conversation_json(found, messages, adviser.username))
+
+        @bp.route("/api/conversations/<request_id:str>", methods=["GET"])
+        @api
+        async def conversation(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
+            return await view(request_id, adviser)
+
+        @bp.route("/api/conversations/<request_id:str>/take", methods=["POST"])
+        @api
+        async def take(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
+            await self.run(self.desk.take, request_id, adviser.username)
+            return await view(request_id, adviser)
+
+        @bp.route("/api/conversations/<request_id:str>/say", methods=["POST"])
+        @api
+        async def say(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
+            sent = await self.run(
+                self.desk.adviser_message,
+                request_id,
+                adviser.username,
+                json_object(request).get("text"),
+            )
+            return response.json(message_json(sent), status=201)
+
+        @bp.route("/api/conversations/<request_id:str>/hand-back", methods=["POST"])
+        @api
+        async def hand_back(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
+            await self.run(self.desk.hand_back, request_id, adviser.username)
+            return response.json({"status": "returned"})
+
+        @bp.route("/api/conversations/<request_id:str>/close", methods=["POST"])
+        @api
+        async def close(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
+            outcome = str(json_object(request).get("outcome", ""))
+            await self.run(self.desk.close, request_id, adviser.username, outcome)
+            return response.json({"status": "closed"})
+
+        @bp.route("/api/conversations/<request_id:str>/fiche", methods=["GET"])
+        @api
+        async def fiche(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
+            found = await self.run(self.desk.conversation, request_id, adviser.username)
+            if found.adviser != adviser.username:
+                raise DeskError(409, "Prenez la conversation pour préparer sa fiche.")
+            messages = await self.run(self.desk.messages_after, request_id, 0, 1000)
+            sections = fiche_sections(found, messages, adviser)
+            if request.args.get("format") == "html":
+                console = request.path.split("/desk/", 1)[0]
+                return response.html(as_html(sections, f"{console}/static/fiche.css"))
+            return response.text(as_text(sections))
+
+        @bp.route("/api/conversations/<request_id:str>/events", methods=["GET"])
+        async def events(request: Request, request_id: str) -> HTTPResponse | None:
+            try:
+                adviser = await self.run(self.signed_in, request)
+                await self.run(self.desk.conversation, request_id, adviser.username)
+            except DeskError as error:
+                return response.json({"error": error.message}, status=error.status)
+
+            def adviser_state() -> dict[str, Any]:
+                try:
+                    found = self.desk.conversation(request_id, adviser.username)
+                except DeskError:
+                    return {"status": "gone", "final": True}
+                return {
+                    "status": found.status,
+                    "mine": found.adviser == adviser.username,
+                    "final": found.status not in ("waiting", "taken"),
+                }
+
+            await stream_conversation(
+                request,
+                hub_for(self.desk),
+                request_id,
+                last_event_id(request),
+                adviser_state,
+                lambda message: True,
+            )
+            return None
+
+        @bp.route("/api/callbacks/<request_id:str>/close", methods=["POST"])
+        @api
+        async def close_callback(
+            request: Request, adviser: Adviser, request_id: str
+        ) -> HTTPResponse:
+            outcome = str(json_object(request).get("outcome", ""))
+            await self.run(
+                self.desk.close_callback, request_id, adviser.username, outcome
+            )
+            return response.json({"status": "done"})
+
+        return bp
+
+
+def json_object(request: Request) -> dict[str, Any]:
+    """The request's JSON object, else ``DeskError(400)``."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise DeskError(400, "La requête doit être un objet JSON.") from None
+    if not isinstance(body, dict):
+        raise DeskError(400, "La requête doit être un objet JSON.")
+    return body
+
+
+def same_origin(request: Request) -> None:
+    """Refuse changes sent from another site (a second lock beside SameSite cookies)."""
+    if "application/json" not in request.headers.get("content-type", ""):
+        raise DeskError(415, "La requête doit être envoyée en JSON (application/json).")
+    origin = request.headers.get("origin")
+    if origin and urlparse(origin).netloc != request.host:
+        raise DeskError(403, "Requête refusée : elle ne vient pas de la console.")

@@ -1,0 +1,352 @@
+"""The public side of the chat desk, served by the Rasa server: ``/webhooks/handover``.
+
+- ``GET  /status?region=24``  can a person talk to an adviser now; the line's hours;
+- ``POST /request``           ``{"sender", "region"}``: join the queue; answers a secret
+  ``token`` and the place in the queue, or 409 with what the call-back form needs;
+- ``GET  /events?token=…``    server-sent events: the adviser's messages and the state;
+- ``POST /message``           ``{"token", "text"}``: the person writes to the adviser;
+- ``POST /leave``             ``{"token"}``: leave the queue or the conversation;
+- ``POST /callback``          ``{"sender", "consent", "contact_kind", "contact", "slot",
+  "note", "region"}``: a call-back request (explicit consent required).
+
+Nothing a person sends can make a message appear as an adviser's: the person's messages
+are always stored as ``person``; advisers write only through the signed-in console.
+Contact data goes from this route to the desk's table only: never through Rasa, so never
+into the tracker store, and never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from functools import partial
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.handover.desk import (
+    SLOTS,
+    DeskError,
+    HandoverDesk,
+    callback_retention_days,
+    get_desk,
+)
+from bot.handover.store import HandoverRequest
+from channels import conversation_ids
+from channels.handover.hub import hub_for, stream_conversation
+from channels.public_rest import cors_headers
+
+logger = logging.getLogger(__name__)
+
+_REGION = re.compile(r"^\d{2}$")
+FINAL = ("returned", "closed", "left")
+TRANSCRIPT_TURNS = 40
+# Dialogue slots copied into a request for the adviser (nothing else from the tracker).
+PROFILE_SLOTS = (
+    "age",
+    "age_band",
+    "situation",
+    "need",
+    "commune_name",
+    "postcode",
+    "commune_insee",
+    "disability",
+    "cadre",
+    "sector",
+    "public",
+)
+
+
+class BadRequest(ValueError):
+    """A request this channel refuses; its French message is shown."""
+
+
+def json_object(request: Request) -> dict[str, Any]:
+    """The request's JSON object, else ``BadRequest``."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadRequest("La requête doit être un objet JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("La requête doit être un objet JSON.")
+    return body
+
+
+def sender_of(body: dict[str, Any]) -> str:
+    """The conversation id the web chat uses, checked like the webhook does."""
+    sender = body.get("sender")
+    if not isinstance(sender, str) or not conversation_ids.is_valid(sender):
+        raise DeskError(
+            403, "Conversation inconnue : rechargez la page pour en commencer une."
+        )
+    return sender
+
+
+def region_of(value: Any) -> str:
+    """A 2-digit region code, or empty."""
+    return value if isinstance(value, str) and _REGION.match(value) else ""
+
+
+def person_state(desk: HandoverDesk, token: str) -> dict[str, Any]:
+    """The person's view of their request, ``final`` once it is over."""
+    request = desk.by_token(token)
+    view = desk.person_view(request)
+    view["final"] = request.status in FINAL
+    return view
+
+
+def callback_expectation(hours_text: str) -> str:
+    """When the person can expect to be contacted, honestly."""
+    days = f"{callback_retention_days():g}"
+    when = (
+        f"pendant les horaires de la ligne ({hours_text.rstrip('.')})"
+        if hours_text
+        else "dès que possible, pendant les horaires d'ouverture du service "
+        "(nous ne les connaissons pas ici)"
+    )
+    return (
+        "Votre demande est enregistrée. Un conseiller ou une conseillère vous "
+        f"recontactera {when}, en tenant compte du moment choisi. Vos coordonnées "
+        "seront effacées au "
+        f"plus tard {days} jours après le rappel."
+    )
+
+
+async def conversation_snapshot(agent: Any, sender_id: str) -> dict[str, Any]:
+    """What the assistant understood: profile, last orientation, masked transcript."""
+    snapshot: dict[str, Any] = {"profile": {}, "orientation": None, "transcript": []}
+    if agent is None or agent.tracker_store is None:
+        return snapshot
+    tracker = await agent.tracker_store.retrieve(sender_id)
+    if tracker is None:
+        return snapshot
+    slots = tracker.current_slot_values()
+    snapshot["profile"] = {
+        k: slots.get(k) for k in PROFILE_SLOTS if slots.get(k) is not None
+    }
+    transcript = []
+    for event in tracker.events:
+        if (
+            isinstance(event, UserUttered)
+            and event.text
+            and not event.text.startswith("/")
+        ):
+            transcript.append({"who": "person", "text": event.text})
+        elif isinstance(event, BotUttered):
+            custom = (event.data or {}).get("custom")
+            if isinstance(custom, dict) and custom.get("type") == "orientation":
+                snapshot["orientation"] = custom
+            if event.text:
+                transcript.append({"who": "assistant", "text": event.text})
+    snapshot["transcript"] = transcript[-TRANSCRIPT_TURNS:]
+    return snapshot
+
+
+async def relay_to_adviser(
+    sender_id: str, text: str, desk: HandoverDesk | None = None
+) -> bool:
+    """While the person waits for or talks with an adviser, their message goes there.
+
+    True when the message was taken by the desk: the assistant must then stay silent.
+    """
+    desk = desk or get_desk()
+    loop = asyncio.get_running_loop()
+    try:
+        request = await loop.run_in_executor(None, desk.active_for_sender, sender_id)
+    except SQLAlchemyError:
+        logger.exception(
+            "hand-over: the desk's database cannot be read; the assistant answers"
+        )
+        return False
+    if request is None:
+        return False
+    try:
+        await loop.run_in_executor(None, desk.person_message, request, text)
+    except DeskError as error:
+        logger.info("hand-over: a person's message was refused (%s)", error.status)
+    return True
+
+
+class HandoverInput(InputChannel):
+    """Public routes of the chat desk (no Rasa message handling of their own)."""
+
+    def __init__(self, desk: HandoverDesk | None = None) -> None:
+        """``desk`` defaults to the configured one (``bot.handover.get_desk()``)."""
+        self._desk = desk
+
+    @classmethod
+    def name(cls) -> str:
+        """URL prefix ``/webhooks/handover``."""
+        return "handover"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> "HandoverInput":
+        """No options: the desk is configured by environment variables."""
+        return cls()
+
+    @property
+    def desk(self) -> HandoverDesk:
+        """The desk (built on first use)."""
+        if self._desk is None:
+            self._desk = get_desk()
+        return self._desk
+
+    async def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A blocking desk operation, in a worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, partial(function, *args, **kwargs))
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """The public routes."""
+        bp = Blueprint(f"handover_{type(self).__name__}", __name__)
+
+        @bp.middleware("response")
+        async def cors(request: Request, answer: HTTPResponse) -> None:
+            # Only the sites configured to embed the web chat, never with credentials.
+            for name in [
+                h for h in answer.headers if h.lower().startswith("access-control-")
+            ]:
+                del answer.headers[name]
+            answer.headers["Vary"] = "Origin"
+            answer.headers.update(cors_headers(request))
+
+        def guarded(
+            handler: Callable[..., Awaitable[HTTPResponse]],
+        ) -> Callable[..., Awaitable[HTTPResponse]]:
+            async def wrapped(request: Request) -> HTTPResponse:
+                if request.method == "OPTIONS":
+                    return response.empty(status=204)
+                try:
+                    return await handler(request)
+                except BadRequest as error:
+                    return response.json({"error": str(error)}, status=400)
+                except DeskError as error:
+                    return response.json({"error": error.message}, status=error.status)
+
+            wrapped.__name__ = handler.__name__
+            return wrapped
+
+        @bp.route("/status", methods=["GET"])
+        @guarded
+        async def status(request: Request) -> HTTPResponse:
+            line = await self.run(
+                self.desk.line_status, region_of(request.args.get("region"))
+            )
+            return response.json(
+                public_line(line), headers={"Cache-Control": "no-store"}
+            )
+
+        @bp.route("/request", methods=["POST", "OPTIONS"])
+        @guarded
+        async def ask(request: Request) -> HTTPResponse:
+            body = json_object(request)
+            sender = sender_of(body)
+            region = region_of(body.get("region"))
+            agent = getattr(request.app.ctx, "agent", None)
+            snapshot = await conversation_snapshot(agent, sender)
+            try:
+                handover, token = await self.run(
+                    self.desk.request_live, sender, snapshot, region
+                )
+            except DeskError as error:
+                if error.status != 409:
+                    raise
+                line = await self.run(self.desk.line_status, region)
+                return response.json(
+                    {"error": error.message, "callback": public_line(line)}, status=409
+                )
+            view = await self.run(self.desk.person_view, handover)
+            return response.json({"token": token, **view}, status=201)
+
+        @bp.route("/events", methods=["GET"])
+        async def events(request: Request) -> HTTPResponse | None:
+            token = str(request.args.get("token", ""))
+            try:
+                handover: HandoverRequest = await self.run(self.desk.by_token, token)
+            except DeskError as error:
+                return response.json({"error": error.message}, status=error.status)
+            after = last_event_id(request)
+            await stream_conversation(
+                request,
+                hub_for(self.desk),
+                handover.id,
+                after,
+                partial(person_state, self.desk, token),
+                lambda message: message.who != "person",
+            )
+            return None
+
+        @bp.route("/message", methods=["POST", "OPTIONS"])
+        @guarded
+        async def message(request: Request) -> HTTPResponse:
+            body = json_object(request)
+            handover = await self.run(self.desk.by_token, str(body.get("token", "")))
+            sent = await self.run(self.desk.person_message, handover, body.get("text"))
+            return response.json({"id": sent.id}, status=201)
+
+        @bp.route("/leave", methods=["POST", "OPTIONS"])
+        @guarded
+        async def leave(request: Request) -> HTTPResponse:
+            body = json_object(request)
+            handover = await self.run(self.desk.by_token, str(body.get("token", "")))
+            await self.run(self.desk.leave, handover)
+            return response.json({"left": True})
+
+        @bp.route("/callback", methods=["POST", "OPTIONS"])
+        @guarded
+        async def callback(request: Request) -> HTTPResponse:
+            body = json_object(request)
+            sender = sender_of(body)
+            region = region_of(body.get("region"))
+            agent = getattr(request.app.ctx, "agent", None)
+            snapshot = await conversation_snapshot(agent, sender)
+            await self.run(
+                partial(
+                    self.desk.request_callback,
+                    sender,
+                    snapshot,
+                    consent=body.get("consent"),
+                    contact_kind=str(body.get("contact_kind", "")),
+                    contact=str(body.get("contact", ""))[:200],
+                    slot=str(body.get("slot", "")),
+                    note=str(body.get("note", "")),
+                    region=region,
+                )
+            )
+            line = await self.run(self.desk.line_status, region)
+            return response.json(
+                {"text": callback_expectation(line["hours"])}, status=201
+            )
+
+        return bp
+
+
+def public_line(line: dict[str, Any]) -> dict[str, Any]:
+    """What the public may know of the desk: no adviser names, no counts."""
+    return {
+        "live": line["live"],
+        "open_now": line["open_now"],
+        "hours": line["hours"],
+        "phone": line["phone"],
+        "service_name": line["service_name"],
+        "slots": [{"value": k, "label": v} for k, v in SLOTS.items()],
+        "retention_days": callback_retention_days(),
+    }
+
+
+def last_event_id(request: Request) -> int:
+    """Where a reconnecting stream resumes (``Last-Event-ID`` header or ``after``)."""
+    raw = request.headers.get("last-event-id") or request.args.get("after") or "0"
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        return 0
