@@ -1,0 +1,1 @@
+"""Anonymous indicators of the service: one record per conversation, aggregates, reports."""

@@ -1,0 +1,1 @@
+"""The steering dashboard of the indicators (``channels.dashboard.channel.DashboardInput``)."""
