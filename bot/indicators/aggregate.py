@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from bot import config
-from bot.indicators.store import CHANNELS, IndicatorStore, counts_table
+from bot.indicators.store import CHANNELS, IndicatorStore, counts_table, daily_table
 
 OTHERS = "autres"
 DIMENSIONS = (
@@ -38,7 +38,11 @@ DIMENSIONS = (
 
 @dataclass(frozen=True)
 class Filters:
-    """What the staff chose: a period (inclusive) and optionally a territory and a channel."""
+    """What the staff chose: whole months (inclusive), optionally a territory and a channel.
+
+    Periods are whole months: the counts are kept per month, and a finer period would let
+    one subtract two overlapping selections to read a small cell.
+    """
 
     start: date
     end: date
@@ -50,8 +54,16 @@ class Filters:
         """Refuse an inverted period or an unknown channel (French messages)."""
         if self.end < self.start:
             raise ValueError("La fin de la période doit suivre son début.")
+        if self.start.day != 1 or (self.end + timedelta(days=1)).day != 1:
+            raise ValueError("La période va du premier jour d'un mois au dernier jour d'un mois.")
         if self.channel and self.channel not in CHANNELS:
             raise ValueError(f"Canal inconnu : « {self.channel} ».")
+
+    @classmethod
+    def months(cls, first: date, last: date, **others: str) -> "Filters":
+        """From the month of ``first`` to the end of the month of ``last``."""
+        following = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
+        return cls(first.replace(day=1), following - timedelta(days=1), **others)
 
     @classmethod
     def for_year(cls, year: int, **territory: str) -> "Filters":
@@ -61,8 +73,8 @@ class Filters:
     def as_dict(self) -> dict[str, str]:
         """The filters as query parameters."""
         return {
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
+            "start": f"{self.start:%Y-%m}",
+            "end": f"{self.end:%Y-%m}",
             "region": self.region,
             "departement": self.departement,
             "channel": self.channel,
@@ -86,6 +98,7 @@ class Indicators:
     min_cell: int
     total: int | None
     weeks: list[Cell]
+    months: list[Cell] = field(default_factory=list)
     breakdowns: dict[str, list[Cell]] = field(default_factory=dict)
     gaps: list[dict[str, Any]] = field(default_factory=list)
     handovers: int | None = None
@@ -105,6 +118,7 @@ class Indicators:
             "min_cell": self.min_cell,
             "total": self.total,
             "weeks": cells(self.weeks),
+            "months": cells(self.months),
             "breakdowns": {
                 name: cells(items) for name, items in self.breakdowns.items()
             },
@@ -149,31 +163,28 @@ def monday(day: date) -> date:
 def compute(
     store: IndicatorStore, filters: Filters, min_cell: int | None = None
 ) -> Indicators:
-    """The indicators for ``filters``, read from the daily counts in one query."""
+    """The indicators for ``filters``, read from the monthly and daily counts."""
     min_cell = config.indicators_min_cell() if min_cell is None else min_cell
-    c = counts_table.c
-    conditions = [c.day >= filters.start, c.day <= filters.end]
-    for column, wanted in (
-        (c.region, filters.region),
-        (c.departement, filters.departement),
-        (c.channel, filters.channel),
+    c, d = counts_table.c, daily_table.c
+    monthly = [c.month >= filters.start, c.month <= filters.end]
+    daily = [d.day >= filters.start, d.day <= filters.end, d.kind == "conversation"]
+    for name, wanted in (
+        ("region", filters.region),
+        ("departement", filters.departement),
+        ("channel", filters.channel),
     ):
         if wanted:
-            conditions.append(column == wanted)
-    where = and_(*conditions)
+            monthly.append(c[name] == wanted)
+            daily.append(d[name] == wanted)
     totals = (
         select(c.dimension, c.value, func.sum(c.n), func.sum(c.seconds))
-        .where(where, c.dimension != "gap")
+        .where(*monthly, c.dimension != "gap")
         .group_by(c.dimension, c.value)
     )
-    weekly = (
-        select(c.day, func.sum(c.n))
-        .where(where, c.dimension == "kind", c.value == "conversation")
-        .group_by(c.day)
-    )
+    weekly = select(d.day, func.sum(d.n)).where(*daily).group_by(d.day)
     gaps = (
         select(c.departement, c.value, func.sum(c.n))
-        .where(where, c.dimension == "gap")
+        .where(*monthly, c.dimension == "gap")
         .group_by(c.departement, c.value)
     )
     with store.engine.connect() as connection:
@@ -193,8 +204,19 @@ def compute(
     while week <= filters.end:
         weeks.append(Cell(week.isoformat(), small(per_week.get(week, 0), min_cell)))
         week += timedelta(days=7)
+    per_month: dict[date, int] = {}
+    for day, n in days:
+        per_month[day.replace(day=1)] = per_month.get(day.replace(day=1), 0) + int(n)
+    month, months = filters.start.replace(day=1), []
+    while month <= filters.end:
+        months.append(Cell(month.isoformat(), small(per_month.get(month, 0), min_cell)))
+        month = (month + timedelta(days=32)).replace(day=1)
     indicators = Indicators(
-        filters=filters, min_cell=min_cell, total=small(total, min_cell), weeks=weeks
+        filters=filters,
+        min_cell=min_cell,
+        total=small(total, min_cell),
+        weeks=weeks,
+        months=months,
     )
     if indicators.total:
         for dimension in DIMENSIONS:
@@ -234,6 +256,10 @@ def table_rows(indicators: Indicators) -> list[dict[str, Any]]:
             "part": None,
         }
     ]
+    for cell in indicators.months:
+        rows.append(
+            {"indicateur": "mois", "valeur": cell.value, "nombre": cell.count, "part": None}
+        )
     for cell in indicators.weeks:
         rows.append(
             {

@@ -30,10 +30,10 @@ def bar_chart(
     """Horizontal bars: one per (label, count, share); hidden counts drawn as a short grey bar."""
     if not rows:
         return ""
-    width, label_width, row_height = 720, 300, 28
+    width, label_width, row_height = 560, 230, 28
     height = row_height * len(rows) + 8
     largest = max((n for _, n, _ in rows if n is not None), default=1) or 1
-    bars_width = width - label_width - 120
+    bars_width = width - label_width - 110
     parts = []
     for index, (text, count, share) in enumerate(rows):
         y = 4 + index * row_height
@@ -41,7 +41,7 @@ def bar_chart(
         shown = _number(count, min_cell) + (
             f" ({share:.0%})" if share is not None else ""
         )
-        short = text if len(text) <= 42 else text[:41] + "…"
+        short = text if len(text) <= 34 else text[:33] + "…"
         parts.append(
             f'<text x="{label_width - 8}" y="{y + 18}" text-anchor="end">{escape(short)}</text>'
             f'<rect x="{label_width}" y="{y + 4}" width="{length}" height="{row_height - 10}" '
@@ -60,15 +60,19 @@ def bar_chart(
 
 
 def column_chart(
-    chart_id: str, title: str, rows: list[tuple[str, int | None]], min_cell: int
+    chart_id: str,
+    title: str,
+    rows: list[tuple[str, int | None]],
+    min_cell: int,
+    unit: str = "semaine",
 ) -> str:
-    """Vertical columns over time (one per week), with a few dates along the axis."""
+    """Vertical columns over time (one per week or month), with a few dates below."""
     if not rows:
         return ""
     width, height, left, bottom = 720, 220, 48, 28
     plot_height = height - bottom - 12
     largest = max((n for _, n in rows if n is not None), default=0) or 1
-    step = (width - left - 8) / len(rows)
+    step = (width - left - 40) / len(rows)
     parts = [
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - 8}" y2="{height - bottom}" '
         f'stroke="{GRID}"/>',
@@ -95,10 +99,11 @@ def column_chart(
                 f'<text x="{x + 1:.1f}" y="{height - 8}">{escape(_short_date(week))}</text>'
             )
     known = [n for _, n in rows if n is not None]
+    units = unit if unit.endswith("s") else unit + "s"
     description = (
-        f"{len(rows)} semaines ; au plus {_number(max(known), min_cell)} par semaine."
+        f"{len(rows)} {units} ; au plus {_number(max(known), min_cell)} par {unit}."
         if known
-        else f"{len(rows)} semaines, toutes sous le seuil de {min_cell}."
+        else f"{len(rows)} {units}, sous le seuil de {min_cell}."
     )
     return _svg(chart_id, title, description, width, height, "".join(parts))
 

@@ -89,7 +89,9 @@ def _breakdown(dimension: str, cells: list[Cell], min_cell: int, details: str) -
     )
 
 
-def body_html(indicators: Indicators, note: str = "", tables_open: bool = False) -> str:
+def body_html(
+    indicators: Indicators, note: str = "", tables_open: bool = False, by_month: bool = False
+) -> str:
     """Key figures, then one card per chart with its data table (unfolded in print)."""
     m = indicators.min_cell
     details = "<details open>" if tables_open else "<details>"
@@ -137,19 +139,7 @@ def body_html(indicators: Indicators, note: str = "", tables_open: bool = False)
         )
         + "</ul>"
     )
-    week_rows = [(c.value, c.count) for c in indicators.weeks]
-    parts.append(
-        '<section class="card wide" aria-labelledby="h-weeks"><h2 id="h-weeks">Conversations par semaine</h2>'
-        + column_chart("chart-weeks", "Conversations par semaine", week_rows, m)
-        + details
-        + "<summary>Tableau des données : conversations par semaine</summary>"
-        + _table(
-            "Conversations par semaine : tableau des données",
-            ("Semaine du", "Conversations"),
-            [(f"{date.fromisoformat(w):%d/%m/%Y}", number(n, m)) for w, n in week_rows],
-        )
-        + "</details></section>"
-    )
+    parts.append(series_html(indicators, by_month, details))
     if indicators.total is None:
         parts.append(
             f'<p class="note">Moins de {m} conversations sur cette sélection : '
@@ -162,6 +152,34 @@ def body_html(indicators: Indicators, note: str = "", tables_open: bool = False)
             parts.append(_breakdown(dimension, cells, m, details))
     parts.append(gaps_html(indicators))
     return "\n".join(parts)
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+          "septembre", "octobre", "novembre", "décembre")
+
+
+def series_html(indicators: Indicators, by_month: bool, details: str) -> str:
+    """Conversations per week (dashboard) or per month (annual report), with the table."""
+    m = indicators.min_cell
+    cells = indicators.months if by_month else indicators.weeks
+    rows = [(c.value, c.count) for c in cells]
+    title = "Conversations par mois" if by_month else "Conversations par semaine"
+    if by_month:
+        labelled = [
+            (f"{MONTHS[date.fromisoformat(v).month - 1]} {v[:4]}", number(n, m))
+            for v, n in rows
+        ]
+        head = ("Mois", "Conversations")
+    else:
+        labelled = [(f"{date.fromisoformat(v):%d/%m/%Y}", number(n, m)) for v, n in rows]
+        head = ("Semaine du", "Conversations")
+    return (
+        f'<section class="card wide" aria-labelledby="h-series"><h2 id="h-series">{title}</h2>'
+        + column_chart("chart-series", title, rows, m, "mois" if by_month else "semaine")
+        + f"{details}<summary>Tableau des données : {title.lower()}</summary>"
+        + _table(f"{title} : tableau des données", head, labelled)
+        + "</details></section>"
+    )
 
 
 def gaps_html(indicators: Indicators) -> str:
@@ -218,7 +236,7 @@ def report_html(indicators: Indicators, css: str, generated: date | None = None)
         '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{css}</style></head>"
         f'<body class="report"><main><h1>{escape(title)}</h1>'
-        f"{body_html(indicators, note, tables_open=True)}</main></body></html>"
+        f"{body_html(indicators, note, tables_open=True, by_month=True)}</main></body></html>"
     )
 
 

@@ -1,11 +1,13 @@
-"""The anonymous indicator records and their daily counts (SQLAlchemy, SQLite or PostgreSQL).
+"""The anonymous indicator records and their counts (SQLAlchemy, SQLite or PostgreSQL).
 
 One ``IndicatorRecord`` per conversation (or hand-over, call-back): a day, a channel, a
 territory (region, département, EPCI — never the commune), codes for the public, the need,
 the networks, the outcome and the satisfaction. No free text, no conversation id, no time
-of day. Each record also increments ``indicator_counts``, one row per (day, channel,
-region, département, dimension, value): the dashboard reads only those counts, so it
-answers quickly over years of records. The same code runs on SQLite (default, a file in
+of day. Each record also increments ``indicator_counts``, one row per (month, channel,
+region, département, dimension, value), and ``indicator_daily``, one row per (day,
+channel, region, département, kind): the dashboard reads only those counts, so it answers
+quickly over years of records (periods are whole months; the daily table gives the
+conversations per week). The same code runs on SQLite (default, a file in
 ``var/``) and PostgreSQL (``SPRO_INDICATORS_DATABASE_URL``).
 """
 
@@ -82,12 +84,24 @@ records_table = Table(
 counts_table = Table(
     "indicator_counts",
     metadata,
-    Column("day", Date, primary_key=True),
+    Column("month", Date, primary_key=True),
     Column("channel", String(16), primary_key=True),
     Column("region", String(3), primary_key=True),
     Column("departement", String(3), primary_key=True),
     Column("dimension", String(24), primary_key=True),
     Column("value", String(32), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("seconds", Integer, nullable=False),
+)
+
+daily_table = Table(
+    "indicator_daily",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("region", String(3), primary_key=True),
+    Column("departement", String(3), primary_key=True),
+    Column("kind", String(16), primary_key=True),
     Column("n", Integer, nullable=False),
     Column("seconds", Integer, nullable=False),
 )
@@ -155,6 +169,26 @@ class IndicatorRecord:
         return pairs
 
 
+def _increment(
+    connection: Connection,
+    table: Table,
+    names: tuple[str, ...],
+    increments: Counter[tuple[Any, ...]],
+    seconds: Counter[tuple[Any, ...]],
+) -> None:
+    """Add counts to ``table`` (upsert on its primary key, SQLite or PostgreSQL)."""
+    values = [dict(zip(names, key), n=n, seconds=seconds[key]) for key, n in increments.items()]
+    dialect = connection.dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = insert.on_conflict_do_update(
+        index_elements=list(names),
+        set_={"n": table.c.n + insert.excluded.n,
+              "seconds": table.c.seconds + insert.excluded.seconds},
+    )
+    for start in range(0, len(values), 500):
+        connection.execute(statement, values[start : start + 500])
+
+
 def _checked(record: IndicatorRecord) -> IndicatorRecord:
     if record.kind not in KINDS:
         raise ValueError(f"unknown indicator kind {record.kind!r}")
@@ -206,38 +240,21 @@ class IndicatorStore:
         connection.execute(records_table.insert(), [asdict(r) for r in checked])
         increments: Counter[tuple[Any, ...]] = Counter()
         seconds: Counter[tuple[Any, ...]] = Counter()
+        daily: Counter[tuple[Any, ...]] = Counter()
+        daily_seconds: Counter[tuple[Any, ...]] = Counter()
         for record in checked:
-            key = (record.day, record.channel, record.region, record.departement)
+            place = (record.channel, record.region, record.departement)
+            key = (record.day.replace(day=1), *place)
             for dimension, value in record.dimensions():
                 increments[(*key, dimension, value)] += 1
                 seconds[(*key, dimension, value)] += record.wait_seconds or 0
-        self._increment(connection, increments, seconds)
+            daily[(record.day, *place, record.kind)] += 1
+            daily_seconds[(record.day, *place, record.kind)] += record.wait_seconds or 0
+        names = ("channel", "region", "departement")
+        _increment(connection, counts_table, ("month", *names, "dimension", "value"),
+                   increments, seconds)
+        _increment(connection, daily_table, ("day", *names, "kind"), daily, daily_seconds)
         return len(checked)
-
-    def _increment(
-        self,
-        connection: Connection,
-        increments: Counter[tuple[Any, ...]],
-        seconds: Counter[tuple[Any, ...]],
-    ) -> None:
-        names = ("day", "channel", "region", "departement", "dimension", "value")
-        values = [
-            dict(zip(names, key), n=n, seconds=seconds[key])
-            for key, n in increments.items()
-        ]
-        dialect = connection.dialect.name
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-            counts_table
-        )
-        statement = insert.on_conflict_do_update(
-            index_elements=list(names),
-            set_={
-                "n": counts_table.c.n + insert.excluded.n,
-                "seconds": counts_table.c.seconds + insert.excluded.seconds,
-            },
-        )
-        for start in range(0, len(values), 500):
-            connection.execute(statement, values[start : start + 500])
 
     def record_count(self) -> int:
         """Number of stored records (tests, benchmarks)."""

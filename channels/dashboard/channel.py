@@ -414,17 +414,18 @@ def check_same_origin(request: Request) -> None:
 
 
 def default_filters(region: str) -> Filters:
-    """From the first of January to today, in the home region."""
+    """From January to the current month, in the home region."""
     today = date.today()
-    return Filters(date(today.year, 1, 1), today, region=region)
+    return Filters.months(date(today.year, 1, 1), today, region=region)
 
 
-def _day(text: str, what: str) -> date:
+def _month(text: str, what: str) -> date:
+    """A month written AAAA-MM (or a date AAAA-MM-JJ, whose month is taken)."""
     try:
-        return date.fromisoformat(text)
+        return date.fromisoformat(text[:7] + "-01")
     except ValueError:
         raise ValueError(
-            f"Date de {what} invalide : « {text[:20]} » (attendu : AAAA-MM-JJ)."
+            f"Mois de {what} invalide : « {text[:20]} » (attendu : AAAA-MM, ex. 2026-03)."
         ) from None
 
 
@@ -444,12 +445,12 @@ def _territory(args: Any, region: str) -> dict[str, str]:
 def filters_from(args: Any, region: str) -> Filters:
     """Filters from the query string; ``ValueError`` with a French message when invalid."""
     default = default_filters(region)
-    start = _day(str(args.get("start") or default.start.isoformat()), "début")
-    end = _day(str(args.get("end") or default.end.isoformat()), "fin")
+    start = _month(str(args.get("start") or default.start.isoformat()), "début")
+    end = _month(str(args.get("end") or default.end.isoformat()), "fin")
     if end - start > timedelta(days=3 * 366):
         raise ValueError("Choisissez une période de trois ans au plus.")
     channel = str(args.get("channel", "") or "")
-    return Filters(start, end, channel=channel, **_territory(args, region))
+    return Filters.months(start, end, channel=channel, **_territory(args, region))
 
 
 def report_filters(args: Any, region: str) -> Filters:
@@ -504,10 +505,10 @@ def filters_form(filters: Filters) -> str:
     return (
         f'<form class="filters" method="get" action="{PREFIX}/" aria-label="Filtres">'
         "<fieldset><legend>Filtres</legend>"
-        f'<p><label for="start">Du</label><input id="start" name="start" type="date" '
-        f'value="{filters.start.isoformat()}"></p>'
-        f'<p><label for="end">Au</label><input id="end" name="end" type="date" '
-        f'value="{filters.end.isoformat()}"></p>'
+        '<p><label for="start">Du mois <span class="hint">(AAAA-MM)</span></label>'
+        f'<input id="start" name="start" type="month" value="{filters.start:%Y-%m}"></p>'
+        '<p><label for="end">Au mois <span class="hint">(AAAA-MM)</span></label>'
+        f'<input id="end" name="end" type="month" value="{filters.end:%Y-%m}"></p>'
         f'<p><label for="region">Région</label><select id="region" name="region">'
         f"{options(regions, filters.region, 'Toutes les régions')}</select></p>"
         f'<p><label for="departement">Département</label><select id="departement" name="departement">'
