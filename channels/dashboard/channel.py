@@ -352,17 +352,21 @@ class DashboardInput(InputChannel):
         loop = asyncio.get_running_loop()
         while True:
             url = tracker_url(app)
-            if url:
-                try:
-                    result = await loop.run_in_executor(
-                        None, derive_indicators, url, self.indicators
-                    )
-                    if result.records:
-                        logger.info(
-                            "Indicators: %d conversation(s) recorded", result.records
-                        )
-                except Exception:
-                    logger.exception("Indicators: derivation failed; retried later")
+            agent = getattr(app.ctx, "agent", None)
+            if url is None and agent is not None and agent.is_ready():
+                logger.warning("Indicators: the tracker store is not SQL; nothing derived")
+                return
+            if url is None:  # the model is still loading
+                await asyncio.sleep(5)
+                continue
+            try:
+                result = await loop.run_in_executor(
+                    None, derive_indicators, url, self.indicators
+                )
+                if result.records:
+                    logger.info("Indicators: %d conversation(s) recorded", result.records)
+            except Exception:  # noqa: BLE001 - a failed run is retried at the next one
+                logger.exception("Indicators: derivation failed; retried later")
             await asyncio.sleep(derive_every_seconds())
 
 

@@ -28,7 +28,7 @@ from tests.indicators.conftest import PASSWORDS
 
 pytestmark = pytest.mark.e2e
 
-ORIENTED = "jcherche du taf, j'ai 20 ans, j'habite Dreux"
+ORIENTED = "Mon fils est en 3e et hésite entre un CAP et la seconde générale, on habite Blois"
 INFORMATION = "c'est quoi le CEP ?"
 ABANDONED = "je veux changer de métier"
 FEEDBACK_YES = '/give_feedback{"feedback": "oui"}'
@@ -90,7 +90,7 @@ def derive(stack: Stack) -> str:
 
 
 def test_dashboard_and_report_show_what_was_sent(indicator_stack: Stack) -> None:
-    """Six orientations in Dreux (five say « Oui »), five questions, five abandons."""
+    """Six orientations in Blois (five say « Oui »), five questions, five abandons."""
     base = indicator_stack.url
     for index in range(6):
         answers = conversation(base, ORIENTED, *([FEEDBACK_YES] if index < 5 else []))
@@ -129,12 +129,12 @@ def test_dashboard_and_report_show_what_was_sent(indicator_stack: Stack) -> None
     assert {c["value"]: c["count"] for c in api["breakdowns"]["satisfaction"]} == {"oui": 5}
     assert {c["value"]: c["count"] for c in api["breakdowns"]["network"]} == {network: 6}
     assert sum(w["count"] or 0 for w in api["weeks"]) == 16
-    dreux = pilot.get(
+    blois = pilot.get(
         f"{base}/webhooks/dashboard/api/indicators",
-        params={"start": f"{year}-01", "end": f"{year}-12", "departement": "28"},
+        params={"start": f"{year}-01", "end": f"{year}-12", "departement": "41"},
         timeout=30,
     ).json()
-    assert dreux["total"] == 6 and dreux["filters"]["region"] == "24"
+    assert blois["total"] == 6 and blois["filters"]["region"] == "24"
     rest = pilot.get(
         f"{base}/webhooks/dashboard/api/indicators",
         params={"start": f"{year}-01", "end": f"{year}-12", "channel": "console"},
@@ -144,7 +144,7 @@ def test_dashboard_and_report_show_what_was_sent(indicator_stack: Stack) -> None
 
     report = pilot.get(
         f"{base}/webhooks/dashboard/report",
-        params={"year": year, "departement": "28", "format": "csv"},
+        params={"year": year, "departement": "41", "format": "csv"},
         timeout=30,
     )
     rows = list(csv.reader(io.StringIO(report.text), delimiter=";"))
@@ -154,17 +154,17 @@ def test_dashboard_and_report_show_what_was_sent(indicator_stack: Stack) -> None
     assert figures[("satisfaction", "oui")] == "5"
     html = pilot.get(
         f"{base}/webhooks/dashboard/report",
-        params={"year": year, "departement": "28", "format": "html"},
+        params={"year": year, "departement": "41", "format": "html"},
         timeout=30,
     ).text
-    assert f"Eure-et-Loir (28) — {year}</h1>" in html
+    assert f"Loir-et-Cher (41) — {year}</h1>" in html
     assert '<span class="figure">6</span> <span>Conversations</span>' in html
     pdf = pilot.get(
         f"{base}/webhooks/dashboard/report",
-        params={"year": year, "departement": "28", "format": "pdf"},
+        params={"year": year, "departement": "41", "format": "pdf"},
         timeout=120,
     )
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     # The records hold codes only: no message text, no conversation id.
     stored = (indicator_stack.log_dir / "indicators.sqlite3").read_bytes()
-    assert b"ind-" not in stored and b"Dreux" not in stored and b"taf" not in stored
+    assert b"ind-" not in stored and b"Blois" not in stored and b"fils" not in stored
