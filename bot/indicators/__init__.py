@@ -1,1 +1,1 @@
-"""Anonymous indicators of the service: one record per conversation, aggregates, reports."""
+"""Anonymous indicators: one record per conversation, aggregates, reports."""

@@ -2,8 +2,9 @@
 
 - ``derive``: record the conversations that ended since the last run (also done by the
   Rasa server every 15 minutes and before every purge);
-- ``report --year 2026 [--departement 28 | --region 24] [--out DIR]``: the annual report of
-  a territory as HTML, PDF (Debian's headless Chromium) and CSV of the aggregated table;
+- ``report --year 2026 [--departement 28 | --region 24] [--out DIR]``: the annual
+  report of a territory as HTML, PDF (Debian's headless Chromium) and CSV of the
+  aggregated table;
 - ``gaps [--year 2026] [--region 24]``: orientations without a local structure, per
   network and département (the structures to add first).
 """

@@ -3,10 +3,11 @@
 Every count of one value is at least ``min_cell`` (``SPRO_INDICATORS_MIN_CELL``, 5 by
 default). Within a breakdown, the values below it are merged into one « Autres » line;
 when that line would hold a single value (so its count could be read by subtracting the
-others from the total) and stay below the threshold, the next smallest value joins it.
-A total below the threshold is shown as « moins de N » and its breakdowns stay empty. Knowledge gaps
-(orientations without a local structure) list every network and département concerned,
-since the missing structure is the information, with the count hidden when small.
+others from the total) and stay below the threshold, the next smallest value joins it. A
+total below the threshold is shown as « moins de N » and its breakdowns stay empty.
+Knowledge gaps (orientations without a local structure) list every network and
+département concerned, since the missing structure is the information, with the count
+hidden when small.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ DIMENSIONS = (
 
 @dataclass(frozen=True)
 class Filters:
-    """What the staff chose: whole months (inclusive), optionally a territory and a channel.
+    """What the staff chose: whole months, optionally a territory and a channel.
 
-    Periods are whole months: the counts are kept per month, and a finer period would let
-    one subtract two overlapping selections to read a small cell.
+    Periods are whole months: the counts are kept per month, and a finer period would
+    let one subtract two overlapping selections to read a small cell.
     """
 
     start: date
@@ -55,7 +56,9 @@ class Filters:
         if self.end < self.start:
             raise ValueError("La fin de la période doit suivre son début.")
         if self.start.day != 1 or (self.end + timedelta(days=1)).day != 1:
-            raise ValueError("La période va du premier jour d'un mois au dernier jour d'un mois.")
+            raise ValueError(
+                "La période va du premier jour d'un mois au dernier jour d'un mois."
+            )
         if self.channel and self.channel not in CHANNELS:
             raise ValueError(f"Canal inconnu : « {self.channel} ».")
 
@@ -247,7 +250,7 @@ def compute(
 
 
 def table_rows(indicators: Indicators) -> list[dict[str, Any]]:
-    """The aggregated table (one row per indicator, value and count), for the CSV export."""
+    """The aggregated table (one row per indicator and value), for the CSV export."""
     rows: list[dict[str, Any]] = [
         {
             "indicateur": "conversations",
@@ -258,7 +261,12 @@ def table_rows(indicators: Indicators) -> list[dict[str, Any]]:
     ]
     for cell in indicators.months:
         rows.append(
-            {"indicateur": "mois", "valeur": cell.value, "nombre": cell.count, "part": None}
+            {
+                "indicateur": "mois",
+                "valeur": cell.value,
+                "nombre": cell.count,
+                "part": None,
+            }
         )
     for cell in indicators.weeks:
         rows.append(

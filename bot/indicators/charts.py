@@ -1,8 +1,8 @@
-"""Charts drawn on the server as SVG: the same picture in the dashboard, the HTML and the PDF.
+"""Charts drawn on the server as SVG: the same in the dashboard, the HTML and the PDF.
 
-No JavaScript and nothing to download: each chart is an ``<svg role="img">`` with a title
-and a one-sentence description, and the page puts the same figures in a table below it.
-Colours contrast at least 4.5:1 with white (WCAG 2.1 AA, 1.4.11 for graphics).
+No JavaScript and nothing to download: each chart is an ``<svg role="img">`` with a
+title and a one-sentence description, and the page puts the same figures in a table
+below it. Colours contrast at least 4.5:1 with white (WCAG 2.1 AA, 1.4.11 for graphics).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def bar_chart(
     rows: list[tuple[str, int | None, float | None]],
     min_cell: int,
 ) -> str:
-    """Horizontal bars: one per (label, count, share); hidden counts drawn as a short grey bar."""
+    """Horizontal bars, one per (label, count, share); hidden counts in grey."""
     if not rows:
         return ""
     width, label_width, row_height = 560, 230, 28
@@ -43,8 +43,10 @@ def bar_chart(
         )
         short = text if len(text) <= 34 else text[:33] + "…"
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 18}" text-anchor="end">{escape(short)}</text>'
-            f'<rect x="{label_width}" y="{y + 4}" width="{length}" height="{row_height - 10}" '
+            f'<text x="{label_width - 8}" y="{y + 18}" text-anchor="end">'
+            f"{escape(short)}</text>"
+            f'<rect x="{label_width}" y="{y + 4}" width="{length}" '
+            f'height="{row_height - 10}" '
             f'fill="{BAR if count is not None else BAR_HIDDEN}"/>'
             f'<text x="{label_width + length + 6}" y="{y + 18}">{escape(shown)}</text>'
         )
@@ -74,9 +76,11 @@ def column_chart(
     largest = max((n for _, n in rows if n is not None), default=0) or 1
     step = (width - left - 40) / len(rows)
     parts = [
-        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 8}" y2="{height - bottom}" '
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 8}" '
+        f'y2="{height - bottom}" '
         f'stroke="{GRID}"/>',
-        f'<text x="{left - 6}" y="{height - bottom - plot_height + 8}" text-anchor="end">'
+        f'<text x="{left - 6}" y="{height - bottom - plot_height + 8}" '
+        'text-anchor="end">'
         f"{_number(largest, min_cell)}</text>",
         f'<text x="{left - 6}" y="{height - bottom}" text-anchor="end">0</text>',
     ]
@@ -86,7 +90,8 @@ def column_chart(
         bar = round(plot_height * (count or 0) / largest) if count else 0
         if count is None:
             parts.append(
-                f'<rect x="{x + 1:.1f}" y="{height - bottom - 3}" width="{max(1, step - 2):.1f}" '
+                f'<rect x="{x + 1:.1f}" y="{height - bottom - 3}" '
+                f'width="{max(1, step - 2):.1f}" '
                 f'height="3" fill="{BAR_HIDDEN}"/>'
             )
         elif bar:
@@ -96,7 +101,8 @@ def column_chart(
             )
         if index % label_every == 0:
             parts.append(
-                f'<text x="{x + 1:.1f}" y="{height - 8}">{escape(_short_date(week))}</text>'
+                f'<text x="{x + 1:.1f}" y="{height - 8}">'
+                f"{escape(_short_date(week))}</text>"
             )
     known = [n for _, n in rows if n is not None]
     units = unit if unit.endswith("s") else unit + "s"
@@ -118,7 +124,8 @@ def _svg(
 ) -> str:
     return (
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
-        f'aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg" '
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" '
+        'xmlns="http://www.w3.org/2000/svg" '
         f'font-family="Marianne, Arial, sans-serif" font-size="13" fill="{TEXT}">'
         f'<title id="{chart_id}-t">{escape(title)}</title>'
         f'<desc id="{chart_id}-d">{escape(description)}</desc>{body}</svg>'

@@ -1,12 +1,12 @@
-"""One indicator record per finished conversation, derived from Rasa's SQL tracker store.
+"""One indicator record per finished conversation, from Rasa's SQL tracker store.
 
 Why the tracker store and not an event broker: the tracker store already holds every
-event of every channel (web chat, REST, console), in the same SQL database on one machine
-(SQLite) or several (PostgreSQL); deriving from it needs no broker to run, loses nothing
-when the indicators database is down (the next run catches up), and sees a conversation
-whole, so the record says how it ended. Derivation runs periodically (the dashboard
-channel does it in the Rasa server) and always before the purge of old conversations
-(``bot.retention``), so records outlive the conversations.
+event of every channel (web chat, REST, console), in the same SQL database on one
+machine (SQLite) or several (PostgreSQL); deriving from it needs no broker to run, loses
+nothing when the indicators database is down (the next run catches up), and sees a
+conversation whole, so the record says how it ended. Derivation runs periodically (the
+dashboard channel does it in the Rasa server) and always before the purge of old
+conversations (``bot.retention``), so records outlive the conversations.
 
 A conversation is a Rasa session (split at ``action_session_start``); it is derived once
 it has been silent for ``config.indicators_idle_minutes()``. Windows of time are derived
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Iterator
 from zoneinfo import ZoneInfo
@@ -103,7 +103,7 @@ def record_from_session(session: Session) -> IndicatorRecord | None:
             if isinstance(metadata, dict) and not site_region:
                 site_region = str(metadata.get("region") or "")
         elif kind == "slot":
-            name, value = event.get("name"), event.get("value")
+            name, value = str(event.get("name")), event.get("value")
             slots[name] = value
             if user_events and name in SESSION_SLOTS:
                 session_slots[name] = value
@@ -118,36 +118,36 @@ def record_from_session(session: Session) -> IndicatorRecord | None:
     if not user_events or first_time is None:
         return None
     territory = territory_of(slots.get("commune_insee"), site_region[:3])
-    common = {
-        "day": datetime.fromtimestamp(first_time, timezone.utc)
-        .astimezone(PARIS)
-        .date(),
-        "channel": channel if channel in CHANNELS else "autre",
-        "messages": user_events,
-        "satisfaction": str(session_slots.get("feedback") or ""),
-        "feedback_theme": str(session_slots.get("feedback_theme") or ""),
-        **territory,
-    }
+    base = IndicatorRecord(
+        day=datetime.fromtimestamp(first_time, timezone.utc).astimezone(PARIS).date(),
+        channel=channel if channel in CHANNELS else "autre",
+        messages=user_events,
+        satisfaction=str(session_slots.get("feedback") or ""),
+        feedback_theme=str(session_slots.get("feedback_theme") or ""),
+        region=territory["region"],
+        departement=territory["departement"],
+        epci=territory["epci"],
+    )
     if orientation is not None:
         structures = orientation.get("structures") or []
         network = str(orientation.get("network") or "")
         shown = str(structures[0].get("network") or "") if structures else ""
-        return IndicatorRecord(
+        return replace(
+            base,
             outcome="oriented",
             public=str(orientation.get("public") or ""),
             need=str(orientation.get("need") or ""),
             network=network,
             structure_network=shown,
             local_structure=bool(shown) and shown == network,
-            **common,
         )
     outcome = next((o for a, o in OUTCOME_ACTIONS.items() if a in actions), "abandoned")
-    return IndicatorRecord(
+    return replace(
+        base,
         outcome=outcome,
         public=str(slots.get("public") or ""),
         need=str(slots.get("need") or ""),
         abandoned_at=last_question if outcome == "abandoned" else "",
-        **common,
     )
 
 
@@ -195,7 +195,7 @@ def derive_indicators(
     store: IndicatorStore | None = None,
     until: float | None = None,
 ) -> DerivationResult:
-    """Derive the conversations that ended since the last run, up to ``until`` (epoch s).
+    """Derive the conversations ended since the last run, up to ``until`` (epoch s).
 
     ``until`` defaults to now minus the idle time after which a conversation is over.
     """
@@ -239,7 +239,7 @@ def derive_indicators(
 
 
 def last_derived_day(store: IndicatorStore | None = None) -> date | None:
-    """Day (Paris time) up to which conversations are counted, or None before the first run."""
+    """Day (Paris time) up to which conversations are counted; None before any run."""
     store = store or get_store()
     with store.engine.connect() as connection:
         end = connection.execute(select(func.max(windows_table.c.end))).scalar()

@@ -1,8 +1,8 @@
-"""The users' opinion: « Cette réponse vous aide-t-elle ? » as codes, never as free text.
+"""The users' opinion: « Cette réponse vous aide-t-elle ? » as codes, never text.
 
 The answer is one of ``FEEDBACK_VALUES``; the optional word a person adds is masked
-(``bot.privacy``) and reduced to one theme code of ``FEEDBACK_THEMES`` (``autre`` when no
-theme matches), so that the indicators never hold what someone wrote.
+(``bot.privacy``) and reduced to one theme code of ``FEEDBACK_THEMES`` (``autre`` when
+no theme matches), so that the indicators never hold what someone wrote.
 """
 
 from __future__ import annotations

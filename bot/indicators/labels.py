@@ -1,4 +1,4 @@
-"""French labels of the codes the indicators count (from the knowledge files and gazetteer)."""
+"""French labels of the codes counted (from the knowledge files and the gazetteer)."""
 
 from __future__ import annotations
 

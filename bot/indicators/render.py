@@ -1,4 +1,4 @@
-"""HTML of the indicators (dashboard body and annual report), CSV export, PDF by Chromium."""
+"""HTML of the indicators (dashboard and annual report), CSV export, PDF by Chromium."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import tempfile
 from datetime import date
 from html import escape
 from pathlib import Path
+from typing import Sequence
 
 from bot.indicators.aggregate import Cell, Filters, Indicators, table_rows
 from bot.indicators.charts import bar_chart, column_chart
@@ -57,7 +58,9 @@ def period_label(filters: Filters) -> str:
     return f"du {filters.start:%d/%m/%Y} au {filters.end:%d/%m/%Y}"
 
 
-def _table(caption: str, headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def _table(
+    caption: str, headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]
+) -> str:
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
     body = "".join(
         "<tr>"
@@ -90,7 +93,10 @@ def _breakdown(dimension: str, cells: list[Cell], min_cell: int, details: str) -
 
 
 def body_html(
-    indicators: Indicators, note: str = "", tables_open: bool = False, by_month: bool = False
+    indicators: Indicators,
+    note: str = "",
+    tables_open: bool = False,
+    by_month: bool = False,
 ) -> str:
     """Key figures, then one card per chart with its data table (unfolded in print)."""
     m = indicators.min_cell
@@ -154,12 +160,24 @@ def body_html(
     return "\n".join(parts)
 
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 def series_html(indicators: Indicators, by_month: bool, details: str) -> str:
-    """Conversations per week (dashboard) or per month (annual report), with the table."""
+    """Conversations per week (dashboard) or month (annual report), with the table."""
     m = indicators.min_cell
     cells = indicators.months if by_month else indicators.weeks
     rows = [(c.value, c.count) for c in cells]
@@ -171,11 +189,16 @@ def series_html(indicators: Indicators, by_month: bool, details: str) -> str:
         ]
         head = ("Mois", "Conversations")
     else:
-        labelled = [(f"{date.fromisoformat(v):%d/%m/%Y}", number(n, m)) for v, n in rows]
+        labelled = [
+            (f"{date.fromisoformat(v):%d/%m/%Y}", number(n, m)) for v, n in rows
+        ]
         head = ("Semaine du", "Conversations")
     return (
-        f'<section class="card wide" aria-labelledby="h-series"><h2 id="h-series">{title}</h2>'
-        + column_chart("chart-series", title, rows, m, "mois" if by_month else "semaine")
+        '<section class="card wide" aria-labelledby="h-series">'
+        f'<h2 id="h-series">{title}</h2>'
+        + column_chart(
+            "chart-series", title, rows, m, "mois" if by_month else "semaine"
+        )
         + f"{details}<summary>Tableau des données : {title.lower()}</summary>"
         + _table(f"{title} : tableau des données", head, labelled)
         + "</details></section>"
@@ -183,13 +206,15 @@ def series_html(indicators: Indicators, by_month: bool, details: str) -> str:
 
 
 def gaps_html(indicators: Indicators) -> str:
-    """The knowledge gaps: orientations without a local structure, per network and département."""
+    """Knowledge gaps: orientations without a local structure, per network."""
     m = indicators.min_cell
     title = "Lacunes de la base : orientations sans structure locale"
     if not indicators.gaps:
         return (
-            f'<section class="card wide" aria-labelledby="h-gaps"><h2 id="h-gaps">{title}</h2>'
-            "<p>Aucune orientation sans structure locale sur cette sélection.</p></section>"
+            '<section class="card wide" aria-labelledby="h-gaps">'
+            f'<h2 id="h-gaps">{title}</h2>'
+            "<p>Aucune orientation sans structure locale sur cette sélection.</p>"
+            "</section>"
         )
     rows = [
         (
@@ -213,9 +238,11 @@ def gaps_html(indicators: Indicators) -> str:
         + "</tbody></table>"
     )
     return (
-        f'<section class="card wide" aria-labelledby="h-gaps"><h2 id="h-gaps">{title}</h2>'
+        '<section class="card wide" aria-labelledby="h-gaps">'
+        f'<h2 id="h-gaps">{title}</h2>'
         "<p>Les structures à ajouter d'abord dans <code>knowledge/structures/</code> "
-        "(à vérifier : la commune de la personne peut être loin de toute structure).</p>"
+        "(à vérifier : la commune de la personne peut être loin de toute "
+        "structure).</p>"
         f"{table}</section>"
     )
 
@@ -227,7 +254,8 @@ def report_html(indicators: Indicators, css: str, generated: date | None = None)
     generated = generated or date.today()
     title = f"Rapport d'activité du premier accueil — {place} — {filters.start.year}"
     note = (
-        f"Période {period_label(filters)}. Source : assistant du service public régional de "
+        f"Période {period_label(filters)}. Source : assistant du service public "
+        "régional de "
         f"l'orientation (tchat, API, console téléphonique), enregistrements anonymes. "
         f"Effectifs inférieurs à {indicators.min_cell} masqués ou regroupés. "
         f"Édité le {generated:%d/%m/%Y}."
@@ -236,12 +264,13 @@ def report_html(indicators: Indicators, css: str, generated: date | None = None)
         '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{css}</style></head>"
         f'<body class="report"><main><h1>{escape(title)}</h1>'
-        f"{body_html(indicators, note, tables_open=True, by_month=True)}</main></body></html>"
+        f"{body_html(indicators, note, tables_open=True, by_month=True)}"
+        "</main></body></html>"
     )
 
 
 def csv_text(indicators: Indicators) -> str:
-    """The aggregated table as CSV (semicolon, for French spreadsheets); never row-level data."""
+    """The aggregated table as CSV (semicolons, for French spreadsheets); no records."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(["indicateur", "code", "libellé", "nombre", "part"])
@@ -251,7 +280,8 @@ def csv_text(indicators: Indicators) -> str:
         code = str(row["valeur"])
         if dimension == "lacune":
             dep, network = code.split(":", 1)
-            text = f"{label('departement', dep) if dep else 'Commune non donnée'} — {label('gap', network)}"
+            place = label("departement", dep) if dep else "Commune non donnée"
+            text = f"{place} — {label('gap', network)}"
         elif dimension in ("conversations", "semaine"):
             text = code
         else:
@@ -270,7 +300,7 @@ def csv_text(indicators: Indicators) -> str:
 
 
 def pdf_bytes(html: str, timeout: float = 60.0) -> bytes:
-    """The report printed to PDF by Debian's headless Chromium (no network, no sandbox as root)."""
+    """The report printed to PDF by Debian's headless Chromium (no network)."""
     if not Path(CHROMIUM).exists():
         raise RuntimeError(
             f"{CHROMIUM} est absent : installez-le avec scripts/setup-browser.sh."

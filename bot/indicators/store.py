@@ -1,13 +1,13 @@
 """The anonymous indicator records and their counts (SQLAlchemy, SQLite or PostgreSQL).
 
 One ``IndicatorRecord`` per conversation (or hand-over, call-back): a day, a channel, a
-territory (region, département, EPCI — never the commune), codes for the public, the need,
-the networks, the outcome and the satisfaction. No free text, no conversation id, no time
-of day. Each record also increments ``indicator_counts``, one row per (month, channel,
-region, département, dimension, value), and ``indicator_daily``, one row per (day,
-channel, region, département, kind): the dashboard reads only those counts, so it answers
-quickly over years of records (periods are whole months; the daily table gives the
-conversations per week). The same code runs on SQLite (default, a file in
+territory (region, département, EPCI — never the commune), codes for the public, the
+need, the networks, the outcome and the satisfaction. No free text, no conversation id,
+no time of day. Each record also increments ``indicator_counts``, one row per (month,
+channel, region, département, dimension, value), and ``indicator_daily``, one row per
+(day, channel, region, département, kind): the dashboard reads only those counts, so it
+answers quickly over years of records (periods are whole months; the daily table gives
+the conversations per week). The same code runs on SQLite (default, a file in
 ``var/``) and PostgreSQL (``SPRO_INDICATORS_DATABASE_URL``).
 """
 
@@ -122,7 +122,7 @@ windows_table = Table(
 
 @dataclass(frozen=True)
 class IndicatorRecord:
-    """One conversation, hand-over or call-back, anonymous: codes only, never free text."""
+    """One conversation, hand-over or call-back: codes only, never free text."""
 
     day: date
     kind: str = "conversation"
@@ -177,13 +177,18 @@ def _increment(
     seconds: Counter[tuple[Any, ...]],
 ) -> None:
     """Add counts to ``table`` (upsert on its primary key, SQLite or PostgreSQL)."""
-    values = [dict(zip(names, key), n=n, seconds=seconds[key]) for key, n in increments.items()]
+    values = [
+        dict(zip(names, key), n=n, seconds=seconds[key])
+        for key, n in increments.items()
+    ]
     dialect = connection.dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     statement = insert.on_conflict_do_update(
         index_elements=list(names),
-        set_={"n": table.c.n + insert.excluded.n,
-              "seconds": table.c.seconds + insert.excluded.seconds},
+        set_={
+            "n": table.c.n + insert.excluded.n,
+            "seconds": table.c.seconds + insert.excluded.seconds,
+        },
     )
     for start in range(0, len(values), 500):
         connection.execute(statement, values[start : start + 500])
@@ -251,9 +256,16 @@ class IndicatorStore:
             daily[(record.day, *place, record.kind)] += 1
             daily_seconds[(record.day, *place, record.kind)] += record.wait_seconds or 0
         names = ("channel", "region", "departement")
-        _increment(connection, counts_table, ("month", *names, "dimension", "value"),
-                   increments, seconds)
-        _increment(connection, daily_table, ("day", *names, "kind"), daily, daily_seconds)
+        _increment(
+            connection,
+            counts_table,
+            ("month", *names, "dimension", "value"),
+            increments,
+            seconds,
+        )
+        _increment(
+            connection, daily_table, ("day", *names, "kind"), daily, daily_seconds
+        )
         return len(checked)
 
     def record_count(self) -> int:
@@ -300,8 +312,9 @@ def record_event(
     """Record one hand-over (``kind="handover"``) or call-back (``kind="call_back"``).
 
     For the hand-over desk: call it when the item is closed, with its outcome code, the
-    waiting time before an adviser took it, and the profile codes the assistant had. Only
-    the commune's département, region and EPCI are kept. Contact data must never be passed.
+    waiting time before an adviser took it, and the profile codes the assistant had.
+    Only the commune's département, region and EPCI are kept. Contact data must never be
+    passed.
     """
     territory = territory_of(commune_insee, region)
     record = IndicatorRecord(
@@ -312,7 +325,9 @@ def record_event(
         need=need,
         outcome=outcome,
         wait_seconds=wait_seconds,
-        **territory,
+        region=territory["region"],
+        departement=territory["departement"],
+        epci=territory["epci"],
     )
     (store or get_store()).add([record])
     return record

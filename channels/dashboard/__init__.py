@@ -1,1 +1,1 @@
-"""The steering dashboard of the indicators (``channels.dashboard.channel.DashboardInput``)."""
+"""The steering dashboard (``channels.dashboard.channel.DashboardInput``)."""

@@ -1,11 +1,12 @@
-"""The steering dashboard: a Rasa input channel serving pages for "pilotage" accounts only.
+"""The steering dashboard: a Rasa input channel with pages for "pilotage" accounts.
 
-Served by the Rasa server under ``/webhooks/dashboard/``. Accounts come from the console's
-accounts file with ``role: pilotage`` (advisers cannot sign in here, nor pilotage accounts
-in the console); sessions are the console's (HttpOnly, SameSite=Strict cookie, lifetime
-and idle timeout) under their own cookie. Pages are drawn on the server (SVG charts and
-their tables), so they work without JavaScript and print as they look. The channel also
-derives the indicator records from the tracker store every few minutes (docs/indicators.md).
+Served by the Rasa server under ``/webhooks/dashboard/``. Accounts come from the
+console's accounts file with ``role: pilotage`` (advisers cannot sign in here, nor
+pilotage accounts in the console); sessions are the console's (HttpOnly, SameSite=Strict
+cookie, lifetime and idle timeout) under their own cookie. Pages are drawn on the server
+(SVG charts and their tables), so they work without JavaScript and print as they look.
+The channel also derives the indicator records from the tracker store every few minutes
+(docs/indicators.md).
 """
 
 from __future__ import annotations
@@ -72,12 +73,12 @@ class DashboardError(Exception):
 
 
 def derive_every_seconds() -> float:
-    """How often the server derives new indicator records (``SPRO_INDICATORS_DERIVE_SECONDS``)."""
+    """Seconds between two derivations (``SPRO_INDICATORS_DERIVE_SECONDS``)."""
     return float(os.environ.get("SPRO_INDICATORS_DERIVE_SECONDS", "900"))
 
 
 class DashboardInput(InputChannel):
-    """Steering dashboard of the regional orientation service (no conversation of its own)."""
+    """Steering dashboard of the orientation service (no conversation of its own)."""
 
     @classmethod
     def name(cls) -> str:
@@ -101,7 +102,7 @@ class DashboardInput(InputChannel):
         accounts: AccountBook | None = None,
         indicators: IndicatorStore | None = None,
     ) -> None:
-        """Cookie ``Secure`` flag; the region shown first (INSEE code, empty for all)."""
+        """Cookie ``Secure`` flag; the region shown first (INSEE code; empty: all)."""
         self.secure_cookie = secure_cookie
         self.region = region
         self._sessions = sessions
@@ -179,8 +180,10 @@ class DashboardInput(InputChannel):
             else ""
         )
         body = (
-            '<main id="contenu" class="login"><h1>Tableau de bord du premier accueil</h1>'
-            "<p>Réservé aux comptes « pilotage » du service public régional de l'orientation.</p>"
+            '<main id="contenu" class="login">'
+            "<h1>Tableau de bord du premier accueil</h1>"
+            "<p>Réservé aux comptes « pilotage » du service public régional de "
+            "l'orientation.</p>"
             f'{alert}<form method="post" action="{PREFIX}/login">'
             '<p><label for="username">Identifiant</label>'
             '<input id="username" name="username" autocomplete="username" required></p>'
@@ -203,9 +206,11 @@ class DashboardInput(InputChannel):
             else ""
         )
         year = filters.start.year
+        report = f"{PREFIX}/report?"
         body = (
             f'<header class="top"><p>Connecté : {escape(user.name)} (pilotage)</p>'
-            f'<form method="post" action="{PREFIX}/logout"><button type="submit">Se déconnecter'
+            f'<form method="post" action="{PREFIX}/logout">'
+            '<button type="submit">Se déconnecter'
             "</button></form></header>"
             '<main id="contenu"><h1>Tableau de bord du premier accueil</h1>'
             f"<p>{escape(territory_label(filters))}, {escape(period_label(filters))}"
@@ -214,13 +219,14 @@ class DashboardInput(InputChannel):
             f"{alert}{filters_form(filters)}"
             '<section class="card wide" aria-labelledby="h-report"><h2 id="h-report">'
             f"Rapport annuel {year} de ce territoire</h2><p>"
-            f'<a class="button" href="{PREFIX}/report?{report_query(filters, "pdf")}">PDF</a> '
-            f'<a class="button" href="{PREFIX}/report?{report_query(filters, "html")}">HTML</a> '
-            f'<a class="button" href="{PREFIX}/report?{report_query(filters, "csv")}">'
+            f'<a class="button" href="{report}{report_query(filters, "pdf")}">PDF</a> '
+            f'<a class="button" href="{report}{report_query(filters, "html")}">'
+            "HTML</a> "
+            f'<a class="button" href="{report}{report_query(filters, "csv")}">'
             "Tableau agrégé (CSV)</a></p>"
             f'<p class="note">Année civile {year}, même territoire ; données agrégées '
-            f'seulement. <a href="{PREFIX}/api/indicators?{escape(query)}">Données en JSON</a>.'
-            "</p></section>"
+            f'seulement. <a href="{PREFIX}/api/indicators?{escape(query)}">'
+            "Données en JSON</a>.</p></section>"
             f'<div class="cards">{body_html(indicators)}</div></main>'
         )
         return response.html(page("Tableau de bord — premier accueil", body))
@@ -354,7 +360,9 @@ class DashboardInput(InputChannel):
             url = tracker_url(app)
             agent = getattr(app.ctx, "agent", None)
             if url is None and agent is not None and agent.is_ready():
-                logger.warning("Indicators: the tracker store is not SQL; nothing derived")
+                logger.warning(
+                    "Indicators: the tracker store is not SQL; nothing derived"
+                )
                 return
             if url is None:  # the model is still loading
                 await asyncio.sleep(5)
@@ -364,14 +372,16 @@ class DashboardInput(InputChannel):
                     None, derive_indicators, url, self.indicators
                 )
                 if result.records:
-                    logger.info("Indicators: %d conversation(s) recorded", result.records)
-            except Exception:  # noqa: BLE001 - a failed run is retried at the next one
+                    logger.info(
+                        "Indicators: %d conversation(s) recorded", result.records
+                    )
+            except Exception:  # a failed run is retried at the next one
                 logger.exception("Indicators: derivation failed; retried later")
             await asyncio.sleep(derive_every_seconds())
 
 
 def tracker_url(app: Any) -> str | None:
-    """The SQLAlchemy URL of the Rasa server's SQL tracker store, once the agent is loaded."""
+    """URL of the Rasa server's SQL tracker store, once the agent is loaded."""
     agent = getattr(app.ctx, "agent", None)
     store = getattr(agent, "tracker_store", None)
     store = getattr(store, "_tracker_store", store)
@@ -429,7 +439,8 @@ def _month(text: str, what: str) -> date:
         return date.fromisoformat(text[:7] + "-01")
     except ValueError:
         raise ValueError(
-            f"Mois de {what} invalide : « {text[:20]} » (attendu : AAAA-MM, ex. 2026-03)."
+            f"Mois de {what} invalide : « {text[:20]} » "
+            "(attendu : AAAA-MM, ex. 2026-03)."
         ) from None
 
 
@@ -447,7 +458,7 @@ def _territory(args: Any, region: str) -> dict[str, str]:
 
 
 def filters_from(args: Any, region: str) -> Filters:
-    """Filters from the query string; ``ValueError`` with a French message when invalid."""
+    """Filters from the query string; ``ValueError`` (in French) when invalid."""
     default = default_filters(region)
     start = _month(str(args.get("start") or default.start.isoformat()), "début")
     end = _month(str(args.get("end") or default.end.isoformat()), "fin")
@@ -510,13 +521,16 @@ def filters_form(filters: Filters) -> str:
         f'<form class="filters" method="get" action="{PREFIX}/" aria-label="Filtres">'
         "<fieldset><legend>Filtres</legend>"
         '<p><label for="start">Du mois <span class="hint">(AAAA-MM)</span></label>'
-        f'<input id="start" name="start" type="month" value="{filters.start:%Y-%m}"></p>'
+        '<input id="start" name="start" type="month" '
+        f'value="{filters.start:%Y-%m}"></p>'
         '<p><label for="end">Au mois <span class="hint">(AAAA-MM)</span></label>'
         f'<input id="end" name="end" type="month" value="{filters.end:%Y-%m}"></p>'
         f'<p><label for="region">Région</label><select id="region" name="region">'
         f"{options(regions, filters.region, 'Toutes les régions')}</select></p>"
-        f'<p><label for="departement">Département</label><select id="departement" name="departement">'
-        f"{options(departements, filters.departement, 'Tous les départements')}</select></p>"
+        '<p><label for="departement">Département</label>'
+        '<select id="departement" name="departement">'
+        f"{options(departements, filters.departement, 'Tous les départements')}"
+        "</select></p>"
         f'<p><label for="channel">Canal</label><select id="channel" name="channel">'
         f"{options(channels, filters.channel, 'Tous les canaux')}</select></p>"
         '<p><button type="submit">Afficher</button></p></fieldset></form>'

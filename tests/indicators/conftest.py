@@ -1,4 +1,4 @@
-"""Fixtures of the indicator tests: a store in a temporary file, accounts, record factories."""
+"""Fixtures of the indicator tests: a store in a temporary file, accounts, records."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ PASSWORDS = {
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[IndicatorStore]:
+    """An indicators database in a temporary SQLite file."""
     indicator_store = IndicatorStore(f"sqlite:///{tmp_path / 'indicators.sqlite3'}")
     yield indicator_store
     indicator_store.dispose()

@@ -1,4 +1,4 @@
-"""Aggregation of the records, and the minimum cell size that keeps people unrecognisable."""
+"""Aggregation of the records, and the minimum cell size that keeps people anonymous."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tests.indicators.conftest import record
 
 
 def test_small_values_are_merged_and_the_merge_is_itself_large_enough() -> None:
+    """Small values are merged and the merge is itself large enough."""
     cells = suppress({"a": 40, "b": 12, "c": 3, "d": 1}, min_cell=5)
     # c and d merged: 4 people, in two values, neither recoverable.
     assert [(c.value, c.count) for c in cells] == [("a", 40), ("b", 12), (OTHERS, 4)]
@@ -31,9 +32,10 @@ def test_small_values_are_merged_and_the_merge_is_itself_large_enough() -> None:
 def test_no_count_below_the_threshold_is_ever_shown(
     store: IndicatorStore, min_cell: int
 ) -> None:
+    """No count below the threshold is ever shown."""
     records = [
-        record(public=p, need=n, departement=d, outcome=o, local_structure=l)
-        for p, n, d, o, l, times in [
+        record(public=p, need=n, departement=d, outcome=o, local_structure=local)
+        for p, n, d, o, local, times in [
             ("jeune_16_25", "emploi", "28", "oriented", True, 23),
             ("cadre", "reconversion", "28", "oriented", False, 7),
             ("eleve", "orientation_scolaire", "36", "abandoned", None, 3),
@@ -62,6 +64,7 @@ def test_no_count_below_the_threshold_is_ever_shown(
 
 
 def test_a_small_territory_shows_no_breakdown(store: IndicatorStore) -> None:
+    """A small territory shows no breakdown."""
     store.add([record(departement="36", region="24") for _ in range(3)])
     store.add([record(departement="28") for _ in range(30)])
     small = compute(store, Filters.for_year(2026, departement="36"), min_cell=5)
@@ -72,6 +75,7 @@ def test_a_small_territory_shows_no_breakdown(store: IndicatorStore) -> None:
 
 
 def test_filters_by_period_channel_and_territory(store: IndicatorStore) -> None:
+    """Filters by period channel and territory."""
     store.add([record(day=date(2026, 1, 5)) for _ in range(6)])
     store.add([record(day=date(2026, 2, 2), channel="console") for _ in range(7)])
     store.add([record(day=date(2026, 2, 3), departement="45") for _ in range(8)])
@@ -99,6 +103,7 @@ def test_filters_by_period_channel_and_territory(store: IndicatorStore) -> None:
 def test_knowledge_gaps_list_networks_without_a_local_structure(
     store: IndicatorStore,
 ) -> None:
+    """Knowledge gaps list networks without a local structure."""
     store.add(
         [
             record(
@@ -132,6 +137,7 @@ def test_knowledge_gaps_list_networks_without_a_local_structure(
 
 
 def test_satisfaction_and_abandonment(store: IndicatorStore) -> None:
+    """Satisfaction and abandonment."""
     store.add([record(satisfaction="oui") for _ in range(9)])
     store.add([record(satisfaction="non", feedback_theme="distance") for _ in range(6)])
     store.add(
@@ -159,6 +165,7 @@ def test_satisfaction_and_abandonment(store: IndicatorStore) -> None:
 
 
 def test_hand_overs_and_call_backs_are_counted_apart(store: IndicatorStore) -> None:
+    """Hand overs and call backs are counted apart."""
     from bot.indicators.store import record_event
 
     for wait in (30, 60, 90, 120, 150):

@@ -1,4 +1,4 @@
-"""The dashboard channel on a Sanic app: pilotage accounts only, pages, API, report files."""
+"""The dashboard channel on a Sanic app: pilotage accounts only, pages, API, reports."""
 
 from __future__ import annotations
 
@@ -80,7 +80,9 @@ async def test_only_pilotage_accounts_see_the_dashboard(server: str) -> None:
     async with aiohttp.ClientSession() as anonymous:
         async with anonymous.get(f"{server}{BASE}/api/indicators") as answer:
             assert answer.status == 401
-        async with anonymous.get(f"{server}{BASE}/report?year=2026&format=csv") as answer:
+        async with anonymous.get(
+            f"{server}{BASE}/report?year=2026&format=csv"
+        ) as answer:
             assert answer.status == 401
         async with anonymous.get(f"{server}{BASE}/") as answer:
             assert "Se connecter" in await answer.text()
@@ -99,8 +101,17 @@ async def test_only_pilotage_accounts_see_the_dashboard(server: str) -> None:
 async def test_figures_page_report_and_csv(server: str, store: IndicatorStore) -> None:
     """The API, the page and the report give the stored figures, never a small cell."""
     store.add([record(day=date(2026, 3, 10)) for _ in range(12)])
-    store.add([record(day=date(2026, 3, 11), outcome="abandoned", network="",
-                      abandoned_at="age") for _ in range(6)])
+    store.add(
+        [
+            record(
+                day=date(2026, 3, 11),
+                outcome="abandoned",
+                network="",
+                abandoned_at="age",
+            )
+            for _ in range(6)
+        ]
+    )
     store.add([record(day=date(2026, 3, 11), public="cadre") for _ in range(2)])
     pilot = await signed_in(server, "rlefevre")
     try:
@@ -120,17 +131,23 @@ async def test_figures_page_report_and_csv(server: str, store: IndicatorStore) -
         assert "Question de l&#x27;âge" in page or "Question de l'âge" in page
         async with pilot.get(f"{server}{BASE}/?start=2026-13-01") as answer:
             assert "Mois de début invalide" in await answer.text()
-        async with pilot.get(f"{server}{BASE}/report?year=2026&region=24&format=csv") as answer:
+        async with pilot.get(
+            f"{server}{BASE}/report?year=2026&region=24&format=csv"
+        ) as answer:
             assert answer.status == 200
             assert "attachment" in answer.headers["Content-Disposition"]
             text = await answer.text()
         assert "outcome;oriented;Orientée vers une structure;14;" in text
-        async with pilot.get(f"{server}{BASE}/report?year=2026&region=24&format=html") as answer:
+        async with pilot.get(
+            f"{server}{BASE}/report?year=2026&region=24&format=html"
+        ) as answer:
             html = await answer.text()
         assert "premier accueil — Centre-Val de Loire — 2026</h1>" in html
         async with pilot.get(f"{server}{BASE}/report?year=deux") as answer:
             assert answer.status == 400
-        async with pilot.post(f"{server}{BASE}/logout", allow_redirects=False) as answer:
+        async with pilot.post(
+            f"{server}{BASE}/logout", allow_redirects=False
+        ) as answer:
             assert answer.status == 303
         async with pilot.get(f"{server}{BASE}/api/indicators") as answer:
             assert answer.status == 401

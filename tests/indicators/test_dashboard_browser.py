@@ -57,8 +57,17 @@ def dashboard(
     )
     with open(work / "server.log", "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.indicators.dashboard_server", "--port", str(port)],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "tests.indicators.dashboard_server",
+                "--port",
+                str(port),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
     base = f"http://127.0.0.1:{port}/webhooks/dashboard/"
@@ -104,17 +113,21 @@ def test_sign_in_page_passes_axe(dashboard: str, new_page: Any) -> None:  # noqa
     page.get_by_label("Identifiant").fill("cmartin")
     page.get_by_label("Mot de passe").fill(PASSWORDS["cmartin"])
     page.get_by_role("button", name="Se connecter").click()
-    assert page.get_by_role("alert").inner_text().startswith("Identifiant ou mot de passe")
+    assert (
+        page.get_by_role("alert").inner_text().startswith("Identifiant ou mot de passe")
+    )
 
 
 def test_dashboard_filters_charts_tables_and_axe(dashboard: str, new_page: Any) -> None:  # noqa: F811
-    """Charts with their tables, filters by département, no axe violation; screenshots."""
+    """Charts with tables, a filter by département, no axe violation; screenshots."""
     page = new_page(viewport=DESKTOP)
     sign_in(page, dashboard)
     assert page.get_by_role("img", name="Conversations par semaine").is_visible()
     assert page.get_by_role("img", name="Issue des conversations").is_visible()
     page.get_by_text("Tableau des données : issue des conversations").click()
-    table = page.get_by_role("table", name="Issue des conversations : tableau des données")
+    table = page.get_by_role(
+        "table", name="Issue des conversations : tableau des données"
+    )
     assert "Orientée vers une structure" in table.inner_text()
     assert not serious(run_axe(page))
     page.get_by_text("Tableau des données : issue des conversations").click()

@@ -1,4 +1,4 @@
-"""Records derived from Rasa's own SQL tracker store, and kept when conversations are purged."""
+"""Records derived from Rasa's SQL tracker store, kept when conversations are purged."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ ORIENTATION = {
 def user(
     text: str, at: float, channel: str = "webchat", **metadata: str
 ) -> UserUttered:
+    """A message of the person, on ``channel``, with optional metadata."""
     return UserUttered(
         text,
         {"name": "inform", "confidence": 1.0},
@@ -51,7 +52,7 @@ def user(
 
 
 def oriented_in_dreux(at: float) -> list[Event]:
-    """Two messages, an orientation with a local structure, then « Oui » to the question."""
+    """Two messages, an orientation with a local structure, then « Oui »."""
     return [
         ActionExecuted("action_session_start", timestamp=at - 2),
         ActionExecuted("action_listen", timestamp=at - 1),
@@ -71,6 +72,7 @@ def oriented_in_dreux(at: float) -> list[Event]:
 
 
 def abandoned_at_the_age(at: float) -> list[Event]:
+    """One message, then the age question left unanswered."""
     return [
         ActionExecuted("action_session_start", timestamp=at - 2),
         user("je veux changer de métier", at, channel="rest", region="24"),
@@ -80,16 +82,19 @@ def abandoned_at_the_age(at: float) -> list[Event]:
 
 
 async def save(store: SQLTrackerStore, sender: str, events: list[Event]) -> None:
+    """Store a conversation in the tracker store."""
     await store.save(DialogueStateTracker.from_events(sender, events))
 
 
 async def test_one_record_per_session_with_codes_only(tmp_path: Path) -> None:
+    """One record per session with codes only."""
     tracker = SQLTrackerStore(
         Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.sqlite3")
     )
     long_ago = NOW - 3 * DAY
     await save(tracker, "person-a", oriented_in_dreux(long_ago))
-    # Same person, a second session two hours later: slots carried over, no new orientation.
+    # Same person, a second session two hours later: slots carried over, no new
+    # orientation.
     later = long_ago + 2 * 3600
     await save(
         tracker,
@@ -157,6 +162,7 @@ async def test_one_record_per_session_with_codes_only(tmp_path: Path) -> None:
 
 
 async def test_a_window_is_derived_once_even_by_two_instances(tmp_path: Path) -> None:
+    """A window is derived once even by two instances."""
     tracker = SQLTrackerStore(
         Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.sqlite3")
     )
@@ -170,6 +176,7 @@ async def test_a_window_is_derived_once_even_by_two_instances(tmp_path: Path) ->
 
 
 async def test_the_purge_derives_before_deleting(tmp_path: Path, monkeypatch) -> None:
+    """The purge derives before deleting."""
     indicators_url = f"sqlite:///{tmp_path / 'kept.sqlite3'}"
     monkeypatch.setenv("SPRO_INDICATORS_DATABASE_URL", indicators_url)
     tracker = SQLTrackerStore(

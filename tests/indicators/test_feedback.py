@@ -22,6 +22,7 @@ from bot.indicators.feedback import feedback_theme, feedback_value
     ],
 )
 def test_typed_answers(text: str, value: str | None) -> None:
+    """Typed answers."""
     assert feedback_value(text) == value
 
 
@@ -39,12 +40,14 @@ def test_typed_answers(text: str, value: str | None) -> None:
     ],
 )
 def test_the_word_becomes_a_theme(text: str, theme: str | None) -> None:
+    """The word becomes a theme."""
     assert feedback_theme(text) == theme
 
 
 def tracker(
     text: str, slots: dict, entities: list | None = None, channel: str = "webchat"
 ) -> Tracker:
+    """Tracker."""
     return Tracker(
         "s",
         slots,
@@ -58,6 +61,7 @@ def tracker(
 
 
 def test_the_question_is_asked_once_and_never_on_the_phone() -> None:
+    """The question is asked once and never on the phone."""
     dispatcher = CollectingDispatcher()
     events = ask_feedback_once(dispatcher, tracker("", {}), {"type": "orientation"})
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_feedback"]
@@ -76,6 +80,7 @@ def test_the_question_is_asked_once_and_never_on_the_phone() -> None:
 
 
 async def test_recording_keeps_codes_only() -> None:
+    """Recording keeps codes only."""
     dispatcher = CollectingDispatcher()
     events = await ActionRecordFeedback().run(
         dispatcher,

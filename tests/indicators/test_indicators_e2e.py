@@ -28,7 +28,9 @@ from tests.indicators.conftest import PASSWORDS
 
 pytestmark = pytest.mark.e2e
 
-ORIENTED = "Mon fils est en 3e et hésite entre un CAP et la seconde générale, on habite Blois"
+ORIENTED = (
+    "Mon fils est en 3e et hésite entre un CAP et la seconde générale, on habite Blois"
+)
 INFORMATION = "c'est quoi le CEP ?"
 ABANDONED = "je veux changer de métier"
 FEEDBACK_YES = '/give_feedback{"feedback": "oui"}'
@@ -77,13 +79,26 @@ def derive(stack: Stack) -> str:
     env = child_environment(
         {
             "SPRO_VAR_DIR": str(stack.log_dir),
-            "SPRO_INDICATORS_DATABASE_URL": f"sqlite:///{stack.log_dir / 'indicators.sqlite3'}",
+            "SPRO_INDICATORS_DATABASE_URL": "sqlite:///"
+            + str(stack.log_dir / "indicators.sqlite3"),
         }
     )
     run = subprocess.run(
-        [sys.executable, "-m", "bot.indicators", "derive", "--idle-minutes", "0",
-         "--tracker", f"sqlite:///{stack.log_dir / 'tracker.sqlite3'}"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "bot.indicators",
+            "derive",
+            "--idle-minutes",
+            "0",
+            "--tracker",
+            f"sqlite:///{stack.log_dir / 'tracker.sqlite3'}",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     return run.stdout
@@ -94,7 +109,9 @@ def test_dashboard_and_report_show_what_was_sent(indicator_stack: Stack) -> None
     base = indicator_stack.url
     for index in range(6):
         answers = conversation(base, ORIENTED, *([FEEDBACK_YES] if index < 5 else []))
-        payloads = [m["custom"] for m in answers[0] if isinstance(m.get("custom"), dict)]
+        payloads = [
+            m["custom"] for m in answers[0] if isinstance(m.get("custom"), dict)
+        ]
         assert payloads and payloads[0]["type"] == "orientation", answers[0]
         asked = [m for m in answers[0] if "aide-t-elle" in (m.get("text") or "")]
         assert asked, "the satisfaction question follows the orientation"
@@ -126,8 +143,12 @@ def test_dashboard_and_report_show_what_was_sent(indicator_stack: Stack) -> None
     assert api["total"] == 16
     outcomes = {c["value"]: c["count"] for c in api["breakdowns"]["outcome"]}
     assert outcomes == {"oriented": 6, "information": 5, "abandoned": 5}
-    assert {c["value"]: c["count"] for c in api["breakdowns"]["satisfaction"]} == {"oui": 5}
-    assert {c["value"]: c["count"] for c in api["breakdowns"]["network"]} == {network: 6}
+    assert {c["value"]: c["count"] for c in api["breakdowns"]["satisfaction"]} == {
+        "oui": 5
+    }
+    assert {c["value"]: c["count"] for c in api["breakdowns"]["network"]} == {
+        network: 6
+    }
     assert sum(w["count"] or 0 for w in api["weeks"]) == 16
     blois = pilot.get(
         f"{base}/webhooks/dashboard/api/indicators",
