@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -34,6 +35,8 @@ ORIENTED = (
 INFORMATION = "c'est quoi le CEP ?"
 ABANDONED = "je veux changer de métier"
 FEEDBACK_YES = '/give_feedback{"feedback": "oui"}'
+FEEDBACK_NO = '/give_feedback{"feedback": "non"}'
+TOO_FAR = "c'est trop loin de chez nous"
 
 
 @pytest.fixture(scope="module")
@@ -105,10 +108,10 @@ def derive(stack: Stack) -> str:
 
 
 def test_dashboard_and_report_show_what_was_sent(indicator_stack: Stack) -> None:
-    """Six orientations in Blois (five say « Oui »), five questions, five abandons."""
+    """Six orientations in Blois (5 « Oui », 1 « Non »), 5 questions, 5 abandons."""
     base = indicator_stack.url
-    for index in range(6):
-        answers = conversation(base, ORIENTED, *([FEEDBACK_YES] if index < 5 else []))
+    for _ in range(5):
+        answers = conversation(base, ORIENTED, FEEDBACK_YES)
         payloads = [
             m["custom"] for m in answers[0] if isinstance(m.get("custom"), dict)
         ]
@@ -116,9 +119,13 @@ def test_dashboard_and_report_show_what_was_sent(indicator_stack: Stack) -> None
         asked = [m for m in answers[0] if "aide-t-elle" in (m.get("text") or "")]
         assert asked, "the satisfaction question follows the orientation"
         assert [b["title"] for b in asked[0]["buttons"]] == ["Oui", "En partie", "Non"]
-        if index < 5:
-            assert "Merci" in " ".join(m.get("text") or "" for m in answers[1])
+        assert "Merci" in " ".join(m.get("text") or "" for m in answers[1])
     network = payloads[0]["network"]
+    # The sixth person answers « Non », adds a word, then asks again: never asked twice.
+    answers = conversation(base, ORIENTED, FEEDBACK_NO, TOO_FAR, ORIENTED)
+    assert "quelques mots" in " ".join(m.get("text") or "" for m in answers[1])
+    assert "Merci" in " ".join(m.get("text") or "" for m in answers[2])
+    assert not [m for m in answers[3] if "aide-t-elle" in (m.get("text") or "")]
     for _ in range(5):
         conversation(base, INFORMATION)
     for _ in range(5):
@@ -143,8 +150,9 @@ def test_dashboard_and_report_show_what_was_sent(indicator_stack: Stack) -> None
     assert api["total"] == 16
     outcomes = {c["value"]: c["count"] for c in api["breakdowns"]["outcome"]}
     assert outcomes == {"oriented": 6, "information": 5, "abandoned": 5}
+    # 5 « Oui » and 1 « Non »: the single « Non » must not be readable, so both merge.
     assert {c["value"]: c["count"] for c in api["breakdowns"]["satisfaction"]} == {
-        "oui": 5
+        "autres": 6
     }
     assert {c["value"]: c["count"] for c in api["breakdowns"]["network"]} == {
         network: 6
@@ -172,7 +180,7 @@ def test_dashboard_and_report_show_what_was_sent(indicator_stack: Stack) -> None
     figures = {(r[0], r[1]): r[3] for r in rows[1:]}
     assert figures[("conversations", "total")] == "6"
     assert figures[("outcome", "oriented")] == "6"
-    assert figures[("satisfaction", "oui")] == "5"
+    assert figures[("satisfaction", "autres")] == "6"
     html = pilot.get(
         f"{base}/webhooks/dashboard/report",
         params={"year": year, "departement": "41", "format": "html"},
@@ -187,5 +195,13 @@ def test_dashboard_and_report_show_what_was_sent(indicator_stack: Stack) -> None
     )
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     # The records hold codes only: no message text, no conversation id.
-    stored = (indicator_stack.log_dir / "indicators.sqlite3").read_bytes()
-    assert b"ind-" not in stored and b"Blois" not in stored and b"fils" not in stored
+    database = indicator_stack.log_dir / "indicators.sqlite3"
+    with sqlite3.connect(database) as connection:
+        opinions = connection.execute(
+            "SELECT satisfaction, feedback_theme, count(*) FROM indicator_records "
+            "WHERE outcome = 'oriented' GROUP BY 1, 2 ORDER BY 1"
+        ).fetchall()
+    assert opinions == [("non", "distance", 1), ("oui", "", 5)]
+    stored = database.read_bytes()
+    for text in (b"ind-", b"Blois", b"fils", b"loin"):
+        assert text not in stored
