@@ -215,19 +215,24 @@ class DashboardInput(InputChannel):
             '<main id="contenu"><h1>Tableau de bord du premier accueil</h1>'
             f"<p>{escape(territory_label(filters))}, {escape(period_label(filters))}"
             f"{' — ' + escape(CHANNELS[filters.channel]) if filters.channel else ''}. "
-            f"Effectifs inférieurs à {indicators.min_cell} masqués ou regroupés.</p>"
+            f"Effectifs inférieurs à {indicators.min_cell} masqués ou regroupés. "
+            '<a href="#rapport">Rapport annuel de ce territoire (PDF, HTML, CSV)</a>.'
+            "</p>"
             f"{alert}{filters_form(filters)}"
-            '<section class="card wide" aria-labelledby="h-report"><h2 id="h-report">'
+            f'<div class="cards">{body_html(indicators)}</div>'
+            '<section id="rapport" class="card wide" aria-labelledby="h-report">'
+            '<h2 id="h-report">'
             f"Rapport annuel {year} de ce territoire</h2><p>"
-            f'<a class="button" href="{report}{report_query(filters, "pdf")}">PDF</a> '
+            f'<a class="button" href="{report}{report_query(filters, "pdf")}">'
+            "Rapport PDF</a> "
             f'<a class="button" href="{report}{report_query(filters, "html")}">'
-            "HTML</a> "
+            "Rapport HTML</a> "
             f'<a class="button" href="{report}{report_query(filters, "csv")}">'
             "Tableau agrégé (CSV)</a></p>"
             f'<p class="note">Année civile {year}, même territoire ; données agrégées '
             f'seulement. <a href="{PREFIX}/api/indicators?{escape(query)}">'
             "Données en JSON</a>.</p></section>"
-            f'<div class="cards">{body_html(indicators)}</div></main>'
+            "</main>"
         )
         return response.html(page("Tableau de bord — premier accueil", body))
 
