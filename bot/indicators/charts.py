@@ -30,10 +30,10 @@ def bar_chart(
     """Horizontal bars, one per (label, count, share); hidden counts in grey."""
     if not rows:
         return ""
-    width, label_width, row_height = 560, 230, 28
+    width, label_width, row_height = 600, 250, 30
     height = row_height * len(rows) + 8
     largest = max((n for _, n, _ in rows if n is not None), default=1) or 1
-    bars_width = width - label_width - 110
+    bars_width = width - label_width - 125
     parts = []
     for index, (text, count, share) in enumerate(rows):
         y = 4 + index * row_height
@@ -41,14 +41,14 @@ def bar_chart(
         shown = _number(count, min_cell) + (
             f" ({share:.0%})" if share is not None else ""
         )
-        short = text if len(text) <= 34 else text[:33] + "…"
+        short = text if len(text) <= 27 else text[:26] + "…"
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 18}" text-anchor="end">'
+            f'<text x="{label_width - 8}" y="{y + 20}" text-anchor="end">'
             f"{escape(short)}</text>"
             f'<rect x="{label_width}" y="{y + 4}" width="{length}" '
             f'height="{row_height - 10}" '
             f'fill="{BAR if count is not None else BAR_HIDDEN}"/>'
-            f'<text x="{label_width + length + 6}" y="{y + 18}">{escape(shown)}</text>'
+            f'<text x="{label_width + length + 6}" y="{y + 20}">{escape(shown)}</text>'
         )
     summary = "; ".join(f"{t} : {_number(n, min_cell)}" for t, n, _ in rows[:3])
     return _svg(
@@ -71,7 +71,7 @@ def column_chart(
     """Vertical columns over time (one per week or month), with a few dates below."""
     if not rows:
         return ""
-    width, height, left, bottom = 720, 220, 48, 28
+    width, height, left, bottom = 1000, 260, 56, 30
     plot_height = height - bottom - 12
     largest = max((n for _, n in rows if n is not None), default=0) or 1
     step = (width - left - 40) / len(rows)
@@ -99,7 +99,7 @@ def column_chart(
                 f'<rect x="{x + 1:.1f}" y="{height - bottom - bar}" '
                 f'width="{max(1, step - 2):.1f}" height="{bar}" fill="{BAR}"/>'
             )
-        if index % label_every == 0:
+        if index % label_every == 0 and x + 70 < width:
             parts.append(
                 f'<text x="{x + 1:.1f}" y="{height - 8}">'
                 f"{escape(_short_date(week))}</text>"
@@ -126,7 +126,7 @@ def _svg(
         f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" '
         'xmlns="http://www.w3.org/2000/svg" '
-        f'font-family="Marianne, Arial, sans-serif" font-size="13" fill="{TEXT}">'
+        f'font-family="Marianne, Arial, sans-serif" font-size="15" fill="{TEXT}">'
         f'<title id="{chart_id}-t">{escape(title)}</title>'
         f'<desc id="{chart_id}-d">{escape(description)}</desc>{body}</svg>'
     )
