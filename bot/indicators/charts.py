@@ -58,6 +58,7 @@ def bar_chart(
         width,
         height,
         "".join(parts),
+        "chart bars",
     )
 
 
@@ -111,7 +112,7 @@ def column_chart(
         if known
         else f"{len(rows)} {units}, sous le seuil de {min_cell}."
     )
-    return _svg(chart_id, title, description, width, height, "".join(parts))
+    return _svg(chart_id, title, description, width, height, "".join(parts), "chart")
 
 
 def _short_date(iso_day: str) -> str:
@@ -120,10 +121,16 @@ def _short_date(iso_day: str) -> str:
 
 
 def _svg(
-    chart_id: str, title: str, description: str, width: int, height: int, body: str
+    chart_id: str,
+    title: str,
+    description: str,
+    width: int,
+    height: int,
+    body: str,
+    css_class: str,
 ) -> str:
     return (
-        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+        f'<svg class="{css_class}" role="img" viewBox="0 0 {width} {height}" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" '
         'xmlns="http://www.w3.org/2000/svg" '
         f'font-family="Marianne, Arial, sans-serif" font-size="15" fill="{TEXT}">'

@@ -158,7 +158,8 @@ class IndicatorRecord:
         if self.outcome == "oriented":
             pairs.append(("network", self.network or "inconnu"))
             pairs.append(("local_structure", "oui" if self.local_structure else "non"))
-            if not self.local_structure:
+            if not self.local_structure and self.departement:
+                # Without a commune there is no local structure to show: not a gap.
                 pairs.append(("gap", self.network or "inconnu"))
         if self.outcome == "abandoned":
             pairs.append(("abandoned_at", self.abandoned_at or "avant_question"))

@@ -103,7 +103,9 @@ def test_filters_by_period_channel_and_territory(store: IndicatorStore) -> None:
 def test_knowledge_gaps_list_networks_without_a_local_structure(
     store: IndicatorStore,
 ) -> None:
-    """Knowledge gaps list networks without a local structure."""
+    """Gaps: networks without a local structure, where a commune was given."""
+    no_commune = record(network="cio", local_structure=False, departement="", epci="")
+    store.add([no_commune for _ in range(7)])
     store.add(
         [
             record(
@@ -133,7 +135,7 @@ def test_knowledge_gaps_list_networks_without_a_local_structure(
         {"departement": "18", "network": "apec", "count": None},
     ]
     local = {c.value: c.count for c in indicators.breakdowns["local_structure"]}
-    assert local == {"oui": 10, "non": 8}
+    assert local == {"oui": 10, "non": 15}
 
 
 def test_satisfaction_and_abandonment(store: IndicatorStore) -> None:
