@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
+from bot.indicators import derive
+from bot.indicators.derive import derive_indicators
 from bot.indicators.store import IndicatorRecord, IndicatorStore
 from channels.console.accounts import hash_password
 
@@ -55,3 +58,25 @@ def record(**fields: Any) -> IndicatorRecord:
     }
     values.update(fields)
     return IndicatorRecord(**values)
+
+
+def race(
+    monkeypatch: pytest.MonkeyPatch, url: str, store: IndicatorStore
+) -> tuple[int, int]:
+    """Records written by a run, and by another run that starts and ends during it."""
+    read_events = derive._event_rows
+    other = IndicatorStore(store.url)
+    inner: list[int] = []
+
+    def events_then_the_other_run(*args: object) -> object:
+        if not inner:  # the other instance runs while this one reads the tracker
+            inner.append(-1)
+            inner[0] = derive_indicators(url, other, until=time.time() - 60).records
+        return read_events(*args)
+
+    monkeypatch.setattr(derive, "_event_rows", events_then_the_other_run)
+    try:
+        outer = derive_indicators(url, store, until=time.time() - 60).records
+    finally:
+        other.dispose()
+    return outer, inner[0]
