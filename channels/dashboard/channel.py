@@ -27,7 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.indicators.aggregate import Filters, compute
+from bot.indicators.aggregate import Filters, Indicators, compute
 from bot.indicators.labels import label, territories
 from bot.indicators.render import (
     body_html,
@@ -194,11 +194,16 @@ class DashboardInput(InputChannel):
         )
         return response.html(page("Connexion — tableau de bord", body), status=status)
 
-    def dashboard_page(
+    async def compute(self, filters: Filters) -> Indicators:
+        """The indicators, computed off the event loop (the chat keeps answering)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, compute, self.indicators, filters)
+
+    async def dashboard_page(
         self, user: Adviser, filters: Filters, error: str = ""
     ) -> HTTPResponse:
         """Filters, key figures, charts with tables, report buttons."""
-        indicators = compute(self.indicators, filters)
+        indicators = await self.compute(filters)
         query = urlencode(filters.as_dict())
         alert = (
             f'<div class="alert" role="alert"><p>{escape(error)}</p></div>'
@@ -268,10 +273,10 @@ class DashboardInput(InputChannel):
             try:
                 filters = filters_from(request.args, self.region)
             except ValueError as error:
-                return self.dashboard_page(
+                return await self.dashboard_page(
                     user, default_filters(self.region), str(error)
                 )
-            return self.dashboard_page(user, filters)
+            return await self.dashboard_page(user, filters)
 
         @bp.route("/static/dashboard.css", methods=["GET"])
         async def static(_: Request) -> HTTPResponse:
@@ -306,7 +311,7 @@ class DashboardInput(InputChannel):
                 filters = filters_from(request.args, self.region)
             except ValueError as error:
                 return response.json({"error": str(error)}, status=400)
-            return response.json(compute(self.indicators, filters).as_json())
+            return response.json((await self.compute(filters)).as_json())
 
         @bp.route("/report", methods=["GET"])
         async def report(request: Request) -> HTTPResponse:
@@ -326,7 +331,7 @@ class DashboardInput(InputChannel):
 
     async def report_response(self, filters: Filters, kind: str) -> HTTPResponse:
         """The annual report as HTML, PDF (Chromium) or CSV of the aggregated table."""
-        indicators = compute(self.indicators, filters)
+        indicators = await self.compute(filters)
         if kind == "csv":
             answer = response.text(
                 csv_text(indicators), content_type="text/csv; charset=utf-8"
