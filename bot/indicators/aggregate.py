@@ -232,20 +232,14 @@ def compute(
     if handovers >= min_cell:
         waited = sum(s for (d, _), s in seconds.items() if d == "handover_outcome")
         indicators.mean_wait_seconds = round(waited / handovers)
+    gaps = [
+        {"departement": dep, "network": net, "count": small(int(n), min_cell)}
+        for dep, net, n in gap_rows
+    ]
+    # Largest shown counts first; hidden ones after, in code order (sizes stay hidden).
     indicators.gaps = sorted(
-        (
-            {
-                "departement": dep,
-                "network": net,
-                "count": small(int(n), min_cell),
-                "rank": int(n),
-            }
-            for dep, net, n in gap_rows
-        ),
-        key=lambda g: (-g["rank"], g["departement"], g["network"]),
+        gaps, key=lambda g: (-(g["count"] or 0), g["departement"], g["network"])
     )
-    for gap in indicators.gaps:
-        del gap["rank"]
     return indicators
 
 
