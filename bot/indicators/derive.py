@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -229,6 +230,8 @@ def derive_indicators(
                     derived_at=datetime.now(timezone.utc).replace(tzinfo=None),
                 )
             )
+            # Stored in random order: a record's row number says nothing of its sender.
+            random.shuffle(records)
             store.add_in(connection, records)
     except IntegrityError:
         log.info(
