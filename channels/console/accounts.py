@@ -9,8 +9,8 @@ The file (``config.console_accounts_file()``, ``SPRO_CONSOLE_ACCOUNTS``) looks l
         role: pilotage        # optional: "conseiller" (default) or "pilotage"
 
 The console admits advisers only; the steering dashboard (channels/dashboard) admits
-"pilotage" accounts only. Hashes come from ``python -m channels.console hash-password``. The file is re-read
-when it changes, so adding or removing an adviser needs no restart.
+"pilotage" accounts only. Hashes come from ``python -m channels.console hash-password``.
+The file is re-read when it changes, so adding or removing an adviser needs no restart.
 """
 
 from __future__ import annotations
