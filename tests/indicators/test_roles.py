@@ -36,9 +36,7 @@ def test_the_command_line_adds_a_pilotage_account(
     """``add-adviser --role pilotage`` writes the role; advisers get none."""
     path = tmp_path / "accounts.yml"
     monkeypatch.setenv("SPRO_CONSOLE_ACCOUNTS", str(path))
-    monkeypatch.setattr(
-        "sys.stdin", __import__("io").StringIO("un mot de passe long\n")
-    )
+    monkeypatch.setattr("sys.stdin", io.StringIO("un mot de passe long\n"))
     assert (
         console_main(
             [
