@@ -125,3 +125,19 @@ def conversation_secret_file() -> Path:
 def messages_per_minute() -> int:
     """Messages one public conversation may send per minute before a polite wait."""
     return int(os.environ.get("SPRO_MESSAGES_PER_MINUTE", "20"))
+
+
+def indicators_database_url() -> str:
+    """SQLAlchemy URL of the anonymous indicators (SQLite by default, PostgreSQL by URL)."""
+    default = f"sqlite:///{var_dir() / 'indicators.sqlite3'}"
+    return os.environ.get("SPRO_INDICATORS_DATABASE_URL", default)
+
+
+def indicators_min_cell() -> int:
+    """Smallest count the dashboard and reports show; smaller cells are merged or hidden."""
+    return max(1, int(os.environ.get("SPRO_INDICATORS_MIN_CELL", "5")))
+
+
+def indicators_idle_minutes() -> float:
+    """A conversation silent for this long is over and becomes an indicator record."""
+    return float(os.environ.get("SPRO_INDICATORS_IDLE_MINUTES", "90"))

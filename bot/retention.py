@@ -84,10 +84,19 @@ def tracker_store_url(endpoints_file: Path, root: Path = PROJECT_ROOT) -> str:
 
 
 def purge_conversations(url: str, days: float, now: float | None = None) -> PurgeResult:
-    """Delete every conversation whose last event is more than ``days`` days old."""
+    """Delete every conversation whose last event is more than ``days`` days old.
+
+    The indicator records of the ended conversations are derived first (``bot.indicators``).
+    """
     if days <= 0:
         raise RetentionError("La durée de conservation doit être un nombre de jours positif.")
     cutoff = (time.time() if now is None else now) - days * 86_400
+    # Anonymous indicator records outlive the conversations: derive them first.
+    from bot import config
+    from bot.indicators.derive import derive_indicators
+
+    idle_cutoff = (time.time() if now is None else now) - config.indicators_idle_minutes() * 60
+    derive_indicators(url, until=max(cutoff, idle_cutoff))
     engine = create_engine(url)
     try:
         if not inspect(engine).has_table(EVENTS_TABLE):

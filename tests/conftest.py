@@ -89,3 +89,9 @@ def sender() -> str:
 def texts(messages: list[dict[str, Any]]) -> str:
     """All the text of the bot's messages, joined."""
     return "\n".join(m.get("text", "") for m in messages if m.get("text"))
+
+
+@pytest.fixture(autouse=True)
+def _indicators_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Indicator records written by any test (the purge derives them) go to a temporary file."""
+    monkeypatch.setenv("SPRO_INDICATORS_DATABASE_URL", f"sqlite:///{tmp_path / 'indicators.sqlite3'}")

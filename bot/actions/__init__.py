@@ -5,6 +5,7 @@ Start the action server with ``rasa run actions --actions bot.actions`` (or
 """
 
 from bot.actions.fallback import ActionDefaultFallback
+from bot.actions.feedback import ActionRecordFeedback
 from bot.actions.human import ActionTalkToHuman
 from bot.actions.info import ActionAnswerInfo
 from bot.actions.orientation import ActionAskCommuneInsee, ActionPresentOrientation, ValidateOrientationForm
@@ -12,5 +13,6 @@ from bot.actions.profile import ActionValidateSlotMappings
 
 __all__ = [
     "ActionAnswerInfo", "ActionAskCommuneInsee", "ActionDefaultFallback", "ActionPresentOrientation",
+    "ActionRecordFeedback",
     "ActionTalkToHuman", "ActionValidateSlotMappings", "ValidateOrientationForm",
 ]

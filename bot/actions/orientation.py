@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.feedback import ask_feedback_once
 from bot.dialogue import commune_question, home_region, orientation_messages
 from bot.routing import Profile, next_question
 
@@ -90,5 +91,6 @@ class ActionPresentOrientation(Action):
         for text in after:
             dispatcher.utter_message(text=text)
         network = payload.get("network") if payload else None
-        return [SlotSet("network", network), SlotSet("misunderstood", 0.0)]
+        return [SlotSet("network", network), SlotSet("misunderstood", 0.0),
+                *ask_feedback_once(dispatcher, tracker, payload)]
 

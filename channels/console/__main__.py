@@ -3,6 +3,7 @@
 - ``hash-password``: ask for a password (twice) and print its hash for the accounts file;
 - ``add-adviser USERNAME --name "Claire Martin"``: ask for a password and add the
   account to the accounts file (``SPRO_CONSOLE_ACCOUNTS``, default var/console-accounts.yml);
+  ``--role pilotage`` makes it a steering-dashboard account (channels/dashboard) instead;
 - ``purge [--days N]``: delete calls older than the retention period and expired sessions;
 - ``stats [--since YYYY-MM-DD]``: closed calls per outcome and per network of the second door.
 """
@@ -16,7 +17,7 @@ from datetime import date
 
 import yaml
 
-from channels.console.accounts import AccountsError, hash_password, parse_accounts
+from channels.console.accounts import ROLES, AccountsError, hash_password, parse_accounts
 from channels.console.store import OUTCOMES, ConsoleStore
 from bot import config
 
@@ -31,13 +32,16 @@ def read_new_password(stdin: bool) -> str:
     return first
 
 
-def add_adviser(username: str, name: str, password_hash: str) -> None:
+def add_adviser(username: str, name: str, password_hash: str, role: str = "conseiller") -> None:
     """Add (or replace) an account in the accounts file, checking the result."""
     path = config.console_accounts_file()
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
     data = data or {"advisers": []}
     advisers = [a for a in data.get("advisers", []) if a.get("username") != username]
-    advisers.append({"username": username, "name": name, "password_hash": password_hash})
+    account = {"username": username, "name": name, "password_hash": password_hash}
+    if role != "conseiller":
+        account["role"] = role
+    advisers.append(account)
     text = yaml.safe_dump({"advisers": advisers}, allow_unicode=True, sort_keys=False)
     parse_accounts(text, str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     adding.add_argument("username")
     adding.add_argument("--name", required=True, help="nom affiché sur la fiche de liaison")
     adding.add_argument("--stdin", action="store_true", help="lire le mot de passe sur stdin")
+    adding.add_argument("--role", choices=sorted(ROLES), default="conseiller",
+                        help="pilotage : accès au tableau de bord seulement")
     purging = commands.add_parser("purge", help="supprimer les appels anciens")
     purging.add_argument("--days", type=int, default=None)
     stats = commands.add_parser("stats", help="issues des appels")
@@ -66,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             print(hash_password(read_new_password(args.stdin)))
         elif args.command == "add-adviser":
             add_adviser(args.username.strip().lower(), args.name,
-                        hash_password(read_new_password(args.stdin)))
+                        hash_password(read_new_password(args.stdin)), args.role)
         elif args.command == "purge":
             removed = ConsoleStore().purge(args.days)
             print(f"{removed['calls']} appel(s) et {removed['sessions']} session(s) supprimés.")

@@ -6,9 +6,11 @@ The file (``config.console_accounts_file()``, ``SPRO_CONSOLE_ACCOUNTS``) looks l
       - username: cmartin
         name: Claire Martin
         password_hash: "scrypt$16384$8$1$<salt>$<hash>"
+        role: pilotage        # optional: "conseiller" (default) or "pilotage"
 
-Hashes come from ``python -m channels.console hash-password``. The file is re-read
-when it changes, so adding or removing an adviser needs no restart.
+The console admits advisers only; the steering dashboard (channels/dashboard) admits
+"pilotage" accounts only. Hashes come from ``python -m channels.console hash-password``.
+The file is re-read when it changes, so adding or removing an adviser needs no restart.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot import config
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 12
+ROLES = {"conseiller": "Conseiller ou conseillère", "pilotage": "Pilotage (tableau de bord)"}
 
 
 class AccountsError(ValueError):
@@ -42,6 +45,7 @@ class Adviser:
     username: str
     name: str
     password_hash: str
+    role: str = "conseiller"
 
 
 def _b64(data: bytes) -> str:
@@ -114,16 +118,21 @@ def parse_accounts(text: str, source: str = "accounts") -> dict[str, Adviser]:
         if username in advisers:
             raise AccountsError(f"{source} : l'identifiant « {username} » est en double.")
         name = str(entry.get("name") or username).strip()
-        advisers[username] = Adviser(username, name, password_hash)
+        role = str(entry.get("role") or "conseiller").strip()
+        if role not in ROLES:
+            raise AccountsError(f"{source}, compte « {username} » : rôle inconnu « {role} » "
+                                f"(valeurs : {', '.join(ROLES)}).")
+        advisers[username] = Adviser(username, name, password_hash, role)
     return advisers
 
 
 class AccountBook:
     """The accounts file, re-read when its modification time changes."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        """``path`` overrides the configured file (tests)."""
+    def __init__(self, path: Path | None = None, role: str = "conseiller") -> None:
+        """``path`` overrides the configured file (tests); only accounts of ``role`` count."""
         self._path = path
+        self.role = role
         self._stamp: tuple[Path, float] | None = None
         self._advisers: dict[str, Adviser] = {}
 
@@ -133,14 +142,15 @@ class AccountBook:
         return self._path or config.console_accounts_file()
 
     def advisers(self) -> dict[str, Adviser]:
-        """All advisers; an absent file means no adviser (nobody can sign in)."""
+        """All accounts of this book's role; an absent file means nobody can sign in."""
         path = self.path
         try:
             stamp = (path, path.stat().st_mtime)
         except FileNotFoundError:
             return {}
         if stamp != self._stamp:
-            self._advisers = parse_accounts(path.read_text(encoding="utf-8"), str(path))
+            accounts = parse_accounts(path.read_text(encoding="utf-8"), str(path))
+            self._advisers = {u: a for u, a in accounts.items() if a.role == self.role}
             self._stamp = stamp
         return self._advisers
 

@@ -61,8 +61,9 @@ async def test_orientation_sends_the_proposal_then_the_payload_then_the_rest() -
     payload = dispatcher.messages[customs[0]]["custom"]
     assert payload["type"] == "orientation" and payload["network"] == "france_travail"
     assert payload["structures"][0]["commune"] == "Vierzon"
-    texts = [m.get("text") for m in dispatcher.messages if not m.get("custom")]
+    texts = [m.get("text") for m in dispatcher.messages if not m.get("custom") and not m.get("response")]
     assert all(texts) and texts[0].startswith("Je vous propose : France Travail")
+    assert dispatcher.messages[-1]["response"] == "utter_ask_feedback", "then, once, the opinion"
     # A text-only REST client reads the whole orientation in the texts.
     joined = "\n".join(texts)
     assert "Le plus proche de chez vous" in joined and "À distance" in joined

@@ -1,0 +1,120 @@
+"""French labels of the codes counted (from the knowledge files and the gazetteer)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from bot import config
+from bot.indicators.aggregate import OTHERS
+from bot.indicators.feedback import FEEDBACK_THEMES, FEEDBACK_VALUES
+from bot.indicators.store import CHANNELS, OUTCOMES
+
+QUESTIONS = {
+    "avant_question": "Avant toute question",
+    "need": "Question du besoin",
+    "situation": "Question de la situation",
+    "age": "Question de l'âge",
+    "sector": "Question du domaine d'activité",
+    "commune_insee": "Question de la commune",
+    "commune_choices": "Choix entre communes homonymes",
+    "disability": "Question du handicap",
+    "cadre": "Question du statut de cadre",
+    "parent": "Question parent ou élève",
+}
+TITLES = {
+    "outcome": "Issue des conversations",
+    "public": "Publics",
+    "need": "Besoins exprimés",
+    "network": "Réseaux proposés",
+    "local_structure": "Orientations avec une structure locale",
+    "satisfaction": "Cette réponse vous aide-t-elle ?",
+    "feedback_theme": "Thèmes des remarques",
+    "abandoned_at": "Où les personnes abandonnent (question posée en dernier)",
+    "epci": "Bassins de vie (EPCI) de la commune donnée",
+    "handover_outcome": "Issue des passages à une personne (tchat)",
+    "call_back_outcome": "Issue des demandes de rappel",
+}
+
+
+def _yaml(name: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(
+            (config.knowledge_dir() / name).read_text(encoding="utf-8")
+        )
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@lru_cache(maxsize=1)
+def _knowledge_labels() -> dict[str, dict[str, str]]:
+    routing = _yaml("routing.yml")
+    networks = {
+        str(n.get("code")): str(n.get("name"))
+        for n in _yaml("networks.yaml").get("networks", [])
+        if isinstance(n, dict)
+    }
+    return {
+        "public": dict(routing.get("publics") or {}),
+        "need": dict(routing.get("needs") or {}),
+        "network": networks,
+    }
+
+
+@lru_cache(maxsize=1)
+def territories() -> dict[str, dict[str, str]]:
+    """Names of regions, départements and EPCIs, from the communes gazetteer."""
+    from bot import places
+
+    regions: dict[str, str] = {}
+    departements: dict[str, str] = {}
+    departement_region: dict[str, str] = {}
+    epcis: dict[str, str] = {}
+    for commune in places.get_gazetteer().communes:
+        regions[commune.region_code] = commune.region_name
+        departements[commune.departement_code] = commune.departement_name
+        departement_region[commune.departement_code] = commune.region_code
+        if commune.epci_siren:
+            epcis[commune.epci_siren] = commune.epci_name
+    return {
+        "region": regions,
+        "departement": departements,
+        "epci": epcis,
+        "departement_region": departement_region,
+    }
+
+
+def label(dimension: str, code: str) -> str:
+    """The French label of a code, or the code itself when unknown."""
+    if code == OTHERS:
+        return "Autres (petits effectifs regroupés)"
+    if code in ("non_precise", "inconnu", ""):
+        return "Non précisé"
+    fixed = {
+        "outcome": OUTCOMES,
+        "satisfaction": FEEDBACK_VALUES,
+        "feedback_theme": FEEDBACK_THEMES,
+        "abandoned_at": QUESTIONS,
+        "channel": CHANNELS,
+        "local_structure": {
+            "oui": "Avec une structure locale",
+            "non": "Sans structure locale",
+        },
+    }
+    if dimension in fixed:
+        return fixed[dimension].get(code, code)
+    if dimension in ("public", "need", "network", "gap"):
+        return _knowledge_labels()["network" if dimension == "gap" else dimension].get(
+            code, code
+        )
+    if dimension in ("region", "departement", "epci"):
+        name = territories()[dimension].get(code)
+        return (
+            f"{name} ({code})"
+            if name and dimension == "departement"
+            else (name or code)
+        )
+    return code

@@ -1,0 +1,1 @@
+"""The steering dashboard (``channels.dashboard.channel.DashboardInput``)."""

@@ -1,0 +1,547 @@
+"""The steering dashboard: a Rasa input channel with pages for "pilotage" accounts.
+
+Served by the Rasa server under ``/webhooks/dashboard/``. Accounts come from the
+console's accounts file with ``role: pilotage`` (advisers cannot sign in here, nor
+pilotage accounts in the console); sessions are the console's (HttpOnly, SameSite=Strict
+cookie, lifetime and idle timeout) under their own cookie. Pages are drawn on the server
+(SVG charts and their tables), so they work without JavaScript and print as they look.
+The channel also derives the indicator records from the tracker store every few minutes
+(docs/indicators.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from datetime import date, timedelta
+from html import escape
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.indicators.aggregate import Filters, Indicators, compute
+from bot.indicators.labels import label, territories
+from bot.indicators.render import (
+    body_html,
+    csv_text,
+    pdf_bytes,
+    period_label,
+    report_filename,
+    report_html,
+    territory_label,
+)
+from bot.indicators.store import CHANNELS, IndicatorStore, get_store
+from channels.console.accounts import AccountBook, AccountsError, Adviser
+from channels.console.store import ConsoleStore
+
+logger = logging.getLogger(__name__)
+
+COOKIE = "spro_pilotage"
+PREFIX = "/webhooks/dashboard"
+STATIC_DIR = Path(__file__).parent / "static"
+CSS = STATIC_DIR / "dashboard.css"
+MAX_LOGIN_FAILURES = 5
+LOCKOUT_SECONDS = 15 * 60
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class DashboardError(Exception):
+    """A refusal with an HTTP status and a French message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        """Status and message."""
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def derive_every_seconds() -> float:
+    """Seconds between two derivations (``SPRO_INDICATORS_DERIVE_SECONDS``)."""
+    return float(os.environ.get("SPRO_INDICATORS_DERIVE_SECONDS", "900"))
+
+
+class DashboardInput(InputChannel):
+    """Steering dashboard of the orientation service (no conversation of its own)."""
+
+    @classmethod
+    def name(cls) -> str:
+        """URL prefix ``/webhooks/dashboard``."""
+        return "dashboard"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> "DashboardInput":
+        """Options from credentials.yml (all optional)."""
+        credentials = credentials or {}
+        return cls(
+            secure_cookie=bool(credentials.get("secure_cookie", False)),
+            region=str(credentials.get("region") or ""),
+        )
+
+    def __init__(
+        self,
+        secure_cookie: bool = False,
+        region: str = "",
+        sessions: ConsoleStore | None = None,
+        accounts: AccountBook | None = None,
+        indicators: IndicatorStore | None = None,
+    ) -> None:
+        """Cookie ``Secure`` flag; the region shown first (INSEE code; empty: all)."""
+        self.secure_cookie = secure_cookie
+        self.region = region
+        self._sessions = sessions
+        self._indicators = indicators
+        self.accounts = accounts or AccountBook(role="pilotage")
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    @property
+    def sessions(self) -> ConsoleStore:
+        """The console's session table (built on first use)."""
+        if self._sessions is None:
+            self._sessions = ConsoleStore()
+        return self._sessions
+
+    @property
+    def indicators(self) -> IndicatorStore:
+        """The indicators database."""
+        return self._indicators or get_store()
+
+    # Authentication -------------------------------------------------------------------
+    def user_for(self, request: Request) -> Adviser | None:
+        """The signed-in pilotage account, or None."""
+        token = request.cookies.get(COOKIE)
+        username = self.sessions.session_user(token) if token else None
+        return self.accounts.get(username) if username else None
+
+    def _locked_out(self, username: str) -> bool:
+        failures, since = self._failures.get(username, (0, 0.0))
+        if time.monotonic() - since > LOCKOUT_SECONDS:
+            self._failures.pop(username, None)
+            return False
+        return failures >= MAX_LOGIN_FAILURES
+
+    async def sign_in(self, request: Request) -> HTTPResponse:
+        """Check the password (form or JSON) and open a session."""
+        fields = form_fields(request)
+        username = fields.get("username", "").strip().lower()[:64]
+        password = fields.get("password", "")
+        if not username or not password:
+            return self.login_page(
+                "Saisissez votre identifiant et votre mot de passe.", 400
+            )
+        if self._locked_out(username):
+            return self.login_page("Trop d'essais. Réessayez dans 15 minutes.", 429)
+        try:
+            user = await asyncio.get_running_loop().run_in_executor(
+                None, self.accounts.authenticate, username, password
+            )
+        except AccountsError as error:
+            logger.error("Dashboard accounts file unusable: %s", error)
+            return self.login_page(
+                "Les comptes sont mal configurés : prévenez l'équipe technique.", 503
+            )
+        if user is None:
+            failures, since = self._failures.get(username, (0, time.monotonic()))
+            self._failures[username] = (failures + 1, since)
+            return self.login_page("Identifiant ou mot de passe incorrect.", 401)
+        self._failures.pop(username, None)
+        token, _ = self.sessions.create_session(user.username)
+        answer = response.redirect(f"{PREFIX}/", status=303)
+        answer.cookies[COOKIE] = token
+        cookie = answer.cookies[COOKIE]
+        cookie["httponly"] = True
+        cookie["samesite"] = "Strict"
+        cookie["path"] = PREFIX
+        cookie["secure"] = self.secure_cookie or request.scheme == "https"
+        return answer
+
+    # Pages ----------------------------------------------------------------------------
+    def login_page(self, error: str = "", status: int = 200) -> HTTPResponse:
+        """The sign-in form."""
+        alert = (
+            f'<div class="alert" role="alert"><p>{escape(error)}</p></div>'
+            if error
+            else ""
+        )
+        body = (
+            '<main id="contenu" class="login">'
+            "<h1>Tableau de bord du premier accueil</h1>"
+            "<p>Réservé aux comptes « pilotage » du service public régional de "
+            "l'orientation.</p>"
+            f'{alert}<form method="post" action="{PREFIX}/login">'
+            '<p><label for="username">Identifiant</label>'
+            '<input id="username" name="username" autocomplete="username" required></p>'
+            '<p><label for="password">Mot de passe</label>'
+            '<input id="password" name="password" type="password" '
+            'autocomplete="current-password" required></p>'
+            '<p><button type="submit">Se connecter</button></p></form></main>'
+        )
+        return response.html(page("Connexion — tableau de bord", body), status=status)
+
+    async def compute(self, filters: Filters) -> Indicators:
+        """The indicators, computed off the event loop (the chat keeps answering)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, compute, self.indicators, filters)
+
+    async def dashboard_page(
+        self, user: Adviser, filters: Filters, error: str = ""
+    ) -> HTTPResponse:
+        """Filters, key figures, charts with tables, report buttons."""
+        indicators = await self.compute(filters)
+        query = urlencode(filters.as_dict())
+        alert = (
+            f'<div class="alert" role="alert"><p>{escape(error)}</p></div>'
+            if error
+            else ""
+        )
+        year = filters.start.year
+        report = f"{PREFIX}/report?"
+        body = (
+            f'<header class="top"><p>Connecté : {escape(user.name)} (pilotage)</p>'
+            f'<form method="post" action="{PREFIX}/logout">'
+            '<button type="submit">Se déconnecter'
+            "</button></form></header>"
+            '<main id="contenu"><h1>Tableau de bord du premier accueil</h1>'
+            f"<p>{escape(territory_label(filters))}, {escape(period_label(filters))}"
+            f"{' — ' + escape(CHANNELS[filters.channel]) if filters.channel else ''}. "
+            f"Effectifs inférieurs à {indicators.min_cell} masqués ou regroupés. "
+            '<a href="#rapport">Rapport annuel de ce territoire (PDF, HTML, CSV)</a>.'
+            "</p>"
+            f"{alert}{filters_form(filters)}"
+            f'<div class="cards">{body_html(indicators)}</div>'
+            '<section id="rapport" class="card wide" aria-labelledby="h-report">'
+            '<h2 id="h-report">'
+            f"Rapport annuel {year} de ce territoire</h2><p>"
+            f'<a class="button" href="{report}{report_query(filters, "pdf")}">'
+            "Rapport PDF</a> "
+            f'<a class="button" href="{report}{report_query(filters, "html")}">'
+            "Rapport HTML</a> "
+            f'<a class="button" href="{report}{report_query(filters, "csv")}">'
+            "Tableau agrégé (CSV)</a></p>"
+            f'<p class="note">Année civile {year}, même territoire ; données agrégées '
+            f'seulement. <a href="{PREFIX}/api/indicators?{escape(query)}">'
+            "Données en JSON</a>.</p></section>"
+            "</main>"
+        )
+        return response.html(page("Tableau de bord — premier accueil", body))
+
+    # Routes ---------------------------------------------------------------------------
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """Pages, report downloads, JSON API and the periodic derivation."""
+        bp = Blueprint(f"dashboard_{type(self).__name__}", __name__)
+
+        @bp.middleware("response")
+        async def headers(request: Request, answer: HTTPResponse) -> None:
+            for name, value in SECURITY_HEADERS.items():
+                answer.headers.setdefault(name, value)
+
+        @bp.listener("after_server_start")
+        async def start_deriving(app: Any, _: Any) -> None:
+            app.ctx.indicators_task = asyncio.create_task(self.derive_periodically(app))
+
+        @bp.listener("before_server_stop")
+        async def stop_deriving(app: Any, _: Any) -> None:
+            task = getattr(app.ctx, "indicators_task", None)
+            if task is not None:
+                task.cancel()
+
+        @bp.route("/", methods=["GET"])
+        async def home(request: Request) -> HTTPResponse:
+            if not request.path.endswith("/"):
+                return response.redirect(request.path + "/")
+            user = self.user_for(request)
+            if user is None:
+                return self.login_page()
+            try:
+                filters = filters_from(request.args, self.region)
+            except ValueError as error:
+                return await self.dashboard_page(
+                    user, default_filters(self.region), str(error)
+                )
+            return await self.dashboard_page(user, filters)
+
+        @bp.route("/static/dashboard.css", methods=["GET"])
+        async def static(_: Request) -> HTTPResponse:
+            return await response.file(CSS, mime_type="text/css; charset=utf-8")
+
+        @bp.route("/login", methods=["POST"])
+        async def login(request: Request) -> HTTPResponse:
+            try:
+                check_same_origin(request)
+            except DashboardError as error:
+                return self.login_page(error.message, error.status)
+            return await self.sign_in(request)
+
+        @bp.route("/logout", methods=["POST"])
+        async def logout(request: Request) -> HTTPResponse:
+            token = request.cookies.get(COOKIE)
+            if token:
+                self.sessions.delete_session(token)
+            answer = response.redirect(f"{PREFIX}/", status=303)
+            answer.cookies[COOKIE] = ""
+            answer.cookies[COOKIE]["max-age"] = 0
+            answer.cookies[COOKIE]["path"] = PREFIX
+            return answer
+
+        @bp.route("/api/indicators", methods=["GET"])
+        async def api_indicators(request: Request) -> HTTPResponse:
+            if self.user_for(request) is None:
+                return response.json(
+                    {"error": "Connectez-vous avec un compte pilotage."}, status=401
+                )
+            try:
+                filters = filters_from(request.args, self.region)
+            except ValueError as error:
+                return response.json({"error": str(error)}, status=400)
+            return response.json((await self.compute(filters)).as_json())
+
+        @bp.route("/report", methods=["GET"])
+        async def report(request: Request) -> HTTPResponse:
+            if self.user_for(request) is None:
+                return self.login_page(
+                    "Connectez-vous pour télécharger le rapport.", 401
+                )
+            try:
+                filters = report_filters(request.args, self.region)
+            except ValueError as error:
+                return response.text(str(error), status=400)
+            return await self.report_response(
+                filters, str(request.args.get("format", "html"))
+            )
+
+        return bp
+
+    async def report_response(self, filters: Filters, kind: str) -> HTTPResponse:
+        """The annual report as HTML, PDF (Chromium) or CSV of the aggregated table."""
+        indicators = await self.compute(filters)
+        if kind == "csv":
+            answer = response.text(
+                csv_text(indicators), content_type="text/csv; charset=utf-8"
+            )
+        else:
+            html = report_html(indicators, CSS.read_text(encoding="utf-8"))
+            if kind == "pdf":
+                try:
+                    pdf = await asyncio.get_running_loop().run_in_executor(
+                        None, pdf_bytes, html
+                    )
+                except Exception as error:
+                    logger.error("Dashboard: Chromium failed: %s", error)
+                    return response.text(
+                        "Le PDF n'a pas pu être produit ; téléchargez le rapport "
+                        "HTML et imprimez-le.",
+                        status=503,
+                    )
+                answer = response.raw(pdf, content_type="application/pdf")
+            else:
+                answer = response.html(html)
+                answer.headers["Content-Security-Policy"] = (
+                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+                )
+        answer.headers["Content-Disposition"] = (
+            f'attachment; filename="{report_filename(filters, kind)}"'
+        )
+        return answer
+
+    async def derive_periodically(self, app: Any) -> None:
+        """Derive new records from the tracker store, now and then every few minutes."""
+        from bot.indicators.derive import derive_indicators
+
+        loop = asyncio.get_running_loop()
+        while True:
+            url = tracker_url(app)
+            agent = getattr(app.ctx, "agent", None)
+            if url is None and agent is not None and agent.is_ready():
+                logger.warning(
+                    "Indicators: the tracker store is not SQL; nothing derived"
+                )
+                return
+            if url is None:  # the model is still loading
+                await asyncio.sleep(5)
+                continue
+            try:
+                result = await loop.run_in_executor(
+                    None, derive_indicators, url, self.indicators
+                )
+                if result.records:
+                    logger.info(
+                        "Indicators: %d conversation(s) recorded", result.records
+                    )
+            except Exception:  # a failed run is retried at the next one
+                logger.exception("Indicators: derivation failed; retried later")
+            await asyncio.sleep(derive_every_seconds())
+
+
+def tracker_url(app: Any) -> str | None:
+    """URL of the Rasa server's SQL tracker store, once the agent is loaded."""
+    agent = getattr(app.ctx, "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    store = getattr(store, "_tracker_store", store)
+    engine = getattr(store, "engine", None)
+    if engine is None:
+        return None
+    return engine.url.render_as_string(hide_password=False)
+
+
+def page(title: str, body: str) -> str:
+    """A whole HTML page with the dashboard's styles."""
+    return (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title>"
+        f'<link rel="stylesheet" href="{PREFIX}/static/dashboard.css"></head><body>'
+        '<a class="skip" href="#contenu">Aller au contenu</a>'
+        f"{body}</body></html>"
+    )
+
+
+def form_fields(request: Request) -> dict[str, str]:
+    """Fields of a form post (urlencoded) or of a JSON body."""
+    content_type = request.headers.get("content-type", "")
+    raw = (request.body or b"").decode("utf-8", errors="replace")
+    if "application/json" in content_type:
+        try:
+            data = json.loads(raw or "{}")
+        except json.JSONDecodeError:
+            return {}
+        return (
+            {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        )
+    return {k: v[0] for k, v in parse_qs(raw).items()}
+
+
+def check_same_origin(request: Request) -> None:
+    """Refuse a sign-in posted from another site."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlparse(origin).netloc != request.host:
+        raise DashboardError(
+            403, "Requête refusée : elle ne vient pas du tableau de bord."
+        )
+
+
+def default_filters(region: str) -> Filters:
+    """From January to the current month, in the home region."""
+    today = date.today()
+    return Filters.months(date(today.year, 1, 1), today, region=region)
+
+
+def _month(text: str, what: str) -> date:
+    """A month written AAAA-MM (or a date AAAA-MM-JJ, whose month is taken)."""
+    try:
+        return date.fromisoformat(text[:7] + "-01")
+    except ValueError:
+        raise ValueError(
+            f"Mois de {what} invalide : « {text[:20]} » "
+            "(attendu : AAAA-MM, ex. 2026-03)."
+        ) from None
+
+
+def _territory(args: Any, region: str) -> dict[str, str]:
+    departement = str(args.get("departement", "") or "").strip().upper()
+    wanted_region = str(args.get("region", region) or "").strip()
+    names = territories()
+    if departement and departement not in names["departement"]:
+        raise ValueError(f"Département inconnu : « {departement[:5]} ».")
+    if wanted_region and wanted_region not in names["region"]:
+        raise ValueError(f"Région inconnue : « {wanted_region[:5]} ».")
+    if departement:
+        wanted_region = names["departement_region"].get(departement, wanted_region)
+    return {"region": wanted_region, "departement": departement}
+
+
+def filters_from(args: Any, region: str) -> Filters:
+    """Filters from the query string; ``ValueError`` (in French) when invalid."""
+    default = default_filters(region)
+    start = _month(str(args.get("start") or default.start.isoformat()), "début")
+    end = _month(str(args.get("end") or default.end.isoformat()), "fin")
+    if end - start > timedelta(days=3 * 366):
+        raise ValueError("Choisissez une période de trois ans au plus.")
+    channel = str(args.get("channel", "") or "")
+    return Filters.months(start, end, channel=channel, **_territory(args, region))
+
+
+def report_filters(args: Any, region: str) -> Filters:
+    """A calendar year and a territory for the annual report."""
+    try:
+        year = int(str(args.get("year", "")))
+    except ValueError:
+        raise ValueError(
+            "Indiquez l'année du rapport, par exemple year=2026."
+        ) from None
+    if not 2000 <= year <= 2100:
+        raise ValueError("Année hors limites.")
+    return Filters.for_year(year, **_territory(args, region))
+
+
+def report_query(filters: Filters, kind: str) -> str:
+    """Query string of the report of ``filters``' year and territory."""
+    return escape(
+        urlencode(
+            {
+                "year": filters.start.year,
+                "region": filters.region,
+                "departement": filters.departement,
+                "format": kind,
+            }
+        )
+    )
+
+
+def filters_form(filters: Filters) -> str:
+    """The filter form (GET): period, region, département, channel."""
+    names = territories()
+
+    def options(items: list[tuple[str, str]], selected: str, everything: str) -> str:
+        return f'<option value="">{escape(everything)}</option>' + "".join(
+            f'<option value="{escape(code)}"{" selected" if code == selected else ""}>'
+            f"{escape(text)}</option>"
+            for code, text in items
+        )
+
+    regions = sorted(((c, n) for c, n in names["region"].items()), key=lambda i: i[1])
+    departements = sorted(
+        (
+            (c, label("departement", c))
+            for c in names["departement"]
+            if not filters.region
+            or names["departement_region"].get(c) == filters.region
+        ),
+        key=lambda i: i[0],
+    )
+    channels = list(CHANNELS.items())
+    return (
+        f'<form class="filters" method="get" action="{PREFIX}/" aria-label="Filtres">'
+        "<fieldset><legend>Filtres</legend>"
+        '<p><label for="start">Du mois <span class="hint">(AAAA-MM)</span></label>'
+        '<input id="start" name="start" type="month" '
+        f'value="{filters.start:%Y-%m}"></p>'
+        '<p><label for="end">Au mois <span class="hint">(AAAA-MM)</span></label>'
+        f'<input id="end" name="end" type="month" value="{filters.end:%Y-%m}"></p>'
+        f'<p><label for="region">Région</label><select id="region" name="region">'
+        f"{options(regions, filters.region, 'Toutes les régions')}</select></p>"
+        '<p><label for="departement">Département</label>'
+        '<select id="departement" name="departement">'
+        f"{options(departements, filters.departement, 'Tous les départements')}"
+        "</select></p>"
+        f'<p><label for="channel">Canal</label><select id="channel" name="channel">'
+        f"{options(channels, filters.channel, 'Tous les canaux')}</select></p>"
+        '<p><button type="submit">Afficher</button></p></fieldset></form>'
+    )

@@ -1,0 +1,1 @@
+"""Tests of the indicators, the dashboard and the annual report."""
