@@ -32,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from bot.db import create_tables
+
 metadata = MetaData()
 
 advisers_table = Table(
@@ -170,7 +172,7 @@ class HandoverStore:
             with self._lock:
                 if self._engine is None:
                     engine = create_engine(self.url, future=True)
-                    metadata.create_all(engine)
+                    create_tables(metadata, engine)
                     self._engine = engine
         return self._engine
 

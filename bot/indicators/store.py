@@ -37,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from bot import config
+from bot.db import create_tables
 
 KINDS = {
     "conversation": "Conversation avec l'assistant",
@@ -223,7 +224,7 @@ class IndicatorStore:
             with self._lock:
                 if self._engine is None:
                     engine = create_engine(self.url, future=True)
-                    metadata.create_all(engine)
+                    create_tables(metadata, engine)
                     self._engine = engine
         return self._engine
 

@@ -41,6 +41,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
 from bot import config
+from bot.db import create_tables
 from bot.knowledge.files import CheckResult, check_directory
 from bot.knowledge.model import (
     EntryPoint,
@@ -205,7 +206,7 @@ def digest_of(knowledge: KnowledgeSet) -> str:
 def save_snapshot(url: str, knowledge: KnowledgeSet) -> int:
     """Write ``knowledge`` as a new snapshot and make it live, atomically; return its id."""
     engine = engine_for(url)
-    Base.metadata.create_all(engine)
+    create_tables(Base.metadata, engine)
     rows = knowledge_rows(knowledge)
     with engine.begin() as connection:
         snapshot_id = connection.execute(insert(Snapshot).values(

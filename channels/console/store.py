@@ -19,13 +19,27 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, Text,
-    create_engine, delete, func, select, update,
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    func,
+    select,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot import config
+from bot.db import create_tables
 
 OUTCOMES = {
     "oriented": "Personne orientée vers une deuxième porte",
@@ -160,7 +174,7 @@ class ConsoleStore:
             with self._lock:
                 if self._engine is None:
                     engine = create_engine(self.url, future=True)
-                    metadata.create_all(engine)
+                    create_tables(metadata, engine)
                     self._engine = engine
         return self._engine
 
