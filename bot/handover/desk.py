@@ -25,6 +25,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 
 from bot import config
 from bot.handover.line import LineHours, line_hours
+from bot.indicators import record_event
 from bot.handover.store import (
     AdviserState,
     HandoverRequest,
@@ -627,6 +628,17 @@ class HandoverDesk:
                 )
             )
         request.status, request.outcome, request.closed_at = status, outcome, now
+        record_event(
+            "handover" if request.kind == "live" else "call_back",
+            request.channel,
+            outcome,
+            day=now.date(),
+            commune_insee=str(profile.get("commune_insee") or "") or None,
+            region=request.region,
+            public=str(profile.get("public") or ""),
+            need=str(profile.get("need") or ""),
+            wait_seconds=int(((request.taken_at or now) - request.created_at).total_seconds()),
+        )
         return True
 
     def _add_message(
