@@ -1,7 +1,7 @@
 """The orientation: the second door(s) for a routing decision and a commune.
 
 ``build_orientation(decision, commune, repository)`` returns the French messages and
-the payload the channels receive in the REST ``custom`` field (contract of issue 4):
+the payload the channels receive in the REST ``custom`` field (the contract README documents):
 ``{"type": "orientation", "public", "need", "network", "also", "commune",
 "structures": [...], "remote": [...]}``. The first structure is the recommended one;
 structures of the second door follow. Facts come only from the knowledge base: where a

@@ -18,7 +18,7 @@ from typing import Any
 from bot.knowledge.hours import OpeningHours
 from bot.places import Commune
 
-# Network codes the assistant's routing relies on (issue 3); staff may add others.
+# Network codes the assistant's routing relies on; staff may add others.
 REQUIRED_NETWORKS = (
     "cio", "suio", "mission_locale", "france_travail", "cap_emploi", "apec", "cep_actifs_occupes",
     "transitions_pro", "information_jeunesse", "cidff", "cma", "cci", "chambre_agriculture", "vae",
