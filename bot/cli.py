@@ -34,18 +34,26 @@ def cmd_check(args) -> int:
     result = check_directory(args.dir)
     _print_problems(result.problems)
     if result.errors:
-        print(f"\n{len(result.errors)} erreur(s), {len(result.warnings)} avertissement(s) : corrigez les erreurs "
-              "avant de charger.")
+        print(
+            f"\n{len(result.errors)} erreur(s), {len(result.warnings)} avertissement(s) : corrigez les erreurs "
+            "avant de charger."
+        )
         return 1
-    routing_problem = _check_routing(args.dir or config.knowledge_dir(), result.knowledge)
+    routing_problem = _check_routing(
+        args.dir or config.knowledge_dir(), result.knowledge
+    )
     if routing_problem:
         print(routing_problem)
-        print("\n1 erreur dans la table d'orientation : corrigez-la avant de redémarrer le bot.")
+        print(
+            "\n1 erreur dans la table d'orientation : corrigez-la avant de redémarrer le bot."
+        )
         return 1
     counts = result.knowledge.counts()
-    print(f"Fichiers valides ({len(result.files)} fichiers) : {counts['networks']} réseaux, "
-          f"{counts['structures']} structures, {counts['regions']} régions, {counts['sheets']} fiches ; "
-          f"{len(result.warnings)} avertissement(s).")
+    print(
+        f"Fichiers valides ({len(result.files)} fichiers) : {counts['networks']} réseaux, "
+        f"{counts['structures']} structures, {counts['regions']} régions, {counts['sheets']} fiches ; "
+        f"{len(result.warnings)} avertissement(s)."
+    )
     return 0
 
 
@@ -65,8 +73,10 @@ def _check_routing(folder: Path, knowledge) -> str | None:
     known = {network.code for network in knowledge.networks}
     unknown = sorted(table.networks_used() - known)
     if unknown:
-        return (f"{path} : réseau(x) inconnu(s) {', '.join(unknown)} ; utilisez un code de "
-                "networks.yaml.")
+        return (
+            f"{path} : réseau(x) inconnu(s) {', '.join(unknown)} ; utilisez un code de "
+            "networks.yaml."
+        )
     return None
 
 
@@ -77,14 +87,20 @@ def cmd_load(args) -> int:
     outcome = load_directory(args.dir, url)
     _print_problems(outcome.check.problems)
     if outcome.snapshot_id is None:
-        print(f"\nChargement refusé : {len(outcome.check.errors)} erreur(s). La base n'a pas été modifiée ; "
-              "les connaissances précédentes restent en service.")
+        print(
+            f"\nChargement refusé : {len(outcome.check.errors)} erreur(s). La base n'a pas été modifiée ; "
+            "les connaissances précédentes restent en service."
+        )
         return 1
     counts = outcome.check.knowledge.counts()
-    change = "nouvelles connaissances" if outcome.changed else "aucun changement de contenu"
-    print(f"Chargé (version {outcome.snapshot_id}, {change}) : {counts['structures']} structures, "
-          f"{counts['networks']} réseaux, {counts['regions']} régions, {counts['sheets']} fiches. "
-          "Le bot en service les utilisera dans quelques secondes, sans redémarrage.")
+    change = (
+        "nouvelles connaissances" if outcome.changed else "aucun changement de contenu"
+    )
+    print(
+        f"Chargé (version {outcome.snapshot_id}, {change}) : {counts['structures']} structures, "
+        f"{counts['networks']} réseaux, {counts['regions']} régions, {counts['sheets']} fiches. "
+        "Le bot en service les utilisera dans quelques secondes, sans redémarrage."
+    )
     return 0
 
 
@@ -96,9 +112,11 @@ def cmd_status(args) -> int:
         print("Aucune connaissance chargée : lancez « python -m bot load ».")
         return 1
     counts = info["counts"]
-    print(f"Version {info['id']} chargée le {info['created_at']:%d/%m/%Y à %H:%M} (UTC) : "
-          f"{counts['structures']} structures, {counts['networks']} réseaux, {counts['regions']} régions, "
-          f"{counts['sheets']} fiches.")
+    print(
+        f"Version {info['id']} chargée le {info['created_at']:%d/%m/%Y à %H:%M} (UTC) : "
+        f"{counts['structures']} structures, {counts['networks']} réseaux, {counts['regions']} régions, "
+        f"{counts['sheets']} fiches."
+    )
     return 0
 
 
@@ -109,10 +127,16 @@ def cmd_coverage(args) -> int:
     result = check_directory(args.dir)
     if result.knowledge is None:
         _print_problems(result.errors)
-        print("\nRapport impossible : corrigez d'abord les erreurs (python -m bot check).")
+        print(
+            "\nRapport impossible : corrigez d'abord les erreurs (python -m bot check)."
+        )
         return 1
     report = coverage_report(result.knowledge, regions=args.region or None)
-    print(json.dumps(report, ensure_ascii=False, indent=2, default=str) if args.json else format_report(report))
+    print(
+        json.dumps(report, ensure_ascii=False, indent=2, default=str)
+        if args.json
+        else format_report(report)
+    )
     return 0
 
 
@@ -128,20 +152,28 @@ def cmd_search(args) -> int:
 
 def _staff_repository(args):
     """The loaded database if any, else the files themselves (staff can search before loading)."""
-    from bot.knowledge.repository import KnowledgeUnavailable, MemoryRepository, SqlRepository
+    from bot.knowledge.repository import (
+        KnowledgeUnavailable,
+        MemoryRepository,
+        SqlRepository,
+    )
     from bot.knowledge.store import live_snapshot_id
 
     url = args.database or config.database_url()
     try:
         if not args.files and live_snapshot_id(url) is not None:
             return SqlRepository(url)
-    except Exception as exc:  # noqa: BLE001 - tell staff, then fall back to the files
-        print(f"(base injoignable : {exc.__class__.__name__} ; recherche dans les fichiers)")
+    except Exception as exc:
+        print(
+            f"(base injoignable : {exc.__class__.__name__} ; recherche dans les fichiers)"
+        )
     try:
         return MemoryRepository.from_directory(args.dir)
     except KnowledgeUnavailable as exc:
         _print_problems(exc.problems)
-        print("\nRecherche impossible : corrigez d'abord les erreurs (python -m bot check).")
+        print(
+            "\nRecherche impossible : corrigez d'abord les erreurs (python -m bot check)."
+        )
         return None
 
 
@@ -172,14 +204,18 @@ def cmd_import(args) -> int:
 
     folder = Path(args.dir or config.knowledge_dir())
     try:
-        report = import_source(args.source, args.location, folder, get_gazetteer(), dry_run=args.dry_run)
+        report = import_source(
+            args.source, args.location, folder, get_gazetteer(), dry_run=args.dry_run
+        )
     except (ImportInputError, OSError) as exc:
         print(f"Import refusé : {exc}. Rien n'a été modifié.")
         return 1
     print(format_report(report, args.dry_run))
     if args.report:
-        Path(args.report).write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str),
-                                     encoding="utf-8")
+        Path(args.report).write_text(
+            json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str),
+            encoding="utf-8",
+        )
         print(f"Rapport complet : {args.report}")
     return 0 if report.ok else 1
 
@@ -194,12 +230,22 @@ def cmd_sync(args) -> int:
     departements = list(args.departement or [])
     if not departements:
         regions = args.region or _described_regions(folder)
-        departements = sorted(code for code, (_name, region) in gazetteer.departements.items() if region in regions)
+        departements = sorted(
+            code
+            for code, (_name, region) in gazetteer.departements.items()
+            if region in regions
+        )
     if not departements:
         print("Aucun département à synchroniser (options --region ou --departement).")
         return 1
     try:
-        outcome = sync(departements, folder, gazetteer, args.database or config.database_url(), args.dry_run)
+        outcome = sync(
+            departements,
+            folder,
+            gazetteer,
+            args.database or config.database_url(),
+            args.dry_run,
+        )
     except (ImportInputError, OSError) as exc:
         print(f"Synchronisation interrompue : {exc}. Rien n'a été modifié.")
         return 1
@@ -208,10 +254,14 @@ def cmd_sync(args) -> int:
         print()
     if any(not r.ok for r in outcome.reports) or outcome.load_errors:
         print("\n".join(outcome.load_errors))
-        print("Synchronisation refusée : les connaissances en service n'ont pas changé.")
+        print(
+            "Synchronisation refusée : les connaissances en service n'ont pas changé."
+        )
         return 1
     if outcome.loaded_snapshot is not None:
-        print(f"Chargé (version {outcome.loaded_snapshot}) : le bot en service l'utilisera dans quelques secondes.")
+        print(
+            f"Chargé (version {outcome.loaded_snapshot}) : le bot en service l'utilisera dans quelques secondes."
+        )
     return 0
 
 
@@ -219,7 +269,11 @@ def _described_regions(folder: Path) -> list[str]:
     import yaml
 
     loaded = yaml.safe_load((folder / "regions.yaml").read_text(encoding="utf-8")) or {}
-    return [str(r["code"]) for r in loaded.get("regions") or [] if isinstance(r, dict) and r.get("code")]
+    return [
+        str(r["code"])
+        for r in loaded.get("regions") or []
+        if isinstance(r, dict) and r.get("code")
+    ]
 
 
 def cmd_purge_conversations(args) -> int:
@@ -232,57 +286,132 @@ def cmd_purge_conversations(args) -> int:
     except RetentionError as exc:
         print(f"Purge impossible : {exc}")
         return 1
-    print(f"Conversations de plus de {days:g} jours effacées : {result.conversations} "
-          f"({result.events} événements).")
+    print(
+        f"Conversations de plus de {days:g} jours effacées : {result.conversations} "
+        f"({result.events} événements)."
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Outils de l'équipe pour la base de connaissances.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Outils de l'équipe pour la base de connaissances.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, handler, help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
-        command.add_argument("--dir", type=Path, default=None, help="dossier knowledge/ (par défaut celui du projet)")
+        command.add_argument(
+            "--dir",
+            type=Path,
+            default=None,
+            help="dossier knowledge/ (par défaut celui du projet)",
+        )
         command.set_defaults(handler=handler)
         return command
 
     add("check", cmd_check, "Vérifier les fichiers de connaissances.")
-    load = add("load", cmd_load, "Vérifier puis charger les fichiers dans la base (remplacement atomique).")
-    load.add_argument("--database", help="URL SQLAlchemy (par défaut SPRO_DATABASE_URL ou SQLite)")
+    load = add(
+        "load",
+        cmd_load,
+        "Vérifier puis charger les fichiers dans la base (remplacement atomique).",
+    )
+    load.add_argument(
+        "--database", help="URL SQLAlchemy (par défaut SPRO_DATABASE_URL ou SQLite)"
+    )
     status = add("status", cmd_status, "Afficher la version chargée dans la base.")
     status.add_argument("--database")
-    coverage = add("coverage", cmd_coverage, "Rapport de couverture : réseaux sans structure, fiches anciennes.")
-    coverage.add_argument("--region", action="append", help="code région INSEE (ex. 24) ; répétable")
+    coverage = add(
+        "coverage",
+        cmd_coverage,
+        "Rapport de couverture : réseaux sans structure, fiches anciennes.",
+    )
+    coverage.add_argument(
+        "--region", action="append", help="code région INSEE (ex. 24) ; répétable"
+    )
     coverage.add_argument("--json", action="store_true", help="sortie JSON")
-    search = add("search", cmd_search, "Chercher comme l'assistant : « quelle Mission locale pour Vierzon ? »")
+    search = add(
+        "search",
+        cmd_search,
+        "Chercher comme l'assistant : « quelle Mission locale pour Vierzon ? »",
+    )
     search.add_argument("question", nargs="+")
     search.add_argument("--database")
-    search.add_argument("--files", action="store_true", help="chercher dans les fichiers plutôt que dans la base")
-    imp = add("import-shared", cmd_import_shared, "Importer l'open data partagé (communes, structures du Centre-Val de Loire).")
-    imp.add_argument("--data", help="dossier des données partagées (par défaut ../shared/data)")
+    search.add_argument(
+        "--files",
+        action="store_true",
+        help="chercher dans les fichiers plutôt que dans la base",
+    )
+    imp = add(
+        "import-shared",
+        cmd_import_shared,
+        "Importer l'open data partagé (communes, structures du Centre-Val de Loire).",
+    )
+    imp.add_argument(
+        "--data", help="dossier des données partagées (par défaut ../shared/data)"
+    )
     imp.add_argument("--places", help="fichier des communes à écrire")
-    importer = add("import", cmd_import, "Importer un annuaire national dans knowledge/structures/.")
-    importer.add_argument("source", choices=["dila", "education", "data-inclusion", "transitions-pro"],
-                          help="dila (service-public.fr), education (CIO), data-inclusion, transitions-pro")
+    importer = add(
+        "import",
+        cmd_import,
+        "Importer un annuaire national dans knowledge/structures/.",
+    )
+    importer.add_argument(
+        "source",
+        choices=["dila", "education", "data-inclusion", "transitions-pro"],
+        help="dila (service-public.fr), education (CIO), data-inclusion, transitions-pro",
+    )
     importer.add_argument("location", help="fichier ou URL de l'export")
-    importer.add_argument("--dry-run", action="store_true", help="montrer ce qui changerait sans rien écrire")
-    importer.add_argument("--report", help="écrire le rapport complet (JSON) dans ce fichier")
-    syncing = add("sync", cmd_sync, "Mettre à jour depuis les API des annuaires, puis charger (remplacement atomique).")
-    syncing.add_argument("--region", action="append", help="code région INSEE (par défaut celles de regions.yaml)")
-    syncing.add_argument("--departement", action="append", help="code département (remplace --region)")
-    syncing.add_argument("--dry-run", action="store_true", help="montrer ce qui changerait sans rien écrire")
-    syncing.add_argument("--database", help="URL SQLAlchemy (par défaut SPRO_DATABASE_URL ou SQLite)")
+    importer.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="montrer ce qui changerait sans rien écrire",
+    )
+    importer.add_argument(
+        "--report", help="écrire le rapport complet (JSON) dans ce fichier"
+    )
+    syncing = add(
+        "sync",
+        cmd_sync,
+        "Mettre à jour depuis les API des annuaires, puis charger (remplacement atomique).",
+    )
+    syncing.add_argument(
+        "--region",
+        action="append",
+        help="code région INSEE (par défaut celles de regions.yaml)",
+    )
+    syncing.add_argument(
+        "--departement", action="append", help="code département (remplace --region)"
+    )
+    syncing.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="montrer ce qui changerait sans rien écrire",
+    )
+    syncing.add_argument(
+        "--database", help="URL SQLAlchemy (par défaut SPRO_DATABASE_URL ou SQLite)"
+    )
     purge = sub.add_parser(
         "purge-conversations",
         help="Effacer les conversations du public plus anciennes que la durée de conservation.",
         description="Effacer les conversations du public dont le dernier message a plus de N jours.",
     )
-    purge.add_argument("--days", type=float, default=None,
-                       help="durée de conservation en jours (par défaut SPRO_CONVERSATION_RETENTION_DAYS ou 30)")
-    purge.add_argument("--endpoints", type=Path, default=config.PROJECT_ROOT / "endpoints.yml",
-                       help="fichier endpoints.yml qui déclare le tracker store")
-    purge.add_argument("--tracker", help="URL SQLAlchemy du tracker store (remplace --endpoints)")
+    purge.add_argument(
+        "--days",
+        type=float,
+        default=None,
+        help="durée de conservation en jours (par défaut SPRO_CONVERSATION_RETENTION_DAYS ou 30)",
+    )
+    purge.add_argument(
+        "--endpoints",
+        type=Path,
+        default=config.PROJECT_ROOT / "endpoints.yml",
+        help="fichier endpoints.yml qui déclare le tracker store",
+    )
+    purge.add_argument(
+        "--tracker", help="URL SQLAlchemy du tracker store (remplace --endpoints)"
+    )
     purge.set_defaults(handler=cmd_purge_conversations)
     return parser
 

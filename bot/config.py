@@ -28,7 +28,9 @@ def knowledge_dir() -> Path:
 
 def shared_data_dir() -> Path:
     """Folder of the open data the import commands read (communes, structures)."""
-    return Path(os.environ.get("SPRO_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
+    return Path(
+        os.environ.get("SPRO_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data")
+    )
 
 
 def database_url() -> str:
@@ -113,13 +115,18 @@ def actions_interface() -> str:
 def allowed_origins() -> tuple[str, ...]:
     """Other sites (``https://host[:port]``) whose pages may call the public chat routes."""
     value = os.environ.get("SPRO_ALLOWED_ORIGINS", "")
-    return tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
+    return tuple(
+        origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()
+    )
 
 
 def conversation_secret_file() -> Path:
     """Key that signs public conversation ids, created on first use (mode 600)."""
-    return Path(os.environ.get("SPRO_CONVERSATION_SECRET_FILE",
-                               var_dir() / "conversation-secret.key"))
+    return Path(
+        os.environ.get(
+            "SPRO_CONVERSATION_SECRET_FILE", var_dir() / "conversation-secret.key"
+        )
+    )
 
 
 def messages_per_minute() -> int:

@@ -68,7 +68,11 @@ def training_fingerprint(root: Path = PROJECT_ROOT) -> str:
     digest = hashlib.sha256()
     for name in TRAINING_INPUTS:
         path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files = (
+            sorted(p for p in path.rglob("*") if p.is_file())
+            if path.is_dir()
+            else [path]
+        )
         for file in files:
             digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())
@@ -97,9 +101,18 @@ def _train_if_changed(models_dir: Path, root: Path) -> Path:
     print("Training the model (config, domain or data changed)...", flush=True)
     subprocess.run(
         [
-            venv_bin("rasa"), "train", "--fixed-model-name", "spro",
-            "--out", str(models_dir), "--config", "config.yml",
-            "--domain", "domain.yml", "--data", "data",
+            venv_bin("rasa"),
+            "train",
+            "--fixed-model-name",
+            "spro",
+            "--out",
+            str(models_dir),
+            "--config",
+            "config.yml",
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
         ],
         cwd=root,
         env=child_environment(),
@@ -122,7 +135,9 @@ def ensure_knowledge() -> bool:
         if outcome.changed:
             print("Knowledge files loaded into the knowledge base.", flush=True)
         return True
-    print("The knowledge files have errors (run `python -m bot check`):", file=sys.stderr)
+    print(
+        "The knowledge files have errors (run `python -m bot check`):", file=sys.stderr
+    )
     for problem in outcome.check.errors:
         print(f"  {problem}", file=sys.stderr)
     if snapshot_info(database_url()) is None:
@@ -137,11 +152,25 @@ def purge_old_conversations(endpoints: Path) -> None:
     In a child process, so that the launcher itself never imports Rasa.
     """
     run = subprocess.run(
-        [sys.executable, "-m", "bot", "purge-conversations", "--endpoints", str(endpoints)],
-        cwd=PROJECT_ROOT, env=child_environment(), capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "purge-conversations",
+            "--endpoints",
+            str(endpoints),
+        ],
+        cwd=PROJECT_ROOT,
+        env=child_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    print(run.stdout.strip() or run.stderr.strip()[-500:], flush=True,
-          file=sys.stdout if run.returncode == 0 else sys.stderr)
+    print(
+        run.stdout.strip() or run.stderr.strip()[-500:],
+        flush=True,
+        file=sys.stdout if run.returncode == 0 else sys.stderr,
+    )
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -207,16 +236,33 @@ class Stack:
     def start_actions(self) -> None:
         """Start the action server (rasa-sdk only: no Rasa, no TensorFlow), on localhost."""
         self.actions = self._spawn(
-            [sys.executable, "-m", "bot.action_server", "--port", str(self.actions_port)],
+            [
+                sys.executable,
+                "-m",
+                "bot.action_server",
+                "--port",
+                str(self.actions_port),
+            ],
             "actions.log",
         )
 
     def start_rasa(self) -> None:
         """Start the Rasa server on localhost (CORS is the public channels' own)."""
         self.rasa = self._spawn(
-            [venv_bin("rasa"), "run", "--model", str(self.model),
-             "--endpoints", str(self.endpoints), "--credentials", "credentials.yml",
-             "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
+            [
+                venv_bin("rasa"),
+                "run",
+                "--model",
+                str(self.model),
+                "--endpoints",
+                str(self.endpoints),
+                "--credentials",
+                "credentials.yml",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+            ],
             "rasa.log",
         )
 
@@ -237,20 +283,31 @@ class Stack:
     def _spawn(self, command: list[str], log_name: str) -> subprocess.Popen:
         env = child_environment(self.extra_env)
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / log_name, "ab")  # noqa: SIM115 - closed with the process
+        log = open(self.log_dir / log_name, "ab")
         os.chmod(self.log_dir / log_name, 0o600)
         return subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_stop_with_parent,
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_stop_with_parent,
         )
 
     def wait_ready(self, timeout: float = 180.0) -> float:
         """Wait until both servers answer; return the seconds it took."""
         started = time.monotonic()
-        targets = [f"{self.url}/webhooks/rest/", f"http://127.0.0.1:{self.actions_port}/health"]
+        targets = [
+            f"{self.url}/webhooks/rest/",
+            f"http://127.0.0.1:{self.actions_port}/health",
+        ]
         while targets:
             if time.monotonic() - started > timeout:
-                raise TimeoutError(f"Servers not ready after {timeout:.0f} s; see {self.log_dir}")
+                raise TimeoutError(
+                    f"Servers not ready after {timeout:.0f} s; see {self.log_dir}"
+                )
             for process in (self.rasa, self.actions):
                 if process is not None and process.poll() is not None:
                     raise RuntimeError(
@@ -331,8 +388,12 @@ class Supervisor:
 
     def write(self) -> None:
         """Write the status file (private)."""
-        status = {"launcher_pid": os.getpid(), "url": self.stack.url, "updated_at": time.time(),
-                  "servers": {name: vars(state) for name, state in self.servers.items()}}
+        status = {
+            "launcher_pid": os.getpid(),
+            "url": self.stack.url,
+            "updated_at": time.time(),
+            "servers": {name: vars(state) for name, state in self.servers.items()},
+        }
         draft = self.status_file.with_suffix(".tmp")
         draft.write_text(json.dumps(status, indent=1))
         draft.replace(self.status_file)
@@ -345,9 +406,12 @@ class Supervisor:
             state.restarts = 0
         delay = RESTART_DELAYS[min(state.restarts, len(RESTART_DELAYS) - 1)]
         label = "Rasa server" if name == "rasa" else "action server"
-        print(f"The {label} stopped (exit {process.returncode}); restarting it in "
-              f"{delay:.0f} s (restart {state.restarts + 1}). See var/{name}.log.",
-              file=sys.stderr, flush=True)
+        print(
+            f"The {label} stopped (exit {process.returncode}); restarting it in "
+            f"{delay:.0f} s (restart {state.restarts + 1}). See var/{name}.log.",
+            file=sys.stderr,
+            flush=True,
+        )
         state.state, state.last_exit = "restarting", process.returncode
         state.next_start_at = time.time() + delay
         self.write()
@@ -367,14 +431,18 @@ def print_status(status_file: Path) -> int:
         print("The assistant is not running (start it with `make run`).")
         return 1
     status = json.loads(status_file.read_text())
-    print(f"Assistant running (launcher process {pid}): {status['url']}/webhooks/webchat/")
+    print(
+        f"Assistant running (launcher process {pid}): {status['url']}/webhooks/webchat/"
+    )
     for name, server in status["servers"].items():
         label = "Rasa server  " if name == "rasa" else "Action server"
         since = time.strftime("%H:%M:%S", time.localtime(server["started_at"]))
         line = f"  {label}: {server['state']}, process {server['pid']}, since {since}"
         if server["restarts"]:
-            line += (f"; restarted {server['restarts']} time(s), last exit "
-                     f"{server['last_exit']}")
+            line += (
+                f"; restarted {server['restarts']} time(s), last exit "
+                f"{server['last_exit']}"
+            )
         print(line)
     return 0
 
@@ -383,9 +451,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the assistant in the foreground until Ctrl-C (or print its status)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", choices=("run", "status"), default="run")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("SPRO_PORT", 5005)))
     parser.add_argument(
-        "--actions-port", type=int, default=int(os.environ.get("SPRO_ACTIONS_PORT", 5055))
+        "--port", type=int, default=int(os.environ.get("SPRO_PORT", 5005))
+    )
+    parser.add_argument(
+        "--actions-port",
+        type=int,
+        default=int(os.environ.get("SPRO_ACTIONS_PORT", 5055)),
     )
     args = parser.parse_args(argv)
     os.umask(PRIVATE_UMASK)
@@ -396,15 +468,20 @@ def main(argv: list[str] | None = None) -> int:
     pid_file = var_dir() / "launcher.pid"
     pid = already_running(pid_file)
     if pid is not None:
-        print(f"The assistant is already running (process {pid}): "
-              f"http://127.0.0.1:{args.port}/ — stop it with Ctrl-C in its terminal "
-              f"or `kill {pid}`.", file=sys.stderr)
+        print(
+            f"The assistant is already running (process {pid}): "
+            f"http://127.0.0.1:{args.port}/ — stop it with Ctrl-C in its terminal "
+            f"or `kill {pid}`.",
+            file=sys.stderr,
+        )
         return 1
     busy = [p for p in (args.port, args.actions_port) if not port_is_free(p)]
     if busy:
-        print(f"Port(s) {', '.join(map(str, busy))} already in use by another program. "
-              "Free them, or choose others: SPRO_PORT=5006 SPRO_ACTIONS_PORT=5056 make run",
-              file=sys.stderr)
+        print(
+            f"Port(s) {', '.join(map(str, busy))} already in use by another program. "
+            "Free them, or choose others: SPRO_PORT=5006 SPRO_ACTIONS_PORT=5056 make run",
+            file=sys.stderr,
+        )
         return 1
     for existing in var_dir().glob("*"):
         if existing.is_file():
@@ -418,27 +495,37 @@ def main(argv: list[str] | None = None) -> int:
         endpoints = PROJECT_ROOT / "endpoints.yml"
         if args.actions_port != 5055:
             endpoints = write_endpoints(
-                var_dir() / "endpoints.local.yml", args.actions_port, var_dir() / "tracker.sqlite3"
+                var_dir() / "endpoints.local.yml",
+                args.actions_port,
+                var_dir() / "tracker.sqlite3",
             )
-        stack = Stack(model=model, rasa_port=args.port, actions_port=args.actions_port,
-                      endpoints=endpoints)
+        stack = Stack(
+            model=model,
+            rasa_port=args.port,
+            actions_port=args.actions_port,
+            endpoints=endpoints,
+        )
         # Ctrl-C and SIGTERM stop both servers, even when started from a shell that
         # ignores SIGINT for background jobs (Python then keeps it ignored).
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        signal.signal(
+            signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt)
+        )
         print("Starting the Rasa server and the action server...", flush=True)
         stack.start()
         seconds = stack.wait_ready()
         supervisor = Supervisor(stack, status_file)
-        print(f"\nReady in {seconds:.0f} s. Talk to the assistant:\n"
-              f"  Web chat: {stack.url}/webhooks/webchat/ "
-              f"(widget example: {stack.url}/webhooks/webchat/demo)\n"
-              f"  REST: curl -s -XPOST {stack.url}/webhooks/rest/conversations, then\n"
-              f"        curl -s -XPOST {stack.url}/webhooks/rest/webhook "
-              "-d '{\"sender\": \"<id received>\", \"message\": \"Bonjour\"}'\n"
-              f"Logs: {var_dir()}/rasa.log, {var_dir()}/actions.log. "
-              "Status: make status. Ctrl-C stops both.",
-              flush=True)
+        print(
+            f"\nReady in {seconds:.0f} s. Talk to the assistant:\n"
+            f"  Web chat: {stack.url}/webhooks/webchat/ "
+            f"(widget example: {stack.url}/webhooks/webchat/demo)\n"
+            f"  REST: curl -s -XPOST {stack.url}/webhooks/rest/conversations, then\n"
+            f"        curl -s -XPOST {stack.url}/webhooks/rest/webhook "
+            '-d \'{"sender": "<id received>", "message": "Bonjour"}\'\n'
+            f"Logs: {var_dir()}/rasa.log, {var_dir()}/actions.log. "
+            "Status: make status. Ctrl-C stops both.",
+            flush=True,
+        )
         purge_old_conversations(endpoints)
         next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
         while True:

@@ -13,4 +13,7 @@ def write_block(path: Path, name: str, body: str) -> None:
     pattern = re.compile(rf"{re.escape(start)}.*?{re.escape(end)}", flags=re.S)
     if not pattern.search(text):
         raise ValueError(f"{path} has no {start} … {end} block")
-    path.write_text(pattern.sub(lambda _: f"{start}\n{body.rstrip()}\n{end}", text), encoding="utf-8")
+    path.write_text(
+        pattern.sub(lambda _: f"{start}\n{body.rstrip()}\n{end}", text),
+        encoding="utf-8",
+    )

@@ -44,7 +44,9 @@ def _expand(value: Any) -> Any:
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in os.environ:
-            raise RetentionError(f"La variable d'environnement {name} n'est pas définie.")
+            raise RetentionError(
+                f"La variable d'environnement {name} n'est pas définie."
+            )
         return os.environ[name]
 
     return _ENV_VARIABLE.sub(replace, value)
@@ -64,7 +66,10 @@ def tracker_store_url(endpoints_file: Path, root: Path = PROJECT_ROOT) -> str:
         endpoints = yaml.safe_load(endpoints_file.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise RetentionError(f"Lecture impossible de {endpoints_file} : {exc}") from exc
-    store = {key: _expand(value) for key, value in (endpoints.get("tracker_store") or {}).items()}
+    store = {
+        key: _expand(value)
+        for key, value in (endpoints.get("tracker_store") or {}).items()
+    }
     if str(store.get("type", "")).upper() != "SQL":
         raise RetentionError(
             f"{endpoints_file} ne déclare pas de tracker store SQL (type: SQL) : "
@@ -76,8 +81,12 @@ def tracker_store_url(endpoints_file: Path, root: Path = PROJECT_ROOT) -> str:
         database = str(root / database)
     port = store.get("port")
     url = SQLTrackerStore.get_db_url(
-        dialect=dialect, host=store.get("url"), port=int(port) if port else None,
-        db=database, username=store.get("username"), password=store.get("password"),
+        dialect=dialect,
+        host=store.get("url"),
+        port=int(port) if port else None,
+        db=database,
+        username=store.get("username"),
+        password=store.get("password"),
         query=store.get("query"),
     )
     return url if isinstance(url, str) else url.render_as_string(hide_password=False)
@@ -89,13 +98,17 @@ def purge_conversations(url: str, days: float, now: float | None = None) -> Purg
     The indicator records of the ended conversations are derived first (``bot.indicators``).
     """
     if days <= 0:
-        raise RetentionError("La durée de conservation doit être un nombre de jours positif.")
+        raise RetentionError(
+            "La durée de conservation doit être un nombre de jours positif."
+        )
     cutoff = (time.time() if now is None else now) - days * 86_400
     # Anonymous indicator records outlive the conversations: derive them first.
     from bot import config
     from bot.indicators.derive import derive_indicators
 
-    idle_cutoff = (time.time() if now is None else now) - config.indicators_idle_minutes() * 60
+    idle_cutoff = (
+        time.time() if now is None else now
+    ) - config.indicators_idle_minutes() * 60
     derive_indicators(url, until=max(cutoff, idle_cutoff))
     engine = create_engine(url)
     try:
@@ -111,7 +124,7 @@ def purge_conversations(url: str, days: float, now: float | None = None) -> Purg
             senders = [row[0] for row in connection.execute(stale)]
             deleted = 0
             for start in range(0, len(senders), 500):
-                batch = senders[start:start + 500]
+                batch = senders[start : start + 500]
                 deleted += connection.execute(
                     delete(events).where(events.c.sender_id.in_(batch))
                 ).rowcount

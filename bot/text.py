@@ -7,5 +7,7 @@ import unicodedata
 
 def fold(text: str) -> str:
     """Case-folded text without accents or ligatures ("Œuvre à Joué" -> "oeuvre a joue")."""
-    value = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae"))
+    value = unicodedata.normalize(
+        "NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae")
+    )
     return "".join(ch for ch in value if not unicodedata.combining(ch))

@@ -25,7 +25,6 @@ from sqlalchemy import and_, delete, func, or_, select, update
 
 from bot import config
 from bot.handover.line import LineHours, line_hours
-from bot.indicators import record_event
 from bot.handover.store import (
     AdviserState,
     HandoverRequest,
@@ -38,6 +37,7 @@ from bot.handover.store import (
     token_hash,
     utcnow,
 )
+from bot.indicators import record_event
 from bot.privacy import mask_personal_data
 
 LIVE_OUTCOMES = {
@@ -637,7 +637,9 @@ class HandoverDesk:
             region=request.region,
             public=str(profile.get("public") or ""),
             need=str(profile.get("need") or ""),
-            wait_seconds=int(((request.taken_at or now) - request.created_at).total_seconds()),
+            wait_seconds=int(
+                ((request.taken_at or now) - request.created_at).total_seconds()
+            ),
         )
         return True
 

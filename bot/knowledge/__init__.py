@@ -24,10 +24,24 @@ import threading
 
 from bot import config
 from bot.knowledge.model import (
-    REQUIRED_NETWORKS, AreaServed, EntryPoint, InfoSheet, KnowledgeSet, Network, Region, Source, SourcedFact,
-    Structure, StructureMatch,
+    REQUIRED_NETWORKS,
+    AreaServed,
+    EntryPoint,
+    InfoSheet,
+    KnowledgeSet,
+    Network,
+    Region,
+    Source,
+    SourcedFact,
+    Structure,
+    StructureMatch,
 )
-from bot.knowledge.repository import KnowledgeRepository, KnowledgeUnavailable, MemoryRepository, SqlRepository
+from bot.knowledge.repository import (
+    KnowledgeRepository,
+    KnowledgeUnavailable,
+    MemoryRepository,
+    SqlRepository,
+)
 
 Repository = KnowledgeRepository
 
@@ -52,7 +66,22 @@ def set_repository(repository: Repository | None) -> None:
 
 
 __all__ = [
-    "REQUIRED_NETWORKS", "AreaServed", "EntryPoint", "InfoSheet", "KnowledgeSet", "KnowledgeUnavailable",
-    "KnowledgeRepository", "MemoryRepository", "Network", "Region", "Repository", "Source", "SourcedFact", "SqlRepository", "Structure",
-    "StructureMatch", "get_repository", "set_repository",
+    "REQUIRED_NETWORKS",
+    "AreaServed",
+    "EntryPoint",
+    "InfoSheet",
+    "KnowledgeRepository",
+    "KnowledgeSet",
+    "KnowledgeUnavailable",
+    "MemoryRepository",
+    "Network",
+    "Region",
+    "Repository",
+    "Source",
+    "SourcedFact",
+    "SqlRepository",
+    "Structure",
+    "StructureMatch",
+    "get_repository",
+    "set_repository",
 ]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -27,9 +27,14 @@ ERROR, WARNING = "erreur", "avertissement"
 MAX_KM_FROM_COMMUNE = 30.0
 PHONE = re.compile(r"^(?:0[1-9]\d{8}|0800\d{6}|0[89]\d{8}|3\d{3}|\+33[1-9]\d{8})$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
-_TYPE_FR = {"string": "un texte", "number": "un nombre", "integer": "un nombre entier",
-            "array": "une liste (lignes commençant par « - »)", "object": "un bloc de champs",
-            "boolean": "oui/non (true/false)"}
+_TYPE_FR = {
+    "string": "un texte",
+    "number": "un nombre",
+    "integer": "un nombre entier",
+    "array": "une liste (lignes commençant par « - »)",
+    "object": "un bloc de champs",
+    "boolean": "oui/non (true/false)",
+}
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ def format_phone(value: str) -> str:
     if len(digits) == 10 and digits.startswith("080"):
         return f"{digits[0]} {digits[1:4]} {digits[4:7]} {digits[7:]}"
     if len(digits) == 10:
-        return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
+        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
     return digits
 
 
@@ -167,11 +172,22 @@ def node_at(root: Node | None, path: Iterable[Any]) -> Node | None:
     node = root
     for key in path:
         if isinstance(node, MappingNode):
-            found = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == str(key)), None)
+            found = next(
+                (
+                    v
+                    for k, v in node.value
+                    if isinstance(k, ScalarNode) and k.value == str(key)
+                ),
+                None,
+            )
             if found is None:
                 return node
             node = found
-        elif isinstance(node, SequenceNode) and isinstance(key, int) and key < len(node.value):
+        elif (
+            isinstance(node, SequenceNode)
+            and isinstance(key, int)
+            and key < len(node.value)
+        ):
             node = node.value[key]
         else:
             return node
@@ -199,27 +215,54 @@ def explain(error, raw: str | None = None) -> tuple[str, str]:
     if kind == "required":
         missing = re.search(r"'([^']+)' is a required property", error.message)
         name = missing.group(1) if missing else "?"
-        return f"il manque le champ obligatoire « {name} »", f"ajoutez « {name}: … » (inconnu ? voir knowledge/README.md)"
+        return (
+            f"il manque le champ obligatoire « {name} »",
+            f"ajoutez « {name}: … » (inconnu ? voir knowledge/README.md)",
+        )
     if kind == "additionalProperties":
         extra = re.findall(r"'([^']+)'", error.message.split("(")[-1])
         allowed = ", ".join(sorted(error.schema.get("properties", {})))
-        return f"champ inconnu « {', '.join(extra)} »", f"vérifiez l'orthographe (champs possibles : {allowed})"
+        return (
+            f"champ inconnu « {', '.join(extra)} »",
+            f"vérifiez l'orthographe (champs possibles : {allowed})",
+        )
     if kind == "type":
-        expected = error.validator_value if isinstance(error.validator_value, str) else error.validator_value[0]
+        expected = (
+            error.validator_value
+            if isinstance(error.validator_value, str)
+            else error.validator_value[0]
+        )
         if expected == "string" and isinstance(error.instance, (int, float)):
             typed = raw or str(error.instance)
-            return (f"« {field_name} » vaut {typed} sans guillemets",
-                    f"écrivez la valeur entre guillemets, ex. \"{typed}\" (sinon un zéro initial est perdu)")
+            return (
+                f"« {field_name} » vaut {typed} sans guillemets",
+                f'écrivez la valeur entre guillemets, ex. "{typed}" (sinon un zéro initial est perdu)',
+            )
         if error.instance is None:
-            return f"« {field_name} » est vide", "remplissez la valeur ou supprimez la ligne"
-        return f"« {field_name} » doit être {_TYPE_FR.get(expected, expected)}", "corrigez la valeur"
+            return (
+                f"« {field_name} » est vide",
+                "remplissez la valeur ou supprimez la ligne",
+            )
+        return (
+            f"« {field_name} » doit être {_TYPE_FR.get(expected, expected)}",
+            "corrigez la valeur",
+        )
     if kind == "enum":
         allowed = ", ".join(str(v) for v in error.validator_value)
-        return f"valeur « {error.instance} » non prévue pour « {field_name} »", f"valeurs possibles : {allowed}"
+        return (
+            f"valeur « {error.instance} » non prévue pour « {field_name} »",
+            f"valeurs possibles : {allowed}",
+        )
     if kind == "anyOf" and hint:
         return f"« {field_name} » est incomplet", hint
     if kind in ("minLength", "minItems"):
-        return f"« {field_name} » est vide", "remplissez la valeur ou supprimez la ligne"
+        return (
+            f"« {field_name} » est vide",
+            "remplissez la valeur ou supprimez la ligne",
+        )
     if hint:
         return f"valeur « {error.instance} » invalide pour « {field_name} »", hint
-    return f"valeur invalide pour « {field_name} » ({error.message})", "corrigez la valeur"
+    return (
+        f"valeur invalide pour « {field_name} » ({error.message})",
+        "corrigez la valeur",
+    )

@@ -11,25 +11,49 @@ from bot.places import Gazetteer, get_gazetteer
 MAX_AGE = timedelta(days=365)
 # The ten networks whose local doors the coverage figure counts: the SPRO members a person
 # is sent to in person (the chambres consulaires, VAE and PSAD are counted apart).
-MAIN_NETWORKS = ("cio", "suio", "mission_locale", "france_travail", "cap_emploi", "apec", "cep_actifs_occupes",
-                 "transitions_pro", "information_jeunesse", "cidff")
+MAIN_NETWORKS = (
+    "cio",
+    "suio",
+    "mission_locale",
+    "france_travail",
+    "cap_emploi",
+    "apec",
+    "cep_actifs_occupes",
+    "transitions_pro",
+    "information_jeunesse",
+    "cidff",
+)
 # Networks reached through the region's own service, not through local places.
 NOT_LOCAL = {"region"}
 
 
-def coverage_report(knowledge: KnowledgeSet, regions: list[str] | None = None, today: date | None = None,
-                    gazetteer: Gazetteer | None = None) -> dict:
+def coverage_report(
+    knowledge: KnowledgeSet,
+    regions: list[str] | None = None,
+    today: date | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> dict:
     """Gaps per network and département of the regions, and records older than 12 months."""
     gazetteer = gazetteer or get_gazetteer()
     today = today or date.today()
     limit = today - MAX_AGE
     region_codes = regions or [r.code for r in knowledge.regions]
-    departements = sorted(code for code, (_name, region) in gazetteer.departements.items() if region in region_codes)
+    departements = sorted(
+        code
+        for code, (_name, region) in gazetteer.departements.items()
+        if region in region_codes
+    )
     covered: dict[str, set[str]] = {}
     for s in knowledge.structures:
         deps = {s.departement, *s.area.departements}
-        deps.update(c.departement_code for c in map(gazetteer.commune, s.area.communes) if c)
-        deps.update(c.departement_code for siren in s.area.epci for c in gazetteer.epci_members(siren))
+        deps.update(
+            c.departement_code for c in map(gazetteer.commune, s.area.communes) if c
+        )
+        deps.update(
+            c.departement_code
+            for siren in s.area.epci
+            for c in gazetteer.epci_members(siren)
+        )
         covered.setdefault(s.network, set()).update(deps)
     shares = _shares(covered, departements, gazetteer)
     missing = []
@@ -38,39 +62,71 @@ def coverage_report(knowledge: KnowledgeSet, regions: list[str] | None = None, t
             continue
         gaps = [d for d in departements if d not in covered.get(network.code, set())]
         if gaps:
-            missing.append({
-                "network": network.code, "name": network.name,
-                "departements": [{"code": d, "name": gazetteer.departements[d][0]} for d in gaps],
-                "entry_points": [e.url or e.phone for e in network.entry_points],
-            })
+            missing.append(
+                {
+                    "network": network.code,
+                    "name": network.name,
+                    "departements": [
+                        {"code": d, "name": gazetteer.departements[d][0]} for d in gaps
+                    ],
+                    "entry_points": [e.url or e.phone for e in network.entry_points],
+                }
+            )
 
     def old(value: date | None) -> bool:
         return value is None or value < limit
 
     return {
         "date": today.isoformat(),
-        "regions": [{"code": r.code, "name": r.name} for r in knowledge.regions if r.code in region_codes],
+        "regions": [
+            {"code": r.code, "name": r.name}
+            for r in knowledge.regions
+            if r.code in region_codes
+        ],
         "departements": departements,
         "coverage": shares,
-        "structures_per_network": {n.code: len([s for s in knowledge.structures if s.network == n.code])
-                                   for n in knowledge.networks},
+        "structures_per_network": {
+            n.code: len([s for s in knowledge.structures if s.network == n.code])
+            for n in knowledge.networks
+        },
         "missing": missing,
-        "stale_structures": [{"id": s.id, "network": s.network, "name": s.name, "verified": s.verified}
-                             for s in knowledge.structures if old(s.verified)],
-        "stale_networks": [{"code": n.code, "verified": n.verified} for n in knowledge.networks if old(n.verified)],
-        "stale_sheets": [{"code": s.code, "reviewed": s.reviewed} for s in knowledge.sheets if old(s.reviewed)],
-        "stale_regions": [{"code": r.code, "name": r.name, "source": s.label, "date": s.date}
-                          for r in knowledge.regions if r.code in region_codes for s in r.sources if old(s.date)],
+        "stale_structures": [
+            {"id": s.id, "network": s.network, "name": s.name, "verified": s.verified}
+            for s in knowledge.structures
+            if old(s.verified)
+        ],
+        "stale_networks": [
+            {"code": n.code, "verified": n.verified}
+            for n in knowledge.networks
+            if old(n.verified)
+        ],
+        "stale_sheets": [
+            {"code": s.code, "reviewed": s.reviewed}
+            for s in knowledge.sheets
+            if old(s.reviewed)
+        ],
+        "stale_regions": [
+            {"code": r.code, "name": r.name, "source": s.label, "date": s.date}
+            for r in knowledge.regions
+            if r.code in region_codes
+            for s in r.sources
+            if old(s.date)
+        ],
     }
 
 
-def _shares(covered: dict[str, set[str]], departements: list[str], gazetteer: Gazetteer) -> dict:
+def _shares(
+    covered: dict[str, set[str]], departements: list[str], gazetteer: Gazetteer
+) -> dict:
     """Share of ``MAIN_NETWORKS`` with at least one local record, per département and per region."""
     per_departement: dict[str, dict[str, Any]] = {}
     for code in departements:
         present = [n for n in MAIN_NETWORKS if code in covered.get(n, set())]
-        per_departement[code] = {"name": gazetteer.departements[code][0], "networks": present,
-                                 "share": round(len(present) / len(MAIN_NETWORKS), 2)}
+        per_departement[code] = {
+            "name": gazetteer.departements[code][0],
+            "networks": present,
+            "share": round(len(present) / len(MAIN_NETWORKS), 2),
+        }
     per_region: dict[str, dict] = {}
     for code in departements:
         region = gazetteer.departements[code][1]
@@ -80,7 +136,11 @@ def _shares(covered: dict[str, set[str]], departements: list[str], gazetteer: Ga
         deps = entry["departements"]
         shares = [per_departement[d]["share"] for d in deps]
         entry["share"] = round(sum(shares) / len(shares), 2)
-    return {"networks": list(MAIN_NETWORKS), "regions": per_region, "departements": per_departement}
+    return {
+        "networks": list(MAIN_NETWORKS),
+        "regions": per_region,
+        "departements": per_departement,
+    }
 
 
 def _date(value) -> str:
@@ -89,33 +149,61 @@ def _date(value) -> str:
 
 def format_report(report: dict) -> str:
     """The report as plain French text."""
-    lines = [f"Rapport de couverture du {date.fromisoformat(report['date']):%d/%m/%Y}",
-             "Régions : " + ", ".join(f"{r['name']} ({r['code']})" for r in report["regions"]), ""]
+    lines = [
+        f"Rapport de couverture du {date.fromisoformat(report['date']):%d/%m/%Y}",
+        "Régions : "
+        + ", ".join(f"{r['name']} ({r['code']})" for r in report["regions"]),
+        "",
+    ]
     coverage = report["coverage"]
-    lines.append(f"Couverture : part des {len(coverage['networks'])} réseaux principaux ayant au moins une structure "
-                 f"locale ({', '.join(coverage['networks'])})")
+    lines.append(
+        f"Couverture : part des {len(coverage['networks'])} réseaux principaux ayant au moins une structure "
+        f"locale ({', '.join(coverage['networks'])})"
+    )
     names = {r["code"]: r["name"] for r in report["regions"]}
     for code, region in coverage["regions"].items():
         lines.append(f"  {names.get(code, code)} : {region['share']:.0%}")
         for dep in region["departements"]:
             item = coverage["departements"][dep]
-            lines.append(f"    {item['name']} ({dep}) : {item['share']:.0%} ({len(item['networks'])}/"
-                         f"{len(coverage['networks'])})")
+            lines.append(
+                f"    {item['name']} ({dep}) : {item['share']:.0%} ({len(item['networks'])}/"
+                f"{len(coverage['networks'])})"
+            )
     lines.append("")
     lines.append("Structures par réseau :")
-    lines += [f"  {code} : {count}" for code, count in report["structures_per_network"].items()]
-    lines += ["", "Réseaux sans structure dans un département (l'assistant renvoie alors vers le site national) :"]
+    lines += [
+        f"  {code} : {count}"
+        for code, count in report["structures_per_network"].items()
+    ]
+    lines += [
+        "",
+        "Réseaux sans structure dans un département (l'assistant renvoie alors vers le site national) :",
+    ]
     if not report["missing"]:
         lines.append("  aucun manque")
     for item in report["missing"]:
         deps = ", ".join(f"{d['name']} ({d['code']})" for d in item["departements"])
         lines.append(f"  {item['name']} [{item['network']}] : {deps}")
-    lines += ["", f"Fiches de structures vérifiées il y a plus de 12 mois : {len(report['stale_structures'])}"]
-    lines += [f"  {s['id']} ({s['name']}) : {_date(s['verified'])}" for s in report["stale_structures"]]
+    lines += [
+        "",
+        f"Fiches de structures vérifiées il y a plus de 12 mois : {len(report['stale_structures'])}",
+    ]
+    lines += [
+        f"  {s['id']} ({s['name']}) : {_date(s['verified'])}"
+        for s in report["stale_structures"]
+    ]
     lines += ["", f"Réseaux à revérifier : {len(report['stale_networks'])}"]
-    lines += [f"  {n['code']} : {_date(n['verified'])}" for n in report["stale_networks"]]
+    lines += [
+        f"  {n['code']} : {_date(n['verified'])}" for n in report["stale_networks"]
+    ]
     lines += ["", f"Fiches d'information à relire : {len(report['stale_sheets'])}"]
     lines += [f"  {s['code']} : {_date(s['reviewed'])}" for s in report["stale_sheets"]]
-    lines += ["", f"Sources régionales de plus de 12 mois : {len(report['stale_regions'])}"]
-    lines += [f"  {r['name']} : {r['source']} ({_date(r['date'])})" for r in report["stale_regions"]]
+    lines += [
+        "",
+        f"Sources régionales de plus de 12 mois : {len(report['stale_regions'])}",
+    ]
+    lines += [
+        f"  {r['name']} : {r['source']} ({_date(r['date'])})"
+        for r in report["stale_regions"]
+    ]
     return "\n".join(lines)

@@ -35,9 +35,34 @@ PARIS = ZoneInfo("Europe/Paris")
 PARSER_ERROR: type[Exception] = getattr(opening_hours, "ParserError", ValueError)
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 OSM_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
-OSM_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+OSM_MONTHS = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
 CLOSED_WORDS = {"ferme", "fermé", "fermée", "ferme.", ""}
 # A week without French public holidays, used to describe an OSM expression day by day.
 REFERENCE_MONDAY = datetime(2024, 1, 8, tzinfo=PARIS)
@@ -45,7 +70,9 @@ REFERENCE_MONDAY = datetime(2024, 1, 8, tzinfo=PARIS)
 NEXT_OPENING_HORIZON_DAYS = 31
 _RANGE = re.compile(r"^\s*(\d{1,2})[:hH](\d{2})\s*-\s*(\d{1,2})[:hH](\d{2})\s*$")
 # Selectors that make hours vary through the year (months, weeks, dates, school holidays).
-_SEASONAL = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|week|SH|easter)\b|\b\d{4}\b")
+_SEASONAL = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|week|SH|easter)\b|\b\d{4}\b"
+)
 
 Ranges = tuple[tuple[time, time], ...]
 
@@ -71,15 +98,22 @@ class OpeningHours:
     def expression(self) -> str:
         """The whole rule as one OSM expression (exceptional closures and holidays included)."""
         rules = [self.osm or _week_expression(self.week)]
-        rules += [f"{d.year} {OSM_MONTHS[d.month - 1]} {d.day:02d} off" for d in self.closed_dates]
+        rules += [
+            f"{d.year} {OSM_MONTHS[d.month - 1]} {d.day:02d} off"
+            for d in self.closed_dates
+        ]
         if not re.search(r"\bPH\b", self.osm):
             rules.append("PH off")
         return "; ".join(rules)
 
     @cached_property
     def _rules(self) -> opening_hours.OpeningHours:
-        return opening_hours.OpeningHours(self.expression, timezone=PARIS, country="FR",
-                                          max_interval_days=NEXT_OPENING_HORIZON_DAYS)
+        return opening_hours.OpeningHours(
+            self.expression,
+            timezone=PARIS,
+            country="FR",
+            max_interval_days=NEXT_OPENING_HORIZON_DAYS,
+        )
 
     def is_open(self, at: datetime) -> bool:
         """Open at this instant (naive datetimes are taken as Paris time)."""
@@ -93,10 +127,12 @@ class OpeningHours:
         change = self._rules.next_change(local)
         if change is None or change - local > timedelta(days=NEXT_OPENING_HORIZON_DAYS):
             return None
-        return change.astimezone(PARIS) if change.tzinfo else change.replace(tzinfo=PARIS)
+        return (
+            change.astimezone(PARIS) if change.tzinfo else change.replace(tzinfo=PARIS)
+        )
 
     def next_opening_text(self, at: datetime) -> str:
-        """"ouvre demain à 9 h", "ouvre aujourd'hui à 13 h 30"…; "" when open now or unknown."""
+        """ "ouvre demain à 9 h", "ouvre aujourd'hui à 13 h 30"…; "" when open now or unknown."""
         when = self.next_opening(at)
         return say_opening(when, _paris(at)) if when else ""
 
@@ -134,7 +170,9 @@ class OpeningHours:
         else:
             for index, ranges in enumerate(self.week):
                 if ranges:
-                    data[DAYS[index]] = ", ".join(f"{s:%H:%M}-{_end(e)}" for s, e in ranges)
+                    data[DAYS[index]] = ", ".join(
+                        f"{s:%H:%M}-{_end(e)}" for s, e in ranges
+                    )
         if self.closed_dates:
             data["closed_dates"] = [d.isoformat() for d in self.closed_dates]
         if self.note:
@@ -153,7 +191,9 @@ def _end(value: time) -> str:
 def _say(value: time) -> str:
     if value == time(23, 59, 59):
         return "minuit"
-    return f"{value.hour} h" if value.minute == 0 else f"{value.hour} h {value.minute:02d}"
+    return (
+        f"{value.hour} h" if value.minute == 0 else f"{value.hour} h {value.minute:02d}"
+    )
 
 
 def say_opening(when: datetime, now: datetime) -> str:
@@ -166,12 +206,17 @@ def say_opening(when: datetime, now: datetime) -> str:
         return f"ouvre demain à {hour}"
     if days < 7:
         return f"ouvre {DAYS[when.weekday()]} à {hour}"
-    return f"ouvre le {DAYS[when.weekday()]} {when.day} {MONTHS[when.month - 1]} à {hour}"
+    return (
+        f"ouvre le {DAYS[when.weekday()]} {when.day} {MONTHS[when.month - 1]} à {hour}"
+    )
 
 
 def _week_expression(week: tuple[Ranges, ...]) -> str:
-    rules = [f"{OSM_DAYS[i]} " + ",".join(f"{s:%H:%M}-{_end(e)}" for s, e in ranges)
-             for i, ranges in enumerate(week) if ranges]
+    rules = [
+        f"{OSM_DAYS[i]} " + ",".join(f"{s:%H:%M}-{_end(e)}" for s, e in ranges)
+        for i, ranges in enumerate(week)
+        if ranges
+    ]
     return "; ".join(rules) if rules else "closed"
 
 
@@ -184,14 +229,18 @@ def parse_day(text: str) -> Ranges:
     for chunk in re.split(r"[,;/]| et ", value):
         match = _RANGE.match(chunk)
         if not match:
-            raise HoursError(f"« {chunk.strip()} » n'est pas une plage horaire : écrivez par exemple "
-                             f"« 09:00-12:30, 13:30-17:00 » ou « fermé »")
+            raise HoursError(
+                f"« {chunk.strip()} » n'est pas une plage horaire : écrivez par exemple "
+                f"« 09:00-12:30, 13:30-17:00 » ou « fermé »"
+            )
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
             raise HoursError(f"« {chunk.strip()} » contient une heure impossible")
         start, end = time(h1, m1), time(23, 59, 59) if h2 == 24 else time(h2, m2)
         if start >= end:
-            raise HoursError(f"« {chunk.strip()} » : l'heure d'ouverture doit précéder l'heure de fermeture")
+            raise HoursError(
+                f"« {chunk.strip()} » : l'heure d'ouverture doit précéder l'heure de fermeture"
+            )
         ranges.append((start, end))
     ranges.sort()
     for (_s1, e1), (s2, _e2) in zip(ranges, ranges[1:]):
@@ -204,13 +253,17 @@ def parse_osm(expression: str) -> tuple[Ranges, ...]:
     """The usual week of an OSM ``opening_hours`` expression; HoursError in French if unreadable."""
     value = " ".join(str(expression).split())
     if not value:
-        raise HoursError("horaires vides : supprimez « hours » si les horaires sont inconnus")
+        raise HoursError(
+            "horaires vides : supprimez « hours » si les horaires sont inconnus"
+        )
     try:
         rules = opening_hours.OpeningHours(value, timezone=PARIS, country="FR")
     except (PARSER_ERROR, SyntaxError, ValueError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise HoursError(f"« {value} » n'est pas au format OpenStreetMap opening_hours ({first_line}) : "
-                         "écrivez par exemple « Mo-Fr 09:00-12:30,13:30-17:00; PH off »") from exc
+        raise HoursError(
+            f"« {value} » n'est pas au format OpenStreetMap opening_hours ({first_line}) : "
+            "écrivez par exemple « Mo-Fr 09:00-12:30,13:30-17:00; PH off »"
+        ) from exc
     week: list[list[tuple[time, time]]] = [[] for _ in DAYS]
     end_of_week = REFERENCE_MONDAY + timedelta(days=7)
     for start, end, state, _comment in rules.intervals(REFERENCE_MONDAY, end_of_week):
@@ -218,10 +271,18 @@ def parse_osm(expression: str) -> tuple[Ranges, ...]:
             continue
         cursor = start
         while cursor < end:  # split an interval that runs past midnight
-            day_end = datetime.combine(cursor.date() + timedelta(days=1), time(0), tzinfo=PARIS)
+            day_end = datetime.combine(
+                cursor.date() + timedelta(days=1), time(0), tzinfo=PARIS
+            )
             stop = min(end, day_end)
-            week[cursor.weekday()].append((cursor.time().replace(tzinfo=None),
-                                           time(23, 59, 59) if stop == day_end else stop.time().replace(tzinfo=None)))
+            week[cursor.weekday()].append(
+                (
+                    cursor.time().replace(tzinfo=None),
+                    time(23, 59, 59)
+                    if stop == day_end
+                    else stop.time().replace(tzinfo=None),
+                )
+            )
             cursor = stop
     return tuple(tuple(day) for day in week)
 
@@ -233,7 +294,12 @@ def parse_hours(data: dict | str | None) -> OpeningHours | None:
     if isinstance(data, str):
         return _parse_hours_cached((("osm", data),))
     try:
-        key = tuple(sorted((str(k), tuple(v) if isinstance(v, list) else v) for k, v in data.items()))
+        key = tuple(
+            sorted(
+                (str(k), tuple(v) if isinstance(v, list) else v)
+                for k, v in data.items()
+            )
+        )
         return _parse_hours_cached(key)
     except TypeError:  # an unhashable value: read it without the cache
         return _parse_hours_uncached(dict(data))
@@ -242,29 +308,43 @@ def parse_hours(data: dict | str | None) -> OpeningHours | None:
 @lru_cache(maxsize=4096)
 def _parse_hours_cached(items: tuple) -> OpeningHours:
     """Many structures share the same hours: each notation is read once (``OpeningHours`` is immutable)."""
-    return _parse_hours_uncached({k: list(v) if isinstance(v, tuple) else v for k, v in items})
+    return _parse_hours_uncached(
+        {k: list(v) if isinstance(v, tuple) else v for k, v in items}
+    )
 
 
 def _parse_hours_uncached(data: dict) -> OpeningHours:
     """Read either notation (the work of ``parse_hours``)."""
     unknown = set(data) - set(DAYS) - {"closed_dates", "note", "osm"}
     if unknown:
-        raise HoursError(f"jour inconnu « {sorted(unknown)[0]} » : utilisez lundi, mardi, … dimanche")
+        raise HoursError(
+            f"jour inconnu « {sorted(unknown)[0]} » : utilisez lundi, mardi, … dimanche"
+        )
     osm = " ".join(str(data.get("osm") or "").split())
     if osm and any(day in data for day in DAYS):
-        raise HoursError("indiquez les horaires soit jour par jour, soit au format OpenStreetMap (« osm »), "
-                         "pas les deux")
+        raise HoursError(
+            "indiquez les horaires soit jour par jour, soit au format OpenStreetMap (« osm »), "
+            "pas les deux"
+        )
     if osm:
         week = parse_osm(osm)
     elif not any(day in data for day in DAYS):
-        raise HoursError("aucun jour d'ouverture : indiquez au moins un jour (lundi: \"09:00-12:00\") "
-                         "ou supprimez « hours » si les horaires sont inconnus")
+        raise HoursError(
+            'aucun jour d\'ouverture : indiquez au moins un jour (lundi: "09:00-12:00") '
+            "ou supprimez « hours » si les horaires sont inconnus"
+        )
     else:
         week = tuple(parse_day(data.get(day) or "fermé") for day in DAYS)
     closed = []
     for value in data.get("closed_dates") or ():
         try:
-            closed.append(value if isinstance(value, date) else date.fromisoformat(str(value)))
+            closed.append(
+                value if isinstance(value, date) else date.fromisoformat(str(value))
+            )
         except ValueError as exc:
-            raise HoursError(f"date de fermeture « {value} » invalide : écrivez AAAA-MM-JJ") from exc
-    return OpeningHours(week, tuple(sorted(closed)), str(data.get("note") or "").strip(), osm)
+            raise HoursError(
+                f"date de fermeture « {value} » invalide : écrivez AAAA-MM-JJ"
+            ) from exc
+    return OpeningHours(
+        week, tuple(sorted(closed)), str(data.get("note") or "").strip(), osm
+    )

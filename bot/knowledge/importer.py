@@ -37,19 +37,43 @@ SOURCES = {
         date(2019, 11, 13),
     ),
 }
-NETWORKS = {"france_travail": "france_travail", "cci": "cci", "chambre_metier": "cma",
-            "chambre_agriculture": "chambre_agriculture", "cidf": "cidff"}
+NETWORKS = {
+    "france_travail": "france_travail",
+    "cci": "cci",
+    "chambre_metier": "cma",
+    "chambre_agriculture": "chambre_agriculture",
+    "cidf": "cidff",
+}
 NOTES = {
     "france_travail": "Agence de 2019 (ex-Pôle emploi), nom mis à jour ; adresse à vérifier, horaires inconnus.",
     "cma": "Données de 2019 : les chambres de métiers sont désormais régionales (CMA Centre-Val de Loire) ; "
-           "adresse, téléphone et e-mail à vérifier.",
+    "adresse, téléphone et e-mail à vérifier.",
 }
-DEFAULT_NOTE = "Données de 2019 : adresse, téléphone et e-mail à vérifier ; horaires inconnus."
-HEADER = ("# yaml-language-server: $schema=../schema/structures.schema.json\n"
-          "# Structures « {network} » importées de l'open data partagé par « python -m bot import-shared ».\n"
-          "# Vous pouvez corriger ces fiches : mettez alors « verified » à la date de votre vérification,\n"
-          "# elles seront conservées lors d'un nouvel import. Voir knowledge/README.md.\n")
-_SMALL_WORDS = {"de", "des", "du", "la", "le", "les", "sur", "sous", "en", "et", "aux", "au", "d", "l"}
+DEFAULT_NOTE = (
+    "Données de 2019 : adresse, téléphone et e-mail à vérifier ; horaires inconnus."
+)
+HEADER = (
+    "# yaml-language-server: $schema=../schema/structures.schema.json\n"
+    "# Structures « {network} » importées de l'open data partagé par « python -m bot import-shared ».\n"
+    "# Vous pouvez corriger ces fiches : mettez alors « verified » à la date de votre vérification,\n"
+    "# elles seront conservées lors d'un nouvel import. Voir knowledge/README.md.\n"
+)
+_SMALL_WORDS = {
+    "de",
+    "des",
+    "du",
+    "la",
+    "le",
+    "les",
+    "sur",
+    "sous",
+    "en",
+    "et",
+    "aux",
+    "au",
+    "d",
+    "l",
+}
 
 
 class _Dumper(yaml.SafeDumper):
@@ -64,39 +88,62 @@ class _Dumper(yaml.SafeDumper):
 
 def import_places(data_dir: Path, out_path: Path) -> int:
     """Write the compact gazetteer from ``communes_france_2026.csv``; return the number of communes."""
-    with open(data_dir / "communes_france_2026.csv", encoding="utf-8", newline="") as handle:
-        rows = [{
-            "insee": r["code_insee"], "name": r["nom"], "kind": "a" if r["type"] == "arrondissement-municipal" else "c",
-            "postcodes": r["codes_postaux"], "departement_code": r["code_departement"],
-            "departement_name": r["nom_departement"], "region_code": r["code_region"], "region_name": r["nom_region"],
-            "parent_insee": r["code_commune_parent"], "epci_siren": r["epci_siren"], "epci_name": r["epci_nom"],
-            "population": r["population"] or "0", "latitude": r["latitude"], "longitude": r["longitude"],
-        } for r in csv.DictReader(handle)]
+    with open(
+        data_dir / "communes_france_2026.csv", encoding="utf-8", newline=""
+    ) as handle:
+        rows = [
+            {
+                "insee": r["code_insee"],
+                "name": r["nom"],
+                "kind": "a" if r["type"] == "arrondissement-municipal" else "c",
+                "postcodes": r["codes_postaux"],
+                "departement_code": r["code_departement"],
+                "departement_name": r["nom_departement"],
+                "region_code": r["code_region"],
+                "region_name": r["nom_region"],
+                "parent_insee": r["code_commune_parent"],
+                "epci_siren": r["epci_siren"],
+                "epci_name": r["epci_nom"],
+                "population": r["population"] or "0",
+                "latitude": r["latitude"],
+                "longitude": r["longitude"],
+            }
+            for r in csv.DictReader(handle)
+        ]
     rows.sort(key=lambda r: r["insee"])
     return write_places_file(rows, out_path)
 
 
 def _title(words: list[str]) -> str:
-    return " ".join(w if w in _SMALL_WORDS and i else w.capitalize() for i, w in enumerate(words))
+    return " ".join(
+        w if w in _SMALL_WORDS and i else w.capitalize() for i, w in enumerate(words)
+    )
 
 
 def france_travail_name(raw: str, commune_insee: str, gazetteer: Gazetteer) -> str:
-    """"APE TOURS RONSARD" -> "France Travail Tours Ronsard" (official commune spelling kept)."""
+    """ "APE TOURS RONSARD" -> "France Travail Tours Ronsard" (official commune spelling kept)."""
     parts = [p.strip() for p in raw.replace(" / ", "/").split("/")]
-    part = next((p for p in parts if p.upper().startswith(("APE ", "PE ", "POLE EMPLOI "))), parts[0])
+    part = next(
+        (p for p in parts if p.upper().startswith(("APE ", "PE ", "POLE EMPLOI "))),
+        parts[0],
+    )
     words = normalize(part).split()
     for prefix in (["pole", "emploi"], ["apes"], ["ape"], ["pe"]):
-        if words[:len(prefix)] == prefix:
-            words = words[len(prefix):]
+        if words[: len(prefix)] == prefix:
+            words = words[len(prefix) :]
             break
     home = gazetteer.commune(commune_insee)
     for length in range(len(words), 0, -1):
         key = " ".join(words[:length])
         matches = gazetteer.by_key.get(key, [])
-        local = [c for c in matches if home and c.departement_code == home.departement_code]
+        local = [
+            c for c in matches if home and c.departement_code == home.departement_code
+        ]
         if local:
             rest = words[length:]
-            return " ".join(["France Travail", local[0].name] + ([_title(rest)] if rest else []))
+            return " ".join(
+                ["France Travail", local[0].name] + ([_title(rest)] if rest else [])
+            )
     return f"France Travail {home.name if home else _title(words)}"
 
 
@@ -112,12 +159,21 @@ def _structure(row: dict, gazetteer: Gazetteer) -> dict:
         name = row["nom"].strip()
         identifier = f"{network}-{row['source_id'].split('-', 1)[1]}".lower()
     record = {
-        "id": identifier, "network": network, "name": name,
+        "id": identifier,
+        "network": network,
+        "name": name,
         "address": ", ".join(p.strip() for p in row["adresse"].split("|") if p.strip()),
-        "postcode": row["code_postal"], "commune": commune.name if commune else row["ville"].title(),
-        "insee": insee, "latitude": round(float(row["latitude"]), 6), "longitude": round(float(row["longitude"]), 6),
+        "postcode": row["code_postal"],
+        "commune": commune.name if commune else row["ville"].title(),
+        "insee": insee,
+        "latitude": round(float(row["latitude"]), 6),
+        "longitude": round(float(row["longitude"]), 6),
     }
-    for key, column in (("phone", "telephone"), ("email", "email"), ("website", "site_web")):
+    for key, column in (
+        ("phone", "telephone"),
+        ("email", "email"),
+        ("website", "site_web"),
+    ):
         if row[column].strip():
             record[key] = row[column].strip()
     record["source"] = label.format(source_id=row["source_id"])
@@ -126,8 +182,12 @@ def _structure(row: dict, gazetteer: Gazetteer) -> dict:
     return record
 
 
-def import_structures(data_dir: Path, structures_dir: Path, gazetteer: Gazetteer,
-                      region_file: str = "structures_centre_val_de_loire.csv") -> dict[str, int]:
+def import_structures(
+    data_dir: Path,
+    structures_dir: Path,
+    gazetteer: Gazetteer,
+    region_file: str = "structures_centre_val_de_loire.csv",
+) -> dict[str, int]:
     """(Re)write ``structures_dir/<network>.yaml`` from the shared CSV; return counts per network."""
     by_network: dict[str, list[dict]] = {code: [] for code in NETWORKS.values()}
     with open(data_dir / region_file, encoding="utf-8", newline="") as handle:
@@ -141,15 +201,29 @@ def import_structures(data_dir: Path, structures_dir: Path, gazetteer: Gazetteer
         existing = {}
         if path.exists():
             loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            existing = {r.get("id"): r for r in loaded.get("structures") or [] if isinstance(r, dict)}
+            existing = {
+                r.get("id"): r
+                for r in loaded.get("structures") or []
+                if isinstance(r, dict)
+            }
         merged, used = [], set()
         for record in sorted(records, key=lambda r: (r["insee"], r["id"])):
             old = existing.get(record["id"])
-            staff_checked = old and isinstance(old.get("verified"), date) and old["verified"] > record["verified"]
+            staff_checked = (
+                old
+                and isinstance(old.get("verified"), date)
+                and old["verified"] > record["verified"]
+            )
             merged.append(old if staff_checked else record)
             used.add(record["id"])
         merged.extend(r for key, r in existing.items() if key not in used)
-        text = yaml.dump({"structures": merged}, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=400)
+        text = yaml.dump(
+            {"structures": merged},
+            Dumper=_Dumper,
+            allow_unicode=True,
+            sort_keys=False,
+            width=400,
+        )
         path.write_text(HEADER.format(network=network) + text, encoding="utf-8")
         counts[network] = len(merged)
     return counts

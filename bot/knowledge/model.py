@@ -20,9 +20,22 @@ from bot.places import Commune
 
 # Network codes the assistant's routing relies on; staff may add others.
 REQUIRED_NETWORKS = (
-    "cio", "suio", "mission_locale", "france_travail", "cap_emploi", "apec", "cep_actifs_occupes",
-    "transitions_pro", "information_jeunesse", "cidff", "cma", "cci", "chambre_agriculture", "vae",
-    "psad", "region",
+    "cio",
+    "suio",
+    "mission_locale",
+    "france_travail",
+    "cap_emploi",
+    "apec",
+    "cep_actifs_occupes",
+    "transitions_pro",
+    "information_jeunesse",
+    "cidff",
+    "cma",
+    "cci",
+    "chambre_agriculture",
+    "vae",
+    "psad",
+    "region",
 )
 
 
@@ -65,12 +78,22 @@ class AreaServed:
     def covers(self, commune: Commune) -> bool:
         """True when the commune (or its parent city, for an arrondissement) is in the area."""
         codes = {commune.insee, commune.parent_insee}
-        return bool(codes & set(self.communes)) or commune.epci_siren in self.epci \
+        return (
+            bool(codes & set(self.communes))
+            or commune.epci_siren in self.epci
             or commune.departement_code in self.departements
+        )
 
     def as_dict(self) -> dict:
-        return {k: list(v) for k, v in (("communes", self.communes), ("epci", self.epci),
-                                         ("departements", self.departements)) if v}
+        return {
+            k: list(v)
+            for k, v in (
+                ("communes", self.communes),
+                ("epci", self.epci),
+                ("departements", self.departements),
+            )
+            if v
+        }
 
 
 @dataclass(frozen=True)
@@ -93,7 +116,9 @@ class Structure:
     hours: OpeningHours | None = None
     accessibility: str = ""
     publics: tuple[str, ...] = ()
-    area: AreaServed = field(default_factory=AreaServed, metadata={"key": "area_served"})
+    area: AreaServed = field(
+        default_factory=AreaServed, metadata={"key": "area_served"}
+    )
     source: str = ""
     verified: date | None = None
     note: str = ""
@@ -110,7 +135,7 @@ class Structure:
         return self.hours.is_open(at or datetime.now().astimezone())
 
     def next_opening(self, at: datetime | None = None) -> str:
-        """"ouvre demain à 9 h" when closed at ``at`` (default: now); "" when open or unknown."""
+        """ "ouvre demain à 9 h" when closed at ``at`` (default: now); "" when open or unknown."""
         if self.hours is None:
             return ""
         return self.hours.next_opening_text(at or datetime.now().astimezone())
@@ -138,7 +163,9 @@ def _to_plain(value: Any) -> Any:
 
 def structure_to_plain(structure: Structure) -> dict[str, Any]:
     """Field name -> JSON-friendly value (dates stay ``date``; hours and area as their notation)."""
-    return {f.name: _to_plain(getattr(structure, f.name)) for f, _kind in structure_fields()}
+    return {
+        f.name: _to_plain(getattr(structure, f.name)) for f, _kind in structure_fields()
+    }
 
 
 def _from_plain(kind: Any, value: Any) -> Any:
@@ -220,7 +247,10 @@ class Region:
     @property
     def source(self) -> str:
         """All sources, as one line."""
-        return " ; ".join(s.label + (f" ({s.date.isoformat()})" if s.date else "") for s in self.sources)
+        return " ; ".join(
+            s.label + (f" ({s.date.isoformat()})" if s.date else "")
+            for s in self.sources
+        )
 
     def source_for(self, field_name: str) -> Source | None:
         """The source backing one value (e.g. "phone"), or None."""
@@ -250,5 +280,9 @@ class KnowledgeSet:
     sheets: tuple[InfoSheet, ...] = ()
 
     def counts(self) -> dict[str, int]:
-        return {"networks": len(self.networks), "structures": len(self.structures),
-                "regions": len(self.regions), "sheets": len(self.sheets)}
+        return {
+            "networks": len(self.networks),
+            "structures": len(self.structures),
+            "regions": len(self.regions),
+            "sheets": len(self.sheets),
+        }

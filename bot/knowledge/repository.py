@@ -27,7 +27,14 @@ from typing import Protocol
 from bot import config
 from bot.knowledge import store
 from bot.knowledge.files import Problem, check_directory
-from bot.knowledge.model import InfoSheet, KnowledgeSet, Network, Region, Structure, StructureMatch
+from bot.knowledge.model import (
+    InfoSheet,
+    KnowledgeSet,
+    Network,
+    Region,
+    Structure,
+    StructureMatch,
+)
 from bot.places import Commune, Gazetteer, get_gazetteer, normalize
 from bot.places.geo import haversine_radians
 
@@ -38,7 +45,9 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_DISTANCE_KM = 100.0
 # Kilometres per degree of latitude (a little under the true ~111.2, so the search box is never too small).
 KM_PER_DEGREE = 110.0
-Entry = tuple[Structure, float, float, float]  # structure, latitude and longitude in radians, cos(latitude)
+Entry = tuple[
+    Structure, float, float, float
+]  # structure, latitude and longitude in radians, cos(latitude)
 
 
 class KnowledgeUnavailable(RuntimeError):
@@ -61,8 +70,13 @@ class KnowledgeRepository(Protocol):
     def find_network(self, text: str) -> Network | None: ...
     def structure(self, structure_id: str) -> Structure | None: ...
     def structures(self, network: str | None = None) -> list[Structure]: ...
-    def nearest_structures(self, network_code: str, insee: str, limit: int = 3,
-                           max_distance_km: float | None = DEFAULT_MAX_DISTANCE_KM) -> list[StructureMatch]: ...
+    def nearest_structures(
+        self,
+        network_code: str,
+        insee: str,
+        limit: int = 3,
+        max_distance_km: float | None = DEFAULT_MAX_DISTANCE_KM,
+    ) -> list[StructureMatch]: ...
     def region(self, code: str) -> Region | None: ...
     def regions(self) -> list[Region]: ...
     def region_for(self, insee: str) -> Region | None: ...
@@ -74,8 +88,12 @@ class KnowledgeRepository(Protocol):
 class MemoryRepository:
     """Read-only queries over one ``KnowledgeSet``."""
 
-    def __init__(self, knowledge: KnowledgeSet, gazetteer: Gazetteer | None = None,
-                 snapshot_id: int | None = None):
+    def __init__(
+        self,
+        knowledge: KnowledgeSet,
+        gazetteer: Gazetteer | None = None,
+        snapshot_id: int | None = None,
+    ):
         self.knowledge = knowledge
         self.snapshot_id = snapshot_id
         self._gazetteer = gazetteer
@@ -84,8 +102,12 @@ class MemoryRepository:
         self._regions = {r.code: r for r in knowledge.regions}
         self._sheets = {s.code: s for s in knowledge.sheets}
         self._by_network: dict[str, list[Entry]] = defaultdict(list)
-        self._serving: dict[str, dict[tuple[str, str], list[Entry]]] = defaultdict(lambda: defaultdict(list))
-        self._grid: dict[str, dict[tuple[int, int], list[Entry]]] = defaultdict(lambda: defaultdict(list))
+        self._serving: dict[str, dict[tuple[str, str], list[Entry]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        self._grid: dict[str, dict[tuple[int, int], list[Entry]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
         self._open_area: dict[str, list[Entry]] = defaultdict(list)
         for s in knowledge.structures:
             lat = radians(s.latitude)
@@ -93,21 +115,36 @@ class MemoryRepository:
             self._by_network[s.network].append(entry)
             if s.area.is_empty:
                 self._open_area[s.network].append(entry)
-                self._grid[s.network][(floor(s.latitude), floor(s.longitude))].append(entry)
-            for kind, codes in (("c", s.area.communes), ("e", s.area.epci), ("d", s.area.departements)):
+                self._grid[s.network][(floor(s.latitude), floor(s.longitude))].append(
+                    entry
+                )
+            for kind, codes in (
+                ("c", s.area.communes),
+                ("e", s.area.epci),
+                ("d", s.area.departements),
+            ):
                 for code in codes:
                     self._serving[s.network][(kind, code)].append(entry)
         self._network_aliases = sorted(
-            ((normalize(alias), n.code) for n in knowledge.networks
-             for alias in (n.name, n.code.replace("_", " "), *n.former_names) if normalize(alias)),
-            key=lambda item: -len(item[0]))
+            (
+                (normalize(alias), n.code)
+                for n in knowledge.networks
+                for alias in (n.name, n.code.replace("_", " "), *n.former_names)
+                if normalize(alias)
+            ),
+            key=lambda item: -len(item[0]),
+        )
 
     @classmethod
-    def from_directory(cls, folder: Path | None = None, gazetteer: Gazetteer | None = None) -> "MemoryRepository":
+    def from_directory(
+        cls, folder: Path | None = None, gazetteer: Gazetteer | None = None
+    ) -> "MemoryRepository":
         """Check the files and serve them directly (tests, previews); raise if they have errors."""
         result = check_directory(folder, gazetteer)
         if not result.ok or result.knowledge is None:
-            raise KnowledgeUnavailable("Les fichiers de connaissances contiennent des erreurs.", result.errors)
+            raise KnowledgeUnavailable(
+                "Les fichiers de connaissances contiennent des erreurs.", result.errors
+            )
         return cls(result.knowledge, gazetteer)
 
     @property
@@ -141,8 +178,13 @@ class MemoryRepository:
             return list(self.knowledge.structures)
         return [item[0] for item in self._by_network.get(network, ())]
 
-    def nearest_structures(self, network_code: str, insee: str, limit: int = 3,
-                           max_distance_km: float | None = DEFAULT_MAX_DISTANCE_KM) -> list[StructureMatch]:
+    def nearest_structures(
+        self,
+        network_code: str,
+        insee: str,
+        limit: int = 3,
+        max_distance_km: float | None = DEFAULT_MAX_DISTANCE_KM,
+    ) -> list[StructureMatch]:
         """Structures of a network for a commune, best first.
 
         A structure whose area served names the commune (its commune, EPCI or
@@ -161,8 +203,12 @@ class MemoryRepository:
         lat0r, lon0r = radians(lat0), radians(lon0)
         cos0 = cos(lat0r)
         serving = self._serving.get(network_code, {})
-        keys = (("c", commune.insee), ("c", commune.parent_insee), ("e", commune.epci_siren),
-                ("d", commune.departement_code))
+        keys = (
+            ("c", commune.insee),
+            ("c", commune.parent_insee),
+            ("e", commune.epci_siren),
+            ("d", commune.departement_code),
+        )
         ranked = {id(e[0]): (False, e) for key in keys for e in serving.get(key, ())}
         for entry in self._open_candidates(network_code, lat0, lon0, max_distance_km):
             ranked[id(entry[0])] = (True, entry)
@@ -172,10 +218,14 @@ class MemoryRepository:
             if not far or max_distance_km is None or distance <= max_distance_km:
                 results.append((far, distance, structure.id, structure))
         results.sort(key=lambda item: item[:3])
-        return [StructureMatch(s, round(d, 1), not far) for far, d, _id, s in results[:limit]]
+        return [
+            StructureMatch(s, round(d, 1), not far)
+            for far, d, _id, s in results[:limit]
+        ]
 
-    def _open_candidates(self, network_code: str, lat0: float, lon0: float,
-                         max_distance_km: float | None) -> list[Entry]:
+    def _open_candidates(
+        self, network_code: str, lat0: float, lon0: float, max_distance_km: float | None
+    ) -> list[Entry]:
         """Structures without an area served that may lie within ``max_distance_km`` (grid of 1° cells)."""
         if max_distance_km is None:
             return self._open_area.get(network_code, [])
@@ -185,17 +235,28 @@ class MemoryRepository:
         if span_lon >= 180:
             return self._open_area.get(network_code, [])
         grid = self._grid.get(network_code, {})
-        return [entry for row in range(floor(lat0 - span_lat), floor(lat0 + span_lat) + 1)
-                for column in range(floor(lon0 - span_lon), floor(lon0 + span_lon) + 1)
-                for entry in grid.get((row, column), ())]
+        return [
+            entry
+            for row in range(floor(lat0 - span_lat), floor(lat0 + span_lat) + 1)
+            for column in range(floor(lon0 - span_lon), floor(lon0 + span_lon) + 1)
+            for entry in grid.get((row, column), ())
+        ]
 
     def _point(self, commune: Commune) -> tuple[float, float] | None:
         if commune.latitude is not None and commune.longitude is not None:
             return commune.latitude, commune.longitude
         # A few new 2026 communes have no point yet: use their postcode neighbours.
-        near = [c for p in commune.postcodes for c in self.gazetteer.for_postcode(p) if c.latitude is not None]
-        near = near or [c for c in self.gazetteer.communes
-                        if c.departement_code == commune.departement_code and c.latitude is not None]
+        near = [
+            c
+            for p in commune.postcodes
+            for c in self.gazetteer.for_postcode(p)
+            if c.latitude is not None
+        ]
+        near = near or [
+            c
+            for c in self.gazetteer.communes
+            if c.departement_code == commune.departement_code and c.latitude is not None
+        ]
         if not near:
             return None
         latitudes = [c.latitude for c in near if c.latitude is not None]
@@ -230,15 +291,26 @@ class MemoryRepository:
             score = sum(len(w) for w in words if w and f" {w} " in key)
             if score:
                 scored.append((-score, index, sheet))
-        return [sheet for *_rank, sheet in sorted(scored, key=lambda item: item[:2])[:limit]]
+        return [
+            sheet for *_rank, sheet in sorted(scored, key=lambda item: item[:2])[:limit]
+        ]
 
 
 class SqlRepository:
     """Serves the live database snapshot and follows new loads without restart."""
 
-    def __init__(self, url: str, refresh_seconds: float | None = None, gazetteer: Gazetteer | None = None):
+    def __init__(
+        self,
+        url: str,
+        refresh_seconds: float | None = None,
+        gazetteer: Gazetteer | None = None,
+    ):
         self.url = url
-        self.refresh_seconds = config.knowledge_refresh_seconds() if refresh_seconds is None else refresh_seconds
+        self.refresh_seconds = (
+            config.knowledge_refresh_seconds()
+            if refresh_seconds is None
+            else refresh_seconds
+        )
         self._gazetteer = gazetteer
         self._current: MemoryRepository | None = None
         self._checked_at = float("-inf")
@@ -251,10 +323,18 @@ class SqlRepository:
     def refresh(self, force: bool = False) -> bool:
         """Check the snapshot pointer (if due, or forced); swap in a newer load. True if swapped."""
         now = time.monotonic()
-        if not force and self._current is not None and now - self._checked_at < self.refresh_seconds:
+        if (
+            not force
+            and self._current is not None
+            and now - self._checked_at < self.refresh_seconds
+        ):
             return False
         with self._lock:
-            if not force and self._current is not None and now - self._checked_at < self.refresh_seconds:
+            if (
+                not force
+                and self._current is not None
+                and now - self._checked_at < self.refresh_seconds
+            ):
                 return False
             self._checked_at = now
             try:
@@ -262,19 +342,30 @@ class SqlRepository:
                 if live is None:
                     if self._current is None:
                         raise KnowledgeUnavailable(
-                            "La base de connaissances est vide : lancez « python -m bot load ».")
+                            "La base de connaissances est vide : lancez « python -m bot load »."
+                        )
                     return False
                 if self._current is not None and live == self._current.snapshot_id:
                     return False
                 loaded = store.read_snapshot(self.url, live)
             except KnowledgeUnavailable:
                 raise
-            except Exception as exc:  # database down or busy: keep the last good knowledge
+            except (
+                Exception
+            ) as exc:  # database down or busy: keep the last good knowledge
                 if self._current is None:
-                    raise KnowledgeUnavailable(f"Base de connaissances injoignable ({exc.__class__.__name__}).") from exc
-                log.warning("knowledge refresh failed, still serving snapshot %s: %s", self._current.snapshot_id, exc)
+                    raise KnowledgeUnavailable(
+                        f"Base de connaissances injoignable ({exc.__class__.__name__})."
+                    ) from exc
+                log.warning(
+                    "knowledge refresh failed, still serving snapshot %s: %s",
+                    self._current.snapshot_id,
+                    exc,
+                )
                 return False
-            if loaded is None:  # the snapshot was purged meanwhile: next refresh reads the new one
+            if (
+                loaded is None
+            ):  # the snapshot was purged meanwhile: next refresh reads the new one
                 return False
             snapshot_id, knowledge = loaded
             self._current = MemoryRepository(knowledge, self._gazetteer, snapshot_id)
@@ -302,9 +393,16 @@ class SqlRepository:
     def structures(self, network: str | None = None) -> list[Structure]:
         return self._repo().structures(network)
 
-    def nearest_structures(self, network_code: str, insee: str, limit: int = 3,
-                           max_distance_km: float | None = DEFAULT_MAX_DISTANCE_KM) -> list[StructureMatch]:
-        return self._repo().nearest_structures(network_code, insee, limit, max_distance_km)
+    def nearest_structures(
+        self,
+        network_code: str,
+        insee: str,
+        limit: int = 3,
+        max_distance_km: float | None = DEFAULT_MAX_DISTANCE_KM,
+    ) -> list[StructureMatch]:
+        return self._repo().nearest_structures(
+            network_code, insee, limit, max_distance_km
+        )
 
     def region(self, code: str) -> Region | None:
         return self._repo().region(code)

@@ -78,7 +78,9 @@ class State(Base):
 
 
 def _snapshot_fk() -> Column:
-    return Column(Integer, ForeignKey("kb_snapshot.id", ondelete="CASCADE"), primary_key=True)
+    return Column(
+        Integer, ForeignKey("kb_snapshot.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class NetworkRow(Base):
@@ -105,12 +107,19 @@ def _structure_column(item, kind) -> Column:
     return Column(JSON)
 
 
-StructureRow: Any = type("StructureRow", (Base,), {
-    "__doc__": "One structure of a snapshot; the columns are the fields of ``model.Structure``.",
-    "__tablename__": "kb_structure",
-    "snapshot_id": _snapshot_fk(),
-    **{item.name: _structure_column(item, kind) for item, kind in structure_fields()},
-})
+StructureRow: Any = type(
+    "StructureRow",
+    (Base,),
+    {
+        "__doc__": "One structure of a snapshot; the columns are the fields of ``model.Structure``.",
+        "__tablename__": "kb_structure",
+        "snapshot_id": _snapshot_fk(),
+        **{
+            item.name: _structure_column(item, kind)
+            for item, kind in structure_fields()
+        },
+    },
+)
 
 
 class RegionRow(Base):
@@ -140,7 +149,9 @@ CONTENT_TABLES = (NetworkRow, StructureRow, RegionRow, SheetRow)
 def engine_for(url: str) -> Engine:
     """One engine per URL (SQLite gets foreign keys and a busy timeout)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, future=True, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, future=True, connect_args={"timeout": 30, "check_same_thread": False}
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record):  # pragma: no cover - trivial
@@ -165,27 +176,70 @@ def _date(value) -> date | None:
 def knowledge_rows(knowledge: KnowledgeSet) -> dict[Any, list[dict]]:
     """Rows to insert for each content table (without snapshot id)."""
     return {
-        NetworkRow: [{
-            "code": n.code, "name": n.name, "summary": n.summary, "source": n.source, "verified": n.verified,
-            "details": {"former_names": list(n.former_names), "publics": list(n.publics),
-                        "entry_points": [vars(e) for e in n.entry_points]},
-        } for n in knowledge.networks],
+        NetworkRow: [
+            {
+                "code": n.code,
+                "name": n.name,
+                "summary": n.summary,
+                "source": n.source,
+                "verified": n.verified,
+                "details": {
+                    "former_names": list(n.former_names),
+                    "publics": list(n.publics),
+                    "entry_points": [vars(e) for e in n.entry_points],
+                },
+            }
+            for n in knowledge.networks
+        ],
         StructureRow: [structure_to_plain(s) for s in knowledge.structures],
-        RegionRow: [{
-            "code": r.code, "name": r.name,
-            "details": {
-                "service_name": r.service_name, "first_level_service": r.first_level_service, "phone": r.phone,
-                "phone_hours": r.phone_hours, "website": r.website, "member_networks": list(r.member_networks),
-                "cep_operator": r.cep_operator, "cep_operator_url": r.cep_operator_url,
-                "facts": [{"text": f.text, "source": f.source, "date": _iso(f.date), "url": f.url} for f in r.facts],
-                "sources": [{"label": s.label, "fields": list(s.fields), "date": _iso(s.date), "url": s.url,
-                             "note": s.note} for s in r.sources],
-            },
-        } for r in knowledge.regions],
-        SheetRow: [{
-            "code": s.code, "title": s.title, "answer": s.answer, "source_url": s.source_url,
-            "source_label": s.source_label, "reviewed": s.reviewed, "keywords": list(s.keywords),
-        } for s in knowledge.sheets],
+        RegionRow: [
+            {
+                "code": r.code,
+                "name": r.name,
+                "details": {
+                    "service_name": r.service_name,
+                    "first_level_service": r.first_level_service,
+                    "phone": r.phone,
+                    "phone_hours": r.phone_hours,
+                    "website": r.website,
+                    "member_networks": list(r.member_networks),
+                    "cep_operator": r.cep_operator,
+                    "cep_operator_url": r.cep_operator_url,
+                    "facts": [
+                        {
+                            "text": f.text,
+                            "source": f.source,
+                            "date": _iso(f.date),
+                            "url": f.url,
+                        }
+                        for f in r.facts
+                    ],
+                    "sources": [
+                        {
+                            "label": s.label,
+                            "fields": list(s.fields),
+                            "date": _iso(s.date),
+                            "url": s.url,
+                            "note": s.note,
+                        }
+                        for s in r.sources
+                    ],
+                },
+            }
+            for r in knowledge.regions
+        ],
+        SheetRow: [
+            {
+                "code": s.code,
+                "title": s.title,
+                "answer": s.answer,
+                "source_url": s.source_url,
+                "source_label": s.source_label,
+                "reviewed": s.reviewed,
+                "keywords": list(s.keywords),
+            }
+            for s in knowledge.sheets
+        ],
     }
 
 
@@ -199,7 +253,9 @@ def _required_date(value) -> date:
 def digest_of(knowledge: KnowledgeSet) -> str:
     """Stable fingerprint of the content (to tell staff whether a load changed anything)."""
     rows = knowledge_rows(knowledge)
-    payload = json.dumps({t.__tablename__: r for t, r in rows.items()}, sort_keys=True, default=str)
+    payload = json.dumps(
+        {t.__tablename__: r for t, r in rows.items()}, sort_keys=True, default=str
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -209,17 +265,28 @@ def save_snapshot(url: str, knowledge: KnowledgeSet) -> int:
     create_tables(Base.metadata, engine)
     rows = knowledge_rows(knowledge)
     with engine.begin() as connection:
-        snapshot_id = connection.execute(insert(Snapshot).values(
-            created_at=datetime.now(timezone.utc), digest=digest_of(knowledge), counts=knowledge.counts(),
-        )).inserted_primary_key[0]
+        snapshot_id = connection.execute(
+            insert(Snapshot).values(
+                created_at=datetime.now(timezone.utc),
+                digest=digest_of(knowledge),
+                counts=knowledge.counts(),
+            )
+        ).inserted_primary_key[0]
         for table, table_rows in rows.items():
             if table_rows:
-                connection.execute(insert(table), [{**row, "snapshot_id": snapshot_id} for row in table_rows])
-        previous = connection.execute(select(State.snapshot_id).where(State.id == 1).with_for_update()).scalar()
+                connection.execute(
+                    insert(table),
+                    [{**row, "snapshot_id": snapshot_id} for row in table_rows],
+                )
+        previous = connection.execute(
+            select(State.snapshot_id).where(State.id == 1).with_for_update()
+        ).scalar()
         if previous is None:
             connection.execute(insert(State).values(id=1, snapshot_id=snapshot_id))
         else:
-            connection.execute(update(State).where(State.id == 1).values(snapshot_id=snapshot_id))
+            connection.execute(
+                update(State).where(State.id == 1).values(snapshot_id=snapshot_id)
+            )
         keep = [snapshot_id] + ([previous] if previous is not None else [])
         stale = select(Snapshot.id).where(Snapshot.id.not_in(keep))
         for table in CONTENT_TABLES:
@@ -234,7 +301,9 @@ def live_snapshot_id(url: str) -> int | None:
     with engine.connect() as connection:
         if not engine.dialect.has_table(connection, State.__tablename__):
             return None
-        return connection.execute(select(State.snapshot_id).where(State.id == 1)).scalar()
+        return connection.execute(
+            select(State.snapshot_id).where(State.id == 1)
+        ).scalar()
 
 
 def snapshot_info(url: str) -> dict | None:
@@ -243,47 +312,97 @@ def snapshot_info(url: str) -> dict | None:
     if snapshot_id is None:
         return None
     with engine_for(url).connect() as connection:
-        row = connection.execute(select(Snapshot).where(Snapshot.id == snapshot_id)).mappings().one()
+        row = (
+            connection.execute(select(Snapshot).where(Snapshot.id == snapshot_id))
+            .mappings()
+            .one()
+        )
     return dict(row)
 
 
-def read_snapshot(url: str, snapshot_id: int | None = None) -> tuple[int, KnowledgeSet] | None:
+def read_snapshot(
+    url: str, snapshot_id: int | None = None
+) -> tuple[int, KnowledgeSet] | None:
     """Read the live (or given) snapshot back as a ``KnowledgeSet``, in one read transaction."""
     engine = engine_for(url)
     with engine.connect() as connection, connection.begin():
         if snapshot_id is None:
             if not engine.dialect.has_table(connection, State.__tablename__):
                 return None
-            snapshot_id = connection.execute(select(State.snapshot_id).where(State.id == 1)).scalar()
+            snapshot_id = connection.execute(
+                select(State.snapshot_id).where(State.id == 1)
+            ).scalar()
             if snapshot_id is None:
                 return None
 
         def rows(table):
-            keys = [c for c in table.__table__.primary_key.columns if c.name != "snapshot_id"]
-            query = select(table).where(table.snapshot_id == snapshot_id).order_by(*keys)
+            keys = [
+                c
+                for c in table.__table__.primary_key.columns
+                if c.name != "snapshot_id"
+            ]
+            query = (
+                select(table).where(table.snapshot_id == snapshot_id).order_by(*keys)
+            )
             return connection.execute(query).mappings().all()
 
-        networks = tuple(Network(
-            r["code"], r["name"], tuple(r["details"]["former_names"]), r["summary"], tuple(r["details"]["publics"]),
-            tuple(EntryPoint(**e) for e in r["details"]["entry_points"]), r["source"], _date(r["verified"]),
-        ) for r in rows(NetworkRow))
+        networks = tuple(
+            Network(
+                r["code"],
+                r["name"],
+                tuple(r["details"]["former_names"]),
+                r["summary"],
+                tuple(r["details"]["publics"]),
+                tuple(EntryPoint(**e) for e in r["details"]["entry_points"]),
+                r["source"],
+                _date(r["verified"]),
+            )
+            for r in rows(NetworkRow)
+        )
         structures = tuple(structure_from_plain(dict(r)) for r in rows(StructureRow))
         regions = []
         for r in rows(RegionRow):
             d = r["details"]
-            regions.append(Region(
-                code=r["code"], name=r["name"], service_name=d["service_name"],
-                first_level_service=d["first_level_service"], phone=d["phone"], phone_hours=d["phone_hours"],
-                website=d["website"], member_networks=tuple(d["member_networks"]), cep_operator=d["cep_operator"],
-                cep_operator_url=d["cep_operator_url"],
-                facts=tuple(SourcedFact(f["text"], f["source"], _date(f["date"]), f["url"]) for f in d["facts"]),
-                sources=tuple(Source(s["label"], tuple(s["fields"]), _date(s["date"]), s["url"], s["note"])
-                              for s in d["sources"]),
-            ))
-        sheets = tuple(InfoSheet(
-            r["code"], r["title"], r["answer"], r["source_url"], r["source_label"], _required_date(r["reviewed"]),
-            tuple(r["keywords"]),
-        ) for r in rows(SheetRow))
+            regions.append(
+                Region(
+                    code=r["code"],
+                    name=r["name"],
+                    service_name=d["service_name"],
+                    first_level_service=d["first_level_service"],
+                    phone=d["phone"],
+                    phone_hours=d["phone_hours"],
+                    website=d["website"],
+                    member_networks=tuple(d["member_networks"]),
+                    cep_operator=d["cep_operator"],
+                    cep_operator_url=d["cep_operator_url"],
+                    facts=tuple(
+                        SourcedFact(f["text"], f["source"], _date(f["date"]), f["url"])
+                        for f in d["facts"]
+                    ),
+                    sources=tuple(
+                        Source(
+                            s["label"],
+                            tuple(s["fields"]),
+                            _date(s["date"]),
+                            s["url"],
+                            s["note"],
+                        )
+                        for s in d["sources"]
+                    ),
+                )
+            )
+        sheets = tuple(
+            InfoSheet(
+                r["code"],
+                r["title"],
+                r["answer"],
+                r["source_url"],
+                r["source_label"],
+                _required_date(r["reviewed"]),
+                tuple(r["keywords"]),
+            )
+            for r in rows(SheetRow)
+        )
     return snapshot_id, KnowledgeSet(networks, structures, tuple(regions), sheets)
 
 
@@ -306,4 +425,6 @@ def load_directory(folder=None, url: str | None = None, gazetteer=None) -> LoadO
     assert knowledge is not None  # check.ok
     before = snapshot_info(url)
     snapshot_id = save_snapshot(url, knowledge)
-    return LoadOutcome(check, snapshot_id, before is None or before["digest"] != digest_of(knowledge))
+    return LoadOutcome(
+        check, snapshot_id, before is None or before["digest"] != digest_of(knowledge)
+    )

@@ -16,10 +16,22 @@ from bot.places.words import normalize, place_words
 MAX_CHOICES = 10
 
 PLACE_COLUMNS = (
-    "insee", "name", "kind", "postcodes", "departement_code", "departement_name",
-    "region_code", "region_name", "parent_insee", "epci_siren", "epci_name",
-    "population", "latitude", "longitude",
+    "insee",
+    "name",
+    "kind",
+    "postcodes",
+    "departement_code",
+    "departement_name",
+    "region_code",
+    "region_name",
+    "parent_insee",
+    "epci_siren",
+    "epci_name",
+    "population",
+    "latitude",
+    "longitude",
 )
+
 
 @dataclass(frozen=True)
 class Commune:
@@ -70,13 +82,17 @@ class PlaceResolution:
 NOT_FOUND = "not_found"
 
 
-def _result(communes: list[Commune], query: str, method: str, matched: str = "") -> PlaceResolution:
+def _result(
+    communes: list[Commune], query: str, method: str, matched: str = ""
+) -> PlaceResolution:
     unique = list(dict.fromkeys(communes))
     if not unique:
         return PlaceResolution(NOT_FOUND, (), query, matched, "")
     unique.sort(key=lambda c: (-c.population, c.insee))
     status = "found" if len(unique) == 1 else "ambiguous"
-    return PlaceResolution(status, tuple(unique[:MAX_CHOICES]), query, matched or query, method)
+    return PlaceResolution(
+        status, tuple(unique[:MAX_CHOICES]), query, matched or query, method
+    )
 
 
 def _levenshtein(a: str, b: str, limit: int) -> int:
@@ -103,7 +119,7 @@ def _levenshtein(a: str, b: str, limit: int) -> int:
 
 def _deletes(key: str) -> set[str]:
     """The key with one character removed, every way."""
-    return {key[:i] + key[i + 1:] for i in range(len(key))}
+    return {key[:i] + key[i + 1 :] for i in range(len(key))}
 
 
 @dataclass
@@ -115,7 +131,9 @@ class Gazetteer:
     by_postcode: dict[str, list[Commune]] = field(init=False)
     by_key: dict[str, list[Commune]] = field(init=False)
     by_short_key: dict[str, list[Commune]] = field(init=False)
-    departements: dict[str, tuple[str, str]] = field(init=False)  # code -> (name, region code)
+    departements: dict[str, tuple[str, str]] = field(
+        init=False
+    )  # code -> (name, region code)
     departement_keys: dict[str, str] = field(init=False)
     _first_token: dict[str, list[str]] = field(init=False)
     _vocabulary: set[str] = field(init=False, default_factory=set)
@@ -137,9 +155,13 @@ class Gazetteer:
             first, _, rest = key.partition(" ")
             if first in place_words().articles and rest:
                 self.by_short_key[rest].append(item)
-            if item.kind == "arrondissement":  # "Paris 15" also known as "Paris 15e", "75015"
+            if (
+                item.kind == "arrondissement"
+            ):  # "Paris 15" also known as "Paris 15e", "75015"
                 self.by_key[key.replace(" 0", " ")].append(item)
-            self.departements.setdefault(item.departement_code, (item.departement_name, item.region_code))
+            self.departements.setdefault(
+                item.departement_code, (item.departement_name, item.region_code)
+            )
         for code, (name, _region) in self.departements.items():
             self.departement_keys[normalize(name)] = code
             self.departement_keys[code.lower()] = code
@@ -161,16 +183,24 @@ class Gazetteer:
         communes = []
         for row in rows:
             lat, lon = row["latitude"], row["longitude"]
-            communes.append(Commune(
-                insee=row["insee"], name=row["name"],
-                postcodes=tuple(p for p in row["postcodes"].split("|") if p),
-                departement_code=row["departement_code"], departement_name=row["departement_name"],
-                region_code=row["region_code"], region_name=row["region_name"],
-                latitude=float(lat) if lat else None, longitude=float(lon) if lon else None,
-                population=int(row["population"] or 0), epci_siren=row["epci_siren"],
-                epci_name=row["epci_name"], parent_insee=row["parent_insee"],
-                kind="arrondissement" if row["kind"] == "a" else "commune",
-            ))
+            communes.append(
+                Commune(
+                    insee=row["insee"],
+                    name=row["name"],
+                    postcodes=tuple(p for p in row["postcodes"].split("|") if p),
+                    departement_code=row["departement_code"],
+                    departement_name=row["departement_name"],
+                    region_code=row["region_code"],
+                    region_name=row["region_name"],
+                    latitude=float(lat) if lat else None,
+                    longitude=float(lon) if lon else None,
+                    population=int(row["population"] or 0),
+                    epci_siren=row["epci_siren"],
+                    epci_name=row["epci_name"],
+                    parent_insee=row["parent_insee"],
+                    kind="arrondissement" if row["kind"] == "a" else "commune",
+                )
+            )
         return cls(communes)
 
     # ------------------------------------------------------------------ lookups
@@ -203,13 +233,24 @@ class Gazetteer:
             return PlaceResolution(NOT_FOUND, (), query)
         compact = query.replace(" ", "").upper()
         tokens = key.split()
-        postcode = next((t for t in tokens if re.fullmatch(r"\d{5}", t) and t in self.by_postcode), "")
-        if re.fullmatch(r"\d{5}|2[AB]\d{3}", compact) and not postcode and compact in self.by_insee:
+        postcode = next(
+            (t for t in tokens if re.fullmatch(r"\d{5}", t) and t in self.by_postcode),
+            "",
+        )
+        if (
+            re.fullmatch(r"\d{5}|2[AB]\d{3}", compact)
+            and not postcode
+            and compact in self.by_insee
+        ):
             return _result([self.by_insee[compact]], query, "insee")
         name_tokens = [t for t in tokens if t != postcode]
         departement = ""
         full = " ".join(name_tokens)
-        if len(name_tokens) > 1 and full not in self.by_key and full not in self.by_short_key:
+        if (
+            len(name_tokens) > 1
+            and full not in self.by_key
+            and full not in self.by_short_key
+        ):
             # "Saint-Denis 93", "Beaulieu (Indre)" (but "Saint-Cyr-sur-Loire" is a name)
             for size in (3, 2, 1):
                 tail = " ".join(name_tokens[-size:])
@@ -221,7 +262,9 @@ class Gazetteer:
             candidates = self.for_postcode(postcode)
             if name_tokens:
                 named = self._by_name(" ".join(name_tokens))
-                narrowed = [c for c in candidates if c in set(named[0])] if named[0] else []
+                narrowed = (
+                    [c for c in candidates if c in set(named[0])] if named[0] else []
+                )
                 if narrowed:
                     return _result(narrowed, query, "postcode")
             return _result(candidates, query, "postcode")
@@ -241,7 +284,11 @@ class Gazetteer:
             return list(self.by_key[key]), "name"
         if key in self.by_short_key:
             return list(self.by_short_key[key]), "name"
-        prefixed = [k for k in self._first_token.get(key.split(" ", 1)[0], []) if k.startswith(key + " ")]
+        prefixed = [
+            k
+            for k in self._first_token.get(key.split(" ", 1)[0], [])
+            if k.startswith(key + " ")
+        ]
         if prefixed and len(key) >= 4:
             return [c for k in prefixed for c in self.by_key[k]], "prefix"
         fuzzy = self._fuzzy(key)
@@ -257,7 +304,10 @@ class Gazetteer:
         if not all(options):
             return []
         # Walk only the names holding the rarest word of the query.
-        pivot = min(range(len(tokens)), key=lambda i: sum(len(self._keys_with_word[w]) for w in options[i]))
+        pivot = min(
+            range(len(tokens)),
+            key=lambda i: sum(len(self._keys_with_word[w]) for w in options[i]),
+        )
         pool = {k for word in options[pivot] for k in self._keys_with_word[word]}
         scored = []
         for candidate in pool:
@@ -265,7 +315,9 @@ class Gazetteer:
             if not len(tokens) <= len(words) <= len(tokens) + 2:
                 continue
             if all(words[i] in options[i] for i in range(len(tokens))):
-                distance = _levenshtein(key, " ".join(words[:len(tokens)]), 3 * len(tokens))
+                distance = _levenshtein(
+                    key, " ".join(words[: len(tokens)]), 3 * len(tokens)
+                )
                 scored.append((len(words) != len(tokens), distance, candidate))
         if not scored:
             return []
@@ -306,57 +358,93 @@ class Gazetteer:
     def find_in_text(self, text: str, region: str | None = None) -> PlaceResolution:
         """Find a commune mentioned in a sentence (postcode, name, or a near miss after "à")."""
         words_ = place_words()
-        words = [(m.group(0), normalize(m.group(0))) for m in re.finditer(r"[^\W_]+", text)]
+        words = [
+            (m.group(0), normalize(m.group(0))) for m in re.finditer(r"[^\W_]+", text)
+        ]
         words = [(raw, norm) for raw, norm in words if norm]
         norms = [norm for _raw, norm in words]
         for raw, norm in words:
             if re.fullmatch(r"\d{5}", norm) and norm in self.by_postcode:
                 around = self._postcode_with_name(norms, norms.index(norm))
-                return self.resolve(around, region) if around else _result(self.for_postcode(norm), text, "postcode", raw)
+                return (
+                    self.resolve(around, region)
+                    if around
+                    else _result(self.for_postcode(norm), text, "postcode", raw)
+                )
         matches = []  # (score, start, length)
         for start in range(len(words)):
             cue = start > 0 and norms[start - 1] in words_.cues
             for length in range(min(6, len(words) - start), 0, -1):
-                key = " ".join(norms[start:start + length])
-                if key not in self.by_key and not (length > 1 and key in self.by_short_key):
+                key = " ".join(norms[start : start + length])
+                if key not in self.by_key and not (
+                    length > 1 and key in self.by_short_key
+                ):
                     continue
                 if length == 1:
                     capital = words[start][0][:1].isupper() and start > 0
-                    if key in words_.common_words or len(key) < 3 or not (cue or capital):
+                    if (
+                        key in words_.common_words
+                        or len(key) < 3
+                        or not (cue or capital)
+                    ):
                         continue
                 score = (length > 1, cue, start)
                 matches.append((score, start, length))
                 break
         if matches:
             _score, start, length = max(matches)
-            matched = " ".join(raw for raw, _ in words[start:start + length])
-            found = self.resolve(" ".join(norms[start:start + length + self._dep_suffix(norms, start + length)]), region)
-            return PlaceResolution(found.status, found.communes, text, matched, found.method)
-        for start in range(1, len(words)):  # near misses right after a cue: "j'habite a joue les tour"
-            if norms[start - 1] not in words_.cues or norms[start] in words_.common_words \
-                    or norms[start] in words_.stop_after_place:
+            matched = " ".join(raw for raw, _ in words[start : start + length])
+            found = self.resolve(
+                " ".join(
+                    norms[
+                        start : start + length + self._dep_suffix(norms, start + length)
+                    ]
+                ),
+                region,
+            )
+            return PlaceResolution(
+                found.status, found.communes, text, matched, found.method
+            )
+        for start in range(
+            1, len(words)
+        ):  # near misses right after a cue: "j'habite a joue les tour"
+            if (
+                norms[start - 1] not in words_.cues
+                or norms[start] in words_.common_words
+                or norms[start] in words_.stop_after_place
+            ):
                 continue
             end = start
-            while end < len(words) and end - start < 5 and norms[end] not in words_.stop_after_place:
+            while (
+                end < len(words)
+                and end - start < 5
+                and norms[end] not in words_.stop_after_place
+            ):
                 end += 1
             for stop in range(end, start, -1):
                 candidate = " ".join(norms[start:stop])
                 if len(candidate) < 5:
                     continue
                 found = self.resolve(candidate, region)
-                if found.status != NOT_FOUND and found.method in ("fuzzy", "prefix", "name"):
+                if found.status != NOT_FOUND and found.method in (
+                    "fuzzy",
+                    "prefix",
+                    "name",
+                ):
                     matched = " ".join(raw for raw, _ in words[start:stop])
-                    return PlaceResolution(found.status, found.communes, text, matched, found.method)
+                    return PlaceResolution(
+                        found.status, found.communes, text, matched, found.method
+                    )
         return PlaceResolution(NOT_FOUND, (), text)
 
     def _postcode_with_name(self, norms: list[str], position: int) -> str:
-        """"37300 Joué-lès-Tours" or "Joué 37300": keep the name words next to the postcode."""
+        """ "37300 Joué-lès-Tours" or "Joué 37300": keep the name words next to the postcode."""
         postcode = norms[position]
         communes = self.for_postcode(postcode)
         keys = {normalize(c.name) for c in communes}
         for length in range(5, 0, -1):
-            after = " ".join(norms[position + 1:position + 1 + length])
-            before = " ".join(norms[max(0, position - length):position])
+            after = " ".join(norms[position + 1 : position + 1 + length])
+            before = " ".join(norms[max(0, position - length) : position])
             for words in (after, before):
                 if words and any(k == words or k.startswith(words + " ") for k in keys):
                     return f"{postcode} {words}"
@@ -379,6 +467,11 @@ def write_places_file(rows, path: Path) -> int:
         writer.writerow(row)
         count += 1
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+    with (
+        open(path, "wb") as raw,
+        gzip.GzipFile(
+            filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9
+        ) as gz,
+    ):
         gz.write(buffer.getvalue().encode("utf-8"))
     return count

@@ -17,9 +17,14 @@ from datetime import date
 
 import yaml
 
-from channels.console.accounts import ROLES, AccountsError, hash_password, parse_accounts
-from channels.console.store import OUTCOMES, ConsoleStore
 from bot import config
+from channels.console.accounts import (
+    ROLES,
+    AccountsError,
+    hash_password,
+    parse_accounts,
+)
+from channels.console.store import OUTCOMES, ConsoleStore
 
 
 def read_new_password(stdin: bool) -> str:
@@ -32,7 +37,9 @@ def read_new_password(stdin: bool) -> str:
     return first
 
 
-def add_adviser(username: str, name: str, password_hash: str, role: str = "conseiller") -> None:
+def add_adviser(
+    username: str, name: str, password_hash: str, role: str = "conseiller"
+) -> None:
     """Add (or replace) an account in the accounts file, checking the result."""
     path = config.console_accounts_file()
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
@@ -52,16 +59,30 @@ def add_adviser(username: str, name: str, password_hash: str, role: str = "conse
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; French messages, exit status 1 on error."""
-    parser = argparse.ArgumentParser(prog="python -m channels.console", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m channels.console", description=__doc__
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    hashing = commands.add_parser("hash-password", help="afficher le hachage d'un mot de passe")
-    hashing.add_argument("--stdin", action="store_true", help="lire le mot de passe sur stdin")
+    hashing = commands.add_parser(
+        "hash-password", help="afficher le hachage d'un mot de passe"
+    )
+    hashing.add_argument(
+        "--stdin", action="store_true", help="lire le mot de passe sur stdin"
+    )
     adding = commands.add_parser("add-adviser", help="ajouter un compte de conseiller")
     adding.add_argument("username")
-    adding.add_argument("--name", required=True, help="nom affiché sur la fiche de liaison")
-    adding.add_argument("--stdin", action="store_true", help="lire le mot de passe sur stdin")
-    adding.add_argument("--role", choices=sorted(ROLES), default="conseiller",
-                        help="pilotage : accès au tableau de bord seulement")
+    adding.add_argument(
+        "--name", required=True, help="nom affiché sur la fiche de liaison"
+    )
+    adding.add_argument(
+        "--stdin", action="store_true", help="lire le mot de passe sur stdin"
+    )
+    adding.add_argument(
+        "--role",
+        choices=sorted(ROLES),
+        default="conseiller",
+        help="pilotage : accès au tableau de bord seulement",
+    )
     purging = commands.add_parser("purge", help="supprimer les appels anciens")
     purging.add_argument("--days", type=int, default=None)
     stats = commands.add_parser("stats", help="issues des appels")
@@ -71,11 +92,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "hash-password":
             print(hash_password(read_new_password(args.stdin)))
         elif args.command == "add-adviser":
-            add_adviser(args.username.strip().lower(), args.name,
-                        hash_password(read_new_password(args.stdin)), args.role)
+            add_adviser(
+                args.username.strip().lower(),
+                args.name,
+                hash_password(read_new_password(args.stdin)),
+                args.role,
+            )
         elif args.command == "purge":
             removed = ConsoleStore().purge(args.days)
-            print(f"{removed['calls']} appel(s) et {removed['sessions']} session(s) supprimés.")
+            print(
+                f"{removed['calls']} appel(s) et {removed['sessions']} session(s) supprimés."
+            )
         elif args.command == "stats":
             store = ConsoleStore()
             for outcome, count in store.outcome_counts(args.since).items():

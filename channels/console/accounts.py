@@ -31,7 +31,10 @@ from bot import config
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 12
-ROLES = {"conseiller": "Conseiller ou conseillère", "pilotage": "Pilotage (tableau de bord)"}
+ROLES = {
+    "conseiller": "Conseiller ou conseillère",
+    "pilotage": "Pilotage (tableau de bord)",
+}
 
 
 class AccountsError(ValueError):
@@ -77,8 +80,13 @@ def verify_password(password: str, stored: str) -> bool:
             return False
         expected = _unb64(digest)
         actual = hashlib.scrypt(
-            password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p),
-            dklen=len(expected), maxmem=64 * 1024 * 1024,
+            password.encode(),
+            salt=_unb64(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
+            maxmem=64 * 1024 * 1024,
         )
     except (ValueError, TypeError):
         return False
@@ -116,12 +124,16 @@ def parse_accounts(text: str, source: str = "accounts") -> dict[str, Adviser]:
                 "`python -m channels.console hash-password` (jamais un mot de passe en clair)."
             )
         if username in advisers:
-            raise AccountsError(f"{source} : l'identifiant « {username} » est en double.")
+            raise AccountsError(
+                f"{source} : l'identifiant « {username} » est en double."
+            )
         name = str(entry.get("name") or username).strip()
         role = str(entry.get("role") or "conseiller").strip()
         if role not in ROLES:
-            raise AccountsError(f"{source}, compte « {username} » : rôle inconnu « {role} » "
-                                f"(valeurs : {', '.join(ROLES)}).")
+            raise AccountsError(
+                f"{source}, compte « {username} » : rôle inconnu « {role} » "
+                f"(valeurs : {', '.join(ROLES)})."
+            )
         advisers[username] = Adviser(username, name, password_hash, role)
     return advisers
 
@@ -157,7 +169,9 @@ class AccountBook:
     def authenticate(self, username: str, password: str) -> Adviser | None:
         """The adviser when the password is right, else None (same cost either way)."""
         adviser = self.advisers().get(username.strip().lower())
-        ok = verify_password(password, adviser.password_hash if adviser else _DUMMY_HASH)
+        ok = verify_password(
+            password, adviser.password_hash if adviser else _DUMMY_HASH
+        )
         return adviser if adviser and ok else None
 
     def get(self, username: str) -> Adviser | None:

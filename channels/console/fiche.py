@@ -19,7 +19,9 @@ from channels.console.store import OUTCOMES, CallRecord
 
 PARIS = ZoneInfo("Europe/Paris")
 TITLE = "Fiche de liaison — Service public régional de l'orientation"
-ANONYMOUS = "Anonyme (la personne n'a pas donné son accord pour transmettre son identité)."
+ANONYMOUS = (
+    "Anonyme (la personne n'a pas donné son accord pour transmettre son identité)."
+)
 
 
 @dataclass(frozen=True)
@@ -41,16 +43,30 @@ def french_datetime(moment: datetime) -> str:
     return f"{local:%d/%m/%Y} à {local.hour} h {local.minute:02d}"
 
 
-def structure_lines(structure: dict[str, Any], network_name: Callable[[str], str]) -> list[str]:
+def structure_lines(
+    structure: dict[str, Any], network_name: Callable[[str], str]
+) -> list[str]:
     """A structure as lines: name and network, address, phone, hours, why (only known facts)."""
-    lines = [f"{structure.get('name') or UNKNOWN} ({network_name(structure.get('network') or '')})"]
+    lines = [
+        f"{structure.get('name') or UNKNOWN} ({network_name(structure.get('network') or '')})"
+    ]
     address = " ".join(
-        str(part) for part in (structure.get("address"), structure.get("postcode"),
-                               structure.get("commune")) if part
+        str(part)
+        for part in (
+            structure.get("address"),
+            structure.get("postcode"),
+            structure.get("commune"),
+        )
+        if part
     )
-    for label, value in (("Adresse", address), ("Téléphone", structure.get("phone")),
-                         ("Courriel", structure.get("email")), ("Site", structure.get("website")),
-                         ("Horaires", structure.get("hours")), ("Pourquoi", structure.get("why"))):
+    for label, value in (
+        ("Adresse", address),
+        ("Téléphone", structure.get("phone")),
+        ("Courriel", structure.get("email")),
+        ("Site", structure.get("website")),
+        ("Horaires", structure.get("hours")),
+        ("Pourquoi", structure.get("why")),
+    ):
         if value:
             lines.append(f"{label} : {value}")
     return lines
@@ -72,46 +88,70 @@ def build_sections(
             identity.append(f"Contact : {call.caller_contact}")
     minutes = max(1, round(call.duration_seconds() / 60))
     sections = [
-        Section("Appel", (
-            f"Date : {french_datetime(call.started_at)} (durée : {minutes} min)",
-            f"Conseiller ou conseillère : {adviser_name}",
-            f"Issue : {OUTCOMES.get(call.outcome or '', 'appel en cours')}",
-        )),
+        Section(
+            "Appel",
+            (
+                f"Date : {french_datetime(call.started_at)} (durée : {minutes} min)",
+                f"Conseiller ou conseillère : {adviser_name}",
+                f"Issue : {OUTCOMES.get(call.outcome or '', 'appel en cours')}",
+            ),
+        ),
         Section("Personne", tuple(identity)),
-        Section("Besoin et situation", (
-            f"Besoin : {label('need', profile.get('need'))}",
-            f"Situation : {label('situation', profile.get('situation'))}",
-            f"Âge : {label('age', profile.get('age'))} ; tranche d'âge : "
-            f"{label('age_band', profile.get('age_band'))}",
-            f"Commune : {commune_text(profile)}",
-            f"Handicap (RQTH) : {label('disability', profile.get('disability'))}",
-            f"Cadre : {label('cadre', profile.get('cadre'))}",
-            f"Secteur d'activité : {label('sector', profile.get('sector'))}",
-        )),
+        Section(
+            "Besoin et situation",
+            (
+                f"Besoin : {label('need', profile.get('need'))}",
+                f"Situation : {label('situation', profile.get('situation'))}",
+                f"Âge : {label('age', profile.get('age'))} ; tranche d'âge : "
+                f"{label('age_band', profile.get('age_band'))}",
+                f"Commune : {commune_text(profile)}",
+                f"Handicap (RQTH) : {label('disability', profile.get('disability'))}",
+                f"Cadre : {label('cadre', profile.get('cadre'))}",
+                f"Secteur d'activité : {label('sector', profile.get('sector'))}",
+            ),
+        ),
     ]
-    said = tuple(f"« {turn['text']} »" for turn in call.transcript if turn.get("who") == "caller")
+    said = tuple(
+        f"« {turn['text']} »" for turn in call.transcript if turn.get("who") == "caller"
+    )
     sections.append(Section("Ce que la personne a dit", said or ("Rien de noté.",)))
-    done = [f"Correction du profil : {c['label']} → {c['text']}" for c in call.corrections]
+    done = [
+        f"Correction du profil : {c['label']} → {c['text']}" for c in call.corrections
+    ]
     if call.note:
         done.insert(0, call.note)
-    sections.append(Section("Ce qui a déjà été dit et fait", tuple(done) or ("Rien de noté.",)))
+    sections.append(
+        Section("Ce qui a déjà été dit et fait", tuple(done) or ("Rien de noté.",))
+    )
     door = call.second_door()
     orientation: list[str] = []
     if door:
-        chosen = " (choisie par le conseiller ou la conseillère)" if call.chosen_structure else ""
+        chosen = (
+            " (choisie par le conseiller ou la conseillère)"
+            if call.chosen_structure
+            else ""
+        )
         orientation.append(f"Deuxième porte proposée{chosen} :")
         orientation.extend("  " + line for line in structure_lines(door, network_name))
-        others = [s for s in (call.orientation or {}).get("structures", []) if s != door]
+        others = [
+            s for s in (call.orientation or {}).get("structures", []) if s != door
+        ]
         for other in others:
             orientation.append("Autre possibilité :")
-            orientation.extend("  " + line for line in structure_lines(other, network_name))
+            orientation.extend(
+                "  " + line for line in structure_lines(other, network_name)
+            )
         orientation.extend(remote_lines(call.orientation))
     elif call.second_door_network():
-        orientation.append(f"Réseau proposé : {network_name(call.second_door_network())} "
-                           "(pas de structure locale connue : voir les accès à distance).")
+        orientation.append(
+            f"Réseau proposé : {network_name(call.second_door_network())} "
+            "(pas de structure locale connue : voir les accès à distance)."
+        )
     if not door:
         orientation.extend(remote_lines(call.orientation))
-    sections.append(Section("Orientation", tuple(orientation) or ("Pas encore d'orientation.",)))
+    sections.append(
+        Section("Orientation", tuple(orientation) or ("Pas encore d'orientation.",))
+    )
     return sections
 
 
@@ -119,8 +159,13 @@ def remote_lines(orientation: dict[str, Any] | None) -> list[str]:
     """The remote options of an orientation, one line each."""
     lines = []
     for remote in (orientation or {}).get("remote", []):
-        details = " — ".join(str(v) for v in (remote.get("phone"), remote.get("url")) if v)
-        lines.append(f"À distance : {remote.get('label', '')}" + (f" ({details})" if details else ""))
+        details = " — ".join(
+            str(v) for v in (remote.get("phone"), remote.get("url")) if v
+        )
+        lines.append(
+            f"À distance : {remote.get('label', '')}"
+            + (f" ({details})" if details else "")
+        )
     return lines
 
 
@@ -132,8 +177,10 @@ def as_text(sections: list[Section]) -> str:
         parts.append(section.title.upper())
         parts.extend(section.lines)
     parts.append("")
-    parts.append("Fiche préparée avec l'assistant du premier accueil ; transmise par le "
-                 "conseiller ou la conseillère, jamais envoyée automatiquement.")
+    parts.append(
+        "Fiche préparée avec l'assistant du premier accueil ; transmise par le "
+        "conseiller ou la conseillère, jamais envoyée automatiquement."
+    )
     return "\n".join(parts) + "\n"
 
 

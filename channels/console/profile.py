@@ -43,8 +43,14 @@ class FieldSpec:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form for the console page."""
-        return {"name": self.name, "label": self.label, "kind": self.kind,
-                "choices": [{"value": c, "label": label(self.name, c)} for c in self.choices]}
+        return {
+            "name": self.name,
+            "label": self.label,
+            "kind": self.kind,
+            "choices": [
+                {"value": c, "label": label(self.name, c)} for c in self.choices
+            ],
+        }
 
 
 def humanize(value: Any) -> str:
@@ -66,11 +72,33 @@ def profile_from_slots(slots: dict[str, Any]) -> dict[str, Any]:
 def profile_rows(profile: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows for display: name, French label, raw value, value in words."""
     rows = []
-    for name in ("age", "age_band", "situation", "need", "disability", "cadre", "sector", "public"):
-        rows.append({"name": name, "label": PROFILE_SLOTS[name], "value": profile.get(name),
-                     "text": label(name, profile.get(name))})
-    rows.insert(4, {"name": "commune", "label": "Commune", "value": profile.get("commune_insee"),
-                    "text": commune_text(profile)})
+    for name in (
+        "age",
+        "age_band",
+        "situation",
+        "need",
+        "disability",
+        "cadre",
+        "sector",
+        "public",
+    ):
+        rows.append(
+            {
+                "name": name,
+                "label": PROFILE_SLOTS[name],
+                "value": profile.get(name),
+                "text": label(name, profile.get(name)),
+            }
+        )
+    rows.insert(
+        4,
+        {
+            "name": "commune",
+            "label": "Commune",
+            "value": profile.get("commune_insee"),
+            "text": commune_text(profile),
+        },
+    )
     return rows
 
 

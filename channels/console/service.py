@@ -293,7 +293,9 @@ class ConsoleService:
         if not text:
             raise ConsoleError(400, "Saisissez ce que dit la personne.")
         if text.startswith("/"):
-            raise ConsoleError(400, "Tapez les mots de la personne, sans commande « / ».")
+            raise ConsoleError(
+                400, "Tapez les mots de la personne, sans commande « / »."
+            )
         if len(text) > MAX_SAID_CHARS:
             raise ConsoleError(400, f"{MAX_SAID_CHARS} caractères au plus par message.")
         masked = mask_personal_data(text)
@@ -483,8 +485,10 @@ class ConsoleService:
                 code: self.network_names(code)
                 for code in {
                     str(s.get("network") or "")
-                    for s in [*(call.orientation or {}).get("structures", []),
-                              call.chosen_structure or {}]
+                    for s in [
+                        *(call.orientation or {}).get("structures", []),
+                        call.chosen_structure or {},
+                    ]
                 }
                 if code
             },

@@ -51,7 +51,8 @@ OUTCOMES = {
 metadata = MetaData()
 
 sessions_table = Table(
-    "console_sessions", metadata,
+    "console_sessions",
+    metadata,
     Column("token_hash", String(64), primary_key=True),
     Column("username", String(64), nullable=False, index=True),
     Column("created_at", DateTime, nullable=False),
@@ -60,7 +61,8 @@ sessions_table = Table(
 )
 
 calls_table = Table(
-    "console_calls", metadata,
+    "console_calls",
+    metadata,
     Column("id", String(32), primary_key=True),
     Column("username", String(64), nullable=False, index=True),
     Column("sender_id", String(64), nullable=False, unique=True),
@@ -82,14 +84,16 @@ calls_table = Table(
 # lockout holds across processes and instances, and claimed before the password check,
 # so that parallel attempts cannot all pass the check.
 sign_in_attempts_table = Table(
-    "console_sign_in_attempts", metadata,
+    "console_sign_in_attempts",
+    metadata,
     Column("username", String(64), primary_key=True),
     Column("attempts", Integer, nullable=False),
     Column("window_start", DateTime, nullable=False),
 )
 
 outcomes_table = Table(
-    "console_outcomes", metadata,
+    "console_outcomes",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("day", Date, nullable=False, index=True),
     Column("outcome", String(32), nullable=False),
@@ -153,14 +157,27 @@ class CallRecord:
         return max(0, int((end - self.started_at).total_seconds()))
 
 
-_MUTABLE = ("ended_at", "outcome", "consent", "caller_name", "caller_contact", "note",
-            "profile", "orientation", "chosen_structure", "transcript", "corrections")
+_MUTABLE = (
+    "ended_at",
+    "outcome",
+    "consent",
+    "caller_name",
+    "caller_contact",
+    "note",
+    "profile",
+    "orientation",
+    "chosen_structure",
+    "transcript",
+    "corrections",
+)
 
 
 class ConsoleStore:
     """Sessions, calls and outcomes in one database; one connection per operation."""
 
-    def __init__(self, url: str | None = None, now: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, url: str | None = None, now: Callable[[], datetime] = utcnow
+    ) -> None:
         """``url`` defaults to ``config.console_database_url()``; ``now`` is the clock."""
         self.url = url or config.console_database_url()
         self.now = now
@@ -191,10 +208,15 @@ class ConsoleStore:
         now = self.now()
         expires = now + timedelta(minutes=config.console_session_minutes())
         with self.engine.begin() as connection:
-            connection.execute(sessions_table.insert().values(
-                token_hash=_token_hash(token), username=username, created_at=now,
-                last_seen_at=now, expires_at=expires,
-            ))
+            connection.execute(
+                sessions_table.insert().values(
+                    token_hash=_token_hash(token),
+                    username=username,
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=expires,
+                )
+            )
         return token, expires
 
     def session_user(self, token: str) -> str | None:
@@ -209,10 +231,13 @@ class ConsoleStore:
             if row is None:
                 return None
             if row.expires_at <= now or row.last_seen_at <= idle_limit:
-                connection.execute(delete(sessions_table).where(sessions_table.c.token_hash == key))
+                connection.execute(
+                    delete(sessions_table).where(sessions_table.c.token_hash == key)
+                )
                 return None
             connection.execute(
-                update(sessions_table).where(sessions_table.c.token_hash == key)
+                update(sessions_table)
+                .where(sessions_table.c.token_hash == key)
                 .values(last_seen_at=now)
             )
             return str(row.username)
@@ -221,11 +246,15 @@ class ConsoleStore:
         """Sign out."""
         with self.engine.begin() as connection:
             connection.execute(
-                delete(sessions_table).where(sessions_table.c.token_hash == _token_hash(token))
+                delete(sessions_table).where(
+                    sessions_table.c.token_hash == _token_hash(token)
+                )
             )
 
     # Sign-in lockout ------------------------------------------------------------------
-    def claim_sign_in_attempt(self, username: str, limit: int, window_minutes: float) -> bool:
+    def claim_sign_in_attempt(
+        self, username: str, limit: int, window_minutes: float
+    ) -> bool:
         """Count one sign-in attempt; False when ``limit`` were already made in the window.
 
         The count is raised by conditional UPDATEs, atomic in the database: of many
@@ -235,21 +264,28 @@ class ConsoleStore:
         table = sign_in_attempts_table
         try:
             with self.engine.begin() as connection:
-                connection.execute(table.insert().values(
-                    username=username, attempts=1, window_start=now))
+                connection.execute(
+                    table.insert().values(
+                        username=username, attempts=1, window_start=now
+                    )
+                )
             return True
         except IntegrityError:
             pass  # attempts already counted for this username
         with self.engine.begin() as connection:
             restarted = connection.execute(
-                update(table).where(table.c.username == username,
-                                    table.c.window_start <= now - timedelta(minutes=window_minutes))
+                update(table)
+                .where(
+                    table.c.username == username,
+                    table.c.window_start <= now - timedelta(minutes=window_minutes),
+                )
                 .values(attempts=1, window_start=now)
             ).rowcount
             if restarted:
                 return True
             claimed = connection.execute(
-                update(table).where(table.c.username == username, table.c.attempts < limit)
+                update(table)
+                .where(table.c.username == username, table.c.attempts < limit)
                 .values(attempts=table.c.attempts + 1)
             ).rowcount
         return bool(claimed)
@@ -257,8 +293,11 @@ class ConsoleStore:
     def clear_sign_in_attempts(self, username: str) -> None:
         """Forget the attempts of a username after a successful sign-in."""
         with self.engine.begin() as connection:
-            connection.execute(delete(sign_in_attempts_table)
-                               .where(sign_in_attempts_table.c.username == username))
+            connection.execute(
+                delete(sign_in_attempts_table).where(
+                    sign_in_attempts_table.c.username == username
+                )
+            )
 
     # Calls ----------------------------------------------------------------------------
     def create_call(self, username: str) -> CallRecord:
@@ -270,11 +309,21 @@ class ConsoleStore:
             started_at=self.now(),
         )
         with self.engine.begin() as connection:
-            connection.execute(calls_table.insert().values(
-                id=call.id, username=username, sender_id=call.sender_id,
-                started_at=call.started_at, consent=False, caller_name="", caller_contact="",
-                note="", profile={}, transcript=[], corrections=[],
-            ))
+            connection.execute(
+                calls_table.insert().values(
+                    id=call.id,
+                    username=username,
+                    sender_id=call.sender_id,
+                    started_at=call.started_at,
+                    consent=False,
+                    caller_name="",
+                    caller_contact="",
+                    note="",
+                    profile={},
+                    transcript=[],
+                    corrections=[],
+                )
+            )
         return call
 
     def get_call(self, call_id: str, username: str) -> CallRecord | None:
@@ -291,8 +340,10 @@ class ConsoleStore:
         """The adviser's latest calls, newest first."""
         with self.engine.connect() as connection:
             rows = connection.execute(
-                select(calls_table).where(calls_table.c.username == username)
-                .order_by(calls_table.c.started_at.desc()).limit(limit)
+                select(calls_table)
+                .where(calls_table.c.username == username)
+                .order_by(calls_table.c.started_at.desc())
+                .limit(limit)
             ).all()
         return [CallRecord(**row._asdict()) for row in rows]
 
@@ -300,7 +351,8 @@ class ConsoleStore:
         """Write the call's changeable fields."""
         with self.engine.begin() as connection:
             connection.execute(
-                update(calls_table).where(calls_table.c.id == call.id)
+                update(calls_table)
+                .where(calls_table.c.id == call.id)
                 .values({name: getattr(call, name) for name in _MUTABLE})
             )
 
@@ -312,16 +364,20 @@ class ConsoleStore:
         call.outcome = outcome
         with self.engine.begin() as connection:
             connection.execute(
-                update(calls_table).where(calls_table.c.id == call.id)
+                update(calls_table)
+                .where(calls_table.c.id == call.id)
                 .values({name: getattr(call, name) for name in _MUTABLE})
             )
-            connection.execute(outcomes_table.insert().values(
-                day=call.ended_at.date(), outcome=outcome,
-                public=str(call.profile.get("public") or ""),
-                need=str(call.profile.get("need") or ""),
-                network=call.second_door_network() if outcome == "oriented" else "",
-                duration_s=call.duration_seconds(),
-            ))
+            connection.execute(
+                outcomes_table.insert().values(
+                    day=call.ended_at.date(),
+                    outcome=outcome,
+                    public=str(call.profile.get("public") or ""),
+                    need=str(call.profile.get("need") or ""),
+                    network=call.second_door_network() if outcome == "oriented" else "",
+                    duration_s=call.duration_seconds(),
+                )
+            )
 
     # Retention and statistics ---------------------------------------------------------
     def purge(self, days: int | None = None) -> dict[str, int]:
@@ -330,18 +386,25 @@ class ConsoleStore:
         now = self.now()
         with self.engine.begin() as connection:
             calls = connection.execute(
-                delete(calls_table).where(calls_table.c.started_at < now - timedelta(days=days))
+                delete(calls_table).where(
+                    calls_table.c.started_at < now - timedelta(days=days)
+                )
             ).rowcount
             sessions = connection.execute(
                 delete(sessions_table).where(sessions_table.c.expires_at <= now)
             ).rowcount
-            connection.execute(delete(sign_in_attempts_table).where(
-                sign_in_attempts_table.c.window_start < now - timedelta(days=1)))
+            connection.execute(
+                delete(sign_in_attempts_table).where(
+                    sign_in_attempts_table.c.window_start < now - timedelta(days=1)
+                )
+            )
         return {"calls": calls, "sessions": sessions}
 
     def outcome_counts(self, since: date | None = None) -> dict[str, int]:
         """Number of closed calls per outcome (all outcomes listed, zero included)."""
-        query = select(outcomes_table.c.outcome, func.count()).group_by(outcomes_table.c.outcome)
+        query = select(outcomes_table.c.outcome, func.count()).group_by(
+            outcomes_table.c.outcome
+        )
         if since is not None:
             query = query.where(outcomes_table.c.day >= since)
         with self.engine.connect() as connection:
@@ -358,4 +421,7 @@ class ConsoleStore:
         if since is not None:
             query = query.where(outcomes_table.c.day >= since)
         with self.engine.connect() as connection:
-            return {network or "inconnu": int(n) for network, n in connection.execute(query).all()}
+            return {
+                network or "inconnu": int(n)
+                for network, n in connection.execute(query).all()
+            }

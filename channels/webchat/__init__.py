@@ -112,7 +112,8 @@ class WebChatInput(PublicRestInput):
                 return response.empty(status=204)
             region = request.args.get("region") or self.settings.region
             return response.json(
-                self.settings.public_config(region), headers={"Cache-Control": "no-cache"}
+                self.settings.public_config(region),
+                headers={"Cache-Control": "no-cache"},
             )
 
         self.add_message_routes(webchat, on_new_message, health_path="/health")

@@ -49,7 +49,9 @@ class WebChatSettings:
         """Read the ``credentials.yml`` entry; bad values are ignored with a warning."""
         region = _text(mapping, "region")
         if region and not _REGION_CODE.match(region):
-            logger.warning("webchat: region %r is not a 2-digit INSEE code; ignored", region)
+            logger.warning(
+                "webchat: region %r is not a 2-digit INSEE code; ignored", region
+            )
             region = ""
         url = _text(mapping, "human_url")
         if url and not _WEB_URL.match(url):
@@ -58,7 +60,9 @@ class WebChatSettings:
         retention = _text(mapping, "retention_days")
         days = _positive_int(retention) if retention else None
         if retention and days is None:
-            logger.warning("webchat: retention_days must be a positive number of days; ignored")
+            logger.warning(
+                "webchat: retention_days must be a positive number of days; ignored"
+            )
         return cls(
             title=_text(mapping, "title") or DEFAULT_TITLE,
             region=region,
@@ -71,14 +75,21 @@ class WebChatSettings:
     def public_config(self, region: str = "") -> dict[str, Any]:
         """Settings sent to the widget for ``region`` (a 2-digit code, or the default)."""
         region = region if _REGION_CODE.match(region or "") else self.region
-        human = {"phone": self.human_phone, "hours": self.human_hours, "url": self.human_url}
+        human = {
+            "phone": self.human_phone,
+            "hours": self.human_hours,
+            "url": self.human_url,
+        }
         region_name = ""
         record = region_record(region) if region else None
         if record is not None:
             region_name = record.name
             if not any(human.values()):
-                human = {"phone": record.phone, "hours": record.phone_hours,
-                         "url": record.website}
+                human = {
+                    "phone": record.phone,
+                    "hours": record.phone_hours,
+                    "url": record.website,
+                }
         return {
             "title": self.title,
             "region": region,
@@ -95,7 +106,7 @@ def region_record(code: str) -> Any:
         from bot.knowledge import get_repository
 
         return get_repository().region(code)
-    except Exception:  # noqa: BLE001 - the chat works without the knowledge base
+    except Exception:
         logger.info("webchat: no knowledge record for region %s", code, exc_info=True)
         return None
 
@@ -106,6 +117,6 @@ def network_names() -> dict[str, str]:
         from bot.knowledge import get_repository
 
         return {network.code: network.name for network in get_repository().networks()}
-    except Exception:  # noqa: BLE001 - the widget falls back to the payload's wording
+    except Exception:
         logger.info("webchat: network names unavailable", exc_info=True)
         return {}
