@@ -29,6 +29,7 @@ def _print_problems(problems) -> None:
 
 
 def cmd_check(args) -> int:
+    """Check the knowledge files and print the problems; 1 on error."""
     from bot.knowledge.files import check_directory
 
     result = check_directory(args.dir)
@@ -48,6 +49,7 @@ def cmd_check(args) -> int:
             "\n1 erreur dans la table d'orientation : corrigez-la avant de redémarrer le bot."
         )
         return 1
+    assert result.knowledge is not None  # no error: the check built the knowledge
     counts = result.knowledge.counts()
     print(
         f"Fichiers valides ({len(result.files)} fichiers) : {counts['networks']} réseaux, "
@@ -81,6 +83,7 @@ def _check_routing(folder: Path, knowledge) -> str | None:
 
 
 def cmd_load(args) -> int:
+    """Check, then load the knowledge files into the database."""
     from bot.knowledge.store import load_directory
 
     url = args.database or config.database_url()
@@ -92,6 +95,7 @@ def cmd_load(args) -> int:
             "les connaissances précédentes restent en service."
         )
         return 1
+    assert outcome.check.knowledge is not None  # loaded: the check had no error
     counts = outcome.check.knowledge.counts()
     change = (
         "nouvelles connaissances" if outcome.changed else "aucun changement de contenu"
@@ -105,6 +109,7 @@ def cmd_load(args) -> int:
 
 
 def cmd_status(args) -> int:
+    """Print the live knowledge snapshot."""
     from bot.knowledge.store import snapshot_info
 
     info = snapshot_info(args.database or config.database_url())
@@ -121,6 +126,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_coverage(args) -> int:
+    """Print the coverage report."""
     from bot.knowledge.coverage import coverage_report, format_report
     from bot.knowledge.files import check_directory
 
@@ -141,6 +147,7 @@ def cmd_coverage(args) -> int:
 
 
 def cmd_search(args) -> int:
+    """Print what the assistant would propose for a question."""
     from bot.knowledge.search import format_answer, search
 
     repository = _staff_repository(args)
@@ -178,6 +185,7 @@ def _staff_repository(args):
 
 
 def cmd_import_shared(args) -> int:
+    """Import the shared open data into the project."""
     from bot.knowledge.importer import import_places, import_structures
     from bot.places import Gazetteer, set_gazetteer
 
@@ -199,6 +207,7 @@ def cmd_import_shared(args) -> int:
 
 
 def cmd_import(args) -> int:
+    """Import a national directory into knowledge/structures/."""
     from bot.knowledge.importers import ImportInputError, format_report, import_source
     from bot.places import get_gazetteer
 
@@ -221,6 +230,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_sync(args) -> int:
+    """Update from the directories' APIs, then load."""
     from bot.knowledge.importers import ImportInputError, format_report
     from bot.knowledge.importers.sync import sync
     from bot.places import get_gazetteer
@@ -277,6 +287,7 @@ def _described_regions(folder: Path) -> list[str]:
 
 
 def cmd_purge_conversations(args) -> int:
+    """Delete the public conversations older than the retention period."""
     from bot.retention import RetentionError, purge_conversations, tracker_store_url
 
     days = args.days if args.days is not None else config.conversation_retention_days()
@@ -294,6 +305,7 @@ def cmd_purge_conversations(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of the staff commands."""
     parser = argparse.ArgumentParser(
         prog="python -m bot",
         description="Outils de l'équipe pour la base de connaissances.",
@@ -417,6 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one staff command; return its exit code."""
     args = build_parser().parse_args(argv)
     return args.handler(args)
 

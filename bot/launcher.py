@@ -267,7 +267,7 @@ class Stack:
         )
 
     def name_of(self, process: subprocess.Popen) -> str:
-        """ "rasa" or "actions"."""
+        """The server's name: "rasa" or "actions"."""
         return "rasa" if process is self.rasa else "actions"
 
     def restart(self, process: subprocess.Popen) -> subprocess.Popen:

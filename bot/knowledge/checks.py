@@ -48,6 +48,7 @@ class Problem:
     severity: str = ERROR
 
     def __str__(self) -> str:
+        """The problem as one line for staff."""
         return f"{self.file}:{self.line}: {self.severity} : {self.message}. À corriger : {self.fix}."
 
 
@@ -61,14 +62,17 @@ class CheckResult:
 
     @property
     def errors(self) -> list[Problem]:
+        """The problems that block a load."""
         return [p for p in self.problems if p.severity == ERROR]
 
     @property
     def warnings(self) -> list[Problem]:
+        """The problems that do not block a load."""
         return [p for p in self.problems if p.severity == WARNING]
 
     @property
     def ok(self) -> bool:
+        """True when there is no error and the knowledge was built."""
         return not self.errors and self.knowledge is not None
 
 

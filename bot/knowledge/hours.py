@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import opening_hours
@@ -132,13 +133,16 @@ class OpeningHours:
         )
 
     def next_opening_text(self, at: datetime) -> str:
-        """ "ouvre demain à 9 h", "ouvre aujourd'hui à 13 h 30"…; "" when open now or unknown."""
+        """Next opening in French ("ouvre demain à 9 h"); "" when open now or unknown."""
         when = self.next_opening(at)
         return say_opening(when, _paris(at)) if when else ""
 
     @property
     def text(self) -> str:
-        """Plain French, consecutive identical days grouped: "du lundi au vendredi : 9 h – 12 h 30"."""
+        """Plain French, consecutive identical days grouped.
+
+        E.g. "du lundi au vendredi : 9 h – 12 h 30" (en dash as in the text shown).
+        """  # noqa: RUF002
         parts: list[str] = []
         day = 0
         while day < 7:
@@ -147,7 +151,8 @@ class OpeningHours:
             while last + 1 < 7 and self.week[last + 1] == ranges:
                 last += 1
             if ranges:
-                times = " et ".join(f"{_say(s)} – {_say(e)}" for s, e in ranges)
+                # The en dash is the French typography of the hours shown to the public.
+                times = " et ".join(f"{_say(s)} – {_say(e)}" for s, e in ranges)  # noqa: RUF001
                 if last == day:
                     days = f"le {DAYS[day]}"
                 elif last == day + 1:
@@ -243,7 +248,7 @@ def parse_day(text: str) -> Ranges:
             )
         ranges.append((start, end))
     ranges.sort()
-    for (_s1, e1), (s2, _e2) in zip(ranges, ranges[1:]):
+    for (_s1, e1), (s2, _e2) in pairwise(ranges):
         if s2 < e1:
             raise HoursError(f"« {value} » : deux plages se chevauchent")
     return tuple(ranges)

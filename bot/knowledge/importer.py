@@ -121,7 +121,10 @@ def _title(words: list[str]) -> str:
 
 
 def france_travail_name(raw: str, commune_insee: str, gazetteer: Gazetteer) -> str:
-    """ "APE TOURS RONSARD" -> "France Travail Tours Ronsard" (official commune spelling kept)."""
+    """Agency name, e.g. "APE TOURS RONSARD" -> "France Travail Tours Ronsard".
+
+    The official spelling of the commune is kept.
+    """
     parts = [p.strip() for p in raw.replace(" / ", "/").split("/")]
     part = next(
         (p for p in parts if p.upper().startswith(("APE ", "PE ", "POLE EMPLOI "))),

@@ -73,6 +73,7 @@ class AreaServed:
 
     @property
     def is_empty(self) -> bool:
+        """True when the area names nothing (nearest structures serve)."""
         return not (self.communes or self.epci or self.departements)
 
     def covers(self, commune: Commune) -> bool:
@@ -85,6 +86,7 @@ class AreaServed:
         )
 
     def as_dict(self) -> dict:
+        """Field name -> list of codes."""
         return {
             k: list(v)
             for k, v in (
@@ -135,7 +137,10 @@ class Structure:
         return self.hours.is_open(at or datetime.now().astimezone())
 
     def next_opening(self, at: datetime | None = None) -> str:
-        """ "ouvre demain à 9 h" when closed at ``at`` (default: now); "" when open or unknown."""
+        """Next opening ("ouvre demain à 9 h") when closed at ``at`` (default: now).
+
+        "" when open or unknown.
+        """
         if self.hours is None:
             return ""
         return self.hours.next_opening_text(at or datetime.now().astimezone())
@@ -280,6 +285,7 @@ class KnowledgeSet:
     sheets: tuple[InfoSheet, ...] = ()
 
     def counts(self) -> dict[str, int]:
+        """Number of records of each kind."""
         return {
             "networks": len(self.networks),
             "structures": len(self.structures),

@@ -54,6 +54,7 @@ class KnowledgeUnavailable(RuntimeError):
     """No knowledge can be served (never loaded, or invalid files); the message is French."""
 
     def __init__(self, message: str, problems: list[Problem] | None = None):
+        """Keep the French message and the problems that explain it."""
         super().__init__(message)
         self.problems = problems or []
 
@@ -62,27 +63,54 @@ class KnowledgeRepository(Protocol):
     """What actions, channels and staff commands may ask the knowledge (both repositories offer it)."""
 
     @property
-    def snapshot_id(self) -> int | None: ...
+    def snapshot_id(self) -> int | None:
+        """Id of the snapshot served, or None when read from files."""
+
     @property
-    def knowledge(self) -> KnowledgeSet: ...
-    def network(self, code: str) -> Network | None: ...
-    def networks(self) -> list[Network]: ...
-    def find_network(self, text: str) -> Network | None: ...
-    def structure(self, structure_id: str) -> Structure | None: ...
-    def structures(self, network: str | None = None) -> list[Structure]: ...
+    def knowledge(self) -> KnowledgeSet:
+        """The whole knowledge set served."""
+
+    def network(self, code: str) -> Network | None:
+        """The network of this code, or None."""
+
+    def networks(self) -> list[Network]:
+        """All networks."""
+
+    def find_network(self, text: str) -> Network | None:
+        """Network named in a text, or None."""
+
+    def structure(self, structure_id: str) -> Structure | None:
+        """The structure of this id, or None."""
+
+    def structures(self, network: str | None = None) -> list[Structure]:
+        """All structures, or those of one network."""
+
     def nearest_structures(
         self,
         network_code: str,
         insee: str,
         limit: int = 3,
         max_distance_km: float | None = DEFAULT_MAX_DISTANCE_KM,
-    ) -> list[StructureMatch]: ...
-    def region(self, code: str) -> Region | None: ...
-    def regions(self) -> list[Region]: ...
-    def region_for(self, insee: str) -> Region | None: ...
-    def sheet(self, code: str) -> InfoSheet | None: ...
-    def sheets(self) -> list[InfoSheet]: ...
-    def find_sheets(self, text: str, limit: int = 3) -> list[InfoSheet]: ...
+    ) -> list[StructureMatch]:
+        """Structures of a network nearest to a commune, closest first."""
+
+    def region(self, code: str) -> Region | None:
+        """The region of this code, or None."""
+
+    def regions(self) -> list[Region]:
+        """All regions."""
+
+    def region_for(self, insee: str) -> Region | None:
+        """The region of a commune, or None."""
+
+    def sheet(self, code: str) -> InfoSheet | None:
+        """The information sheet of this code, or None."""
+
+    def sheets(self) -> list[InfoSheet]:
+        """All information sheets."""
+
+    def find_sheets(self, text: str, limit: int = 3) -> list[InfoSheet]:
+        """Information sheets matching a text, best first."""
 
 
 class MemoryRepository:
@@ -94,6 +122,7 @@ class MemoryRepository:
         gazetteer: Gazetteer | None = None,
         snapshot_id: int | None = None,
     ):
+        """Index knowledge for the queries."""
         self.knowledge = knowledge
         self.snapshot_id = snapshot_id
         self._gazetteer = gazetteer
@@ -149,6 +178,7 @@ class MemoryRepository:
 
     @property
     def gazetteer(self) -> Gazetteer:
+        """The gazetteer given, else the shared one."""
         return self._gazetteer or get_gazetteer()
 
     # ------------------------------------------------------------ networks
@@ -170,6 +200,7 @@ class MemoryRepository:
 
     # ------------------------------------------------------------ structures
     def structure(self, structure_id: str) -> Structure | None:
+        """The structure of this id, or None."""
         return self._structures.get(structure_id)
 
     def structures(self, network: str | None = None) -> list[Structure]:
@@ -265,9 +296,11 @@ class MemoryRepository:
 
     # ------------------------------------------------------------ regions
     def region(self, code: str) -> Region | None:
+        """The region of this code, or None."""
         return self._regions.get(code)
 
     def regions(self) -> list[Region]:
+        """All regions."""
         return list(self.knowledge.regions)
 
     def region_for(self, insee: str) -> Region | None:
@@ -277,9 +310,11 @@ class MemoryRepository:
 
     # ------------------------------------------------------------ sheets
     def sheet(self, code: str) -> InfoSheet | None:
+        """The information sheet of this code, or None."""
         return self._sheets.get(code)
 
     def sheets(self) -> list[InfoSheet]:
+        """All information sheets."""
         return list(self.knowledge.sheets)
 
     def find_sheets(self, text: str, limit: int = 3) -> list[InfoSheet]:
@@ -305,6 +340,7 @@ class SqlRepository:
         refresh_seconds: float | None = None,
         gazetteer: Gazetteer | None = None,
     ):
+        """Serve the snapshot of url, checking for new loads every refresh_seconds."""
         self.url = url
         self.refresh_seconds = (
             config.knowledge_refresh_seconds()
@@ -318,6 +354,7 @@ class SqlRepository:
 
     @property
     def snapshot_id(self) -> int | None:
+        """Id of the live snapshot served."""
         return self._repo().snapshot_id
 
     def refresh(self, force: bool = False) -> bool:
@@ -379,18 +416,23 @@ class SqlRepository:
 
     # Same API as MemoryRepository, always on the freshest snapshot.
     def network(self, code: str) -> Network | None:
+        """The network of this code, or None."""
         return self._repo().network(code)
 
     def networks(self) -> list[Network]:
+        """All networks."""
         return self._repo().networks()
 
     def find_network(self, text: str) -> Network | None:
+        """Network named in a text, or None."""
         return self._repo().find_network(text)
 
     def structure(self, structure_id: str) -> Structure | None:
+        """The structure of this id, or None."""
         return self._repo().structure(structure_id)
 
     def structures(self, network: str | None = None) -> list[Structure]:
+        """All structures, or those of one network."""
         return self._repo().structures(network)
 
     def nearest_structures(
@@ -400,28 +442,36 @@ class SqlRepository:
         limit: int = 3,
         max_distance_km: float | None = DEFAULT_MAX_DISTANCE_KM,
     ) -> list[StructureMatch]:
+        """Structures of a network nearest to a commune, closest first."""
         return self._repo().nearest_structures(
             network_code, insee, limit, max_distance_km
         )
 
     def region(self, code: str) -> Region | None:
+        """The region of this code, or None."""
         return self._repo().region(code)
 
     def regions(self) -> list[Region]:
+        """All regions."""
         return self._repo().regions()
 
     def region_for(self, insee: str) -> Region | None:
+        """The region of a commune, or None."""
         return self._repo().region_for(insee)
 
     def sheet(self, code: str) -> InfoSheet | None:
+        """The information sheet of this code, or None."""
         return self._repo().sheet(code)
 
     def sheets(self) -> list[InfoSheet]:
+        """All information sheets."""
         return self._repo().sheets()
 
     def find_sheets(self, text: str, limit: int = 3) -> list[InfoSheet]:
+        """Information sheets matching a text, best first."""
         return self._repo().find_sheets(text, limit)
 
     @property
     def knowledge(self) -> KnowledgeSet:
+        """The whole knowledge set served."""
         return self._repo().knowledge

@@ -84,6 +84,8 @@ def _snapshot_fk() -> Column:
 
 
 class NetworkRow(Base):
+    """One network of a snapshot."""
+
     __tablename__ = "kb_network"
     snapshot_id = _snapshot_fk()
     code = Column(String(64), primary_key=True)
@@ -123,6 +125,8 @@ StructureRow: Any = type(
 
 
 class RegionRow(Base):
+    """One region of a snapshot."""
+
     __tablename__ = "kb_region"
     snapshot_id = _snapshot_fk()
     code = Column(String(3), primary_key=True)
@@ -131,6 +135,8 @@ class RegionRow(Base):
 
 
 class SheetRow(Base):
+    """One information sheet of a snapshot."""
+
     __tablename__ = "kb_sheet"
     snapshot_id = _snapshot_fk()
     code = Column(String(64), primary_key=True)

@@ -143,6 +143,7 @@ class Gazetteer:
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
+        """Build the empty indexes."""
         self.by_insee, self.by_postcode = {}, defaultdict(list)
         self.by_key, self.by_short_key = defaultdict(list), defaultdict(list)
         self.departements, self.departement_keys = {}, {}
@@ -438,7 +439,7 @@ class Gazetteer:
         return PlaceResolution(NOT_FOUND, (), text)
 
     def _postcode_with_name(self, norms: list[str], position: int) -> str:
-        """ "37300 Joué-lès-Tours" or "Joué 37300": keep the name words next to the postcode."""
+        """Keep the name words next to a postcode ("37300 Joué-lès-Tours", "Joué 37300")."""
         postcode = norms[position]
         communes = self.for_postcode(postcode)
         keys = {normalize(c.name) for c in communes}

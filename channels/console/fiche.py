@@ -38,7 +38,7 @@ def local_time(moment: datetime) -> datetime:
 
 
 def french_datetime(moment: datetime) -> str:
-    """ "12/03/2026 à 10 h 05" (Europe/Paris)."""
+    """Date and time in French, e.g. "12/03/2026 à 10 h 05" (Europe/Paris)."""
     local = local_time(moment)
     return f"{local:%d/%m/%Y} à {local.hour} h {local.minute:02d}"
 
@@ -59,7 +59,7 @@ def structure_lines(
         )
         if part
     )
-    for label, value in (
+    for field_label, value in (
         ("Adresse", address),
         ("Téléphone", structure.get("phone")),
         ("Courriel", structure.get("email")),
@@ -68,7 +68,7 @@ def structure_lines(
         ("Pourquoi", structure.get("why")),
     ):
         if value:
-            lines.append(f"{label} : {value}")
+            lines.append(f"{field_label} : {value}")
     return lines
 
 

@@ -103,7 +103,7 @@ def profile_rows(profile: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def commune_text(profile: dict[str, Any]) -> str:
-    """ "Tours (37000)", or "non renseigné"."""
+    """The commune as "Tours (37000)", or "non renseigné"."""
     name = profile.get("commune_name")
     if not name:
         return UNKNOWN
