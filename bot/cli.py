@@ -1,14 +1,21 @@
 """Staff command line: ``python -m bot <command>`` (messages in French).
 
-- ``check``: check the knowledge files; every problem with file, line and what to fix; exit 1 on error.
-- ``load``: check, then load into the database (atomic swap; nothing changes if the files have errors).
-- ``coverage``: networks without a structure per département, records older than 12 months.
+- ``check``: check the knowledge files; every problem with file, line and what to fix;
+  exit 1 on error.
+- ``load``: check, then load into the database (atomic swap; nothing changes if the
+  files have errors).
+- ``coverage``: networks without a structure per département, records older than 12
+  months.
 - ``search "quelle Mission locale pour Vierzon ?"``: what the assistant would propose.
-- ``import-shared``: import the shared open data (gazetteer, Centre-Val de Loire structures).
-- ``sync [--region 24] [--departement 37]``: fetch the DILA API (and data·inclusion when configured),
+- ``import-shared``: import the shared open data (gazetteer, Centre-Val de Loire
+  structures).
+- ``sync [--region 24] [--departement 37]``: fetch the DILA API (and data·inclusion when
+  configured),
   import and load atomically.
-- ``import <source> <file-or-url> [--dry-run]``: import a national directory (dila, education,
-  data-inclusion, transitions-pro) into knowledge/structures/, with a report of what changed.
+- ``import <source> <file-or-url> [--dry-run]``: import a national directory (dila,
+  education,
+  data-inclusion, transitions-pro) into knowledge/structures/, with a report of what
+  changed.
 - ``status``: the snapshot the database serves.
 - ``purge-conversations``: delete public conversations older than the retention period.
 """
@@ -36,7 +43,8 @@ def cmd_check(args) -> int:
     _print_problems(result.problems)
     if result.errors:
         print(
-            f"\n{len(result.errors)} erreur(s), {len(result.warnings)} avertissement(s) : corrigez les erreurs "
+            f"\n{len(result.errors)} erreur(s), {len(result.warnings)} "
+            "avertissement(s) : corrigez les erreurs "
             "avant de charger."
         )
         return 1
@@ -46,14 +54,17 @@ def cmd_check(args) -> int:
     if routing_problem:
         print(routing_problem)
         print(
-            "\n1 erreur dans la table d'orientation : corrigez-la avant de redémarrer le bot."
+            "\n1 erreur dans la table d'orientation : corrigez-la avant de "
+            "redémarrer le bot."
         )
         return 1
     assert result.knowledge is not None  # no error: the check built the knowledge
     counts = result.knowledge.counts()
     print(
-        f"Fichiers valides ({len(result.files)} fichiers) : {counts['networks']} réseaux, "
-        f"{counts['structures']} structures, {counts['regions']} régions, {counts['sheets']} fiches ; "
+        f"Fichiers valides ({len(result.files)} fichiers) : {counts['networks']} "
+        "réseaux, "
+        f"{counts['structures']} structures, {counts['regions']} régions, "
+        f"{counts['sheets']} fiches ; "
         f"{len(result.warnings)} avertissement(s)."
     )
     return 0
@@ -91,7 +102,8 @@ def cmd_load(args) -> int:
     _print_problems(outcome.check.problems)
     if outcome.snapshot_id is None:
         print(
-            f"\nChargement refusé : {len(outcome.check.errors)} erreur(s). La base n'a pas été modifiée ; "
+            f"\nChargement refusé : {len(outcome.check.errors)} erreur(s). La base "
+            "n'a pas été modifiée ; "
             "les connaissances précédentes restent en service."
         )
         return 1
@@ -101,8 +113,10 @@ def cmd_load(args) -> int:
         "nouvelles connaissances" if outcome.changed else "aucun changement de contenu"
     )
     print(
-        f"Chargé (version {outcome.snapshot_id}, {change}) : {counts['structures']} structures, "
-        f"{counts['networks']} réseaux, {counts['regions']} régions, {counts['sheets']} fiches. "
+        f"Chargé (version {outcome.snapshot_id}, {change}) : "
+        f"{counts['structures']} structures, "
+        f"{counts['networks']} réseaux, {counts['regions']} régions, "
+        f"{counts['sheets']} fiches. "
         "Le bot en service les utilisera dans quelques secondes, sans redémarrage."
     )
     return 0
@@ -118,8 +132,10 @@ def cmd_status(args) -> int:
         return 1
     counts = info["counts"]
     print(
-        f"Version {info['id']} chargée le {info['created_at']:%d/%m/%Y à %H:%M} (UTC) : "
-        f"{counts['structures']} structures, {counts['networks']} réseaux, {counts['regions']} régions, "
+        f"Version {info['id']} chargée le {info['created_at']:%d/%m/%Y à %H:%M} "
+        "(UTC) : "
+        f"{counts['structures']} structures, {counts['networks']} réseaux, "
+        f"{counts['regions']} régions, "
         f"{counts['sheets']} fiches."
     )
     return 0
@@ -158,7 +174,10 @@ def cmd_search(args) -> int:
 
 
 def _staff_repository(args):
-    """The loaded database if any, else the files themselves (staff can search before loading)."""
+    """The loaded database if any, else the files themselves.
+
+    Staff can search before loading.
+    """
     from bot.knowledge.repository import (
         KnowledgeUnavailable,
         MemoryRepository,
@@ -172,14 +191,16 @@ def _staff_repository(args):
             return SqlRepository(url)
     except Exception as exc:
         print(
-            f"(base injoignable : {exc.__class__.__name__} ; recherche dans les fichiers)"
+            f"(base injoignable : {exc.__class__.__name__} ; recherche dans les "
+            "fichiers)"
         )
     try:
         return MemoryRepository.from_directory(args.dir)
     except KnowledgeUnavailable as exc:
         _print_problems(exc.problems)
         print(
-            "\nRecherche impossible : corrigez d'abord les erreurs (python -m bot check)."
+            "\nRecherche impossible : corrigez d'abord les erreurs (python -m bot "
+            "check)."
         )
         return None
 
@@ -270,7 +291,8 @@ def cmd_sync(args) -> int:
         return 1
     if outcome.loaded_snapshot is not None:
         print(
-            f"Chargé (version {outcome.loaded_snapshot}) : le bot en service l'utilisera dans quelques secondes."
+            f"Chargé (version {outcome.loaded_snapshot}) : le bot en service "
+            "l'utilisera dans quelques secondes."
         )
     return 0
 
@@ -372,7 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument(
         "source",
         choices=["dila", "education", "data-inclusion", "transitions-pro"],
-        help="dila (service-public.fr), education (CIO), data-inclusion, transitions-pro",
+        help="dila (service-public.fr), education (CIO), data-inclusion, "
+        "transitions-pro",
     )
     importer.add_argument("location", help="fichier ou URL de l'export")
     importer.add_argument(
@@ -386,7 +409,8 @@ def build_parser() -> argparse.ArgumentParser:
     syncing = add(
         "sync",
         cmd_sync,
-        "Mettre à jour depuis les API des annuaires, puis charger (remplacement atomique).",
+        "Mettre à jour depuis les API des annuaires, puis charger (remplacement "
+        "atomique).",
     )
     syncing.add_argument(
         "--region",
@@ -406,14 +430,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge = sub.add_parser(
         "purge-conversations",
-        help="Effacer les conversations du public plus anciennes que la durée de conservation.",
-        description="Effacer les conversations du public dont le dernier message a plus de N jours.",
+        help="Effacer les conversations du public plus anciennes que la durée de "
+        "conservation.",
+        description="Effacer les conversations du public dont le dernier message a "
+        "plus de N jours.",
     )
     purge.add_argument(
         "--days",
         type=float,
         default=None,
-        help="durée de conservation en jours (par défaut SPRO_CONVERSATION_RETENTION_DAYS ou 30)",
+        help="durée de conservation en jours (par défaut "
+        "SPRO_CONVERSATION_RETENTION_DAYS ou 30)",
     )
     purge.add_argument(
         "--endpoints",

@@ -40,7 +40,10 @@ def database_url() -> str:
 
 
 def places_file() -> Path:
-    """Compact communes gazetteer built by ``python -m bot import-shared`` (committed)."""
+    """Compact communes gazetteer built by ``python -m bot import-shared``.
+
+    Committed.
+    """
     default = PROJECT_ROOT / "knowledge" / "places" / "communes.csv.gz"
     return Path(os.environ.get("SPRO_PLACES_FILE", default))
 
@@ -51,18 +54,24 @@ def knowledge_schema_dir() -> Path:
 
 
 def knowledge_refresh_seconds() -> float:
-    """How often, at most, the running bot checks the database for a newer knowledge load."""
+    """How often, at most, the running bot checks the database for a newer load."""
     return float(os.environ.get("SPRO_KNOWLEDGE_REFRESH_SECONDS", "5"))
 
 
 def console_database_url() -> str:
-    """SQLAlchemy URL of the tele-adviser console's calls and sessions (SQLite by default)."""
+    """SQLAlchemy URL of the tele-adviser console's calls and sessions.
+
+    SQLite by default.
+    """
     default = f"sqlite:///{var_dir() / 'console.sqlite3'}"
     return os.environ.get("SPRO_CONSOLE_DATABASE_URL", default)
 
 
 def console_accounts_file() -> Path:
-    """YAML file of the console's adviser accounts (hashed passwords); never committed."""
+    """YAML file of the console's adviser accounts (hashed passwords).
+
+    Never committed.
+    """
     default = var_dir() / "console-accounts.yml"
     return Path(os.environ.get("SPRO_CONSOLE_ACCOUNTS", default))
 
@@ -83,12 +92,15 @@ def console_retention_days() -> int:
 
 
 def conversation_retention_days() -> float:
-    """Days a public conversation is kept in the tracker store after its last message."""
+    """Days a public conversation is kept in the tracker after its last message."""
     return float(os.environ.get("SPRO_CONVERSATION_RETENTION_DAYS", "30"))
 
 
 def quick_model_loading() -> bool:
-    """Load DIET and TED without Rasa's one-step training (bot/model_loading.py); 0 to disable."""
+    """Load DIET and TED without Rasa's one-step training (bot/model_loading.py).
+
+    0 to disable.
+    """
     return os.environ.get("SPRO_QUICK_MODEL_LOADING", "1") != "0"
 
 
@@ -98,7 +110,7 @@ def action_timeout_seconds() -> float:
 
 
 def action_retry_seconds() -> float:
-    """After an action server failure, how long actions fail at once before a new try."""
+    """After an action server failure, how long actions fail at once before a retry."""
     return float(os.environ.get("SPRO_ACTION_RETRY_SECONDS", "5"))
 
 
@@ -113,7 +125,10 @@ def actions_interface() -> str:
 
 
 def allowed_origins() -> tuple[str, ...]:
-    """Other sites (``https://host[:port]``) whose pages may call the public chat routes."""
+    """Other sites whose pages may call the public chat routes.
+
+    Each as ``https://host[:port]``.
+    """
     value = os.environ.get("SPRO_ALLOWED_ORIGINS", "")
     return tuple(
         origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()
@@ -135,13 +150,19 @@ def messages_per_minute() -> int:
 
 
 def indicators_database_url() -> str:
-    """SQLAlchemy URL of the anonymous indicators (SQLite by default, PostgreSQL by URL)."""
+    """SQLAlchemy URL of the anonymous indicators.
+
+    SQLite by default, PostgreSQL by URL.
+    """
     default = f"sqlite:///{var_dir() / 'indicators.sqlite3'}"
     return os.environ.get("SPRO_INDICATORS_DATABASE_URL", default)
 
 
 def indicators_min_cell() -> int:
-    """Smallest count the dashboard and reports show; smaller cells are merged or hidden."""
+    """Smallest count the dashboard and reports show.
+
+    Smaller cells are merged or hidden.
+    """
     return max(1, int(os.environ.get("SPRO_INDICATORS_MIN_CELL", "5")))
 
 

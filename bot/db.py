@@ -1,4 +1,7 @@
-"""Database helpers shared by the project's SQL stores (console, desk, indicators, knowledge)."""
+"""Database helpers shared by the project's SQL stores.
+
+The console, desk, indicators and knowledge stores.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ _CREATE_ATTEMPTS = 5
 
 
 def create_tables(metadata: MetaData, engine: Engine) -> None:
-    """Create the missing tables, tolerating another process creating them at the same time.
+    """Create the missing tables, tolerating another process creating them too.
 
     Two instances starting together (or two stores in one process) may both see a table
     missing and both create it; the loser gets "already exists" from SQLite or

@@ -10,7 +10,7 @@ to the user (mode 600). While running, it deletes conversations older than the
 retention period (``SPRO_CONVERSATION_RETENTION_DAYS``, 30 by default) at start and
 once a day. Tests and benchmarks use :class:`Stack` to start the same servers on free
 ports.
-"""
+"""  # noqa: E501 - the first line is the --help description, kept as is
 
 from __future__ import annotations
 
@@ -43,7 +43,10 @@ PRIVATE_UMASK = 0o077
 
 
 def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment of the servers: no telemetry, quiet TensorFlow, project on the path."""
+    """Environment of the servers.
+
+    No telemetry, quiet TensorFlow, project on the path.
+    """
     env = dict(os.environ)
     env.update(
         {
@@ -147,7 +150,9 @@ def ensure_knowledge() -> bool:
 
 
 def purge_old_conversations(endpoints: Path) -> None:
-    """Run the staff's ``python -m bot purge-conversations``; a failure is reported, not fatal.
+    """Run the staff's ``python -m bot purge-conversations``.
+
+    A failure is reported, not fatal.
 
     In a child process, so that the launcher itself never imports Rasa.
     """
@@ -201,7 +206,10 @@ def write_endpoints(path: Path, actions_port: int, tracker_db: Path) -> Path:
 
 
 def _stop_with_parent() -> None:
-    """In a child, before exec: private files, and SIGTERM if the launcher dies (Linux)."""
+    """In a child, before exec.
+
+    Private files, and SIGTERM if the launcher dies (Linux).
+    """
     os.umask(PRIVATE_UMASK)
     if sys.platform.startswith("linux"):
         import ctypes
@@ -234,7 +242,10 @@ class Stack:
         self.start_rasa()
 
     def start_actions(self) -> None:
-        """Start the action server (rasa-sdk only: no Rasa, no TensorFlow), on localhost."""
+        """Start the action server, on localhost.
+
+        rasa-sdk only: no Rasa, no TensorFlow.
+        """
         self.actions = self._spawn(
             [
                 sys.executable,
@@ -322,7 +333,10 @@ class Stack:
         return time.monotonic() - started
 
     def stop(self) -> None:
-        """Stop both servers: SIGTERM to each process group, SIGKILL after a grace period."""
+        """Stop both servers.
+
+        SIGTERM to each process group, SIGKILL after a grace period.
+        """
         for process in (self.rasa, self.actions):
             if process is not None and process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -337,7 +351,10 @@ class Stack:
                 process.wait()
 
     def first_exit(self, timeout: float | None = None) -> subprocess.Popen | None:
-        """Wait until one of the servers exits and return it (None after ``timeout`` s)."""
+        """Wait until one of the servers exits and return it.
+
+        None after ``timeout`` seconds.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         while deadline is None or time.monotonic() < deadline:
             for process in (self.rasa, self.actions):
@@ -479,7 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     if busy:
         print(
             f"Port(s) {', '.join(map(str, busy))} already in use by another program. "
-            "Free them, or choose others: SPRO_PORT=5006 SPRO_ACTIONS_PORT=5056 make run",
+            "Free them, or choose others: SPRO_PORT=5006 SPRO_ACTIONS_PORT=5056 "
+            "make run",
             file=sys.stderr,
         )
         return 1

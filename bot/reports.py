@@ -1,4 +1,7 @@
-"""Rewrite the generated blocks of figures in README.md and docs/ (benchmarks, evaluation)."""
+"""Rewrite the generated blocks of figures in README.md and docs/.
+
+Benchmarks and evaluation figures.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,10 @@ from pathlib import Path
 
 
 def write_block(path: Path, name: str, body: str) -> None:
-    """Replace what lies between ``<!-- name:start -->`` and ``<!-- name:end -->`` in ``path``."""
+    """Replace, in ``path``, what lies between ``<!-- name:start -->`` and its end mark.
+
+    The end mark is ``<!-- name:end -->``.
+    """
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     text = path.read_text(encoding="utf-8")
     pattern = re.compile(rf"{re.escape(start)}.*?{re.escape(end)}", flags=re.S)

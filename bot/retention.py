@@ -95,7 +95,8 @@ def tracker_store_url(endpoints_file: Path, root: Path = PROJECT_ROOT) -> str:
 def purge_conversations(url: str, days: float, now: float | None = None) -> PurgeResult:
     """Delete every conversation whose last event is more than ``days`` days old.
 
-    The indicator records of the ended conversations are derived first (``bot.indicators``).
+    The indicator records of the ended conversations are derived first
+    (``bot.indicators``).
     """
     if days <= 0:
         raise RetentionError(

@@ -6,7 +6,10 @@ import unicodedata
 
 
 def fold(text: str) -> str:
-    """Case-folded text without accents or ligatures ("Œuvre à Joué" -> "oeuvre a joue")."""
+    """Case-folded text without accents or ligatures.
+
+    E.g. "Œuvre à Joué" -> "oeuvre a joue".
+    """
     value = unicodedata.normalize(
         "NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae")
     )

@@ -4,17 +4,21 @@ Entry points (see each module's docstring):
 
 - ``get_repository()``: the cached repository of the running bot (``SqlRepository`` on
   ``config.database_url()``, built lazily, following new loads without restart);
-  ``set_repository(repo)`` replaces it (tests: ``MemoryRepository.from_directory(path)``),
+  ``set_repository(repo)`` replaces it (tests:
+  ``MemoryRepository.from_directory(path)``),
   ``set_repository(None)`` forgets it.
-- ``KnowledgeRepository`` (a Protocol) is what both repositories offer: ``network(code)``,
+- ``KnowledgeRepository`` (a Protocol) is what both repositories offer:
+  ``network(code)``,
   ``networks()``, ``find_network(text)``, ``structure(id)``, ``structures(network)``,
   ``nearest_structures(network_code, insee, limit=3) -> list[StructureMatch]``,
   ``region(code)``, ``regions()``, ``region_for(insee) -> Region | None``,
   ``sheet(code)``, ``sheets()``, ``find_sheets(text)``.
 - Return types are frozen dataclasses from ``bot.knowledge.model``; places come from
   ``bot.places`` (``resolve``, ``find_in_text``).
-- Staff side: ``bot.knowledge.files.check_directory`` and ``bot.knowledge.store.load_directory``
-  (``python -m bot check|load``); ``bot.knowledge.importers`` for the national directories
+- Staff side: ``bot.knowledge.files.check_directory`` and
+  ``bot.knowledge.store.load_directory``
+  (``python -m bot check|load``); ``bot.knowledge.importers`` for the national
+  directories
   (``python -m bot import|sync``).
 """
 
@@ -60,7 +64,10 @@ def get_repository() -> Repository:
 
 
 def set_repository(repository: Repository | None) -> None:
-    """Use this repository from now on (None: build a fresh one on next ``get_repository()``)."""
+    """Use this repository from now on.
+
+    None: build a fresh one on next ``get_repository()``.
+    """
     global _REPOSITORY
     _REPOSITORY = repository
 

@@ -1,7 +1,11 @@
-"""Shared pieces of the knowledge checks: problems in French, YAML line numbers, schemas, phones.
+"""Shared pieces of the knowledge checks.
 
-``Problem`` and ``CheckResult`` are what ``python -m bot check`` prints; ``parse_yaml`` keeps
-the node tree so that every problem points at its line; ``explain`` turns a JSON Schema error
+Problems in French, YAML line numbers, schemas, phones.
+
+``Problem`` and ``CheckResult`` are what ``python -m bot check`` prints; ``parse_yaml``
+keeps
+the node tree so that every problem points at its line; ``explain`` turns a JSON Schema
+error
 into a French message and what to fix.
 """
 
@@ -49,7 +53,10 @@ class Problem:
 
     def __str__(self) -> str:
         """The problem as one line for staff."""
-        return f"{self.file}:{self.line}: {self.severity} : {self.message}. À corriger : {self.fix}."
+        return (
+            f"{self.file}:{self.line}: {self.severity} : {self.message}. À "
+            f"corriger : {self.fix}."
+        )
 
 
 @dataclass
@@ -95,7 +102,10 @@ def format_phone(value: str) -> str:
 
 
 def load_schema(name: str) -> Draft7Validator:
-    """The validator of ``knowledge/schema/<name>.schema.json`` (detailed errors, for the French messages)."""
+    """The validator of ``knowledge/schema/<name>.schema.json``.
+
+    Detailed errors, for the French messages.
+    """
     path = config.knowledge_schema_dir() / f"{name}.schema.json"
     return Draft7Validator(json.loads(path.read_text(encoding="utf-8")))
 
@@ -109,9 +119,12 @@ def _compiled(name: str, pointer: str) -> Callable[[Any], Any]:
 
 
 def schema_errors(name: str, data: Any, pointer: str = "") -> list:
-    """JSON Schema errors of ``data`` against the schema (or the sub-schema at ``pointer``), sorted by path.
+    """JSON Schema errors of ``data``, sorted by path.
 
-    A compiled check runs first (fast); only invalid data goes through jsonschema for the details.
+    Against the schema, or the sub-schema at ``pointer``.
+
+    A compiled check runs first (fast); only invalid data goes through jsonschema for
+    the details.
     """
     try:
         _compiled(name, pointer)(data)
@@ -139,7 +152,10 @@ def plain(value: Any) -> Any:
 
 
 class _SafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe loader (C when available); an impossible date stays text for the checks."""
+    """The safe loader (C when available).
+
+    An impossible date stays text for the checks.
+    """
 
 
 def _date_or_text(loader: Any, node: Node) -> Any:
@@ -240,7 +256,8 @@ def explain(error, raw: str | None = None) -> tuple[str, str]:
             typed = raw or str(error.instance)
             return (
                 f"« {field_name} » vaut {typed} sans guillemets",
-                f'écrivez la valeur entre guillemets, ex. "{typed}" (sinon un zéro initial est perdu)',
+                f'écrivez la valeur entre guillemets, ex. "{typed}" (sinon un zéro '
+                "initial est perdu)",
             )
         if error.instance is None:
             return (

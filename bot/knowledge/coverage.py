@@ -1,4 +1,7 @@
-"""Coverage report for staff: where networks have no structure, which records are too old."""
+"""Coverage report for staff.
+
+Where networks have no structure, which records are too old.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ from bot.knowledge.model import KnowledgeSet
 from bot.places import Gazetteer, get_gazetteer
 
 MAX_AGE = timedelta(days=365)
-# The ten networks whose local doors the coverage figure counts: the SPRO members a person
-# is sent to in person (the chambres consulaires, VAE and PSAD are counted apart).
+# The ten networks whose local doors the coverage figure counts: the SPRO members a
+# person is sent to in person (the chambres consulaires, VAE and PSAD are counted
+# apart).
 MAIN_NETWORKS = (
     "cio",
     "suio",
@@ -33,7 +37,7 @@ def coverage_report(
     today: date | None = None,
     gazetteer: Gazetteer | None = None,
 ) -> dict:
-    """Gaps per network and département of the regions, and records older than 12 months."""
+    """Gaps per network and département of the regions; records older than 12 months."""
     gazetteer = gazetteer or get_gazetteer()
     today = today or date.today()
     limit = today - MAX_AGE
@@ -118,7 +122,7 @@ def coverage_report(
 def _shares(
     covered: dict[str, set[str]], departements: list[str], gazetteer: Gazetteer
 ) -> dict:
-    """Share of ``MAIN_NETWORKS`` with at least one local record, per département and per region."""
+    """Share of ``MAIN_NETWORKS`` with a local record, per département and region."""
     per_departement: dict[str, dict[str, Any]] = {}
     for code in departements:
         present = [n for n in MAIN_NETWORKS if code in covered.get(n, set())]
@@ -157,7 +161,8 @@ def format_report(report: dict) -> str:
     ]
     coverage = report["coverage"]
     lines.append(
-        f"Couverture : part des {len(coverage['networks'])} réseaux principaux ayant au moins une structure "
+        f"Couverture : part des {len(coverage['networks'])} réseaux principaux "
+        "ayant au moins une structure "
         f"locale ({', '.join(coverage['networks'])})"
     )
     names = {r["code"]: r["name"] for r in report["regions"]}
@@ -166,7 +171,8 @@ def format_report(report: dict) -> str:
         for dep in region["departements"]:
             item = coverage["departements"][dep]
             lines.append(
-                f"    {item['name']} ({dep}) : {item['share']:.0%} ({len(item['networks'])}/"
+                f"    {item['name']} ({dep}) : {item['share']:.0%} "
+                f"({len(item['networks'])}/"
                 f"{len(coverage['networks'])})"
             )
     lines.append("")
@@ -177,7 +183,8 @@ def format_report(report: dict) -> str:
     ]
     lines += [
         "",
-        "Réseaux sans structure dans un département (l'assistant renvoie alors vers le site national) :",
+        "Réseaux sans structure dans un département (l'assistant renvoie alors "
+        "vers le site national) :",
     ]
     if not report["missing"]:
         lines.append("  aucun manque")
@@ -186,7 +193,8 @@ def format_report(report: dict) -> str:
         lines.append(f"  {item['name']} [{item['network']}] : {deps}")
     lines += [
         "",
-        f"Fiches de structures vérifiées il y a plus de 12 mois : {len(report['stale_structures'])}",
+        "Fiches de structures vérifiées il y a plus de 12 mois : "
+        f"{len(report['stale_structures'])}",
     ]
     lines += [
         f"  {s['id']} ({s['name']}) : {_date(s['verified'])}"

@@ -90,7 +90,10 @@ class _Checker:
         )
 
     def read(self, path: Path, schema: str, key: str) -> list[tuple[int, Node, dict]]:
-        """Parse and schema-check one file; return (line, YAML node, plain record) of valid records."""
+        """Parse and schema-check one file.
+
+        Return (line, YAML node, plain record) of valid records.
+        """
         self.result.files.append(path)
         if path in self.preloaded:
             return self.read_preloaded(path, schema, key)
@@ -107,7 +110,8 @@ class _Checker:
                 path,
                 line,
                 f"le fichier n'est pas du YAML valide ({exc.problem})",
-                "vérifiez l'indentation (espaces, pas de tabulation), les deux-points et les guillemets "
+                "vérifiez l'indentation (espaces, pas de tabulation), les "
+                "deux-points et les guillemets "
                 "autour de cette ligne",
             )
             return []
@@ -155,7 +159,10 @@ class _Checker:
     def read_preloaded(
         self, path: Path, schema: str, key: str
     ) -> list[tuple[int, Node | None, dict]]:
-        """Schema-check records given in memory; their "line" is their position in the list."""
+        """Schema-check records given in memory.
+
+        Their "line" is their position in the list.
+        """
         data = plain({key: self.preloaded[path]})
         bad_records: set[int] = set()
         for error in schema_errors(schema, data):
@@ -209,8 +216,10 @@ class _Checker:
             self.add(
                 path,
                 line,
-                f"le numéro « {value} » n'est pas un numéro de téléphone français valide",
-                "écrivez 10 chiffres commençant par 0 (ex. 02 47 00 00 00), un numéro court (ex. 3949) "
+                f"le numéro « {value} » n'est pas un numéro de téléphone français "
+                "valide",
+                "écrivez 10 chiffres commençant par 0 (ex. 02 47 00 00 00), un "
+                "numéro court (ex. 3949) "
                 "ou +33 suivi de 9 chiffres",
             )
             return ""
@@ -235,7 +244,8 @@ class _Checker:
                 self.add(
                     path,
                     line,
-                    f"le code de réseau « {code} » est en double (déjà ligne {seen[code]})",
+                    f"le code de réseau « {code} » est en double (déjà ligne "
+                    f"{seen[code]})",
                     "gardez une seule entrée par réseau",
                 )
                 continue
@@ -279,7 +289,8 @@ class _Checker:
                     self.add(
                         path,
                         1,
-                        f"le réseau « {code} » manque alors que l'assistant l'utilise pour orienter",
+                        f"le réseau « {code} » manque alors que l'assistant "
+                        "l'utilise pour orienter",
                         f"rétablissez l'entrée « code: {code} »",
                     )
         return networks
@@ -298,7 +309,8 @@ class _Checker:
                     self.add(
                         path,
                         line,
-                        f"l'identifiant « {structure.id} » est déjà utilisé ({seen[structure.id]})",
+                        f"l'identifiant « {structure.id} » est déjà utilisé "
+                        f"({seen[structure.id]})",
                         "donnez un identifiant unique à chaque structure",
                     )
                     continue
@@ -316,7 +328,8 @@ class _Checker:
                 path,
                 at("network"),
                 f"le réseau « {rec['network']} » n'existe pas",
-                "utilisez un code de knowledge/networks.yaml (ex. mission_locale) ou ajoutez ce réseau",
+                "utilisez un code de knowledge/networks.yaml (ex. mission_locale) "
+                "ou ajoutez ce réseau",
             )
         commune = self.gazetteer.commune(rec["insee"])
         if commune is None:
@@ -324,7 +337,8 @@ class _Checker:
                 path,
                 at("insee"),
                 f"le code INSEE « {rec['insee']} » ne correspond à aucune commune",
-                "cherchez le code de la commune avec « python -m bot search <commune> » "
+                "cherchez le code de la commune avec « python -m bot search "
+                "<commune> » "
                 "(attention : ce n'est pas le code postal)",
             )
         elif (
@@ -384,7 +398,8 @@ class _Checker:
                 self.add(
                     path,
                     at("area_served"),
-                    f"territoire : le code INSEE « {insee} » ne correspond à aucune commune",
+                    f"territoire : le code INSEE « {insee} » ne correspond à "
+                    "aucune commune",
                     "corrigez le code",
                 )
         for siren in area.epci:
@@ -531,7 +546,8 @@ class _Checker:
                         path,
                         self.field_line(node, name, line),
                         f"la valeur « {name} » n'a pas de source",
-                        f"ajoutez « {name} » aux « fields » d'une source, ou laissez la valeur vide",
+                        f"ajoutez « {name} » aux « fields » d'une source, ou "
+                        "laissez la valeur vide",
                     )
             phone = self.check_phone(
                 rec.get("phone", ""), path, self.field_line(node, "phone", line)
@@ -571,7 +587,10 @@ class _Checker:
         return regions
 
     def place_words(self) -> None:
-        """``places/words.yaml`` (the words that help find a commune), when the folder has it."""
+        """``places/words.yaml``, when the folder has it.
+
+        The words that help find a commune.
+        """
         path = self.folder / "places" / "words.yaml"
         if not path.exists():
             return
@@ -642,8 +661,10 @@ def check_directory(
 ) -> CheckResult:
     """Check every knowledge file of ``folder`` (default: config.knowledge_dir()).
 
-    ``preloaded`` gives the records of some structure files already in memory (an import about to
-    write them): they are checked as they are, without reading the files; problems then point at
+    ``preloaded`` gives the records of some structure files already in memory (an import
+    about to
+    write them): they are checked as they are, without reading the files; problems then
+    point at
     the record's position (line 1 of the file for a schema problem).
     """
     folder = Path(folder or config.knowledge_dir())

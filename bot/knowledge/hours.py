@@ -1,4 +1,6 @@
-"""Opening hours: read them, tell whether a place is open and when it opens next, in French.
+"""Opening hours.
+
+Read them, tell whether a place is open and when it opens next, in French.
 
 Two notations are accepted in the knowledge files:
 
@@ -17,7 +19,8 @@ Two notations are accepted in the knowledge files:
 
 Both are evaluated by the ``opening-hours-py`` library (OSM grammar, French public
 holidays). French public holidays are closed unless the expression says otherwise
-(``PH``). Times are Europe/Paris local time. ``None`` hours mean "unknown", never "closed".
+(``PH``). Times are Europe/Paris local time. ``None`` hours mean "unknown", never
+"closed".
 """
 
 from __future__ import annotations
@@ -70,7 +73,8 @@ REFERENCE_MONDAY = datetime(2024, 1, 8, tzinfo=PARIS)
 # Look for the next opening this many days ahead at most.
 NEXT_OPENING_HORIZON_DAYS = 31
 _RANGE = re.compile(r"^\s*(\d{1,2})[:hH](\d{2})\s*-\s*(\d{1,2})[:hH](\d{2})\s*$")
-# Selectors that make hours vary through the year (months, weeks, dates, school holidays).
+# Selectors that make hours vary through the year (months, weeks, dates, school
+# holidays).
 _SEASONAL = re.compile(
     r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|week|SH|easter)\b|\b\d{4}\b"
 )
@@ -97,7 +101,10 @@ class OpeningHours:
 
     @property
     def expression(self) -> str:
-        """The whole rule as one OSM expression (exceptional closures and holidays included)."""
+        """The whole rule as one OSM expression.
+
+        Exceptional closures and holidays included.
+        """
         rules = [self.osm or _week_expression(self.week)]
         rules += [
             f"{d.year} {OSM_MONTHS[d.month - 1]} {d.day:02d} off"
@@ -121,7 +128,10 @@ class OpeningHours:
         return bool(self._rules.is_open(_paris(at)))
 
     def next_opening(self, at: datetime) -> datetime | None:
-        """When it opens next after ``at`` (Paris time); None when open now or not within a month."""
+        """When it opens next after ``at`` (Paris time).
+
+        None when open now or not within a month.
+        """
         local = _paris(at)
         if self._rules.is_open(local):
             return None
@@ -133,7 +143,10 @@ class OpeningHours:
         )
 
     def next_opening_text(self, at: datetime) -> str:
-        """Next opening in French ("ouvre demain à 9 h"); "" when open now or unknown."""
+        """Next opening in French ("ouvre demain à 9 h").
+
+        "" when open now or unknown.
+        """
         when = self.next_opening(at)
         return say_opening(when, _paris(at)) if when else ""
 
@@ -235,7 +248,8 @@ def parse_day(text: str) -> Ranges:
         match = _RANGE.match(chunk)
         if not match:
             raise HoursError(
-                f"« {chunk.strip()} » n'est pas une plage horaire : écrivez par exemple "
+                f"« {chunk.strip()} » n'est pas une plage horaire : écrivez par "
+                "exemple "
                 f"« 09:00-12:30, 13:30-17:00 » ou « fermé »"
             )
         h1, m1, h2, m2 = (int(g) for g in match.groups())
@@ -244,7 +258,8 @@ def parse_day(text: str) -> Ranges:
         start, end = time(h1, m1), time(23, 59, 59) if h2 == 24 else time(h2, m2)
         if start >= end:
             raise HoursError(
-                f"« {chunk.strip()} » : l'heure d'ouverture doit précéder l'heure de fermeture"
+                f"« {chunk.strip()} » : l'heure d'ouverture doit précéder l'heure "
+                "de fermeture"
             )
         ranges.append((start, end))
     ranges.sort()
@@ -255,7 +270,10 @@ def parse_day(text: str) -> Ranges:
 
 
 def parse_osm(expression: str) -> tuple[Ranges, ...]:
-    """The usual week of an OSM ``opening_hours`` expression; HoursError in French if unreadable."""
+    """The usual week of an OSM ``opening_hours`` expression.
+
+    HoursError in French if unreadable.
+    """
     value = " ".join(str(expression).split())
     if not value:
         raise HoursError(
@@ -266,7 +284,8 @@ def parse_osm(expression: str) -> tuple[Ranges, ...]:
     except (PARSER_ERROR, SyntaxError, ValueError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise HoursError(
-            f"« {value} » n'est pas au format OpenStreetMap opening_hours ({first_line}) : "
+            f"« {value} » n'est pas au format OpenStreetMap opening_hours "
+            f"({first_line}) : "
             "écrivez par exemple « Mo-Fr 09:00-12:30,13:30-17:00; PH off »"
         ) from exc
     week: list[list[tuple[time, time]]] = [[] for _ in DAYS]
@@ -312,7 +331,10 @@ def parse_hours(data: dict | str | None) -> OpeningHours | None:
 
 @lru_cache(maxsize=4096)
 def _parse_hours_cached(items: tuple) -> OpeningHours:
-    """Many structures share the same hours: each notation is read once (``OpeningHours`` is immutable)."""
+    """Many structures share the same hours.
+
+    Each notation is read once (``OpeningHours`` is immutable).
+    """
     return _parse_hours_uncached(
         {k: list(v) if isinstance(v, tuple) else v for k, v in items}
     )
@@ -328,14 +350,16 @@ def _parse_hours_uncached(data: dict) -> OpeningHours:
     osm = " ".join(str(data.get("osm") or "").split())
     if osm and any(day in data for day in DAYS):
         raise HoursError(
-            "indiquez les horaires soit jour par jour, soit au format OpenStreetMap (« osm »), "
+            "indiquez les horaires soit jour par jour, soit au format "
+            "OpenStreetMap (« osm »), "
             "pas les deux"
         )
     if osm:
         week = parse_osm(osm)
     elif not any(day in data for day in DAYS):
         raise HoursError(
-            'aucun jour d\'ouverture : indiquez au moins un jour (lundi: "09:00-12:00") '
+            "aucun jour d'ouverture : indiquez au moins un jour (lundi: "
+            '"09:00-12:00") '
             "ou supprimez « hours » si les horaires sont inconnus"
         )
     else:

@@ -1,9 +1,15 @@
-"""Import the shared open data (``config.shared_data_dir()``) into the project; re-runnable.
+"""Import the shared open data (``config.shared_data_dir()``) into the project.
 
-- ``import_places``: the 2026 communes gazetteer -> ``knowledge/places/communes.csv.gz``.
-- ``import_structures``: the Centre-Val de Loire structures -> ``knowledge/structures/<network>.yaml``
-  for France Travail (agencies renamed: the Pôle emploi -> France Travail rename is certain),
-  CCI, CMA, chambres d'agriculture and CIDFF, each record keeping its source and the date
+Re-runnable.
+
+- ``import_places``: the 2026 communes gazetteer ->
+  ``knowledge/places/communes.csv.gz``.
+- ``import_structures``: the Centre-Val de Loire structures ->
+  ``knowledge/structures/<network>.yaml``
+  for France Travail (agencies renamed: the Pôle emploi -> France Travail rename is
+  certain),
+  CCI, CMA, chambres d'agriculture and CIDFF, each record keeping its source and the
+  date
   of that source as ``verified``.
 
 Afpa, Cicas and maisons de justice et du droit are in the shared file too but are not
@@ -27,13 +33,16 @@ from bot.places import Gazetteer, normalize, write_places_file
 
 SOURCES = {
     "service-public BDL 2019 (via SocialGouv/cdtn)": (
-        "Annuaire service-public.fr, base de données locales (DILA, Licence Ouverte), extrait de janvier 2019 "
+        "Annuaire service-public.fr, base de données locales (DILA, Licence "
+        "Ouverte), extrait de janvier 2019 "
         "(SocialGouv/code-du-travail-numerique, commit 8c28f01b), fiche {source_id}",
         date(2019, 1, 30),
     ),
     "Pôle emploi referential 2019 (via gip-inclusion/les-emplois)": (
-        "Référentiel des agences Pôle emploi de 2019 (gip-inclusion/les-emplois, commit 89b55ad6), site "
-        "{source_id} ; téléphone 3949 et site web : contacts nationaux de France Travail",
+        "Référentiel des agences Pôle emploi de 2019 (gip-inclusion/les-emplois, "
+        "commit 89b55ad6), site "
+        "{source_id} ; téléphone 3949 et site web : contacts nationaux de France "
+        "Travail",
         date(2019, 11, 13),
     ),
 }
@@ -45,8 +54,10 @@ NETWORKS = {
     "cidf": "cidff",
 }
 NOTES = {
-    "france_travail": "Agence de 2019 (ex-Pôle emploi), nom mis à jour ; adresse à vérifier, horaires inconnus.",
-    "cma": "Données de 2019 : les chambres de métiers sont désormais régionales (CMA Centre-Val de Loire) ; "
+    "france_travail": "Agence de 2019 (ex-Pôle emploi), nom mis à jour ; adresse à "
+    "vérifier, horaires inconnus.",
+    "cma": "Données de 2019 : les chambres de métiers sont désormais régionales (CMA "
+    "Centre-Val de Loire) ; "
     "adresse, téléphone et e-mail à vérifier.",
 }
 DEFAULT_NOTE = (
@@ -54,8 +65,10 @@ DEFAULT_NOTE = (
 )
 HEADER = (
     "# yaml-language-server: $schema=../schema/structures.schema.json\n"
-    "# Structures « {network} » importées de l'open data partagé par « python -m bot import-shared ».\n"
-    "# Vous pouvez corriger ces fiches : mettez alors « verified » à la date de votre vérification,\n"
+    "# Structures « {network} » importées de l'open data partagé par « python -m "
+    "bot import-shared ».\n"
+    "# Vous pouvez corriger ces fiches : mettez alors « verified » à la date de "
+    "votre vérification,\n"
     "# elles seront conservées lors d'un nouvel import. Voir knowledge/README.md.\n"
 )
 _SMALL_WORDS = {
@@ -87,7 +100,10 @@ class _Dumper(yaml.SafeDumper):
 
 
 def import_places(data_dir: Path, out_path: Path) -> int:
-    """Write the compact gazetteer from ``communes_france_2026.csv``; return the number of communes."""
+    """Write the compact gazetteer from ``communes_france_2026.csv``.
+
+    Return the number of communes.
+    """
     with open(
         data_dir / "communes_france_2026.csv", encoding="utf-8", newline=""
     ) as handle:
@@ -191,7 +207,10 @@ def import_structures(
     gazetteer: Gazetteer,
     region_file: str = "structures_centre_val_de_loire.csv",
 ) -> dict[str, int]:
-    """(Re)write ``structures_dir/<network>.yaml`` from the shared CSV; return counts per network."""
+    """(Re)write ``structures_dir/<network>.yaml`` from the shared CSV.
+
+    Return counts per network.
+    """
     by_network: dict[str, list[dict]] = {code: [] for code in NETWORKS.values()}
     with open(data_dir / region_file, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):

@@ -65,7 +65,10 @@ class Network:
 
 @dataclass(frozen=True)
 class AreaServed:
-    """Communes (INSEE), EPCI (SIREN) and départements a structure serves; empty means "nearest"."""
+    """Communes (INSEE), EPCI (SIREN) and départements a structure serves.
+
+    Empty means "nearest".
+    """
 
     communes: tuple[str, ...] = ()
     epci: tuple[str, ...] = ()
@@ -77,7 +80,10 @@ class AreaServed:
         return not (self.communes or self.epci or self.departements)
 
     def covers(self, commune: Commune) -> bool:
-        """True when the commune (or its parent city, for an arrondissement) is in the area."""
+        """True when the commune is in the area.
+
+        Or its parent city, for an arrondissement.
+        """
         codes = {commune.insee, commune.parent_insee}
         return (
             bool(codes & set(self.communes))
@@ -131,7 +137,10 @@ class Structure:
         return self.hours.text if self.hours else ""
 
     def open_now(self, at: datetime | None = None) -> bool | None:
-        """Open at ``at`` (default: now, Europe/Paris); None when the hours are unknown."""
+        """Open at ``at`` (default: now, Europe/Paris).
+
+        None when the hours are unknown.
+        """
         if self.hours is None:
             return None
         return self.hours.is_open(at or datetime.now().astimezone())
@@ -167,7 +176,10 @@ def _to_plain(value: Any) -> Any:
 
 
 def structure_to_plain(structure: Structure) -> dict[str, Any]:
-    """Field name -> JSON-friendly value (dates stay ``date``; hours and area as their notation)."""
+    """Field name -> JSON-friendly value.
+
+    Dates stay ``date``; hours and area as their notation.
+    """
     return {
         f.name: _to_plain(getattr(structure, f.name)) for f, _kind in structure_fields()
     }
@@ -192,7 +204,10 @@ def _from_plain(kind: Any, value: Any) -> Any:
 
 
 def structure_from_plain(data: dict[str, Any], **values: Any) -> Structure:
-    """A ``Structure`` from field values (e.g. a database row); ``values`` win over ``data``."""
+    """A ``Structure`` from field values (e.g. a database row).
+
+    ``values`` win over ``data``.
+    """
     arguments = {}
     for item, kind in structure_fields():
         if item.name in values:
@@ -204,7 +219,10 @@ def structure_from_plain(data: dict[str, Any], **values: Any) -> Structure:
 
 @dataclass(frozen=True)
 class StructureMatch:
-    """A structure proposed for a commune: its distance and whether its area names the commune."""
+    """A structure proposed for a commune.
+
+    Its distance and whether its area names the commune.
+    """
 
     structure: Structure
     distance_km: float
@@ -234,7 +252,10 @@ class Source:
 
 @dataclass(frozen=True)
 class Region:
-    """A region's orientation service (only sourced values; unknown values stay empty)."""
+    """A region's orientation service.
+
+    Only sourced values; unknown values stay empty.
+    """
 
     code: str
     name: str

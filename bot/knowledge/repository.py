@@ -40,10 +40,12 @@ from bot.places.geo import haversine_radians
 
 log = logging.getLogger(__name__)
 
-# Beyond this distance a structure is not proposed unless its area served names the commune:
-# the assistant then gives the network's online entry points and the regional service.
+# Beyond this distance a structure is not proposed unless its area served names the
+# commune: the assistant then gives the network's online entry points and the regional
+# service.
 DEFAULT_MAX_DISTANCE_KM = 100.0
-# Kilometres per degree of latitude (a little under the true ~111.2, so the search box is never too small).
+# Kilometres per degree of latitude (a little under the true ~111.2, so the search box
+# is never too small).
 KM_PER_DEGREE = 110.0
 Entry = tuple[
     Structure, float, float, float
@@ -51,7 +53,10 @@ Entry = tuple[
 
 
 class KnowledgeUnavailable(RuntimeError):
-    """No knowledge can be served (never loaded, or invalid files); the message is French."""
+    """No knowledge can be served (never loaded, or invalid files).
+
+    The message is French.
+    """
 
     def __init__(self, message: str, problems: list[Problem] | None = None):
         """Keep the French message and the problems that explain it."""
@@ -60,7 +65,10 @@ class KnowledgeUnavailable(RuntimeError):
 
 
 class KnowledgeRepository(Protocol):
-    """What actions, channels and staff commands may ask the knowledge (both repositories offer it)."""
+    """What actions, channels and staff commands may ask the knowledge.
+
+    Both repositories offer it.
+    """
 
     @property
     def snapshot_id(self) -> int | None:
@@ -168,7 +176,10 @@ class MemoryRepository:
     def from_directory(
         cls, folder: Path | None = None, gazetteer: Gazetteer | None = None
     ) -> "MemoryRepository":
-        """Check the files and serve them directly (tests, previews); raise if they have errors."""
+        """Check the files and serve them directly (tests, previews).
+
+        Raise if they have errors.
+        """
         result = check_directory(folder, gazetteer)
         if not result.ok or result.knowledge is None:
             raise KnowledgeUnavailable(
@@ -191,7 +202,10 @@ class MemoryRepository:
         return list(self.knowledge.networks)
 
     def find_network(self, text: str) -> Network | None:
-        """Network named in a text by its name, code or a former name ("Pôle emploi", "Fongecif")."""
+        """Network named in a text by its name, code or a former name.
+
+        E.g. "Pôle emploi", "Fongecif".
+        """
         key = f" {normalize(text)} "
         for alias, code in self._network_aliases:
             if f" {alias} " in key:
@@ -257,7 +271,10 @@ class MemoryRepository:
     def _open_candidates(
         self, network_code: str, lat0: float, lon0: float, max_distance_km: float | None
     ) -> list[Entry]:
-        """Structures without an area served that may lie within ``max_distance_km`` (grid of 1° cells)."""
+        """Structures without an area served that may lie within ``max_distance_km``.
+
+        Found on a grid of 1° cells.
+        """
         if max_distance_km is None:
             return self._open_area.get(network_code, [])
         span_lat = max_distance_km / KM_PER_DEGREE
@@ -304,7 +321,10 @@ class MemoryRepository:
         return list(self.knowledge.regions)
 
     def region_for(self, insee: str) -> Region | None:
-        """The orientation service of the commune's region, or None (region not described)."""
+        """The orientation service of the commune's region, or None.
+
+        None when the region is not described.
+        """
         commune = self.gazetteer.commune(insee)
         return self._regions.get(commune.region_code) if commune else None
 
@@ -358,7 +378,10 @@ class SqlRepository:
         return self._repo().snapshot_id
 
     def refresh(self, force: bool = False) -> bool:
-        """Check the snapshot pointer (if due, or forced); swap in a newer load. True if swapped."""
+        """Check the snapshot pointer (if due, or forced).
+
+        Swap in a newer load. True if swapped.
+        """
         now = time.monotonic()
         if (
             not force
@@ -379,7 +402,8 @@ class SqlRepository:
                 if live is None:
                     if self._current is None:
                         raise KnowledgeUnavailable(
-                            "La base de connaissances est vide : lancez « python -m bot load »."
+                            "La base de connaissances est vide : lancez « python "
+                            "-m bot load »."
                         )
                     return False
                 if self._current is not None and live == self._current.snapshot_id:

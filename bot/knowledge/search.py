@@ -1,4 +1,7 @@
-"""Staff search: "quelle Mission locale pour Vierzon ?" -> what the assistant would propose."""
+"""Staff search: what the assistant would propose.
+
+E.g. for "quelle Mission locale pour Vierzon ?".
+"""
 
 from __future__ import annotations
 
@@ -50,7 +53,8 @@ def format_answer(answer: SearchAnswer) -> str:
     c = answer.place.commune
     if c is not None:
         lines.append(
-            f"Commune : {c.name} ({c.departement_name}), INSEE {c.insee}, code postal {c.postcode}."
+            f"Commune : {c.name} ({c.departement_name}), INSEE {c.insee}, code "
+            f"postal {c.postcode}."
         )
     elif answer.place.status == "ambiguous":
         lines.append(
@@ -79,14 +83,16 @@ def format_answer(answer: SearchAnswer) -> str:
             + (f" ; {s.email}" if s.email else "")
         )
         lines.append(
-            f"   Horaires : {s.hours_text or 'inconnus'} ; source : {s.source} ; vérifié le "
+            f"   Horaires : {s.hours_text or 'inconnus'} ; source : {s.source} ; "
+            "vérifié le "
             f"{s.verified:%d/%m/%Y}"
             if s.verified
             else "   source inconnue"
         )
     if answer.network and answer.place.status == "found" and not answer.matches:
         lines.append(
-            "Aucune structure enregistrée à proximité : l'assistant propose les accès nationaux :"
+            "Aucune structure enregistrée à proximité : l'assistant propose les "
+            "accès nationaux :"
         )
         lines += [
             f"  - {e.label} : {e.url or e.phone}" for e in answer.network.entry_points

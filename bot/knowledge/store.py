@@ -97,7 +97,10 @@ class NetworkRow(Base):
 
 
 def _structure_column(item, kind) -> Column:
-    """The column of one ``Structure`` field: text, number, date, or JSON for structured values."""
+    """The column of one ``Structure`` field.
+
+    Text, number, date, or JSON for structured values.
+    """
     if item.name == "id":
         return Column(String(128), primary_key=True)
     if kind is str:
@@ -113,7 +116,8 @@ StructureRow: Any = type(
     "StructureRow",
     (Base,),
     {
-        "__doc__": "One structure of a snapshot; the columns are the fields of ``model.Structure``.",
+        "__doc__": "One structure of a snapshot; the columns are the fields of "
+        "``model.Structure``.",
         "__tablename__": "kb_structure",
         "snapshot_id": _snapshot_fk(),
         **{
@@ -257,7 +261,10 @@ def _required_date(value) -> date:
 
 
 def digest_of(knowledge: KnowledgeSet) -> str:
-    """Stable fingerprint of the content (to tell staff whether a load changed anything)."""
+    """Stable fingerprint of the content.
+
+    It tells staff whether a load changed anything.
+    """
     rows = knowledge_rows(knowledge)
     payload = json.dumps(
         {t.__tablename__: r for t, r in rows.items()}, sort_keys=True, default=str
@@ -266,7 +273,10 @@ def digest_of(knowledge: KnowledgeSet) -> str:
 
 
 def save_snapshot(url: str, knowledge: KnowledgeSet) -> int:
-    """Write ``knowledge`` as a new snapshot and make it live, atomically; return its id."""
+    """Write ``knowledge`` as a new snapshot and make it live, atomically.
+
+    Return its id.
+    """
     engine = engine_for(url)
     create_tables(Base.metadata, engine)
     rows = knowledge_rows(knowledge)
@@ -302,7 +312,10 @@ def save_snapshot(url: str, knowledge: KnowledgeSet) -> int:
 
 
 def live_snapshot_id(url: str) -> int | None:
-    """Id of the live snapshot (a one-row read), or None when nothing was ever loaded."""
+    """Id of the live snapshot, or None when nothing was ever loaded.
+
+    A one-row read.
+    """
     engine = engine_for(url)
     with engine.connect() as connection:
         if not engine.dialect.has_table(connection, State.__tablename__):
@@ -329,7 +342,10 @@ def snapshot_info(url: str) -> dict | None:
 def read_snapshot(
     url: str, snapshot_id: int | None = None
 ) -> tuple[int, KnowledgeSet] | None:
-    """Read the live (or given) snapshot back as a ``KnowledgeSet``, in one read transaction."""
+    """Read the live (or given) snapshot back as a ``KnowledgeSet``.
+
+    In one read transaction.
+    """
     engine = engine_for(url)
     with engine.connect() as connection, connection.begin():
         if snapshot_id is None:
@@ -414,7 +430,10 @@ def read_snapshot(
 
 @dataclass
 class LoadOutcome:
-    """Result of ``load_directory``: the check, and the new live snapshot when it was written."""
+    """Result of ``load_directory``.
+
+    The check, and the new live snapshot when it was written.
+    """
 
     check: CheckResult
     snapshot_id: int | None = None
@@ -422,7 +441,10 @@ class LoadOutcome:
 
 
 def load_directory(folder=None, url: str | None = None, gazetteer=None) -> LoadOutcome:
-    """Check the knowledge files; only if there is no error, write them as the live snapshot."""
+    """Check the knowledge files.
+
+    Only if there is no error, write them as the live snapshot.
+    """
     check = check_directory(folder, gazetteer)
     if not check.ok:
         return LoadOutcome(check)

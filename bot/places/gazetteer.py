@@ -1,4 +1,7 @@
-"""The communes gazetteer: indexes by INSEE code, postcode and name; places in sentences."""
+"""The communes gazetteer: indexes by INSEE code, postcode and name.
+
+It also finds places in sentences.
+"""
 
 from __future__ import annotations
 
@@ -59,7 +62,10 @@ class Commune:
 
     @property
     def label(self) -> str:
-        """Short label that tells homonyms apart: "Saint-Denis (Seine-Saint-Denis, 93)"."""
+        """Short label that tells homonyms apart.
+
+        E.g. "Saint-Denis (Seine-Saint-Denis, 93)".
+        """
         return f"{self.name} ({self.departement_name}, {self.departement_code})"
 
 
@@ -173,7 +179,10 @@ class Gazetteer:
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_file(cls, path: Path) -> "Gazetteer":
-        """Read the compact gazetteer written by the import command (.csv or .csv.gz)."""
+        """Read the compact gazetteer written by the import command.
+
+        A .csv or .csv.gz file.
+        """
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rt", encoding="utf-8", newline="") as handle:
             return cls.from_rows(csv.DictReader(handle))
@@ -210,7 +219,10 @@ class Gazetteer:
         return self.by_insee.get(insee.strip().upper())
 
     def for_postcode(self, postcode: str) -> list[Commune]:
-        """Communes of a postcode; an arrondissement hides its parent city (75015 -> Paris 15e)."""
+        """Communes of a postcode.
+
+        An arrondissement hides its parent city (75015 -> Paris 15e).
+        """
         found = self.by_postcode.get(postcode, [])
         parents = {c.parent_insee for c in found if c.parent_insee}
         return [c for c in found if c.insee not in parents]
@@ -296,7 +308,10 @@ class Gazetteer:
         return fuzzy, "fuzzy" if fuzzy else ""
 
     def _fuzzy(self, key: str) -> list[Commune]:
-        """Communes whose name has at most one typo per word ("Blios", "Joue les tour", "Romoratin")."""
+        """Communes whose name has at most one typo per word.
+
+        E.g. "Blios", "Joue les tour", "Romoratin".
+        """
         if len(key) < 4 or key.isdigit():
             return []
         self._ensure_fuzzy()
@@ -357,7 +372,10 @@ class Gazetteer:
 
     # ------------------------------------------------------------------ sentences
     def find_in_text(self, text: str, region: str | None = None) -> PlaceResolution:
-        """Find a commune mentioned in a sentence (postcode, name, or a near miss after "à")."""
+        """Find a commune mentioned in a sentence.
+
+        By postcode, name, or a near miss after "à".
+        """
         words_ = place_words()
         words = [
             (m.group(0), normalize(m.group(0))) for m in re.finditer(r"[^\W_]+", text)
@@ -439,7 +457,10 @@ class Gazetteer:
         return PlaceResolution(NOT_FOUND, (), text)
 
     def _postcode_with_name(self, norms: list[str], position: int) -> str:
-        """Keep the name words next to a postcode ("37300 Joué-lès-Tours", "Joué 37300")."""
+        """Keep the name words next to a postcode.
+
+        E.g. "37300 Joué-lès-Tours", "Joué 37300".
+        """
         postcode = norms[position]
         communes = self.for_postcode(postcode)
         keys = {normalize(c.name) for c in communes}
@@ -459,7 +480,10 @@ class Gazetteer:
 
 
 def write_places_file(rows, path: Path) -> int:
-    """Write rows (dicts with ``PLACE_COLUMNS``) as a reproducible gzip CSV; return the count."""
+    """Write rows (dicts with ``PLACE_COLUMNS``) as a reproducible gzip CSV.
+
+    Return the count.
+    """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=PLACE_COLUMNS, lineterminator="\n")
     writer.writeheader()

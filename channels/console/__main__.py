@@ -1,11 +1,16 @@
 """Console administration: ``python -m channels.console <command>``.
 
-- ``hash-password``: ask for a password (twice) and print its hash for the accounts file;
+- ``hash-password``: ask for a password (twice) and print its hash for the accounts
+  file;
 - ``add-adviser USERNAME --name "Claire Martin"``: ask for a password and add the
-  account to the accounts file (``SPRO_CONSOLE_ACCOUNTS``, default var/console-accounts.yml);
-  ``--role pilotage`` makes it a steering-dashboard account (channels/dashboard) instead;
-- ``purge [--days N]``: delete calls older than the retention period and expired sessions;
-- ``stats [--since YYYY-MM-DD]``: closed calls per outcome and per network of the second door.
+  account to the accounts file (``SPRO_CONSOLE_ACCOUNTS``, default
+  var/console-accounts.yml);
+  ``--role pilotage`` makes it a steering-dashboard account (channels/dashboard)
+  instead;
+- ``purge [--days N]``: delete calls older than the retention period and expired
+  sessions;
+- ``stats [--since YYYY-MM-DD]``: closed calls per outcome and per network of the second
+  door.
 """
 
 from __future__ import annotations
@@ -101,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "purge":
             removed = ConsoleStore().purge(args.days)
             print(
-                f"{removed['calls']} appel(s) et {removed['sessions']} session(s) supprimés."
+                f"{removed['calls']} appel(s) et {removed['sessions']} session(s) "
+                "supprimés."
             )
         elif args.command == "stats":
             store = ConsoleStore()

@@ -99,7 +99,10 @@ _DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$" + _b64(bytes(32))
 
 
 def parse_accounts(text: str, source: str = "accounts") -> dict[str, Adviser]:
-    """Advisers described by a YAML text; raise ``AccountsError`` in French when invalid."""
+    """Advisers described by a YAML text.
+
+    Raise ``AccountsError`` in French when invalid.
+    """
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
@@ -115,13 +118,15 @@ def parse_accounts(text: str, source: str = "accounts") -> dict[str, Adviser]:
         password_hash = str(entry.get("password_hash", ""))
         if not _USERNAME.match(username):
             raise AccountsError(
-                f"{source}, compte n° {index} : identifiant invalide (2 à 64 caractères, "
+                f"{source}, compte n° {index} : identifiant invalide (2 à 64 "
+                "caractères, "
                 "minuscules, chiffres, « . », « _ », « - »)."
             )
         if not password_hash.startswith("scrypt$") or password_hash.count("$") != 5:
             raise AccountsError(
                 f"{source}, compte « {username} » : « password_hash » doit venir de "
-                "`python -m channels.console hash-password` (jamais un mot de passe en clair)."
+                "`python -m channels.console hash-password` (jamais un mot de "
+                "passe en clair)."
             )
         if username in advisers:
             raise AccountsError(
@@ -142,7 +147,10 @@ class AccountBook:
     """The accounts file, re-read when its modification time changes."""
 
     def __init__(self, path: Path | None = None, role: str = "conseiller") -> None:
-        """``path`` overrides the configured file (tests); only accounts of ``role`` count."""
+        """``path`` overrides the configured file (tests).
+
+        Only accounts of ``role`` count.
+        """
         self._path = path
         self.role = role
         self._stamp: tuple[Path, float] | None = None
@@ -175,5 +183,8 @@ class AccountBook:
         return adviser if adviser and ok else None
 
     def get(self, username: str) -> Adviser | None:
-        """The adviser still listed under ``username`` (removed accounts lose access)."""
+        """The adviser still listed under ``username``.
+
+        Removed accounts lose access.
+        """
         return self.advisers().get(username)

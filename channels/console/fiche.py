@@ -46,9 +46,13 @@ def french_datetime(moment: datetime) -> str:
 def structure_lines(
     structure: dict[str, Any], network_name: Callable[[str], str]
 ) -> list[str]:
-    """A structure as lines: name and network, address, phone, hours, why (only known facts)."""
+    """A structure as lines.
+
+    Name and network, address, phone, hours, why (only known facts).
+    """
     lines = [
-        f"{structure.get('name') or UNKNOWN} ({network_name(structure.get('network') or '')})"
+        f"{structure.get('name') or UNKNOWN} "
+        f"({network_name(structure.get('network') or '')})"
     ]
     address = " ".join(
         str(part)

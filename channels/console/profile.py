@@ -1,4 +1,4 @@
-"""The caller's profile as the dialogue keeps it in Rasa slots, for display and correction.
+"""The caller's profile as kept in Rasa slots, for display and correction.
 
 Plain module (no Rasa import): the channel passes slot values and slot descriptions.
 """
@@ -54,7 +54,10 @@ class FieldSpec:
 
 
 def humanize(value: Any) -> str:
-    """A slot value in plain French for display ("cdd_end" -> "cdd end", True -> "oui")."""
+    """A slot value in plain French for display.
+
+    E.g. "cdd_end" -> "cdd end", True -> "oui".
+    """
     if value is None or value == "":
         return UNKNOWN
     if isinstance(value, bool):
@@ -65,7 +68,10 @@ def humanize(value: Any) -> str:
 
 
 def profile_from_slots(slots: dict[str, Any]) -> dict[str, Any]:
-    """The profile slots' values (missing ones as None), nothing else from the tracker."""
+    """The profile slots' values, nothing else from the tracker.
+
+    Missing ones as None.
+    """
     return {name: slots.get(name) for name in PROFILE_SLOTS}
 
 
@@ -112,7 +118,10 @@ def commune_text(profile: dict[str, Any]) -> str:
 
 
 def field_specs(slot_descriptions: dict[str, dict[str, Any]]) -> list[FieldSpec]:
-    """Editable fields, from the dialogue's slot types (``{"type", "values"}`` per slot)."""
+    """Editable fields, from the dialogue's slot types.
+
+    ``{"type", "values"}`` per slot.
+    """
     specs = []
     for name in CORRECTABLE:
         label = "Commune" if name == "commune" else PROFILE_SLOTS[name]
@@ -140,7 +149,10 @@ class CorrectionError(ValueError):
 
 
 def coerce(spec: FieldSpec, value: Any) -> Any:
-    """The corrected value in the slot's type, or ``CorrectionError``. None clears the field."""
+    """The corrected value in the slot's type, or ``CorrectionError``.
+
+    None clears the field.
+    """
     if value is None or value == "":
         return None
     if spec.kind == "boolean":

@@ -1,4 +1,6 @@
-"""Storage of the console: adviser sessions, calls, and anonymous outcomes for statistics.
+"""Storage of the console.
+
+Adviser sessions, calls, and anonymous outcomes for statistics.
 
 SQLAlchemy 1.4 with the 2.0-style API; SQLite file by default
 (``config.console_database_url()``), PostgreSQL in production by URL only.
@@ -110,7 +112,8 @@ def utcnow() -> datetime:
 
 
 def _token_hash(token: str) -> str:
-    # Only the hash of a session token is stored: a copy of the database opens no session.
+    # Only the hash of a session token is stored: a copy of the database opens no
+    # session.
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -140,14 +143,20 @@ class CallRecord:
         return self.ended_at is None
 
     def second_door(self) -> dict[str, Any] | None:
-        """The structure the caller is sent to: the adviser's choice, else the recommended one."""
+        """The structure the caller is sent to.
+
+        The adviser's choice, else the recommended one.
+        """
         if self.chosen_structure:
             return self.chosen_structure
         structures = (self.orientation or {}).get("structures") or []
         return structures[0] if structures else None
 
     def second_door_network(self) -> str:
-        """Network code of the second door (from the structure, else from the orientation)."""
+        """Network code of the second door.
+
+        From the structure, else from the orientation.
+        """
         door = self.second_door() or {}
         return str(door.get("network") or (self.orientation or {}).get("network") or "")
 
@@ -178,7 +187,10 @@ class ConsoleStore:
     def __init__(
         self, url: str | None = None, now: Callable[[], datetime] = utcnow
     ) -> None:
-        """``url`` defaults to ``config.console_database_url()``; ``now`` is the clock."""
+        """``url`` defaults to ``config.console_database_url()``.
+
+        ``now`` is the clock.
+        """
         self.url = url or config.console_database_url()
         self.now = now
         self._engine: Engine | None = None
@@ -220,7 +232,10 @@ class ConsoleStore:
         return token, expires
 
     def session_user(self, token: str) -> str | None:
-        """The username of a live session (and mark it used), or None when expired or unknown."""
+        """The username of a live session, or None when expired or unknown.
+
+        The session is marked used.
+        """
         now = self.now()
         idle_limit = now - timedelta(minutes=config.console_idle_minutes())
         key = _token_hash(token)
@@ -255,7 +270,9 @@ class ConsoleStore:
     def claim_sign_in_attempt(
         self, username: str, limit: int, window_minutes: float
     ) -> bool:
-        """Count one sign-in attempt; False when ``limit`` were already made in the window.
+        """Count one sign-in attempt.
+
+        False when ``limit`` were already made in the window.
 
         The count is raised by conditional UPDATEs, atomic in the database: of many
         parallel attempts, at most ``limit`` are allowed.
@@ -301,7 +318,10 @@ class ConsoleStore:
 
     # Calls ----------------------------------------------------------------------------
     def create_call(self, username: str) -> CallRecord:
-        """Start a call; its id and its Rasa conversation id are random and unrelated."""
+        """Start a call.
+
+        Its id and its Rasa conversation id are random and unrelated.
+        """
         call = CallRecord(
             id=secrets.token_urlsafe(16),
             username=username,

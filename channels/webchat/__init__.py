@@ -3,9 +3,12 @@
 Mounted by Rasa at ``/webhooks/webchat`` (see ``credentials.yml``):
 
 - ``GET  /webhooks/webchat/``            the full-page chat (French, accessible);
-- ``GET  /webhooks/webchat/demo``        a sample regional page with the floating widget;
-- ``GET  /webhooks/webchat/static/<f>``  the widget (``spro-chat.js``, ``spro-chat.css``);
-- ``GET  /webhooks/webchat/config``      the widget's settings (title, regional line, retention);
+- ``GET  /webhooks/webchat/demo``        a sample regional page with the floating
+  widget;
+- ``GET  /webhooks/webchat/static/<f>``  the widget (``spro-chat.js``,
+  ``spro-chat.css``);
+- ``GET  /webhooks/webchat/config``      the widget's settings (title, regional line,
+  retention);
 - ``GET  /webhooks/webchat/health``      ``{"status": "ok"}``;
 - ``POST /webhooks/webchat/conversations``  a new signed conversation id;
 - ``POST /webhooks/webchat/webhook``     the same contract and protections as the public

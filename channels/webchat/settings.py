@@ -73,7 +73,10 @@ class WebChatSettings:
         )
 
     def public_config(self, region: str = "") -> dict[str, Any]:
-        """Settings sent to the widget for ``region`` (a 2-digit code, or the default)."""
+        """Settings sent to the widget for ``region``.
+
+        A 2-digit code, or the default.
+        """
         region = region if _REGION_CODE.match(region or "") else self.region
         human = {
             "phone": self.human_phone,
@@ -112,7 +115,10 @@ def region_record(code: str) -> Any:
 
 
 def network_names() -> dict[str, str]:
-    """Network codes to their public names, from the knowledge base (empty if unavailable)."""
+    """Network codes to their public names, from the knowledge base.
+
+    Empty if unavailable.
+    """
     try:
         from bot.knowledge import get_repository
 
