@@ -10,12 +10,10 @@
 - ``import-shared``: import the shared open data (gazetteer, Centre-Val de Loire
   structures).
 - ``sync [--region 24] [--departement 37]``: fetch the DILA API (and data·inclusion when
-  configured),
-  import and load atomically.
+  configured), import and load atomically.
 - ``import <source> <file-or-url> [--dry-run]``: import a national directory (dila,
-  education,
-  data-inclusion, transitions-pro) into knowledge/structures/, with a report of what
-  changed.
+  education, data-inclusion, transitions-pro) into knowledge/structures/, with a report
+  of what changed.
 - ``status``: the snapshot the database serves.
 - ``purge-conversations``: delete public conversations older than the retention period.
 """

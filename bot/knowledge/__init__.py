@@ -5,20 +5,18 @@ Entry points (see each module's docstring):
 - ``get_repository()``: the cached repository of the running bot (``SqlRepository`` on
   ``config.database_url()``, built lazily, following new loads without restart);
   ``set_repository(repo)`` replaces it (tests:
-  ``MemoryRepository.from_directory(path)``),
-  ``set_repository(None)`` forgets it.
+  ``MemoryRepository.from_directory(path)``), ``set_repository(None)`` forgets it.
 - ``KnowledgeRepository`` (a Protocol) is what both repositories offer:
-  ``network(code)``,
-  ``networks()``, ``find_network(text)``, ``structure(id)``, ``structures(network)``,
+  ``network(code)``, ``networks()``, ``find_network(text)``, ``structure(id)``,
+  ``structures(network)``,
   ``nearest_structures(network_code, insee, limit=3) -> list[StructureMatch]``,
   ``region(code)``, ``regions()``, ``region_for(insee) -> Region | None``,
   ``sheet(code)``, ``sheets()``, ``find_sheets(text)``.
 - Return types are frozen dataclasses from ``bot.knowledge.model``; places come from
   ``bot.places`` (``resolve``, ``find_in_text``).
 - Staff side: ``bot.knowledge.files.check_directory`` and
-  ``bot.knowledge.store.load_directory``
-  (``python -m bot check|load``); ``bot.knowledge.importers`` for the national
-  directories
+  ``bot.knowledge.store.load_directory`` (``python -m bot check|load``);
+  ``bot.knowledge.importers`` for the national directories
   (``python -m bot import|sync``).
 """
 

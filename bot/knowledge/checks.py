@@ -3,10 +3,8 @@
 Problems in French, YAML line numbers, schemas, phones.
 
 ``Problem`` and ``CheckResult`` are what ``python -m bot check`` prints; ``parse_yaml``
-keeps
-the node tree so that every problem points at its line; ``explain`` turns a JSON Schema
-error
-into a French message and what to fix.
+keeps the node tree so that every problem points at its line; ``explain`` turns a JSON
+Schema error into a French message and what to fix.
 """
 
 from __future__ import annotations

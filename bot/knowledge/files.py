@@ -662,10 +662,9 @@ def check_directory(
     """Check every knowledge file of ``folder`` (default: config.knowledge_dir()).
 
     ``preloaded`` gives the records of some structure files already in memory (an import
-    about to
-    write them): they are checked as they are, without reading the files; problems then
-    point at
-    the record's position (line 1 of the file for a schema problem).
+    about to write them): they are checked as they are, without reading the files;
+    problems then point at the record's position (line 1 of the file for a schema
+    problem).
     """
     folder = Path(folder or config.knowledge_dir())
     checker = _Checker(folder, gazetteer or get_gazetteer(), today or date.today())

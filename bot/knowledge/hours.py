@@ -1,6 +1,6 @@
-"""Opening hours.
+"""Opening hours: read them, tell whether a place is open and when it opens next.
 
-Read them, tell whether a place is open and when it opens next, in French.
+What is told is in French.
 
 Two notations are accepted in the knowledge files:
 

@@ -5,12 +5,9 @@ Re-runnable.
 - ``import_places``: the 2026 communes gazetteer ->
   ``knowledge/places/communes.csv.gz``.
 - ``import_structures``: the Centre-Val de Loire structures ->
-  ``knowledge/structures/<network>.yaml``
-  for France Travail (agencies renamed: the Pôle emploi -> France Travail rename is
-  certain),
-  CCI, CMA, chambres d'agriculture and CIDFF, each record keeping its source and the
-  date
-  of that source as ``verified``.
+  ``knowledge/structures/<network>.yaml`` for France Travail (agencies renamed: the Pôle
+  emploi -> France Travail rename is certain), CCI, CMA, chambres d'agriculture and
+  CIDFF, each record keeping its source and the date of that source as ``verified``.
 
 Afpa, Cicas and maisons de justice et du droit are in the shared file too but are not
 networks of the SPRO (training provider, pension information, legal access): they are

@@ -4,9 +4,8 @@
   file;
 - ``add-adviser USERNAME --name "Claire Martin"``: ask for a password and add the
   account to the accounts file (``SPRO_CONSOLE_ACCOUNTS``, default
-  var/console-accounts.yml);
-  ``--role pilotage`` makes it a steering-dashboard account (channels/dashboard)
-  instead;
+  var/console-accounts.yml); ``--role pilotage`` makes it a steering-dashboard account
+  (channels/dashboard) instead;
 - ``purge [--days N]``: delete calls older than the retention period and expired
   sessions;
 - ``stats [--since YYYY-MM-DD]``: closed calls per outcome and per network of the second
