@@ -42,7 +42,7 @@ def database_url() -> str:
 def places_file() -> Path:
     """Compact communes gazetteer built by ``python -m bot import-shared``.
 
-    Committed.
+    The file is committed.
     """
     default = PROJECT_ROOT / "knowledge" / "places" / "communes.csv.gz"
     return Path(os.environ.get("SPRO_PLACES_FILE", default))
@@ -99,7 +99,7 @@ def conversation_retention_days() -> float:
 def quick_model_loading() -> bool:
     """Load DIET and TED without Rasa's one-step training (bot/model_loading.py).
 
-    0 to disable.
+    Set it to 0 to disable.
     """
     return os.environ.get("SPRO_QUICK_MODEL_LOADING", "1") != "0"
 

@@ -272,7 +272,7 @@ def parse_day(text: str) -> Ranges:
 def parse_osm(expression: str) -> tuple[Ranges, ...]:
     """The usual week of an OSM ``opening_hours`` expression.
 
-    HoursError in French if unreadable.
+    Raise HoursError, in French, if unreadable.
     """
     value = " ".join(str(expression).split())
     if not value:
