@@ -187,7 +187,7 @@ def _staff_repository(args):
     try:
         if not args.files and live_snapshot_id(url) is not None:
             return SqlRepository(url)
-    except Exception as exc:
+    except Exception as exc:  # tell staff, then fall back to the files
         print(
             f"(base injoignable : {exc.__class__.__name__} ; recherche dans les "
             "fichiers)"

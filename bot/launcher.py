@@ -294,7 +294,7 @@ class Stack:
     def _spawn(self, command: list[str], log_name: str) -> subprocess.Popen:
         env = child_environment(self.extra_env)
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / log_name, "ab")
+        log = open(self.log_dir / log_name, "ab")  # closed with the process
         os.chmod(self.log_dir / log_name, 0o600)
         return subprocess.Popen(
             command,

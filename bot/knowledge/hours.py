@@ -155,7 +155,7 @@ class OpeningHours:
         """Plain French, consecutive identical days grouped.
 
         E.g. "du lundi au vendredi : 9 h – 12 h 30" (en dash as in the text shown).
-        """  # noqa: RUF002
+        """  # noqa: RUF002 - the en dash of the French hours shown
         parts: list[str] = []
         day = 0
         while day < 7:

@@ -109,7 +109,7 @@ def region_record(code: str) -> Any:
         from bot.knowledge import get_repository
 
         return get_repository().region(code)
-    except Exception:
+    except Exception:  # the chat works without the knowledge base
         logger.info("webchat: no knowledge record for region %s", code, exc_info=True)
         return None
 
@@ -123,6 +123,6 @@ def network_names() -> dict[str, str]:
         from bot.knowledge import get_repository
 
         return {network.code: network.name for network in get_repository().networks()}
-    except Exception:
+    except Exception:  # the widget falls back to the payload's wording
         logger.info("webchat: network names unavailable", exc_info=True)
         return {}
