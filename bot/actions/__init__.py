@@ -7,10 +7,20 @@ Start the action server with ``rasa run actions --actions bot.actions`` (or
 from bot.actions.fallback import ActionDefaultFallback
 from bot.actions.human import ActionTalkToHuman
 from bot.actions.info import ActionAnswerInfo
-from bot.actions.orientation import ActionAskCommuneInsee, ActionPresentOrientation, ValidateOrientationForm
+from bot.actions.language import ActionOtherLanguage
+from bot.actions.orientation import (
+    ActionAskAge,
+    ActionAskCommuneInsee,
+    ActionAskNeed,
+    ActionAskSector,
+    ActionAskSituation,
+    ActionPresentOrientation,
+    ValidateOrientationForm,
+)
 from bot.actions.profile import ActionValidateSlotMappings
 
 __all__ = [
-    "ActionAnswerInfo", "ActionAskCommuneInsee", "ActionDefaultFallback", "ActionPresentOrientation",
+    "ActionAnswerInfo", "ActionAskAge", "ActionAskCommuneInsee", "ActionAskNeed", "ActionAskSector",
+    "ActionAskSituation", "ActionDefaultFallback", "ActionOtherLanguage", "ActionPresentOrientation",
     "ActionTalkToHuman", "ActionValidateSlotMappings", "ValidateOrientationForm",
 ]

@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.say import say
 from bot.dialogue import home_region, human_contact
 
 
@@ -23,7 +24,6 @@ class ActionTalkToHuman(Action):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        """One message with the number (or where to find it)."""
-        dispatcher.utter_message(text=human_contact(tracker.current_slot_values(),
-                                                    home_region(tracker.latest_message)))
+        """The number (or where to find it)."""
+        say(dispatcher, human_contact(tracker.current_slot_values(), home_region(tracker.latest_message)))
         return []
