@@ -306,6 +306,8 @@ def commune_updates(text: str, requested: str | None, entities: list[dict[str, A
             resolution = places.resolve(named)
     if resolution is None or resolution.status == "not_found":
         resolution = places.find_in_text(text)
+        if resolution.method == "fuzzy" and requested != "commune_insee":
+            return {}  # a look-alike word in free text ("carrière": Carrère) is not a commune
     if resolution.status == "found" and resolution.commune is not None:
         return _commune_slots(resolution.commune)
     if resolution.status == "ambiguous":

@@ -10,7 +10,7 @@ third time, it moves forward with what it has instead (``move_forward``):
   correctable; commune unknown: the orientation without an address, with the regional line;
 - any other question: skipped, routing uses what it knows.
 
-The second time a question is asked, it is worded differently (``question``); an answer
+Asked again right after itself, a question is worded differently (``question``); an answer
 that does not fit the question but brings other facts is acknowledged (``facts_noted``).
 """
 
@@ -32,6 +32,8 @@ QUESTIONS: dict[str, tuple[str, str]] = {
     COMMUNE: ("utter_ask_commune", "utter_ask_commune_again"),
 }
 COMMUNE_CHOICE = ("utter_ask_commune_choice", "utter_ask_commune_choice_again")
+CONFIRM_SITUATION = "utter_confirm_situation"
+ALL_QUESTIONS = frozenset({*(n for pair in QUESTIONS.values() for n in pair), *COMMUNE_CHOICE, CONFIRM_SITUATION})
 # Facts an answer may bring, in the order they are acknowledged.
 NOTED_SLOTS = ("age", "commune_name", "situation", "need", "sector")
 
@@ -61,42 +63,88 @@ def times_asked(events: Iterable[Mapping[str, Any]], slot: str) -> int:
     return count
 
 
-def move_forward(slot: str, slots: Mapping[str, Any]) -> tuple[dict[str, Any], Utterance]:
+def last_question(events: Iterable[Mapping[str, Any]]) -> str | None:
+    """The response of the last question the assistant asked (bot messages keep their response name)."""
+    for event in reversed(list(events)):
+        kind = event.get("event")
+        if kind in ("restart", "session_started"):
+            return None
+        if kind == "bot":
+            name = (event.get("metadata") or {}).get("utter_action")
+            if name in ALL_QUESTIONS:
+                return str(name)
+    return None
+
+
+def just_answered(events: Iterable[Mapping[str, Any]]) -> bool:
+    """True when nothing but slot extraction happened since the person's last message."""
+    for event in reversed(list(events)):
+        kind = event.get("event")
+        if kind == "user":
+            return True
+        if kind == "action" and event.get("name") not in ("action_extract_slots", "action_listen"):
+            return False
+    return False
+
+
+def move_forward(
+    slot: str, slots: Mapping[str, Any]
+) -> tuple[dict[str, Any], Utterance]:
     """The slot changes that stop ``slot``'s question, and what to tell the person."""
     skipped = [s for s in (slots.get("skipped") or []) if s != slot] + [slot]
     if slot == COMMUNE:
         choices = slots.get("commune_choices") or []
-        if choices:  # sorted by population: the most populous commune, said and correctable
+        if (
+            choices
+        ):  # sorted by population: the most populous commune, said and correctable
             chosen = choices[0]
             name = chosen.get("name") or chosen["label"]
-            return ({COMMUNE: chosen["insee"], "commune_name": name, "postcode": chosen.get("postcode"),
-                     "commune_choices": None, "commune_refused": False},
-                    Utterance("utter_commune_chosen", {"commune": name}))
-        return {"commune_refused": True, "commune_choices": None}, Utterance("utter_move_on_commune")
+            return (
+                {
+                    COMMUNE: chosen["insee"],
+                    "commune_name": name,
+                    "postcode": chosen.get("postcode"),
+                    "commune_choices": None,
+                    "commune_refused": False,
+                },
+                Utterance("utter_commune_chosen", {"commune": name}),
+            )
+        return {"commune_refused": True, "commune_choices": None}, Utterance(
+            "utter_move_on_commune"
+        )
     if slot == "need":
         return {"skipped": skipped}, Utterance("utter_move_on_need")
     return {"skipped": skipped, "situation_guess": None}, Utterance("utter_move_on")
 
 
-def question(slot: str, slots: Mapping[str, Any], again: bool, buttons: bool,
+def question(slot: str, slots: Mapping[str, Any], last_asked: str | None, buttons: bool,
              situation_labels: Mapping[str, str]) -> Utterance:
-    """The question for ``slot``: first wording, or the second one when asked again."""
+    """The question for ``slot``: its first wording, or the second one right after the first."""
     guess = slots.get("situation_guess")
-    if slot == "situation" and guess and not again:
-        return Utterance("utter_confirm_situation", {"situation_label": situation_labels.get(guess, guess)})
+    if slot == "situation" and guess and last_asked != CONFIRM_SITUATION:
+        return Utterance(CONFIRM_SITUATION, {"situation_label": situation_labels.get(guess, guess)})
     choices = slots.get("commune_choices") or []
     if slot == COMMUNE and choices:
         choice_buttons = ([{"title": c["label"], "payload": f'/inform{{"{COMMUNE}": "{c["insee"]}"}}'}
                            for c in choices] if buttons else [])
-        return Utterance(COMMUNE_CHOICE[again], {"choices": " ; ".join(c["label"] for c in choices)},
-                         choice_buttons)
-    return Utterance(QUESTIONS[slot][again])
+        return Utterance(COMMUNE_CHOICE[last_asked in COMMUNE_CHOICE],
+                         {"choices": " ; ".join(c["label"] for c in choices)}, choice_buttons)
+    first, again = QUESTIONS[slot]
+    return Utterance(again if last_asked in (first, again) else first)
 
 
-def facts_noted(set_now: Mapping[str, Any], pending: str | None, need_labels: Mapping[str, str],
-                situation_labels: Mapping[str, str]) -> str | None:
+def facts_noted(
+    set_now: Mapping[str, Any],
+    pending: str | None,
+    need_labels: Mapping[str, str],
+    situation_labels: Mapping[str, str],
+) -> str | None:
     """« 22 ans, Tours » when an answer brought facts other than the one asked, else None."""
-    if not pending or pending in set_now or (pending == COMMUNE and set_now.get(COMMUNE)):
+    if (
+        not pending
+        or pending in set_now
+        or (pending == COMMUNE and set_now.get(COMMUNE))
+    ):
         return None
     facts = []
     for slot in NOTED_SLOTS:

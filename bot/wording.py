@@ -24,7 +24,9 @@ _lock = threading.Lock()
 def responses() -> dict[str, list[dict[str, Any]]]:
     """The ``responses`` of ``domain.yml``, read once."""
     with _lock:
-        domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+        domain = yaml.safe_load(
+            (PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")
+        )
     return dict(domain["responses"])
 
 
@@ -32,27 +34,42 @@ def _conditions_hold(variant: dict[str, Any], slots: dict[str, Any]) -> bool:
     return all(slots.get(c["name"]) == c["value"] for c in variant.get("condition", []))
 
 
-def variant(name: str, channel: str | None = None, slots: dict[str, Any] | None = None) -> dict[str, Any]:
+def variant(
+    name: str, channel: str | None = None, slots: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The variant Rasa would choose: a matching ``condition`` first, then the channel's own."""
     return choose(responses()[name], channel, slots)
 
 
-def choose(variants: list[dict[str, Any]], channel: str | None = None,
-           slots: dict[str, Any] | None = None) -> dict[str, Any]:
+def choose(
+    variants: list[dict[str, Any]],
+    channel: str | None = None,
+    slots: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Among a response's variants, the one for these slots and this channel."""
     slots = slots or {}
-    conditional = [v for v in variants if v.get("condition") and _conditions_hold(v, slots)]
+    conditional = [
+        v for v in variants if v.get("condition") and _conditions_hold(v, slots)
+    ]
     candidates = conditional or [v for v in variants if not v.get("condition")]
     for_channel = [v for v in candidates if v.get("channel") == channel]
-    return (for_channel or [v for v in candidates if not v.get("channel")] or candidates)[0]
+    return (
+        for_channel or [v for v in candidates if not v.get("channel")] or candidates
+    )[0]
 
 
-def render(name: str, variables: dict[str, Any] | None = None, channel: str | None = None,
-           slots: dict[str, Any] | None = None) -> dict[str, Any]:
+def render(
+    name: str,
+    variables: dict[str, Any] | None = None,
+    channel: str | None = None,
+    slots: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """``{"text", "buttons"}`` of a response, ``{name}`` filled from variables then slots."""
     chosen = variant(name, channel, slots)
     values = {**(slots or {}), **(variables or {})}
-    text = re.sub(r"{([^\n{}]+?)}", lambda m: str(values.get(m[1], m[0])), chosen.get("text", ""))
+    text = re.sub(
+        r"{([^\n{}]+?)}", lambda m: str(values.get(m[1], m[0])), chosen.get("text", "")
+    )
     return {"text": text, "buttons": list(chosen.get("buttons", []))}
 
 
@@ -64,6 +81,8 @@ class Utterance:
     variables: dict[str, Any] = field(default_factory=dict)
     buttons: list[dict[str, str]] = field(default_factory=list)
 
-    def text(self, channel: str | None = None, slots: dict[str, Any] | None = None) -> str:
+    def text(
+        self, channel: str | None = None, slots: dict[str, Any] | None = None
+    ) -> str:
         """The French (or English) text Rasa would send, for tests and text-only uses."""
         return render(self.response, self.variables, channel, slots)["text"]

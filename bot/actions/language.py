@@ -27,6 +27,9 @@ class ActionOtherLanguage(Action):
     ) -> list[EventType]:
         """Say in which language we answer; a person writing English is oriented in English."""
         dispatcher.utter_message(response="utter_other_language")
-        if tracker.get_slot("language") in UNDERSTOOD_LANGUAGES and tracker.active_loop_name is None:
+        if (
+            tracker.get_slot("language") in UNDERSTOOD_LANGUAGES
+            and tracker.active_loop_name is None
+        ):
             return [FollowupAction(ORIENTATION_FORM)]
         return []

@@ -14,11 +14,10 @@ from rasa_sdk.types import DomainDict
 from bot.actions.say import say
 from bot.dialogue import home_region, orientation_messages, with_buttons
 from bot.profile import get_rules
-from bot.questions import MAX_ASKS, facts_noted, move_forward, question, times_asked
+from bot.questions import MAX_ASKS, facts_noted, just_answered, last_question, move_forward, question, times_asked
 from bot.routing import Profile, get_table, next_question
 
 log = logging.getLogger(__name__)
-LISTEN = "action_listen"
 
 
 class ValidateOrientationForm(FormValidationAction):
@@ -48,7 +47,7 @@ class ValidateOrientationForm(FormValidationAction):
         """Acknowledge the answer, then move forward if the next question was asked twice."""
         events = await super().get_validation_events(dispatcher, tracker, domain)
         set_now = tracker.slots_to_validate()
-        if tracker.latest_action_name == LISTEN:
+        if just_answered(tracker.events):
             if not set_now.keys() & set(self.domain_slots(domain)):
                 return events  # nothing for the form in the message: Rasa lets the rules answer it
             self._acknowledge(dispatcher, tracker, set_now)
@@ -95,9 +94,8 @@ class ActionAskQuestion(Action, metaclass=abc.ABCMeta):
     ) -> list[EventType]:
         """One short question."""
         channel = tracker.get_latest_input_channel()
-        again = times_asked(tracker.events, self.slot) >= 1
-        utterance = question(self.slot, tracker.current_slot_values(), again, with_buttons(channel),
-                             get_rules().situation_labels)
+        utterance = question(self.slot, tracker.current_slot_values(), last_question(tracker.events),
+                             with_buttons(channel), get_rules().situation_labels)
         say(dispatcher, [utterance])
         return []
 

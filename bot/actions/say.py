@@ -12,5 +12,8 @@ from bot.wording import Utterance
 def say(dispatcher: CollectingDispatcher, utterances: Iterable[Utterance]) -> None:
     """One message per utterance, with its variables and run-time buttons."""
     for utterance in utterances:
-        dispatcher.utter_message(response=utterance.response, buttons=utterance.buttons or None,
-                                 **utterance.variables)
+        dispatcher.utter_message(
+            response=utterance.response,
+            buttons=utterance.buttons or None,
+            **utterance.variables,
+        )
