@@ -46,7 +46,9 @@ def choose(
     channel: str | None = None,
     slots: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Among a response's variants, the one for these slots and this channel."""
+    """Among a response's variants, the one for these slots and this channel ({} if none)."""
+    if not variants:
+        return {}
     slots = slots or {}
     conditional = [
         v for v in variants if v.get("condition") and _conditions_hold(v, slots)

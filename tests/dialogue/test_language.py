@@ -91,3 +91,16 @@ def test_english_is_understood_for_the_orientation_other_languages_are_not_read(
         "je cherche un emploi", "inform", [], {"language": "en"}, None, language="fr"
     )
     assert back_to_french["language"] is None
+
+
+def test_the_language_words_are_data_checked_by_their_schema() -> None:
+    import yaml
+
+    from bot.config import knowledge_dir
+    from bot.language import LanguageWords
+
+    data = yaml.safe_load((knowledge_dir() / "languages.yml").read_text(encoding="utf-8"))
+    assert LanguageWords.from_data(data).words["en"]
+    data["words"]["en"].append("Hello World")
+    with pytest.raises(ValueError, match="languages.yml"):
+        LanguageWords.from_data(data)
