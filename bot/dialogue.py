@@ -59,15 +59,15 @@ def orientation_messages(
     except Exception:  # noqa: BLE001 - never a dead end: give the network and the regional service
         log.exception("orientation without the knowledge base")
         label = get_table().needs.get(decision.need, "")
-        before = [Utterance("utter_orientation_without_knowledge", {
+        said = [Utterance("utter_orientation_without_knowledge", {
             "need_label": label, "network_name": decision.network.replace("_", " "), "why": decision.why}),
             Utterance("utter_no_knowledge")]
-        payload = {"type": "orientation", "public": decision.public, "need": decision.need,
+        payload: dict[str, Any] = {"type": "orientation", "public": decision.public, "need": decision.need,
                    "network": decision.network, "also": decision.also,
                    "commune": ({"insee": insee, "name": slots.get("commune_name"),
                                 "postcode": slots.get("postcode")} if insee else None),
                    "structures": [], "remote": []}
-        return before, payload, []
+        return said, payload, []
     before, after = orientation.around_payload(HIDDEN_PARTS.get(channel, frozenset()))
     return [_utterance(p) for p in before], orientation.payload, [_utterance(p) for p in after]
 
@@ -101,7 +101,7 @@ def human_contact(slots: dict[str, Any], region_code: str | None = None) -> list
     if insee or region_code:
         try:
             repository = get_repository()
-            region = repository.region_for(insee) if insee else repository.region(region_code)
+            region = repository.region_for(insee) if insee else repository.region(region_code or "")
         except Exception:  # noqa: BLE001 - knowledge unavailable: the generic answer
             log.exception("region lookup failed")
     if region is None or not region.phone:

@@ -102,5 +102,5 @@ def test_the_language_words_are_data_checked_by_their_schema() -> None:
     data = yaml.safe_load((knowledge_dir() / "languages.yml").read_text(encoding="utf-8"))
     assert LanguageWords.from_data(data).words["en"]
     data["words"]["en"].append("Hello World")
-    with pytest.raises(ValueError, match="languages.yml"):
+    with pytest.raises(ValueError, match=r"languages\.yml"):
         LanguageWords.from_data(data)

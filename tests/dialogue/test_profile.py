@@ -185,7 +185,7 @@ def test_the_phrasings_file_is_checked_by_its_schema() -> None:
 
     data = yaml.safe_load(rules_file().read_text(encoding="utf-8"))
     data["situations"][0]["patterns"].append("(unclosed")
-    with pytest.raises(ValueError, match="profile_rules.yml"):
+    with pytest.raises(ValueError, match=r"profile_rules\.yml"):
         ProfileRules.from_data(data)
     data = yaml.safe_load(rules_file().read_text(encoding="utf-8"))
     data["situations"][0]["code"] = "pirate"
