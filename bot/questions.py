@@ -6,11 +6,13 @@ sent (the ``requested_slot`` of the form). When the form would ask the same ques
 third time, it moves forward with what it has instead (``move_forward``):
 
 - need unknown: the ``information`` route (the regional service listens and orients);
-- commune among homonyms (an ambiguous postcode): the most populous one, said plainly and
-  correctable; commune unknown: the orientation without an address, with the regional line;
+- commune among homonyms (an ambiguous postcode): the most populous one, said plainly
+  and correctable; commune unknown: the orientation without an address, with the
+  regional line;
 - any other question: skipped, routing uses what it knows.
 
-Asked again right after itself, a question is worded differently (``question``); an answer
+Asked again right after itself, a question is worded differently (``question``); an
+answer
 that does not fit the question but brings other facts is acknowledged (``facts_noted``).
 """
 
@@ -33,13 +35,19 @@ QUESTIONS: dict[str, tuple[str, str]] = {
 }
 COMMUNE_CHOICE = ("utter_ask_commune_choice", "utter_ask_commune_choice_again")
 CONFIRM_SITUATION = "utter_confirm_situation"
-ALL_QUESTIONS = frozenset({*(n for pair in QUESTIONS.values() for n in pair), *COMMUNE_CHOICE, CONFIRM_SITUATION})
+ALL_QUESTIONS = frozenset(
+    {
+        *(n for pair in QUESTIONS.values() for n in pair),
+        *COMMUNE_CHOICE,
+        CONFIRM_SITUATION,
+    }
+)
 # Facts an answer may bring, in the order they are acknowledged.
 NOTED_SLOTS = ("age", "commune_name", "situation", "need", "sector")
 
 
 def pending_at_each_message(events: Iterable[Mapping[str, Any]]) -> list[str | None]:
-    """For each user message of the conversation (since the last restart), the question pending."""
+    """For each user message since the last restart, the question then pending."""
     pending: list[str | None] = []
     requested: str | None = None
     for event in events:
@@ -54,7 +62,7 @@ def pending_at_each_message(events: Iterable[Mapping[str, Any]]) -> list[str | N
 
 
 def times_asked(events: Iterable[Mapping[str, Any]], slot: str) -> int:
-    """How many of the last user messages in a row were answers to ``slot``'s question."""
+    """How many of the last user messages in a row answered ``slot``'s question."""
     count = 0
     for pending in reversed(pending_at_each_message(events)):
         if pending != slot:
@@ -64,7 +72,7 @@ def times_asked(events: Iterable[Mapping[str, Any]], slot: str) -> int:
 
 
 def last_question(events: Iterable[Mapping[str, Any]]) -> str | None:
-    """The response of the last question the assistant asked (bot messages keep their response name)."""
+    """The response name of the last question the assistant asked."""
     for event in reversed(list(events)):
         kind = event.get("event")
         if kind in ("restart", "session_started"):
@@ -77,12 +85,15 @@ def last_question(events: Iterable[Mapping[str, Any]]) -> str | None:
 
 
 def just_answered(events: Iterable[Mapping[str, Any]]) -> bool:
-    """True when nothing but slot extraction happened since the person's last message."""
+    """True when only slot extraction happened since the person's last message."""
     for event in reversed(list(events)):
         kind = event.get("event")
         if kind == "user":
             return True
-        if kind == "action" and event.get("name") not in ("action_extract_slots", "action_listen"):
+        if kind == "action" and event.get("name") not in (
+            "action_extract_slots",
+            "action_listen",
+        ):
             return False
     return False
 
@@ -117,18 +128,37 @@ def move_forward(
     return {"skipped": skipped, "situation_guess": None}, Utterance("utter_move_on")
 
 
-def question(slot: str, slots: Mapping[str, Any], last_asked: str | None, buttons: bool,
-             situation_labels: Mapping[str, str]) -> Utterance:
-    """The question for ``slot``: its first wording, or the second one right after the first."""
+def question(
+    slot: str,
+    slots: Mapping[str, Any],
+    last_asked: str | None,
+    buttons: bool,
+    situation_labels: Mapping[str, str],
+) -> Utterance:
+    """The question for ``slot``: first wording, or the second right after the first."""
     guess = slots.get("situation_guess")
     if slot == "situation" and guess and last_asked != CONFIRM_SITUATION:
-        return Utterance(CONFIRM_SITUATION, {"situation_label": situation_labels.get(guess, guess)})
+        return Utterance(
+            CONFIRM_SITUATION, {"situation_label": situation_labels.get(guess, guess)}
+        )
     choices = slots.get("commune_choices") or []
     if slot == COMMUNE and choices:
-        choice_buttons = ([{"title": c["label"], "payload": f'/inform{{"{COMMUNE}": "{c["insee"]}"}}'}
-                           for c in choices] if buttons else [])
-        return Utterance(COMMUNE_CHOICE[last_asked in COMMUNE_CHOICE],
-                         {"choices": " ; ".join(c["label"] for c in choices)}, choice_buttons)
+        choice_buttons = (
+            [
+                {
+                    "title": c["label"],
+                    "payload": f'/inform{{"{COMMUNE}": "{c["insee"]}"}}',
+                }
+                for c in choices
+            ]
+            if buttons
+            else []
+        )
+        return Utterance(
+            COMMUNE_CHOICE[last_asked in COMMUNE_CHOICE],
+            {"choices": " ; ".join(c["label"] for c in choices)},
+            choice_buttons,
+        )
     first, again = QUESTIONS[slot]
     return Utterance(again if last_asked in (first, again) else first)
 
@@ -139,7 +169,7 @@ def facts_noted(
     need_labels: Mapping[str, str],
     situation_labels: Mapping[str, str],
 ) -> str | None:
-    """« 22 ans, Tours » when an answer brought facts other than the one asked, else None."""
+    """« 22 ans, Tours » when an answer brought other facts than the one asked."""
     if (
         not pending
         or pending in set_now

@@ -2,7 +2,7 @@
 
 Actions send responses by name and Rasa renders them for the channel. This module does
 the same choice of variant (``condition`` on slots first, then ``channel``) for the code
-that needs the text itself: the tests, and the no-Rasa paths such as the console's script.
+that needs the text itself: the tests, and paths without Rasa.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _conditions_hold(variant: dict[str, Any], slots: dict[str, Any]) -> bool:
 def variant(
     name: str, channel: str | None = None, slots: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The variant Rasa would choose: a matching ``condition`` first, then the channel's own."""
+    """The variant Rasa would choose: a matching ``condition``, then the channel's."""
     return choose(responses()[name], channel, slots)
 
 
@@ -46,7 +46,7 @@ def choose(
     channel: str | None = None,
     slots: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Among a response's variants, the one for these slots and this channel ({} if none)."""
+    """The variant for these slots and this channel ({} if there is none)."""
     if not variants:
         return {}
     slots = slots or {}
@@ -66,7 +66,7 @@ def render(
     channel: str | None = None,
     slots: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """``{"text", "buttons"}`` of a response, ``{name}`` filled from variables then slots."""
+    """``{"text", "buttons"}`` of a response, ``{name}`` from variables then slots."""
     chosen = variant(name, channel, slots)
     values = {**(slots or {}), **(variables or {})}
     text = re.sub(
@@ -77,7 +77,7 @@ def render(
 
 @dataclass(frozen=True)
 class Utterance:
-    """A message to send: a ``domain.yml`` response, its variables, and buttons made at run time."""
+    """A message: a ``domain.yml`` response, its variables, buttons made at run time."""
 
     response: str
     variables: dict[str, Any] = field(default_factory=dict)
@@ -86,5 +86,5 @@ class Utterance:
     def text(
         self, channel: str | None = None, slots: dict[str, Any] | None = None
     ) -> str:
-        """The French (or English) text Rasa would send, for tests and text-only uses."""
+        """The text Rasa would send, for tests and text-only uses."""
         return render(self.response, self.variables, channel, slots)["text"]

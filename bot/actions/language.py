@@ -1,4 +1,4 @@
-"""A message in another language: French and that language; English goes on in English."""
+"""Another language: French and that language; English goes on in English."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class ActionOtherLanguage(Action):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        """Say in which language we answer; a person writing English is oriented in English."""
+        """Say which language we answer in; English speakers are oriented in English."""
         dispatcher.utter_message(response="utter_other_language")
         if (
             tracker.get_slot("language") in UNDERSTOOD_LANGUAGES

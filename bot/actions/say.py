@@ -1,4 +1,4 @@
-"""Send ``Utterance``s through the rasa-sdk dispatcher (Rasa renders the domain.yml response)."""
+"""Send ``Utterance``s through the dispatcher (Rasa renders the domain.yml response)."""
 
 from __future__ import annotations
 

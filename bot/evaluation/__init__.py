@@ -1,1 +1,1 @@
-"""Measuring the dialogue on real servers: used by ``make evaluate`` and the e2e tests."""
+"""Measuring the dialogue on real servers (``make evaluate``, the e2e tests)."""

@@ -1,4 +1,4 @@
-"""Play scripted personas against the running assistant; measure routing, turns and loops.
+"""Play scripted personas against the running assistant: routing, turns and loops.
 
 A persona (``tests/e2e/personas.yml``) answers the question the assistant asks,
 recognised from its wording (``QUESTION_MARKERS``, French and English variants of
@@ -53,7 +53,7 @@ QUESTION_MARKERS = (
     ("Which of these towns", "commune_insee"),
     ("Voulez-vous que je vous indique la structure", "affirm"),
 )
-# A way to a person offered: the conversation has a next step even without an orientation.
+# A way to a person: the conversation has a next step even without an orientation.
 HUMAN_MARKERS = (
     "Une personne peut vous aider",
     "Vous pouvez parler à un conseiller",
@@ -76,15 +76,18 @@ class PersonaResult:
 
     @property
     def network(self) -> str | None:
+        """The network of the orientation received, if any."""
         return self.payload.get("network") if self.payload else None
 
     @property
     def commune(self) -> str | None:
+        """The INSEE code of the orientation's commune, if any."""
         commune = self.payload.get("commune") if self.payload else None
         return commune["insee"] if commune else None
 
     @property
     def first_structure(self) -> dict[str, Any] | None:
+        """The recommended structure, if any."""
         structures = self.payload.get("structures") if self.payload else None
         return structures[0] if structures else None
 
@@ -172,7 +175,7 @@ def _answer(
 
 
 def play(send: Send, persona: dict[str, Any]) -> PersonaResult:
-    """Talk as the persona until the orientation, a human offer, or the message budget."""
+    """Talk as the persona until an orientation, a human offer or the message budget."""
     sender = f"persona-{persona['id']}-{uuid.uuid4().hex[:6]}"[:128]
     result = PersonaResult(id=persona["id"], expected=persona["expect"])
     answers = {
@@ -220,11 +223,12 @@ def summary(results: list[PersonaResult]) -> dict[str, Any]:
 def markdown(figures: dict[str, Any]) -> str:
     """The figures as a small markdown table."""
     lines = [
-        "| Personas | As expected | Accuracy | Ended with a next step | Loops | Median user messages | Max |",
+        "| Personas | As expected | Accuracy | Ended with a next step | Loops "
+        "| Median user messages | Max |",
         "|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {figures['personas']} | {figures['routed_as_expected']} | {figures['routing_accuracy']:.0%} "
-        f"| {figures['ended_with_next_step']} | {figures['loops']} | {figures['median_turns']} "
-        f"| {figures['max_turns']} |",
+        f"| {figures['personas']} | {figures['routed_as_expected']} "
+        f"| {figures['routing_accuracy']:.0%} | {figures['ended_with_next_step']} "
+        f"| {figures['loops']} | {figures['median_turns']} | {figures['max_turns']} |",
     ]
     for persona, problems in figures["failures"].items():
         lines.append(f"\n- `{persona}`: {'; '.join(problems)}")

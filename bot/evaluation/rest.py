@@ -1,4 +1,4 @@
-"""Talk to a running assistant over its REST channel, with its own knowledge database."""
+"""Talk to a running assistant over REST, with its own knowledge database."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import requests
 
 
 def load_knowledge(var_dir: Path) -> None:
-    """Load the shipped knowledge files into the stack's own database (``SPRO_VAR_DIR``)."""
+    """Load the shipped knowledge files into the stack's database (``SPRO_VAR_DIR``)."""
     from bot.knowledge.store import load_directory
 
     outcome = load_directory(url=f"sqlite:///{var_dir / 'knowledge.sqlite3'}")
