@@ -24,6 +24,9 @@ from bot.wording import Utterance
 
 MAX_ASKS = 2
 REQUESTED_SLOT = "requested_slot"
+FORM = "orientation_form"
+# Actions that run between a message and the form's validation without answering it.
+NOT_AN_ANSWER = frozenset({"action_listen", "action_extract_slots", FORM})
 COMMUNE = "commune_insee"
 # The first and the second wording of each question (domain.yml responses).
 QUESTIONS: dict[str, tuple[str, str]] = {
@@ -85,15 +88,16 @@ def last_question(events: Iterable[Mapping[str, Any]]) -> str | None:
 
 
 def just_answered(events: Iterable[Mapping[str, Any]]) -> bool:
-    """True when only slot extraction happened since the person's last message."""
+    """True when only slot extraction happened since the person's last message.
+
+    Rasa runs the form's validation on a copy of the conversation ending with the form's
+    own ``action`` event and the slot candidates; those do not count as an answer given.
+    """
     for event in reversed(list(events)):
         kind = event.get("event")
         if kind == "user":
             return True
-        if kind == "action" and event.get("name") not in (
-            "action_extract_slots",
-            "action_listen",
-        ):
+        if kind == "action" and event.get("name") not in NOT_AN_ANSWER:
             return False
     return False
 

@@ -147,9 +147,9 @@ def tracker(
 async def run_form(
     slots: dict[str, Any], set_now: dict[str, Any], events: list[dict[str, Any]]
 ) -> tuple[dict[str, Any], list[str]]:
-    events = events + [
-        {"event": "slot", "name": k, "value": v} for k, v in set_now.items()
-    ]
+    # As Rasa validates: the form's own action event, then the slot candidates.
+    events = [*events, {"event": "action", "name": "orientation_form"}]
+    events += [{"event": "slot", "name": k, "value": v} for k, v in set_now.items()]
     dispatcher = CollectingDispatcher()
     result = await ValidateOrientationForm().run(
         dispatcher,
@@ -210,4 +210,7 @@ def test_the_confirmation_of_a_guess_is_an_answer_not_a_skip(answer: str) -> Non
 def test_the_person_just_answered_unless_an_action_ran_since() -> None:
     events = asked((None, "bonjour"))
     assert just_answered(events)
+    as_rasa_validates = [*events, {"event": "action", "name": "orientation_form"},
+                         {"event": "slot", "name": "age", "value": 22.0}]
+    assert just_answered(as_rasa_validates), "Rasa adds the form's own action before validating"
     assert not just_answered([*events, {"event": "action", "name": "action_answer_info"}])
