@@ -56,6 +56,7 @@ class ProfileRules:
     skip: tuple[re.Pattern[str], ...]
     age_patterns: tuple[re.Pattern[str], ...]
     number_words: dict[str, int]
+    short_answers: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def situation_labels(self) -> dict[str, str]:
@@ -82,6 +83,9 @@ class ProfileRules:
                                        _compiled(item.get("weak_patterns", [])), item.get("label", "")))
             return tuple(rules)
 
+        for item in data["short_answers"]:
+            if item["code"] not in SITUATIONS:
+                raise ValueError(f"{RULES_FILE} : code inconnu « {item['code']} » dans short_answers.")
         return cls(
             situations=coded("situations"), needs=coded("needs"), sectors=coded("sectors"),
             disability=_compiled(data["disability"]["patterns"]),
@@ -90,6 +94,7 @@ class ProfileRules:
             parent=_compiled(data["parent"]), skip=_compiled(data["skip"]),
             age_patterns=_compiled(data["age_patterns"]),
             number_words={str(k): int(v) for k, v in data["number_words"].items()},
+            short_answers=tuple((item["code"], tuple(item["words"])) for item in data["short_answers"]),
         )
 
 
@@ -228,18 +233,12 @@ def _first(simple: str, rules: tuple[CodedRule, ...], weak: bool = False) -> str
 
 
 def _quick_situation(simple: str) -> str | None:
-    """Short answers to "quelle est votre situation ?" ("au chômage", "salariée", "en 1ère")."""
+    """Short answers to "quelle est votre situation ?" ("au chômage", "salariée", "fac")."""
     words = simple.split()
-    if any(w in words for w in ("chomage", "chomeur", "chomeuse", "rien", "recherche")):
-        return "sans_emploi"
-    if any(w.startswith("salari") for w in words) or "travaille" in words or "cdi" in words or "cdd" in words:
-        return "salarie"
-    if any(w.startswith(("lyce", "colleg", "eleve")) for w in words):
-        return "eleve"
-    if any(w.startswith("etudi") for w in words) or "fac" in words:
-        return "etudiant"
-    if "parent" in words or "mere" in words or "pere" in words:
-        return "parent_eleve"
+    for code, starts in get_rules().short_answers:
+        if any(w == start or (start.endswith("*") and w.startswith(start[:-1]))
+               for w in words for start in starts):
+            return code
     return None
 
 

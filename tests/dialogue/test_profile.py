@@ -191,3 +191,9 @@ def test_the_phrasings_file_is_checked_by_its_schema() -> None:
     data["situations"][0]["code"] = "pirate"
     with pytest.raises(ValueError, match="pirate"):
         ProfileRules.from_data(data)
+
+
+@pytest.mark.parametrize(("answer", "situation"), [
+    ("au chômage", "sans_emploi"), ("salariée", "salarie"), ("la fac", "etudiant"), ("rien", "sans_emploi")])
+def test_one_word_answers_to_the_situation_question(answer: str, situation: str) -> None:
+    assert extract(answer, requested="situation").values["situation"] == situation
