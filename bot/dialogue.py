@@ -1,7 +1,10 @@
-"""Plain helpers behind the dialogue actions: questions, orientation, first-level answers.
+"""Plain helpers behind the dialogue actions: orientation, first-level answers, a person.
 
-Channel-specific wording comes from the input channel's name: on the tele-advisers'
-``console`` no quick-reply buttons are sent (the adviser reads the question aloud).
+They return ``Utterance``s (``domain.yml`` responses and their variables), never French
+text: the wording lives in ``domain.yml``. What a channel shows differently is said by
+the channel's name: the phone ``console`` gets no quick-reply buttons (the adviser reads
+aloud) and no closing hint; the ``webchat`` draws the orientation payload as structure
+cards, so the parts the cards show are not sent as text.
 """
 
 from __future__ import annotations
@@ -9,43 +12,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.orientation import build_orientation
+from bot.orientation import CARD_PARTS, Part, build_orientation
 from bot.routing import Profile, get_table, route
+from bot.wording import Utterance
 
 log = logging.getLogger(__name__)
 
 CONSOLE_CHANNEL = "console"
-# Channels that draw the orientation payload as structure cards.
-CARD_CHANNELS = frozenset({"webchat"})
-
-NO_KNOWLEDGE_TEXT = (
-    "Je ne peux pas consulter les adresses pour le moment. Le service régional de "
-    "l'orientation de votre région vous répond gratuitement : son numéro est sur le site "
-    "de votre Région. Vous pouvez aussi demander à parler à une personne."
-)
+WEBCHAT_CHANNEL = "webchat"
+# Orientation parts each channel leaves out: the web chat's cards show the structures and
+# remote options; on the phone the adviser says the closing hint in their own words.
+HIDDEN_PARTS: dict[str | None, frozenset[str]] = {
+    WEBCHAT_CHANNEL: CARD_PARTS,
+    CONSOLE_CHANNEL: frozenset({"closing"}),
+}
 
 
 def with_buttons(channel: str | None) -> bool:
     """Quick replies everywhere except on the tele-advisers' console."""
     return channel != CONSOLE_CHANNEL
-
-
-def commune_question(choices: list[dict[str, str]] | None, channel: str | None) -> tuple[str, list[dict[str, str]]]:
-    """The commune question, or the choice between homonyms by département."""
-    buttons: list[dict[str, str]] = []
-    if choices:
-        text = "Plusieurs communes correspondent. Laquelle ? (son nom, ou son département)"
-        if with_buttons(channel):
-            buttons = [{"title": c["label"], "payload": f'/inform{{"commune_insee": "{c["insee"]}"}}'}
-                       for c in choices]
-        else:
-            text += " (" + " ; ".join(c["label"] for c in choices) + ")"
-        return text, buttons
-    text = ("Dans quelle commune habitez-vous (ou son code postal) ? Cela me permet de vous "
-            "indiquer l'adresse la plus proche. Vous pouvez aussi ne pas répondre.")
-    if with_buttons(channel):
-        buttons = [{"title": "Je préfère ne pas le dire", "payload": "/skip"}]
-    return text, buttons
 
 
 def home_region(latest_message: dict[str, Any] | None) -> str | None:
@@ -55,14 +40,14 @@ def home_region(latest_message: dict[str, Any] | None) -> str | None:
     return code if isinstance(code, str) and len(code) == 2 and code.isdigit() else None
 
 
+def _utterance(part: Part) -> Utterance:
+    return Utterance(part.response, dict(part.variables))
+
+
 def orientation_messages(
     slots: dict[str, Any], channel: str | None, region_code: str | None = None
-) -> tuple[list[str], dict[str, Any], list[str]]:
-    """Texts before the payload, the payload, texts after it; never a dead end.
-
-    Channels that draw the payload as structure cards (the web chat) do not get the texts
-    the cards already show; the phone console gets no "you can write…" hint.
-    """
+) -> tuple[list[Utterance], dict[str, Any], list[Utterance]]:
+    """Messages before the payload, the payload, messages after it; never a dead end."""
     from bot import places
     from bot.knowledge import get_repository
 
@@ -73,39 +58,41 @@ def orientation_messages(
         orientation = build_orientation(decision, commune, get_repository(), home_region=region_code)
     except Exception:  # noqa: BLE001 - never a dead end: give the network and the regional service
         log.exception("orientation without the knowledge base")
-        table = get_table()
-        label = table.needs.get(decision.need, "")
-        texts = [f"Pour « {label} », la bonne structure est : {decision.network.replace('_', ' ')}. "
-                 f"{decision.why}", NO_KNOWLEDGE_TEXT]
-        payload = {"type": "orientation", "public": decision.public, "need": decision.need,
+        label = get_table().needs.get(decision.need, "")
+        said = [Utterance("utter_orientation_without_knowledge", {
+            "need_label": label, "network_name": decision.network.replace("_", " "), "why": decision.why}),
+            Utterance("utter_no_knowledge")]
+        payload: dict[str, Any] = {"type": "orientation", "public": decision.public, "need": decision.need,
                    "network": decision.network, "also": decision.also,
                    "commune": ({"insee": insee, "name": slots.get("commune_name"),
                                 "postcode": slots.get("postcode")} if insee else None),
                    "structures": [], "remote": []}
-        return texts, payload, []
-    before, after = orientation.around_payload(with_cards=channel in CARD_CHANNELS)
-    if not with_buttons(channel):  # phone: the adviser tells the caller they can call back
-        after = [t for t in after if not t.startswith("C'est gratuit.")]
-    return before, orientation.payload, after
+        return said, payload, []
+    before, after = orientation.around_payload(HIDDEN_PARTS.get(channel, frozenset()))
+    return [_utterance(p) for p in before], orientation.payload, [_utterance(p) for p in after]
 
 
-def info_answer(text: str) -> list[str]:
-    """First-level information from the knowledge base's sheets (or a network's summary)."""
+def info_answer(text: str) -> tuple[list[Utterance], str | None]:
+    """First-level information from the knowledge base's sheets (or a network's summary).
+
+    Also returns the code of the sheet answered (its context guides a later orientation).
+    """
     from bot.knowledge import get_repository
 
     repository = get_repository()
     sheets = repository.find_sheets(text, limit=1)
     if sheets:
         sheet = sheets[0]
-        return [f"{sheet.title} : {sheet.answer}".strip(),
-                f"Source : {sheet.source_label} ({sheet.source_url})"]
+        return [Utterance("utter_info_sheet", {"title": sheet.title, "answer": sheet.answer.strip()}),
+                Utterance("utter_info_source", {"source_label": sheet.source_label,
+                                                "source_url": sheet.source_url})], sheet.code
     network = repository.find_network(text)
     if network is not None:
-        return [f"{network.name} : {network.summary}"]
-    return []
+        return [Utterance("utter_info_network", {"name": network.name, "summary": network.summary})], None
+    return [], None
 
 
-def human_contact(slots: dict[str, Any], region_code: str | None = None) -> str:
+def human_contact(slots: dict[str, Any], region_code: str | None = None) -> list[Utterance]:
     """How to reach a person: the line of the person's region (commune, else site), else where to find it."""
     from bot.knowledge import get_repository
 
@@ -114,16 +101,14 @@ def human_contact(slots: dict[str, Any], region_code: str | None = None) -> str:
     if insee or region_code:
         try:
             repository = get_repository()
-            region = repository.region_for(insee) if insee else repository.region(region_code)
+            region = repository.region_for(insee) if insee else repository.region(region_code or "")
         except Exception:  # noqa: BLE001 - knowledge unavailable: the generic answer
             log.exception("region lookup failed")
-    if region is not None and region.phone:
-        hours = f" ({region.phone_hours})" if region.phone_hours else ""
-        site = f" Site : {region.website}." if region.website else ""
-        return (f"Vous pouvez parler à un conseiller ou une conseillère du {region.service_name} "
-                f"({region.name}) au {region.phone}{hours}, gratuitement.{site} "
-                "Je reste disponible ici si vous préférez continuer par écrit.")
-    return ("Vous pouvez parler à un conseiller ou une conseillère du service public régional de "
-            "l'orientation, gratuitement : le site de votre Région indique le numéro et les horaires. "
-            "Si vous me dites votre commune, je vous donne le bon numéro. "
-            "Je reste disponible ici si vous préférez continuer par écrit.")
+    if region is None or not region.phone:
+        return [Utterance("utter_human_contact_generic")]
+    phone = f"{region.phone} ({region.phone_hours})" if region.phone_hours else region.phone
+    said = [Utterance("utter_human_contact_region", {
+        "service_name": region.service_name, "region_name": region.name, "phone": phone})]
+    if region.website:
+        said.append(Utterance("utter_human_contact_site", {"website": region.website}))
+    return said

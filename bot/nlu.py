@@ -3,6 +3,9 @@
 Rasa imports this module before it loads any component of our pipeline, which is
 where DIET and TED get their quicker loading (``bot.model_loading``).
 
+``LanguageGuard`` keeps messages in another language from being read as a French
+intent (see its docstring).
+
 ``SharedSpacyNLP`` is Rasa's ``SpacyNLP`` loading the French spaCy model once per
 process. Rasa 3.6 instantiates ``SpacyNLP`` for two graph nodes (``provide`` and
 ``process``), which loads ``fr_core_news_md`` twice: about 7 s of start-up and a
@@ -12,8 +15,20 @@ second copy of the vectors in memory. The model is read-only, so one copy is sha
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
+from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 
 from bot import model_loading
@@ -21,6 +36,10 @@ from bot.rasa_patches import action_failure
 
 model_loading.install()
 action_failure.install()
+
+# Key of the parse data where LanguageGuard writes the language of the message.
+DETECTED_LANGUAGE = "detected_language"
+OTHER_LANGUAGE_INTENT = "other_language"
 
 
 @lru_cache(maxsize=None)
@@ -43,3 +62,43 @@ class SharedSpacyNLP(SpacyNLP):
     def load_model(spacy_model_name: str) -> SpacyModel:
         """Load the spaCy model, or return the copy this process already loaded."""
         return _load_once(spacy_model_name)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class LanguageGuard(GraphComponent):
+    """A message in another language is never read as a French intent.
+
+    Placed after the intent classifiers: when ``bot.language`` is sure the text is not
+    French, the intent becomes ``other_language`` (confidence 1). The language found
+    (``fr``, ``en``…, or nothing when unsure) goes into the parse data as
+    ``detected_language`` for the actions.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LanguageGuard":
+        """No settings."""
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Set ``detected_language``; override the intent of non-French messages."""
+        from bot.language import FRENCH, detect_language
+
+        for message in messages:
+            text = message.get(TEXT) or ""
+            language = detect_language(text)
+            if language is None:
+                continue
+            message.set(DETECTED_LANGUAGE, language, add_to_output=True)
+            if language != FRENCH:
+                intent = {INTENT_NAME_KEY: OTHER_LANGUAGE_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
+                           if r.get(INTENT_NAME_KEY) != OTHER_LANGUAGE_INTENT]
+                message.set(INTENT, intent, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+        return messages

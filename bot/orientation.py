@@ -1,7 +1,7 @@
 """The orientation: the second door(s) for a routing decision and a commune.
 
-``build_orientation(decision, commune, repository)`` returns the French messages and
-the payload the channels receive in the REST ``custom`` field (the contract README documents):
+``build_orientation(decision, commune, repository)`` returns the messages (``domain.yml``
+responses with their variables) and the payload the channels receive in the REST ``custom`` field (the contract README documents):
 ``{"type": "orientation", "public", "need", "network", "also", "commune",
 "structures": [...], "remote": [...]}``. The first structure is the recommended one;
 structures of the second door follow. Facts come only from the knowledge base: where a
@@ -35,29 +35,47 @@ class KnowledgeQueries(Protocol):
     def regions(self) -> list[Region]: ...
 
 
+@dataclass(frozen=True)
+class Part:
+    """One message of the orientation: a ``domain.yml`` response and its variables.
+
+    ``name`` says what the message shows, so that a channel can leave out what it draws
+    otherwise (the web chat's structure cards show ``nearest`` and ``remote``).
+    """
+
+    name: str
+    response: str
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+# What the web chat's structure cards already show (the payload's structures and remote).
+CARD_PARTS = frozenset({"nearest", "remote"})
+
+
 @dataclass
 class Orientation:
     """Messages and the payload for the channels.
 
-    ``texts`` read alone give the whole orientation (text-only channels, the phone
-    console). A channel that draws the payload as structure cards gets ``card_texts``
-    instead where the cards already show it: a shorter text, or None for no text
-    (nearest structure, remote list). The first ``payload_after`` texts come before the
-    payload, the others after it.
+    ``parts`` read alone give the whole orientation (text-only channels, the phone
+    console). The first ``payload_after`` parts come before the payload, the others after it.
     """
 
-    texts: list[str] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)
     payload: dict[str, Any] = field(default_factory=dict)
-    card_texts: dict[int, str | None] = field(default_factory=dict)
     payload_after: int = 1
 
-    def around_payload(self, with_cards: bool) -> tuple[list[str], list[str]]:
-        """The texts to send before and after the payload, without duplicates on card channels."""
-        chosen = [(index, self.card_texts.get(index, text) if with_cards else text)
-                  for index, text in enumerate(self.texts)]
-        before = [text for index, text in chosen if text and index < self.payload_after]
-        after = [text for index, text in chosen if text and index >= self.payload_after]
-        return before, after
+    def around_payload(self, hidden: frozenset[str] = frozenset()) -> tuple[list[Part], list[Part]]:
+        """The parts to send before and after the payload, leaving out the ``hidden`` ones."""
+        shown = [(index, part) for index, part in enumerate(self.parts) if part.name not in hidden]
+        return ([part for index, part in shown if index < self.payload_after],
+                [part for index, part in shown if index >= self.payload_after])
+
+    @property
+    def texts(self) -> list[str]:
+        """The parts as plain French texts (default variants of ``domain.yml``)."""
+        from bot.wording import render
+
+        return [render(part.response, part.variables)["text"] for part in self.parts]
 
 
 def network_name(repository: KnowledgeQueries, code: str) -> str:
@@ -171,44 +189,35 @@ def build_orientation(
         for match in repository.nearest_structures(decision.network, commune.insee, MAX_MAIN_STRUCTURES):
             structures.append(structure_item(match, decision.why, at))
     local_main = len(structures)
-    also_why = ""
+    also_why = also_name = also_summary = ""
     if decision.also:
         also_name = network_name(repository, decision.also)
         also_network = repository.network(decision.also)
-        summary = first_sentence(also_network.summary) if also_network else ""
-        also_why = f"Autre possibilité : {also_name}. {summary}".strip()
+        also_summary = first_sentence(also_network.summary) if also_network else ""
+        also_why = f"Autre possibilité : {also_name}. {also_summary}".strip()
         if commune is not None:
             for match in repository.nearest_structures(decision.also, commune.insee, MAX_OTHER_STRUCTURES):
                 structures.append(structure_item(match, also_why, at))
     remote = remote_items(repository, decision.network,
                           regional_services(repository, commune, home_region))
 
-    texts = [f"Je vous propose : {main_name}. {decision.why}".strip()]
-    card_texts: dict[int, str | None] = {}
-    if local_main:  # the card shows the reason and the address
-        card_texts[0] = f"Je vous propose : {main_name}."
-        card_texts[len(texts)] = None
-        texts.append("Le plus proche de chez vous :\n" + structure_text(structures[0]))
+    parts = [Part("proposal", "utter_orientation_proposal", {"network_name": main_name, "why": decision.why})]
+    if local_main:
+        parts.append(Part("nearest", "utter_orientation_nearest", {"structure": structure_text(structures[0])}))
     elif commune is not None:
-        texts.append(
-            f"Je n'ai pas encore l'adresse de cette structure près de {commune.name}. "
-            "Vous la trouverez avec les liens ci-dessous."
-        )
+        parts.append(Part("no_local_address", "utter_orientation_no_local_address", {"commune": commune.name}))
     else:
-        texts.append("Sans votre commune, je ne peux pas vous indiquer l'adresse la plus proche : "
-                     "voici comment la trouver.")
-    payload_after = len(texts)
+        parts.append(Part("no_commune", "utter_orientation_no_commune"))
+    payload_after = len(parts)
     if remote:
-        card_texts[len(texts)] = None
-        texts.append("À distance :\n" + "\n".join(f"- {remote_text(item)}" for item in remote[:4]))
+        remote_list = "\n".join(f"- {remote_text(item)}" for item in remote[:4])
+        parts.append(Part("remote", "utter_orientation_remote", {"remote_list": remote_list}))
     else:
-        texts.append("Le service régional de l'orientation de votre région peut aussi vous répondre, "
-                     "gratuitement : son numéro est sur le site de votre Région.")
+        parts.append(Part("regional_line", "utter_orientation_regional_line"))
     if also_why:
-        texts.append(f"{also_why}\nMa première proposition est celle qui correspond le mieux à "
-                     f"{reason_for(decision)}.")
-    texts.append("C'est gratuit. Vous pouvez corriger une information (par exemple « non, j'ai 27 ans ») "
-                 "ou écrire « recommencer ».")
+        parts.append(Part("also", "utter_orientation_also", {
+            "also_name": also_name, "also_summary": also_summary, "reason": reason_for(decision)}))
+    parts.append(Part("closing", "utter_orientation_closing"))
     payload = {
         "type": "orientation",
         "public": decision.public,
@@ -220,5 +229,4 @@ def build_orientation(
         "structures": structures,
         "remote": remote,
     }
-    return Orientation(texts=texts, payload=payload, card_texts=card_texts,
-                       payload_after=payload_after)
+    return Orientation(parts=parts, payload=payload, payload_after=payload_after)

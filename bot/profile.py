@@ -1,7 +1,8 @@
 """Read a person's profile from free French: age, situation, need, RQTH, cadre, sector.
 
-Keyword and regex rules over an accent-free, lower-case form of the text, so that
-SMS style, missing accents and old names (Pôle emploi, Fongecif, CIF) are understood.
+The phrasings are data: ``knowledge/profile_rules.yml`` (checked by its JSON Schema),
+regular expressions over an accent-free, lower-case form of the text, so that SMS style,
+missing accents, old names (Pôle emploi, Fongecif, CIF) and simple English are understood.
 They complement DIET (which gives the intent and ``age``/``commune`` entities) and are
 testable without Rasa. ``extract(text, requested=...)`` returns only what the text
 says; the caller merges it into the slots (a later statement overwrites: corrections).
@@ -9,19 +10,121 @@ says; the caller merges it into the slots (a later statement overwrites: correct
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import yaml
+from jsonschema import Draft7Validator, FormatChecker
+
+from bot import config
 from bot.routing import NOT_GIVEN, SECTORS, SITUATIONS
 from bot.text import fold
 
-_NUMBER_WORDS = {
-    "quatorze": 14, "quinze": 15, "seize": 16, "dix sept": 17, "dix huit": 18, "dix neuf": 19,
-    "vingt": 20, "vingt et un": 21, "vingt deux": 22, "vingt trois": 23, "vingt quatre": 24,
-    "vingt cinq": 25, "vingt six": 26, "vingt sept": 27, "vingt huit": 28, "vingt neuf": 29,
-    "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60,
-}
+log = logging.getLogger(__name__)
+
+RULES_FILE = "profile_rules.yml"
+RULES_SCHEMA = "profile_rules.schema.json"
+
+
+@dataclass(frozen=True)
+class CodedRule:
+    """One code (situation, need, sector) and the phrasings that say it."""
+
+    code: str
+    patterns: tuple[re.Pattern[str], ...]
+    weak_patterns: tuple[re.Pattern[str], ...] = ()
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class ProfileRules:
+    """The phrasings of ``knowledge/profile_rules.yml``, compiled."""
+
+    situations: tuple[CodedRule, ...]
+    needs: tuple[CodedRule, ...]
+    sectors: tuple[CodedRule, ...]
+    disability: tuple[re.Pattern[str], ...]
+    no_disability: tuple[re.Pattern[str], ...]
+    cadre: tuple[re.Pattern[str], ...]
+    not_cadre: tuple[re.Pattern[str], ...]
+    parent: tuple[re.Pattern[str], ...]
+    skip: tuple[re.Pattern[str], ...]
+    age_patterns: tuple[re.Pattern[str], ...]
+    number_words: dict[str, int]
+    short_answers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def situation_labels(self) -> dict[str, str]:
+        """How the assistant names each situation to the person ("parent d'élève")."""
+        return {rule.code: rule.label or rule.code for rule in self.situations}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> "ProfileRules":
+        """Check against the JSON Schema, compile, check the codes; ``ValueError`` in French."""
+        validator = Draft7Validator(json.loads((config.knowledge_schema_dir() / RULES_SCHEMA).read_text("utf-8")),
+                                    format_checker=FormatChecker())
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        if errors:
+            where = "/".join(str(p) for p in errors[0].absolute_path) or "racine"
+            raise ValueError(f"{RULES_FILE} ({where}) : {errors[0].message}")
+        known = {"situations": set(SITUATIONS), "sectors": set(SECTORS)}
+
+        def coded(group: str) -> tuple[CodedRule, ...]:
+            rules = []
+            for item in data[group]:
+                if group in known and item["code"] not in known[group]:
+                    raise ValueError(f"{RULES_FILE} : code inconnu « {item['code']} » dans {group}.")
+                rules.append(CodedRule(item["code"], _compiled(item["patterns"]),
+                                       _compiled(item.get("weak_patterns", [])), item.get("label", "")))
+            return tuple(rules)
+
+        for item in data["short_answers"]:
+            if item["code"] not in SITUATIONS:
+                raise ValueError(f"{RULES_FILE} : code inconnu « {item['code']} » dans short_answers.")
+        return cls(
+            situations=coded("situations"), needs=coded("needs"), sectors=coded("sectors"),
+            disability=_compiled(data["disability"]["patterns"]),
+            no_disability=_compiled(data["disability"]["negative_patterns"]),
+            cadre=_compiled(data["cadre"]["patterns"]), not_cadre=_compiled(data["cadre"]["negative_patterns"]),
+            parent=_compiled(data["parent"]), skip=_compiled(data["skip"]),
+            age_patterns=_compiled(data["age_patterns"]),
+            number_words={str(k): int(v) for k, v in data["number_words"].items()},
+            short_answers=tuple((item["code"], tuple(item["words"])) for item in data["short_answers"]),
+        )
+
+
+def _compiled(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in patterns)
+
+
+_RULES: ProfileRules | None = None
+_LOCK = threading.Lock()
+
+
+def rules_file() -> Path:
+    """Where the phrasings live."""
+    return config.knowledge_dir() / RULES_FILE
+
+
+def get_rules() -> ProfileRules:
+    """The phrasings, read and checked on first use."""
+    global _RULES
+    if _RULES is None:
+        with _LOCK:
+            if _RULES is None:
+                _RULES = ProfileRules.from_data(yaml.safe_load(rules_file().read_text(encoding="utf-8")))
+    return _RULES
+
+
+def set_rules(rules: ProfileRules | None) -> None:
+    """Replace (or with None, forget) the cached phrasings."""
+    global _RULES
+    _RULES = rules
 
 
 def simplify(text: str) -> str:
@@ -30,129 +133,13 @@ def simplify(text: str) -> str:
     return f" {' '.join(value.split())} "
 
 
-def _any(text: str, patterns: tuple[str, ...]) -> bool:
-    return any(re.search(p, text) for p in patterns)
+def _any(text: str, patterns: tuple[re.Pattern[str], ...]) -> bool:
+    return any(p.search(text) for p in patterns)
 
 
-# The person's own situation. Order matters: the first matching situation wins, so
-# "licenciée, ma fille cherche…" is a job seeker, not a parent.
-_SITUATION_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("sans_emploi", (
-        r" chomage", r" chomeu", r" chomdu", r" demandeu\w* d emploi", r" sans emploi",
-        r" sans (travail|boulot|job)", r" licenci", r" au rsa ", r" rsa ", r" pas de (travail|boulot|job)",
-        r" inscrit\w* (a|chez) (pole emploi|france travail)", r" (pole emploi|france travail) m",
-        r" perdu mon (travail|emploi|boulot|job)", r" rupture conventionnelle",
-        r" sans activite", r" en recherche d emploi", r" au foyer", r" conge parental",
-        r" je (ne )?travaille (plus|pas)", r" fin de droits", r" je suis inscrit\w* a pole",
-        r" j ai pas de taf", r" sans taf",
-    )),
-    ("decrocheur", (
-        r" (arrete|arreter|quitte|lache|abandonne|stoppe|plaque)\w* (l |le |les |mes |mon |ma |la )?"
-        r"(ecole|lycee|college|cours|etudes|bac|cap|scolarite|formation|cfa)",
-        r" decroch", r" descolaris", r" plus (a|en) (l )?(ecole|lycee|college|cours)",
-        r" (vire|exclu|renvoye)\w* du (lycee|college)", r" sans diplome", r" pas de diplome",
-        r" aucun diplome", r" sorti\w* (de l ecole|du systeme scolaire)",
-    )),
-    ("etudiant", (
-        r" etudiant", r" a la fac ", r" en fac ", r" universite", r" en (l1|l2|l3|m1|m2|licence|master|bts|but|dut|iut|prepa|classe prepa)",
-        r" premiere annee de (licence|fac|medecine|droit|psycho)", r" \b(l1|l2|l3)\b", r" parcoursup.*(fac|licence)",
-        r" je suis en (droit|medecine|psycho|socio|staps|eco|lettres)",
-    )),
-    ("salarie", (
-        r" salarie", r" en cdi", r" en cdd", r" mon cdd", r" mon cdi", r" en interim", r" interimaire",
-        r" je travaille (comme|dans|en|chez|a|depuis)", r" mon (employeur|patron|entreprise actuelle|poste)",
-        r" fonctionnaire", r" contractuel", r" (aide soignant|infirmi|caissi|vendeu|secretaire|comptable|ouvri|technicien|agent)\w* depuis",
-        r" je suis (aide soignant|infirmi|caissi|vendeu|secretaire|comptable|ouvri|technicien|magasinier|cariste|serveu|agent)",
-        r" en poste", r" fin de (mon |ma )?(cdd|contrat|mission)", r" j ai un (travail|emploi|boulot|job) ",
-        r" mon (travail|boulot|job) ", r" en activite",
-    )),
-    ("independant", (
-        r" independant", r" auto entrepreneu", r" micro entrepreneu", r" (je suis|suis) (artisan|commercant|agriculteur|agricultrice|exploitant)",
-        r" a mon compte", r" freelance", r" liberal", r" chef d entreprise", r" gerant",
-    )),
-    ("parent_eleve", (
-        r" (ma fille|mon fils|mon enfant|mes enfants|mon ado|notre fille|notre fils)",
-        r" parent d eleve", r" je suis (la mere|le pere|maman|papa)",
-    )),
-    ("eleve", (
-        r" lyceen", r" collegien", r" eleve ", r" au (lycee|college) ", r" en (seconde|2nde|premiere|1ere|terminale|tle|troisieme|3eme|3e|4eme|4e|cap|bac pro)\b",
-        r" je passe (le|mon) (bac|brevet)", r" en classe de", r" je suis en (2nd|1ere|premiere|terminale|3eme)",
-    )),
-)
-
-_PARENT = (r" (ma fille|mon fils|mon enfant|mes enfants|mon ado|notre fille|notre fils)",)
-
-_NEED_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("vae", (r" vae ", r" validation des acquis", r" (faire )?reconnaitre mon experience",
-             r" diplome (grace a|avec|par) (mon|mes|l) experience", r" valider (mon|mes) experience",
-             r" valider mes acquis")),
-    ("financement_formation", (r" transition pro", r" \bptp\b", r" \bcif\b", r" fongecif", r" opacif",
-                               r" financ\w* (ma|une|la|ma future) formation", r" (payer|financement) (ma|une|de ma) formation",
-                               r" conge (individuel de )?formation", r" formation longue", r" garder mon salaire")),
-    ("creation_entreprise", (r" cre\w* (mon|ma|une|un|son) (entreprise|boite|societe|activite|commerce|restaurant|salon|exploitation|ferme|garage|atelier|auto entreprise|micro entreprise|boutique|magasin|marque|cabinet|agence|start up|startup)",
-                             r" creation d (entreprise|activite)", r" monter (ma|mon|une|un) (boite|entreprise|societe|commerce|affaire)",
-                             r" (m|me) (installer|lancer|mettre) (a mon compte|en independant|comme|en auto)", r" reprendre (une|un|la|le) (entreprise|commerce|exploitation|ferme|boulangerie|restaurant|garage|salon)",
-                             r" ouvrir (mon|ma|un|une) (commerce|restaurant|boutique|salon|food truck|bar|garage|magasin|institut)",
-                             r" devenir (auto|micro) entrepreneu", r" (lancer|creer) mon (affaire|projet d entreprise)",
-                             r" m installer (comme )?(agricult|eleveu|maraich|paysan)", r" installation agricole")),
-    ("apprentissage", (r" apprenti", r" alternance", r" alterner", r" contrat pro", r" contrat de professionnalisation",
-                       r" \bcfa\b", r" patron pour (mon|un) (contrat|apprentissage)", r" maitre d apprentissage")),
-    ("droits_femmes", (r" violence", r" droits des femmes", r" mes droits de femme", r" (divorce|separation|pension alimentaire)",
-                       r" egalite (femmes? hommes?|salariale)", r" harcel", r" (reprendre|retrouver|reprise d) (un )?(travail|emploi|activite) apres (mon |un |le |mes )?(conge|enfants|grossesse|pause|arret|des annees)",
-                       r" (apres|pendant) (des annees|10 ans|quinze ans|\d+ ans) (au foyer|a la maison|a elever)", r" retour a l emploi apres")),
-    ("vie_quotidienne", (r" logement", r" job d ete", r" jobs d ete", r" job (etudiant|pour l ete|de vacances)", r" petit boulot", r" baby sitting",
-                         r" permis (de conduire|b)", r" mobilite", r" \bbafa\b", r" loisirs", r" appart", r" colocation",
-                         r" partir a l etranger", r" service civique", r" aide pour (me loger|le permis)")),
-    ("reconversion", (r" changer de (metier|voie|boulot|travail|job|carriere|secteur|domaine|branche)", r" reconver", r" reconvertir",
-                      r" evolu(er|tion) (professionnel|dans mon)", r" bilan de competence", r" \bcep\b", r" conseil en evolution",
-                      r" nouveau metier", r" autre metier", r" (faire|trouver) autre chose", r" plus envie de (faire|travailler)",
-                      r" (j en ai marre|marre) de mon (travail|boulot|metier|job)", r" (reorienter|reorientation) professionnel",
-                      r" quoi faire (apres|a la fin de) (mon|ma) (cdd|contrat|mission)", r" que faire apres (mon|ma) (cdd|contrat)",
-                      r" fin de (mon |ma )?(cdd|contrat)", r" (contrat|cdd|mission) (se termine|s arrete|prend fin|finit|va finir|va se terminer)", r" projet professionnel", r" faire le point sur (ma carriere|mon parcours)", r" evoluer")),
-    ("orientation_scolaire", (r" parcoursup", r" orientation", r" (quelle|quelles|choisir (ma|mes|une)) (filiere|etudes|specialite|voie|option)",
-                              r" apres (le|mon) (bac|brevet|college|lycee|la 3e|la troisieme|la seconde)", r" quel(le)? (lycee|bac|bts|licence|but)",
-                              r" (choisir|trouver) (mon|ma|mes) (orientation|etudes|filiere)", r" reprendre (mes|des) etudes", r" me reorienter",
-                              r" changer de (filiere|fac|licence|specialite|lycee)", r" (bac|seconde) (general|pro|techno)", r" stage de (3e|troisieme|seconde)",
-                              r" quoi faire plus tard", r" quel metier (faire|choisir)", r" aucune idee de (metier|ce que)")),
-    ("formation", (r" formation", r" me former", r" (passer|obtenir|preparer) (un|le|mon) (diplome|titre|cap|bac|bts|permis caces|caces)",
-                   r" qualification", r" qualifier", r" apprendre (un|le) metier", r" cours du soir", r" \bcpf\b", r" compte personnel de formation")),
-    ("emploi", (r" (trouver|chercher|cherche|trouve|recherche)\w* (un |du |d un |mon |une )?(travail|emploi|boulot|job|taf|poste|stage|cdi|cdd|interim)",
-                r" embauch", r" postuler", r" candidature", r" (mon )?\bcv\b", r" offres? d emploi", r" entretien d embauche",
-                r" bosser", r" retrouver (du|un) (travail|emploi|boulot)", r" cherche du (travail|taf|boulot)", r" inscri\w* (a|chez) (france travail|pole emploi)")),
-    ("information", (r" (je )?(ne )?sais pas (quoi|trop) faire", r" (besoin|envie) d(e|es) (conseils?|infos?|informations?|aide) (pour moi|me concernant)",
-                     r" (des )?conseils pour moi", r" (et )?moi (aussi|meme) (j aurais|j ai) besoin", r" perdu\w* ", r" (je )?(ne )?sais pas par ou commencer", r" des (infos|informations) sur")),
-)
-
-_SECTOR_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("agriculture", (r" agricol", r" agricult", r" ferme", r" elevage", r" eleveu", r" maraich", r" viticult", r" vigne",
-                     r" paysan", r" horticult", r" apicult", r" exploitation", r" chambre d agriculture", r" cheva", r" vaches")),
-    ("artisanat", (r" artisan", r" cuisin", r" boulang", r" patiss", r" coiff", r" esthetic", r" mecani", r" plomb", r" electricien",
-                   r" menuis", r" macon", r" boucher", r" fleuris", r" carross", r" peintre", r" charcut", r" chocolat", r" couture", r" ebenist",
-                   r" chambre des metiers", r" \bcma\b", r" batiment", r" btp", r" garage", r" tatou", r" traiteur", r" toilett", r" prothes", r" ortho")),
-    ("commerce", (r" commerce", r" commercial", r" boutique", r" magasin", r" vente", r" vendeu", r" restaurant", r" restauration", r" hotel", r" bar ",
-                  r" informatique", r" numerique", r" conseil", r" service", r" industri", r" \bcci\b", r" e commerce", r" immobili", r" transport",
-                  r" logistique", r" consultant", r" food truck", r" tourisme", r" communication", r" marketing", r" banque", r" assurance")),
-)
-
-_DISABILITY = (r" handicap", r" rqth", r" travailleu\w* handicape", r" mdph", r" invalidite", r" \baah\b", r" maladie chronique",
-               r" inapte", r" inaptitude", r" reconnaissance de la qualite de travailleur")
-_NO_DISABILITY = (r" (pas|plus|aucun) (de |en situation de )?handicap", r" pas de rqth")
-_CADRE = (r" (je suis|suis|en tant que|statut|poste de|j etais|ancien|ancienne) cadre", r" \bcadre (dans|chez|en|commercial|sup|superieur|de sante)",
-          r" ingenieur", r" (directeur|directrice) ", r" manager ", r" chef de (projet|service)", r" responsable (d equipe|de service|commercial|marketing)",
-          r" \bapec\b")
-_NOT_CADRE = (r" (pas|plus|non) cadre", r" pas (le statut )?cadre")
-
-# "je ne sais pas", "je préfère ne pas répondre", "passer": the person skips a question.
-_SKIP = (r"^ (je )?(ne )?sais pas ", r" (je )?(ne )?(sais|sait) pas ", r" (je )?prefere (ne pas|pas) (le |la )?(dire|repondre|preciser|donner|indiquer)", r" pas envie de (le |la )?(dire|repondre)",
-         r" (je )?(ne )?(veux|souhaite) pas (le |la |vous )?(dire|donner|indiquer|preciser|repondre)", r" rester (discret|discrete|anonyme)",
-         r"^ (passer|passe|suivant|aucune idee|aucun|aucune|bof|pas d idee|jsp|chais pas|je c pas|nsp) ", r" (passer|sauter) (la|cette) question",
-         r" (je )?(ne )?veux pas (le )?dire", r" ca vous regarde pas", r" c est (prive|confidentiel)", r" (je )?refuse", r" sans reponse",
-         r"^ (non merci|non) $", r" rien a dire")
-
-_AGE = re.compile(r" (\d{1,2}) ?(ans|an|a|piges|balais)\b")
-_AGE_BARE = re.compile(r"^ (?:j ai |jai |agee? de |age )?(\d{1,2}) (?:ans )?$")
+_AGE_BARE = re.compile(r"^ (?:j ai |jai |agee? de |age |i m |i am )?(\d{1,2}) (?:ans |years old )?$")
 _CHILD = re.compile(r" (ma fille|mon fils|mon enfant|mon ado|notre fille|notre fils|il|elle) (a|aura|qui a) \d{1,2} ")
-_AGE_NOT_SELF = re.compile(r" (depuis|pendant|il y a|ca fait|cela fait|plus de|de) \d{1,2} ?ans")
+_NOT_OWN_AGE = re.compile(r"(depuis|pendant|il y a|ca fait|cela fait|plus de|de|dans|a|en|apres|au bout de|for)\s*$")
 
 
 @dataclass
@@ -171,14 +158,15 @@ def extract_age(simple: str, requested: str | None) -> float | None:
             return _plausible(int(bare.group(1)))
     if _CHILD.search(simple):
         simple = _CHILD.sub(" ", simple)
-    for match in _AGE.finditer(simple):
-        before = simple[: match.start() + 1]
-        if re.search(r"(depuis|pendant|il y a|ca fait|cela fait|plus de|de|dans|a|en|apres|au bout de)\s*$", before):
-            continue
-        value = _plausible(int(match.group(1)))
-        if value is not None:
-            return value
-    for words, value in sorted(_NUMBER_WORDS.items(), key=lambda item: -len(item[0])):
+    rules = get_rules()
+    for pattern in rules.age_patterns:
+        for match in pattern.finditer(simple):
+            if _NOT_OWN_AGE.search(simple[: match.start() + 1]):
+                continue
+            value = _plausible(int(match.group(1)))
+            if value is not None:
+                return value
+    for words, value in sorted(rules.number_words.items(), key=lambda item: -len(item[0])):
         if re.search(rf" (j ai|jai|ai|age de|agee de) {words} ans ", simple):
             return float(value)
     return None
@@ -190,38 +178,44 @@ def _plausible(value: int) -> float | None:
 
 def extract(text: str, requested: str | None = None) -> Extraction:
     """Everything a message says about the person (see module docstring)."""
+    rules = get_rules()
     simple = simplify(text)
     result = Extraction()
     values = result.values
     age = extract_age(simple, requested)
     if age is not None:
         values["age"] = age
-    for situation, patterns in _SITUATION_PATTERNS:
-        if _any(simple, patterns):
-            values["situation"] = situation
-            break
+    situation = _first(simple, rules.situations)
+    if situation is None and requested == "situation":  # a cue given as the answer is the answer
+        situation = _first(simple, rules.situations, weak=True)
+    if situation is not None:
+        values["situation"] = situation
+    else:
+        guess = _first(simple, rules.situations, weak=True)
+        if guess is not None:
+            values["situation_guess"] = guess
     own_situation = values.get("situation") in ("sans_emploi", "salarie", "independant")
-    for need, patterns in _NEED_PATTERNS:
-        if need == "orientation_scolaire" and own_situation and _any(simple, _PARENT):
+    speaks_of_child = _any(simple, rules.parent)
+    for rule in rules.needs:
+        if rule.code == "orientation_scolaire" and own_situation and speaks_of_child:
             continue  # the child's orientation; the person's own need is another one
-        if _any(simple, patterns):
-            values["need"] = need
+        if _any(simple, rule.patterns):
+            values["need"] = rule.code
             break
-    for sector, patterns in _SECTOR_PATTERNS:
-        if _any(simple, patterns):
-            values["sector"] = sector
-            break
-    if _any(simple, _NO_DISABILITY):
+    sector = _first(simple, rules.sectors)
+    if sector is not None:
+        values["sector"] = sector
+    if _any(simple, rules.no_disability):
         values["disability"] = False
-    elif _any(simple, _DISABILITY):
+    elif _any(simple, rules.disability):
         values["disability"] = True
-    if _any(simple, _NOT_CADRE):
+    if _any(simple, rules.not_cadre):
         values["cadre"] = False
-    elif _any(simple, _CADRE):
+    elif _any(simple, rules.cadre):
         values["cadre"] = True
-    if _any(simple, _PARENT):
+    if speaks_of_child:
         values["parent"] = True
-    if requested and requested not in values and _any(simple, _SKIP):
+    if requested and requested not in values and _any(simple, rules.skip):
         result.skipped = True
     if requested == "situation" and "situation" not in values:
         quick = _quick_situation(simple)
@@ -230,19 +224,21 @@ def extract(text: str, requested: str | None = None) -> Extraction:
     return result
 
 
+def _first(simple: str, rules: tuple[CodedRule, ...], weak: bool = False) -> str | None:
+    """The code of the first rule whose (weak) phrasings match."""
+    for rule in rules:
+        if _any(simple, rule.weak_patterns if weak else rule.patterns):
+            return rule.code
+    return None
+
+
 def _quick_situation(simple: str) -> str | None:
-    """Short answers to "quelle est votre situation ?" ("au chômage", "salariée", "en 1ère")."""
+    """Short answers to "quelle est votre situation ?" ("au chômage", "salariée", "fac")."""
     words = simple.split()
-    if any(w in words for w in ("chomage", "chomeur", "chomeuse", "rien", "recherche")):
-        return "sans_emploi"
-    if any(w.startswith("salari") for w in words) or "travaille" in words or "cdi" in words or "cdd" in words:
-        return "salarie"
-    if any(w.startswith(("lyce", "colleg", "eleve")) for w in words):
-        return "eleve"
-    if any(w.startswith("etudi") for w in words) or "fac" in words:
-        return "etudiant"
-    if "parent" in words or "mere" in words or "pere" in words:
-        return "parent_eleve"
+    for code, starts in get_rules().short_answers:
+        if any(w == start or (start.endswith("*") and w.startswith(start[:-1]))
+               for w in words for start in starts):
+            return code
     return None
 
 
@@ -258,13 +254,14 @@ def valid_codes() -> dict[str, tuple[str, ...]]:
     }
 
 
-# Slots the dialogue keeps for the profile (names fixed: the console reads them).
-PROFILE_SLOTS = ("need", "situation", "age", "sector", "disability", "cadre")
-# Intents that answer a question of the form: if nothing is understood, ask again.
+# Intents that answer a question of the form: if nothing is understood, say so and ask again.
 ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "skip", "nlu_fallback"})
 # Intents whose message is a question to answer, not something said about oneself.
 QUESTION_INTENTS = frozenset({"ask_info"})
-MAX_MISUNDERSTOOD = 2
+OTHER_LANGUAGE_INTENT = "other_language"
+# Languages whose answers the phrasings of knowledge/profile_rules.yml understand.
+UNDERSTOOD_LANGUAGES = frozenset({"fr", "en"})
+FRENCH = "fr"
 
 
 def _commune_slots(found: Any) -> dict[str, Any]:
@@ -308,6 +305,8 @@ def commune_updates(text: str, requested: str | None, entities: list[dict[str, A
             resolution = places.resolve(named)
     if resolution is None or resolution.status == "not_found":
         resolution = places.find_in_text(text)
+        if resolution.method == "fuzzy" and requested != "commune_insee":
+            return {}  # a look-alike word in free text ("carrière": Carrère) is not a commune
     if resolution.status == "found" and resolution.commune is not None:
         return _commune_slots(resolution.commune)
     if resolution.status == "ambiguous":
@@ -315,7 +314,7 @@ def commune_updates(text: str, requested: str | None, entities: list[dict[str, A
         same_departement = len({c.departement_code for c in communes}) == 1
         return {"commune_choices": [
             {"insee": c.insee, "label": f"{c.name} ({c.postcode})" if same_departement else c.label,
-             "departement_code": c.departement_code, "departement_name": c.departement_name}
+             "name": c.name, "postcode": c.postcode, "departement_code": c.departement_code, "departement_name": c.departement_name}
             for c in communes]}
     if requested == "commune_insee" and skipped:
         return {"commune_refused": True, "commune_choices": None}
@@ -323,17 +322,34 @@ def commune_updates(text: str, requested: str | None, entities: list[dict[str, A
 
 
 def slot_updates(text: str, intent: str | None, entities: list[dict[str, Any]],
-                 slots: dict[str, Any], requested: str | None) -> dict[str, Any]:
+                 slots: dict[str, Any], requested: str | None, language: str | None = None) -> dict[str, Any]:
     """The slot changes one user message brings (profile, commune, skips, derived codes).
 
-    ``requested`` is the slot the form asked for (None outside the form).
+    ``requested`` is the slot the form asked for (None outside the form); ``language`` is the
+    one ``bot.nlu.LanguageGuard`` found (None when unsure). Moving on after a
+    question asked twice is the form's job (``bot.questions``); here an answer that is not
+    understood only counts in ``misunderstood``.
     """
     from bot.routing import Profile, age_band, public_for
 
     if intent in QUESTION_INTENTS:  # "c'est quoi la VAE ?" asks about a topic: not a need
         return {}
+    updates: dict[str, Any] = {}
+    if language is not None:
+        new_language = None if language == FRENCH else language
+        if new_language != slots.get("language"):
+            updates["language"] = new_language
+        if language not in UNDERSTOOD_LANGUAGES:
+            return updates  # answered by the other-language notice, not read as French
     extraction = extract(text, requested)
     values = dict(extraction.values)
+    guess = slots.get("situation_guess")
+    if requested == "situation" and guess and "situation" not in values:
+        if intent == "affirm":
+            values["situation"] = guess
+        elif intent == "deny":  # "non" to "vous êtes … ?": ask the situation itself, not a skip
+            values["situation_guess"] = None
+            extraction.skipped = False
     codes = valid_codes()
     for entity in entities:  # quick replies: /inform{"situation": "salarie"}; DIET's age entity
         name, value = entity.get("entity"), entity.get("value")
@@ -349,30 +365,27 @@ def slot_updates(text: str, intent: str | None, entities: list[dict[str, Any]],
                 values["age"] = age
         elif name in ("disability", "cadre") and isinstance(value, str):
             values[name] = value.lower() in ("true", "oui", "1")
-    updates = {k: v for k, v in values.items() if slots.get(k) != v}
+    if values.get("situation") or slots.get("situation"):
+        values.pop("situation_guess", None)
+        if guess:
+            values["situation_guess"] = None
+    updates.update({k: v for k, v in values.items() if slots.get(k) != v})
     try:
         updates.update(commune_updates(text, requested, entities, slots, extraction.skipped))
-    except Exception:  # noqa: BLE001 - places data missing: the dialogue goes on without
-        pass
+    except (OSError, ValueError):  # places file missing or unreadable: go on without the commune
+        log.exception("commune lookup failed")
     skipped = list(slots.get("skipped") or [])
     if extraction.skipped and requested and requested not in values and requested != "commune_insee" \
             and requested not in skipped:
         skipped.append(requested)
-    understood = bool(updates) or extraction.skipped
+        updates["skipped"] = skipped
+    understood = any(k != "language" for k in updates) or extraction.skipped
+    answering = intent in ANSWER_INTENTS or (intent == OTHER_LANGUAGE_INTENT and language in UNDERSTOOD_LANGUAGES)
     misunderstood = float(slots.get("misunderstood") or 0)
-    if requested and not understood and intent in ANSWER_INTENTS:
-        misunderstood += 1
-        if misunderstood >= MAX_MISUNDERSTOOD:  # never a dead end: move on without it
-            misunderstood = 0
-            if requested == "commune_insee":
-                updates["commune_refused"] = True
-            elif requested not in skipped:
-                skipped.append(requested)
-        updates["misunderstood"] = misunderstood
+    if requested and not understood and answering:
+        updates["misunderstood"] = misunderstood + 1
     elif understood and misunderstood:
         updates["misunderstood"] = 0.0
-    if skipped != list(slots.get("skipped") or []):
-        updates["skipped"] = skipped
     merged = {**slots, **updates}
     profile = Profile.from_slots(merged)
     derived = {"public": public_for(profile), "age_band": age_band(profile.age)}

@@ -12,7 +12,7 @@ once; ``set_table()`` lets tests use another one). Main entry points:
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ class Profile:
     commune_refused: bool = False
     skipped: tuple[str, ...] = ()  # questions the person chose not to answer
     parent: bool = False  # speaks of their own child: an adult, the age is not asked
+    sheet: str | None = None  # the information sheet read last (its context guides the routing)
 
     @classmethod
     def from_slots(cls, slots: dict[str, Any]) -> "Profile":
@@ -62,6 +63,7 @@ class Profile:
             commune_refused=bool(slots.get("commune_refused")),
             skipped=tuple(slots.get("skipped") or ()),
             parent=bool(slots.get("parent")),
+            sheet=slots.get("sheet"),
         )
 
 
@@ -86,6 +88,7 @@ class RoutingTable:
     implied_needs: dict[str, str]
     sector_why: dict[str, str]
     routes: dict[str, dict[str, Any]]
+    after_sheet: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_file(cls, path: Path) -> "RoutingTable":
@@ -97,6 +100,7 @@ class RoutingTable:
             sectors=dict(data["sectors"]), implied_needs=dict(data.get("implied_needs") or {}),
             sector_why=dict(data["sector_why"]),
             routes=dict(data["routes"]),
+            after_sheet=dict(data.get("after_sheet") or {}),
         )
         table.check()
         return table
@@ -113,6 +117,10 @@ class RoutingTable:
         for need in self.routes:
             if need not in self.needs:
                 raise ValueError(f"routing.yml : besoin inconnu « {need} » dans routes.")
+        for sheet, context in self.after_sheet.items():
+            for need in [context.get("need"), *context.get("replaces", [])]:
+                if need is not None and need not in self.needs:
+                    raise ValueError(f"routing.yml : besoin inconnu « {need} » dans after_sheet.{sheet}.")
 
     def networks_used(self) -> set[str]:
         """Every network code the table can propose (routes, second doors, chambers)."""
@@ -178,6 +186,8 @@ def public_for(profile: Profile) -> str:
     """The public code of a person, from situation, age, RQTH and cadre status."""
     situation, age = profile.situation, profile.age
     young = age is not None and age <= 25
+    if situation == "parent_eleve" and profile.disability:  # a child with an RQTH leaving school
+        return "travailleur_handicape"
     if situation in ("eleve", "parent_eleve", "etudiant"):
         return situation
     if situation == "decrocheur":  # left school without a diploma: a young person's situation
@@ -206,8 +216,7 @@ def route(profile: Profile, table: RoutingTable | None = None) -> Decision:
     """The network of the second door, with its reason and the other option."""
     table = table or get_table()
     public = public_for(profile)
-    need = profile.need if profile.need in table.needs else None
-    need = need or table.implied_needs.get(profile.situation or "", DEFAULT_NEED)
+    need = stated_need(profile, table) or table.implied_needs.get(profile.situation or "", DEFAULT_NEED)
     rule = table.rule(public, need)
     network, why, also = rule["network"], rule.get("why", ""), rule.get("also")
     if network == BY_SECTOR:
@@ -219,6 +228,15 @@ def route(profile: Profile, table: RoutingTable | None = None) -> Decision:
     if also == network:
         also = None
     return Decision(public=public, need=need, network=network, why=why, also=also)
+
+
+def stated_need(profile: Profile, table: RoutingTable) -> str | None:
+    """The need said, read in the context of the information sheet just read (``after_sheet``)."""
+    need = profile.need if profile.need in table.needs else None
+    context = table.after_sheet.get(profile.sheet or "") or {}
+    if context.get("need") and (need is None or need in context.get("replaces", ())):
+        return str(context["need"])
+    return need
 
 
 def _networks_for(profiles: list[Profile], table: RoutingTable) -> set[str]:
@@ -233,7 +251,7 @@ def next_question(profile: Profile, table: RoutingTable | None = None) -> str | 
     table = table or get_table()
     asked = set(profile.skipped)
     implied = table.implied_needs.get(profile.situation or "")
-    if profile.need is None and "need" not in asked and not implied:
+    if stated_need(profile, table) is None and "need" not in asked and not implied:
         return "need"
     if profile.situation is None and "situation" not in asked:
         options = [replace(profile, situation=s) for s in SITUATIONS]

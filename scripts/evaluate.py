@@ -1,4 +1,4 @@
-"""Measure the dialogue: NLU on the held-out set, test stories, personas over REST.
+"""Measure the dialogue: NLU on both held-out sets, test stories, personas over REST.
 
 ``make evaluate`` (``.venv/bin/python scripts/evaluate.py``) uses the trained model
 (training it first only if its inputs changed), writes the raw reports to ``results/``
@@ -18,13 +18,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.reports import write_block  # noqa: E402
+from bot.evaluation.personas import load_personas, markdown, play, summary  # noqa: E402
+from bot.evaluation.rest import load_knowledge, post_message  # noqa: E402
 from bot.launcher import Stack, child_environment, ensure_model, free_port, venv_bin, write_endpoints  # noqa: E402
-from tests.conftest import load_knowledge, post_message  # noqa: E402
-from tests.e2e.persona_runner import load_personas, markdown, play, summary  # noqa: E402
+from bot.reports import write_block  # noqa: E402
 
 RESULTS = ROOT / "results"
 DOCUMENTS = (ROOT / "README.md", ROOT / "docs" / "dialogue.md")
+# The held-out NLU sets (never trained on): the first one, and the second one written from
+# the seed reports' situations and the information sheets.
+HELD_OUT_SETS = ("tests/test_nlu.yml", "tests/test_nlu_2.yml")
+PERSONAS_FILE = ROOT / "tests" / "e2e" / "personas.yml"
 
 
 def rasa(*args: str) -> subprocess.CompletedProcess:
@@ -33,10 +37,10 @@ def rasa(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, check=False)
 
 
-def nlu_figures(model: Path) -> dict:
-    """Intent macro-F1 and entity F1 on tests/test_nlu.yml."""
-    out = RESULTS / "nlu"
-    run = rasa("test", "nlu", "--nlu", "tests/test_nlu.yml", "--model", str(model), "--out", str(out))
+def nlu_figures(model: Path, held_out: str) -> dict:
+    """Intent macro-F1 and entity F1 on one held-out set."""
+    out = RESULTS / ("nlu" if held_out == HELD_OUT_SETS[0] else f"nlu-{Path(held_out).stem}")
+    run = rasa("test", "nlu", "--nlu", held_out, "--model", str(model), "--out", str(out))
     if run.returncode != 0:
         raise SystemExit(run.stdout[-3000:] + run.stderr[-3000:])
     intents = json.loads((out / "intent_report.json").read_text())
@@ -76,42 +80,49 @@ def persona_figures(model: Path) -> dict:
         stack.start()
         try:
             stack.wait_ready()
-            results = [play(lambda s, t: post_message(stack.url, s, t), p) for p in load_personas()]
+            results = [play(lambda s, t: post_message(stack.url, s, t), p) for p in load_personas(PERSONAS_FILE)]
         finally:
             stack.stop()
     return summary(results)
 
 
-def table(nlu: dict, core: dict, personas: dict) -> str:
+def table(nlu_sets: list[tuple[str, dict]], core: dict, personas: dict) -> str:
     """The figures as markdown."""
     def pct(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.3f}"
 
-    return "\n".join([
+    rows = [
         f"Measured on {date.today().isoformat()} with `make evaluate`.",
         "",
         "| Measure | Value |",
         "|---|---:|",
-        f"| NLU held-out examples (tests/test_nlu.yml) | {nlu['examples']} |",
-        f"| Intent macro-F1 (held-out) | {pct(nlu['intent_macro_f1'])} |",
-        f"| Intent accuracy (held-out) | {pct(nlu['intent_accuracy'])} |",
-        f"| Entity F1, micro / macro (age, commune) | {pct(nlu['entity_micro_f1'])} / {pct(nlu['entity_macro_f1'])} |",
+    ]
+    for held_out, nlu in nlu_sets:
+        rows += [
+            f"| NLU held-out examples ({held_out}) | {nlu['examples']} |",
+            f"| Intent macro-F1 / accuracy ({held_out}) | {pct(nlu['intent_macro_f1'])} / {pct(nlu['intent_accuracy'])} |",
+            f"| Entity F1, micro / macro ({held_out}) | {pct(nlu['entity_micro_f1'])} / {pct(nlu['entity_macro_f1'])} |",
+        ]
+    rows += [
         f"| Test stories passed (tests/test_stories.yml) | {core['passed']} / {core['stories']} |",
-        f"| Personas routed as expected (REST, real servers) | {personas['routed_as_expected']} / {personas['personas']} ({personas['routing_accuracy']:.0%}) |",
+        f"| Personas as expected (REST, real servers) | {personas['routed_as_expected']} / {personas['personas']} ({personas['routing_accuracy']:.0%}) |",
+        f"| Personas ending with an orientation or a human offer (≤ 8 messages) | {personas['ended_with_next_step']} / {personas['personas']} |",
+        f"| Personas asked the same question three times (loops) | {personas['loops']} |",
         f"| Median user messages to the orientation | {personas['median_turns']} (max {personas['max_turns']}) |",
         "",
-    ])
+    ]
+    return "\n".join(rows)
 
 
 def main() -> int:
     """Run the three measures and write the table."""
     RESULTS.mkdir(exist_ok=True)
     model = ensure_model()
-    nlu = nlu_figures(model)
+    nlu_sets = [(held_out, nlu_figures(model, held_out)) for held_out in HELD_OUT_SETS]
     core = core_figures(model)
     personas = persona_figures(model)
     (RESULTS / "personas.md").write_text(markdown(personas), encoding="utf-8")
-    figures = table(nlu, core, personas)
+    figures = table(nlu_sets, core, personas)
     for document in DOCUMENTS:
         write_block(document, "figures", figures)
     print(figures)

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
-import requests
 
+from bot.evaluation.rest import conversation_id, load_knowledge, post_message
 from bot.launcher import Stack, ensure_model, free_port, write_endpoints
 
 Chat = Callable[[str, str], list[dict[str, Any]]]
@@ -41,37 +41,6 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield servers
     finally:
         servers.stop()
-
-
-def load_knowledge(var_dir: Path) -> None:
-    """Load the shipped knowledge files into the stack's own database (``SPRO_VAR_DIR``)."""
-    from bot.knowledge.store import load_directory
-
-    outcome = load_directory(url=f"sqlite:///{var_dir / 'knowledge.sqlite3'}")
-    assert outcome.check.ok, [str(p) for p in outcome.check.errors]
-
-
-_CONVERSATION_IDS: dict[str, str] = {}
-
-
-def conversation_id(base_url: str, sender: str) -> str:
-    """The server-issued conversation id standing for a test's own ``sender`` name."""
-    if sender not in _CONVERSATION_IDS:
-        answer = requests.post(f"{base_url}/webhooks/rest/conversations", timeout=60)
-        answer.raise_for_status()
-        _CONVERSATION_IDS[sender] = answer.json()["sender"]
-    return _CONVERSATION_IDS[sender]
-
-
-def post_message(base_url: str, sender: str, text: str) -> list[dict[str, Any]]:
-    """Send one message to the REST channel and return the bot's messages."""
-    answer = requests.post(
-        f"{base_url}/webhooks/rest/webhook",
-        json={"sender": conversation_id(base_url, sender), "message": text},
-        timeout=60,
-    )
-    answer.raise_for_status()
-    return answer.json()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.fallback import ActionDefaultFallback
-from bot.fallback import previous_fallbacks
+from bot.fallback import did_you_mean, previous_fallbacks
 
 
 def user(text: str) -> dict[str, Any]:
@@ -50,3 +50,27 @@ async def test_first_fallback_asks_to_rephrase_and_reverts() -> None:
 async def test_second_fallback_offers_a_person() -> None:
     messages, _ = await run_fallback(FALLBACK_TURN + [user("zzz encore")])
     assert [m["response"] for m in messages] == ["utter_offer_human"]
+
+
+DID_YOU_MEAN = {"responses": {"utter_did_you_mean": [{"text": "Vouliez-vous dire… ?", "buttons": [
+    {"title": "Je parle de ma situation", "payload": "/inform"},
+    {"title": "J'ai une question sur un dispositif", "payload": "/ask_info"},
+    {"title": "Parler à une personne", "payload": "/ask_human"}]}]}}
+
+
+async def test_first_fallback_offers_the_two_readings_it_hesitated_between() -> None:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "ask_info", "confidence": 0.41},
+               {"name": "inform", "confidence": 0.38}, {"name": "greet", "confidence": 0.1}]
+    tracker = Tracker.from_dict({"sender_id": "t", "events": [action("action_listen"), user("cpf formation ?")],
+                                 "slots": {}, "latest_message": {"intent_ranking": ranking}})
+    dispatcher = CollectingDispatcher()
+    events = await ActionDefaultFallback().run(dispatcher, tracker, DID_YOU_MEAN)
+    assert dispatcher.messages[0]["text"] == "Vouliez-vous dire… ?"
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/ask_info", "/inform"]
+    assert events == [{"event": "rewind", "timestamp": None}]
+
+
+def test_readings_without_a_button_are_never_offered() -> None:
+    buttons = DID_YOU_MEAN["responses"]["utter_did_you_mean"][0]["buttons"]
+    assert did_you_mean([{"name": "greet"}, {"name": "inform"}], buttons) == []
+    assert len(did_you_mean([{"name": "inform"}, {"name": "ask_human"}], buttons)) == 2

@@ -8,11 +8,21 @@ from bot.actions.fallback import ActionDefaultFallback
 from bot.actions.feedback import ActionRecordFeedback
 from bot.actions.human import ActionTalkToHuman
 from bot.actions.info import ActionAnswerInfo
-from bot.actions.orientation import ActionAskCommuneInsee, ActionPresentOrientation, ValidateOrientationForm
+from bot.actions.language import ActionOtherLanguage
+from bot.actions.orientation import (
+    ActionAskAge,
+    ActionAskCommuneInsee,
+    ActionAskNeed,
+    ActionAskSector,
+    ActionAskSituation,
+    ActionPresentOrientation,
+    ValidateOrientationForm,
+)
 from bot.actions.profile import ActionValidateSlotMappings
 
 __all__ = [
-    "ActionAnswerInfo", "ActionAskCommuneInsee", "ActionDefaultFallback", "ActionPresentOrientation",
+    "ActionAnswerInfo", "ActionAskAge", "ActionAskCommuneInsee", "ActionAskNeed", "ActionAskSector",
+    "ActionAskSituation", "ActionDefaultFallback", "ActionOtherLanguage", "ActionPresentOrientation",
     "ActionRecordFeedback",
     "ActionTalkToHuman", "ActionValidateSlotMappings", "ValidateOrientationForm",
 ]

@@ -1,4 +1,4 @@
-"""Custom fallback: rephrase first, then offer to talk to a person."""
+"""Custom fallback: "Vouliez-vous dire… ?" or rephrase first, then offer to talk to a person."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.fallback import FALLBACK_ACTION, fallback_response
+from bot.dialogue import with_buttons
+from bot.fallback import FALLBACK_ACTION, did_you_mean, fallback_response
+from bot.wording import choose
+
+DID_YOU_MEAN = "utter_did_you_mean"
 
 
 class ActionDefaultFallback(Action):
@@ -24,6 +28,16 @@ class ActionDefaultFallback(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[EventType]:
-        """Send the rephrase or the human offer; revert the misunderstood message."""
-        dispatcher.utter_message(response=fallback_response(tracker.events))
+        """Send the two readings, the rephrase or the human offer; revert the message."""
+        response = fallback_response(tracker.events)
+        channel = tracker.get_latest_input_channel()
+        if response == "utter_default":
+            variant = choose(domain.get("responses", {}).get(DID_YOU_MEAN, []), channel,
+                             tracker.current_slot_values())
+            options = did_you_mean((tracker.latest_message or {}).get("intent_ranking") or [],
+                                   variant.get("buttons", []))
+            if options and with_buttons(channel):
+                dispatcher.utter_message(text=variant["text"], buttons=options)
+                return [UserUtteranceReverted()]
+        dispatcher.utter_message(response=response)
         return [UserUtteranceReverted()]

@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.say import say
 from bot.dialogue import home_region, human_contact
 
 # The channel whose page can hand the conversation to an adviser (channels/handover/).
@@ -27,8 +28,7 @@ class ActionTalkToHuman(Action):
         domain: DomainDict,
     ) -> list[EventType]:
         """The number (or where to find it); the web chat then asks the chat desk."""
-        dispatcher.utter_message(text=human_contact(tracker.current_slot_values(),
-                                                    home_region(tracker.latest_message)))
+        say(dispatcher, human_contact(tracker.current_slot_values(), home_region(tracker.latest_message)))
         if tracker.get_latest_input_channel() == HANDOVER_CHANNEL:
             dispatcher.utter_message(json_message={"type": "handover"})
         return []

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.dialogue import info_answer, with_buttons
+from bot.actions.say import say
+from bot.dialogue import info_answer
 
 log = logging.getLogger(__name__)
 
@@ -27,22 +28,17 @@ class ActionAnswerInfo(Action):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        """The sheet's answer and source, or where to find out."""
+        """The sheet's answer and source, or where to find out; the sheet is kept as context."""
         text = (tracker.latest_message or {}).get("text") or ""
         try:
-            answer = info_answer(text)
+            answer, sheet = info_answer(text)
         except Exception:  # noqa: BLE001 - knowledge unavailable: still a way forward
             log.exception("information sheets unavailable")
-            answer = []
+            answer, sheet = [], None
         if answer:
-            for line in answer:
-                dispatcher.utter_message(text=line)
+            say(dispatcher, answer)
         else:
             dispatcher.utter_message(response="utter_no_sheet")
         if tracker.active_loop_name is None:
-            buttons = ([{"title": "Oui", "payload": "/affirm"}, {"title": "Non merci", "payload": "/deny"}]
-                       if with_buttons(tracker.get_latest_input_channel()) else [])
-            dispatcher.utter_message(
-                text="Voulez-vous que je vous indique la structure qui peut vous accompagner ?",
-                buttons=buttons)
-        return []
+            dispatcher.utter_message(response="utter_offer_orientation")
+        return [SlotSet("sheet", sheet)] if sheet else []

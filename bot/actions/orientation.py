@@ -1,7 +1,8 @@
-"""The orientation form (asks only what routing still needs) and the orientation itself."""
+"""The orientation form (asks only what routing still needs, each question at most twice)."""
 
 from __future__ import annotations
 
+import abc
 import logging
 from typing import Any
 
@@ -11,14 +12,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.feedback import ask_feedback_once
-from bot.dialogue import commune_question, home_region, orientation_messages
-from bot.routing import Profile, next_question
+from bot.actions.say import say
+from bot.dialogue import home_region, orientation_messages, with_buttons
+from bot.profile import get_rules
+from bot.questions import MAX_ASKS, facts_noted, just_answered, last_question, move_forward, question, times_asked
+from bot.routing import Profile, get_table, next_question
 
 log = logging.getLogger(__name__)
 
 
 class ValidateOrientationForm(FormValidationAction):
-    """Computes the next question from the routing table."""
+    """Computes the next question from the routing table; never the same question a third time."""
 
     def name(self) -> str:
         """Validation action of ``orientation_form``."""
@@ -32,27 +36,56 @@ class ValidateOrientationForm(FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         """Only the slot routing still needs (empty when the orientation can be given)."""
-        question = next_question(Profile.from_slots(tracker.current_slot_values()))
-        return [question] if question else []
+        question_slot = next_question(Profile.from_slots(tracker.current_slot_values()))
+        return [question_slot] if question_slot else []
 
-    async def run(
+    async def get_validation_events(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        """Say so when the last answer was not understood, then go on."""
-        if tracker.slots_to_validate().get("misunderstood"):
+        """Acknowledge the answer, then move forward if the next question was asked twice."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        set_now = tracker.slots_to_validate()
+        if just_answered(tracker.events):
+            if not set_now.keys() & set(self.domain_slots(domain)):
+                return events  # nothing for the form in the message: Rasa lets the rules answer it
+            self._acknowledge(dispatcher, tracker, set_now)
+        slots = tracker.current_slot_values()
+        next_slot = next_question(Profile.from_slots(slots))
+        if next_slot and times_asked(tracker.events, next_slot) >= MAX_ASKS:
+            updates, utterance = move_forward(next_slot, slots)
+            say(dispatcher, [utterance])
+            events = [e for e in events if e.get("name") not in updates]
+            events += [SlotSet(name, value) for name, value in updates.items()]
+        return events
+
+    @staticmethod
+    def _acknowledge(dispatcher: CollectingDispatcher, tracker: Tracker, set_now: dict[str, Any]) -> None:
+        """An answer not understood, or facts given instead of the answer."""
+        if set_now.get("misunderstood"):
             dispatcher.utter_message(response="utter_answer_not_understood")
-        return await super().run(dispatcher, tracker, domain)
+            return
+        if set_now.get("commune_insee"):
+            set_now = {**set_now, "commune_name": tracker.get_slot("commune_name")}
+        facts = facts_noted(set_now, tracker.get_slot("requested_slot"), get_table().needs,
+                            get_rules().situation_labels)
+        if facts:
+            dispatcher.utter_message(response="utter_noted", facts=facts)
 
 
-class ActionAskCommuneInsee(Action):
-    """Ask for the commune, or which one among homonyms (buttons except on the phone console)."""
+class ActionAskQuestion(Action, metaclass=abc.ABCMeta):
+    """Ask the form's question for ``slot``: reworded the second time, buttons except on the phone."""
+
+    @property
+    @abc.abstractmethod
+    def slot(self) -> str:
+        """The form slot this action asks for."""
 
     def name(self) -> str:
-        """Custom question of the form for ``commune_insee``."""
-        return "action_ask_commune_insee"
+        """``action_ask_<slot>``: Rasa's form calls it to ask for the slot."""
+        return f"action_ask_{self.slot}"
 
     async def run(
         self,
@@ -61,14 +94,45 @@ class ActionAskCommuneInsee(Action):
         domain: DomainDict,
     ) -> list[EventType]:
         """One short question."""
-        text, buttons = commune_question(tracker.get_slot("commune_choices"),
-                                         tracker.get_latest_input_channel())
-        dispatcher.utter_message(text=text, buttons=buttons)
+        channel = tracker.get_latest_input_channel()
+        utterance = question(self.slot, tracker.current_slot_values(), last_question(tracker.events),
+                             with_buttons(channel), get_rules().situation_labels)
+        say(dispatcher, [utterance])
         return []
 
 
+class ActionAskNeed(ActionAskQuestion):
+    """What the person wants to do."""
+
+    slot = "need"
+
+
+class ActionAskSituation(ActionAskQuestion):
+    """The person's situation, or the confirmation of a situation guessed from a weak cue."""
+
+    slot = "situation"
+
+
+class ActionAskAge(ActionAskQuestion):
+    """The person's age."""
+
+    slot = "age"
+
+
+class ActionAskSector(ActionAskQuestion):
+    """The business sector (chamber of a project)."""
+
+    slot = "sector"
+
+
+class ActionAskCommuneInsee(ActionAskQuestion):
+    """The commune, or which one among homonyms."""
+
+    slot = "commune_insee"
+
+
 class ActionPresentOrientation(Action):
-    """Send the second door: the proposal, the ``orientation`` payload, then the other texts."""
+    """Send the second door: the proposal, the ``orientation`` payload, then the other messages."""
 
     def name(self) -> str:
         """Run when the orientation form is complete."""
@@ -84,13 +148,12 @@ class ActionPresentOrientation(Action):
         before, payload, after = orientation_messages(tracker.current_slot_values(),
                                                       tracker.get_latest_input_channel(),
                                                       home_region(tracker.latest_message))
-        for text in before:
-            dispatcher.utter_message(text=text)
+        say(dispatcher, before)
         if payload:
             dispatcher.utter_message(json_message=payload)
-        for text in after:
-            dispatcher.utter_message(text=text)
+        say(dispatcher, after)
         network = payload.get("network") if payload else None
         return [SlotSet("network", network), SlotSet("misunderstood", 0.0),
                 *ask_feedback_once(dispatcher, tracker, payload)]
+
 

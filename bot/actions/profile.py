@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
+from bot.nlu import DETECTED_LANGUAGE
 from bot.profile import slot_updates
 
 ORIENTATION_FORM = "orientation_form"
@@ -32,5 +33,5 @@ class ActionValidateSlotMappings(ValidationAction):
             if tracker.active_loop_name == ORIENTATION_FORM else None
         )
         updates = slot_updates(text, intent, message.get("entities") or [],
-                               dict(tracker.current_slot_values()), requested)
+                               dict(tracker.current_slot_values()), requested, message.get(DETECTED_LANGUAGE))
         return [SlotSet(name, value) for name, value in updates.items()]

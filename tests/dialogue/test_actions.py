@@ -13,6 +13,22 @@ from bot.actions import (
     ValidateOrientationForm,
 )
 from bot.knowledge import MemoryRepository, set_repository
+from bot.wording import render
+
+MESSAGE_KEYS = {"text", "image", "json_message", "response", "attachment", "buttons", "elements", "custom"}
+
+
+def shown(messages: list[dict[str, Any]], channel: str | None = None) -> list[dict[str, Any]]:
+    """The dispatcher's messages as Rasa sends them: responses rendered for the channel."""
+    out = []
+    for message in messages:
+        if message.get("response"):
+            variables = {k: v for k, v in message.items() if k not in MESSAGE_KEYS}
+            rendered = render(message["response"], variables, channel)
+            out.append({"text": rendered["text"], "buttons": rendered["buttons"] + (message.get("buttons") or [])})
+        else:
+            out.append(message)
+    return out
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +77,7 @@ async def test_orientation_sends_the_proposal_then_the_payload_then_the_rest() -
     payload = dispatcher.messages[customs[0]]["custom"]
     assert payload["type"] == "orientation" and payload["network"] == "france_travail"
     assert payload["structures"][0]["commune"] == "Vierzon"
-    texts = [m.get("text") for m in dispatcher.messages if not m.get("custom") and not m.get("response")]
+    texts = [m.get("text") for m in shown(dispatcher.messages) if not m.get("custom")]
     assert all(texts) and texts[0].startswith("Je vous propose : France Travail")
     assert dispatcher.messages[-1]["response"] == "utter_ask_feedback", "then, once, the opinion"
     # A text-only REST client reads the whole orientation in the texts.
@@ -73,7 +89,7 @@ async def test_orientation_sends_the_proposal_then_the_payload_then_the_rest() -
 async def test_the_web_chat_does_not_repeat_in_text_what_its_cards_show() -> None:
     dispatcher = CollectingDispatcher()
     await ActionPresentOrientation().run(dispatcher, tracker(slots=JOB_SEEKER_IN_VIERZON, channel="webchat"), {})
-    texts = "\n".join(m.get("text") or "" for m in dispatcher.messages)
+    texts = "\n".join(m.get("text") or "" for m in shown(dispatcher.messages, "webchat"))
     assert "Je vous propose : France Travail." in texts and "C'est gratuit" in texts
     assert "Le plus proche de chez vous" not in texts and "À distance" not in texts
     why = dispatcher.messages[1]["custom"]["structures"][0]["why"]
@@ -87,20 +103,21 @@ async def test_commune_choice_has_buttons_on_the_web_but_not_on_the_phone_consol
     web, phone = CollectingDispatcher(), CollectingDispatcher()
     await ActionAskCommuneInsee().run(web, tracker(slots={"commune_choices": choices}), {})
     await ActionAskCommuneInsee().run(phone, tracker(slots={"commune_choices": choices}, channel="console"), {})
-    assert len(web.messages[0]["buttons"]) == 2
-    assert not phone.messages[0]["buttons"] and "Aude" in phone.messages[0]["text"]
+    assert len(shown(web.messages)[0]["buttons"]) == 2
+    said = shown(phone.messages, "console")[0]
+    assert not said["buttons"] and "Aude" in said["text"]
 
 
 async def test_the_human_option_gives_the_regional_line_when_the_commune_is_known() -> None:
     dispatcher = CollectingDispatcher()
     await ActionTalkToHuman().run(dispatcher, tracker(slots={"commune_insee": "37261"}), {})
-    assert "0 800 222 100" in dispatcher.messages[0]["text"]
+    assert "0 800 222 100" in shown(dispatcher.messages)[0]["text"]
 
 
 async def test_the_human_option_uses_the_region_of_the_site_without_a_commune() -> None:
     dispatcher = CollectingDispatcher()
     await ActionTalkToHuman().run(dispatcher, tracker(metadata={"region": "24"}), {})
-    assert "0 800 222 100" in dispatcher.messages[0]["text"]
+    assert "0 800 222 100" in shown(dispatcher.messages)[0]["text"]
     dispatcher = CollectingDispatcher()
     await ActionTalkToHuman().run(dispatcher, tracker(metadata={"region": "<script>"}), {})
-    assert "site de votre Région" in dispatcher.messages[0]["text"]
+    assert "site de votre Région" in shown(dispatcher.messages)[0]["text"]

@@ -86,12 +86,11 @@ def test_the_commune_may_be_refused() -> None:
     assert "commune_insee" not in updates
 
 
-def test_twice_not_understood_moves_on_never_a_dead_end() -> None:
+def test_an_answer_not_understood_is_counted_the_form_moves_on_after_two() -> None:
     first = slot_updates("euh", "inform", [], {}, "situation")
-    assert first["misunderstood"] == 1.0
-    second = slot_updates("bof euh hmm", "inform", [], {"misunderstood": 1.0}, "situation")
-    assert second["skipped"] == ["situation"]
-    assert second["misunderstood"] == 0
+    assert first["misunderstood"] == 1.0 and "skipped" not in first
+    second = slot_updates("hmm euh", "inform", [], {"misunderstood": 1.0}, "situation")
+    assert second["misunderstood"] == 2.0, "moving on is bot.questions' job, tested there"
 
 
 def test_commune_found_in_a_sentence_and_as_a_short_answer() -> None:
@@ -131,3 +130,70 @@ def test_every_quick_reply_of_the_form_questions_is_understood() -> None:
 
 def test_a_question_about_a_topic_is_not_a_need() -> None:
     assert slot_updates("c'est quoi la VAE ?", "ask_info", [], {"need": "reconversion"}, "situation") == {}
+
+
+EVERYDAY_NEEDS = [
+    ("évolution de carrière", "reconversion"),
+    ("je voudrais faire le point", "reconversion"),
+    ("bilan de compétences", "reconversion"),
+    ("retrouver du travail", "emploi"),
+    ("Hello, I am looking for a job", "emploi"),
+    ("I want to change my career", "reconversion"),
+]
+
+
+@pytest.mark.parametrize(("text", "need"), EVERYDAY_NEEDS, ids=[t for t, _ in EVERYDAY_NEEDS])
+def test_everyday_phrasings_of_needs(text: str, need: str) -> None:
+    assert extract(text).values["need"] == need
+
+
+def test_a_mother_back_to_work_is_not_a_pupil_and_her_children_are_only_a_cue() -> None:
+    values = extract("J'ai élevé mes trois enfants pendant douze ans et je voudrais retravailler").values
+    assert values["need"] == "droits_femmes"
+    assert "situation" not in values and values["situation_guess"] == "parent_eleve"
+    assert "age" not in values
+
+
+def test_a_parent_asking_for_a_daughter_with_an_rqth_is_routed_as_disability() -> None:
+    updates = slot_updates("ma fille a une RQTH et sort d'un bac pro", "inform", [], {}, None)
+    assert updates["situation"] == "parent_eleve" and updates["disability"] is True
+    assert updates["public"] == "travailleur_handicape"
+
+
+def test_a_new_phrasing_is_a_data_change(tmp_path, monkeypatch) -> None:
+    import yaml
+
+    from bot.profile import get_rules, rules_file, set_rules
+
+    assert "need" not in extract("je veux me lancer dans la permaculture").values
+    data = yaml.safe_load(rules_file().read_text(encoding="utf-8"))
+    next(n for n in data["needs"] if n["code"] == "creation_entreprise")["patterns"].append(" me lancer dans")
+    (tmp_path / "profile_rules.yml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("SPRO_KNOWLEDGE_DIR", str(tmp_path))
+    set_rules(None)
+    try:
+        assert extract("je veux me lancer dans la permaculture").values["need"] == "creation_entreprise"
+        assert get_rules().needs
+    finally:
+        set_rules(None)
+
+
+def test_the_phrasings_file_is_checked_by_its_schema() -> None:
+    import yaml
+
+    from bot.profile import ProfileRules, rules_file
+
+    data = yaml.safe_load(rules_file().read_text(encoding="utf-8"))
+    data["situations"][0]["patterns"].append("(unclosed")
+    with pytest.raises(ValueError, match=r"profile_rules\.yml"):
+        ProfileRules.from_data(data)
+    data = yaml.safe_load(rules_file().read_text(encoding="utf-8"))
+    data["situations"][0]["code"] = "pirate"
+    with pytest.raises(ValueError, match="pirate"):
+        ProfileRules.from_data(data)
+
+
+@pytest.mark.parametrize(("answer", "situation"), [
+    ("au chômage", "sans_emploi"), ("salariée", "salarie"), ("la fac", "etudiant"), ("rien", "sans_emploi")])
+def test_one_word_answers_to_the_situation_question(answer: str, situation: str) -> None:
+    assert extract(answer, requested="situation").values["situation"] == situation

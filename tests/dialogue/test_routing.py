@@ -130,3 +130,15 @@ def test_a_wrong_table_is_refused_in_french(tmp_path) -> None:
     path.write_text(routing_file().read_text().replace("  vae:\n    default:", "  vae:\n    autre:"))
     with pytest.raises(ValueError, match="route par défaut"):
         RoutingTable.from_file(path)
+
+
+def test_after_the_cpf_sheet_an_employee_goes_to_the_cep_then_transitions_pro() -> None:
+    asked_after_sheet = Profile(situation="salarie", sheet="cpf", need="financement_formation")
+    decision = route(asked_after_sheet)
+    assert (decision.need, decision.network, decision.also) == ("formation", "cep_actifs_occupes", "transitions_pro")
+    assert next_question(Profile(sheet="cpf")) == "situation", "the sheet gives the need: not asked again"
+    assert route(Profile(situation="salarie", need="financement_formation")).network == "transitions_pro"
+
+
+def test_a_parent_for_a_child_with_an_rqth_is_routed_as_disability() -> None:
+    assert public_for(Profile(situation="parent_eleve", disability=True)) == "travailleur_handicape"

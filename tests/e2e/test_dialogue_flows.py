@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Chat, texts
-from tests.e2e.persona_runner import orientation_payload, question_asked
+from bot.evaluation.personas import orientation_payload, question_asked
 
 pytestmark = pytest.mark.e2e
 
@@ -61,7 +61,7 @@ def test_a_question_during_the_form_is_answered_and_the_form_goes_on(chat: Chat,
 def test_never_a_dead_end(chat: Chat, sender: str, text: str) -> None:
     answer = texts(chat(sender, text))
     assert answer
-    assert any(word in answer for word in ("personne", "reformuler", "conseiller", "cherchez"))
+    assert any(word in answer for word in ("personne", "person", "reformuler", "conseiller", "cherchez", "Vouliez-vous dire"))
 
 
 def test_a_girl_asking_about_mechanics_is_oriented_like_anyone(chat: Chat, sender: str) -> None:
@@ -69,3 +69,48 @@ def test_a_girl_asking_about_mechanics_is_oriented_like_anyone(chat: Chat, sende
     payload = orientation_payload(chat(sender, "Pithiviers"))
     assert payload and payload["network"] == "cio"
     assert "fille" not in " ".join(str(v) for v in payload.values())
+
+
+def test_a_question_is_never_asked_a_third_time(chat: Chat, sender: str) -> None:
+    assert question_asked(chat(sender, "j'ai besoin d'aide")) == "need"
+    assert question_asked(chat(sender, "des conseils")) == "need"
+    third = chat(sender, "des conseils")
+    assert question_asked(third) != "need"
+    assert "un service qui vous écoute" in texts(third)
+
+
+def test_an_ambiguous_postcode_twice_gives_its_most_populous_commune(chat: Chat, sender: str) -> None:
+    chat(sender, "je suis au chômage, j'ai 40 ans et je cherche un emploi")
+    assert "Plusieurs communes" in texts(chat(sender, "36100"))
+    answer = chat(sender, "36100")
+    assert "Je retiens Issoudun" in texts(answer)
+    payload = orientation_payload(answer)
+    assert payload and payload["commune"]["insee"] == "36088"
+
+
+def test_facts_given_out_of_turn_are_acknowledged_and_the_question_reworded(chat: Chat, sender: str) -> None:
+    assert question_asked(chat(sender, "je cherche du travail")) == "situation"
+    answer = texts(chat(sender, "22 ans"))
+    assert "C'est noté : 22 ans." in answer and "Quelle est votre situation" not in answer
+    assert "vous êtes plutôt" in answer
+
+
+def test_english_goes_on_to_an_orientation_in_english(chat: Chat, sender: str) -> None:
+    first = texts(chat(sender, "Hello, I am 22 and I am looking for a job"))
+    assert "I answer in French and a little English" in first and "Au revoir" not in first
+    assert "In which town do you live" in first, "age, situation and need understood in English"
+    payload = orientation_payload(chat(sender, "Tours"))
+    assert payload and payload["network"] == "mission_locale"
+
+
+def test_another_language_is_answered_in_french_and_in_that_language(chat: Chat, sender: str) -> None:
+    answer = texts(chat(sender, "Hola, busco trabajo en Tours"))
+    assert "Je réponds en français" in answer and "Respondo en francés" in answer
+
+
+def test_after_the_cpf_sheet_an_employee_is_sent_to_the_cep(chat: Chat, sender: str) -> None:
+    assert "Source" in texts(chat(sender, "comment utiliser mon CPF ?"))
+    assert question_asked(chat(sender, "oui")) == "situation"
+    chat(sender, "je suis salariée")
+    payload = orientation_payload(chat(sender, "Blois"))
+    assert payload and (payload["network"], payload["also"]) == ("cep_actifs_occupes", "transitions_pro")

@@ -18,7 +18,7 @@ import pytest
 
 from bot.launcher import Stack, free_port, write_endpoints
 from tests.conftest import load_knowledge, post_message, texts
-from tests.e2e.persona_runner import orientation_payload, question_asked
+from bot.evaluation.personas import orientation_payload, question_asked
 
 pytestmark = pytest.mark.e2e
 

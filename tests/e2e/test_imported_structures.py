@@ -21,7 +21,7 @@ from bot.launcher import Stack, free_port, write_endpoints
 from bot.orientation import COMPETENT
 from bot.places import get_gazetteer
 from tests.conftest import post_message, texts
-from tests.e2e.persona_runner import orientation_payload
+from bot.evaluation.personas import orientation_payload
 
 pytestmark = pytest.mark.e2e
 

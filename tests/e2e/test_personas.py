@@ -1,4 +1,4 @@
-"""At least 30 scripted personas over the REST channel, on the real servers."""
+"""At least 60 scripted personas over the REST channel, on the real servers."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.launcher import Stack
-from tests.conftest import post_message
-from tests.e2e.persona_runner import PersonaResult, load_personas, markdown, play, summary
+from bot.evaluation.personas import MAX_USER_MESSAGES, PersonaResult, load_personas, markdown, play, summary
+from bot.evaluation.rest import post_message
 
 pytestmark = pytest.mark.e2e
-PERSONAS = load_personas()
+PERSONAS_FILE = Path(__file__).with_name("personas.yml")
+PERSONAS = load_personas(PERSONAS_FILE)
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +22,8 @@ def results(stack: Stack) -> dict[str, PersonaResult]:
     return {p["id"]: play(lambda s, t: post_message(stack.url, s, t), p) for p in PERSONAS}
 
 
-def test_there_are_at_least_30_personas() -> None:
-    assert len(PERSONAS) >= 30
+def test_there_are_at_least_60_personas() -> None:
+    assert len(PERSONAS) >= 60
     assert len({p["id"] for p in PERSONAS}) == len(PERSONAS)
 
 
@@ -40,5 +41,8 @@ def test_routing_accuracy_and_median_turns(results: dict[str, PersonaResult]) ->
     report.mkdir(exist_ok=True)
     (report / "personas.md").write_text(markdown(figures), encoding="utf-8")
     print("\n" + markdown(figures))
-    assert figures["routing_accuracy"] >= 0.9, figures["failures"]
-    assert figures["median_turns"] <= 4
+    assert figures["routing_accuracy"] >= 0.95, figures["failures"]
+    assert figures["median_turns"] <= 3
+    assert figures["loops"] == 0, "no persona receives the same question three times"
+    assert figures["ended_with_next_step"] == figures["personas"], (
+        f"every conversation ends in an orientation or a human offer within {MAX_USER_MESSAGES} messages")

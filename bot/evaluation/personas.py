@@ -1,0 +1,235 @@
+"""Play scripted personas against the running assistant: routing, turns and loops.
+
+A persona (``tests/e2e/personas.yml``) answers the question the assistant asks,
+recognised from its wording (``QUESTION_MARKERS``, French and English variants of
+domain.yml); free text only, no quick-reply payloads. A conversation ends with the
+orientation payload, with a human offer, or after ``MAX_USER_MESSAGES``. A question
+received three times is a loop.
+"""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+MAX_USER_MESSAGES = 8
+MAX_TIMES_ASKED = 2
+HUMAN = "human"
+Send = Callable[[str, str], list[dict[str, Any]]]
+
+# Wording of the questions (domain.yml responses) -> what is asked.
+QUESTION_MARKERS = (
+    ("Que souhaitez-vous faire", "need"),
+    ("j'ai besoin de savoir ce que vous cherchez", "need"),
+    ("What would you like to do", "need"),
+    ("I need to know what you are looking for", "need"),
+    ("Quelle est votre situation", "situation"),
+    ("vous êtes plutôt : en études", "situation"),
+    ("What is your situation", "situation"),
+    ("Are you studying, working", "situation"),
+    ("Si je comprends bien, vous êtes", "confirm"),
+    ("If I understand correctly", "confirm"),
+    ("Quel âge avez-vous", "age"),
+    ("Avez-vous moins de 26 ans", "age"),
+    ("How old are you", "age"),
+    ("Are you under 26", "age"),
+    ("Dans quel domaine", "sector"),
+    ("Votre projet est-il plutôt dans l'artisanat", "sector"),
+    ("In which field", "sector"),
+    ("Is your project in crafts", "sector"),
+    ("Dans quelle commune", "commune_insee"),
+    ("Je n'ai pas trouvé cette commune", "commune_insee"),
+    ("Plusieurs communes correspondent", "commune_insee"),
+    ("Laquelle de ces communes", "commune_insee"),
+    ("In which town", "commune_insee"),
+    ("I could not find that town", "commune_insee"),
+    ("Several towns match", "commune_insee"),
+    ("Which of these towns", "commune_insee"),
+    ("Voulez-vous que je vous indique la structure", "affirm"),
+)
+# A way to a person: the conversation has a next step even without an orientation.
+HUMAN_MARKERS = (
+    "Une personne peut vous aider",
+    "Vous pouvez parler à un conseiller",
+    "parler à une personne",
+    "You can talk to an adviser",
+)
+
+
+@dataclass
+class PersonaResult:
+    """What happened to one persona."""
+
+    id: str
+    expected: dict[str, Any]
+    turns: int = 0
+    payload: dict[str, Any] | None = None
+    human_offer: bool = False
+    asked: Counter[str] = field(default_factory=Counter)
+    transcript: list[str] = field(default_factory=list)
+
+    @property
+    def network(self) -> str | None:
+        """The network of the orientation received, if any."""
+        return self.payload.get("network") if self.payload else None
+
+    @property
+    def commune(self) -> str | None:
+        """The INSEE code of the orientation's commune, if any."""
+        commune = self.payload.get("commune") if self.payload else None
+        return commune["insee"] if commune else None
+
+    @property
+    def first_structure(self) -> dict[str, Any] | None:
+        """The recommended structure, if any."""
+        structures = self.payload.get("structures") if self.payload else None
+        return structures[0] if structures else None
+
+    @property
+    def loops(self) -> list[str]:
+        """The questions received more than ``MAX_TIMES_ASKED`` times."""
+        return [slot for slot, count in self.asked.items() if count > MAX_TIMES_ASKED]
+
+    def problems(self) -> list[str]:
+        """Why this persona failed (empty when it went as expected)."""
+        found = [
+            f"question « {slot} » asked {self.asked[slot]} times" for slot in self.loops
+        ]
+        if self.expected.get("network") == HUMAN:
+            if not self.human_offer and self.payload is None:
+                found.append(
+                    f"no human offer nor orientation after {self.turns} messages"
+                )
+            return found
+        if self.payload is None:
+            return [*found, f"no orientation after {self.turns} messages"]
+        networks = self.expected["network"]
+        allowed = networks if isinstance(networks, list) else [networks]
+        if self.network not in allowed:
+            found.append(
+                f"network {self.network} instead of {self.expected['network']}"
+            )
+        if "commune" in self.expected and self.commune != self.expected["commune"]:
+            found.append(
+                f"commune {self.commune} instead of {self.expected.get('commune')}"
+            )
+        wanted = self.expected.get("structure_commune")
+        first = self.first_structure
+        if wanted and (
+            first is None
+            or first["network"] != self.network
+            or first["commune"] != wanted
+        ):
+            found.append(
+                f"first structure {first and (first['network'], first['commune'])}, "
+                f"expected {self.network} in {wanted}"
+            )
+        return found
+
+
+def load_personas(path: Path) -> list[dict[str, Any]]:
+    """The personas of the YAML file."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["personas"]
+
+
+def question_asked(messages: list[dict[str, Any]]) -> str | None:
+    """What the assistant asks in its last messages, if anything."""
+    text = "\n".join(m.get("text") or "" for m in messages)
+    asked = None
+    for marker, slot in QUESTION_MARKERS:
+        position = text.rfind(marker)
+        if position >= 0 and (asked is None or position > asked[0]):
+            asked = (position, slot)
+    return asked[1] if asked else None
+
+
+def orientation_payload(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The ``custom`` orientation payload among the messages, if any."""
+    for message in messages:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and custom.get("type") == "orientation":
+            return custom
+    return None
+
+
+def _answer(
+    persona: dict[str, Any], answers: dict[str, list[str]], asked: str | None
+) -> str:
+    """The persona's reply to what was asked (the last of a list repeats)."""
+    if asked == "affirm":
+        return persona.get("affirm", "oui")
+    if asked == "confirm":
+        asked = "confirm" if answers.get("confirm") else "situation"
+        if not answers.get(asked):
+            return "oui"
+    queue = answers.get(asked or "")
+    if queue:
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+    return persona.get("default", "je ne sais pas")
+
+
+def play(send: Send, persona: dict[str, Any]) -> PersonaResult:
+    """Talk as the persona until an orientation, a human offer or the message budget."""
+    sender = f"persona-{persona['id']}-{uuid.uuid4().hex[:6]}"[:128]
+    result = PersonaResult(id=persona["id"], expected=persona["expect"])
+    answers = {
+        k: list(v) if isinstance(v, list) else [v]
+        for k, v in persona.get("answers", {}).items()
+    }
+    text = persona["first"]
+    while result.turns < MAX_USER_MESSAGES:
+        result.turns += 1
+        result.transcript.append(f"> {text}")
+        messages = send(sender, text)
+        said = [m.get("text", "") for m in messages if m.get("text")]
+        result.transcript.extend(said)
+        result.payload = orientation_payload(messages)
+        if result.payload is not None:
+            break
+        asked = question_asked(messages)
+        if asked in ("need", "situation", "age", "sector", "commune_insee", "confirm"):
+            result.asked["situation" if asked == "confirm" else asked] += 1
+        if any(marker in t for t in said for marker in HUMAN_MARKERS):
+            result.human_offer = True
+            if asked is None and persona["expect"].get("network") == HUMAN:
+                break
+        text = _answer(persona, answers, asked)
+    return result
+
+
+def summary(results: list[PersonaResult]) -> dict[str, Any]:
+    """Routing accuracy, turns and loops over all personas."""
+    routed = [r for r in results if not r.problems()]
+    turns = [r.turns for r in results if r.payload is not None or r.human_offer]
+    ended = [r for r in results if r.payload is not None or r.human_offer]
+    return {
+        "personas": len(results),
+        "routed_as_expected": len(routed),
+        "routing_accuracy": len(routed) / len(results) if results else 0.0,
+        "ended_with_next_step": len(ended),
+        "loops": sum(1 for r in results if r.loops),
+        "median_turns": statistics.median(turns) if turns else None,
+        "max_turns": max(turns) if turns else None,
+        "failures": {r.id: r.problems() for r in results if r.problems()},
+    }
+
+
+def markdown(figures: dict[str, Any]) -> str:
+    """The figures as a small markdown table."""
+    lines = [
+        "| Personas | As expected | Accuracy | Ended with a next step | Loops "
+        "| Median user messages | Max |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {figures['personas']} | {figures['routed_as_expected']} "
+        f"| {figures['routing_accuracy']:.0%} | {figures['ended_with_next_step']} "
+        f"| {figures['loops']} | {figures['median_turns']} | {figures['max_turns']} |",
+    ]
+    for persona, problems in figures["failures"].items():
+        lines.append(f"\n- `{persona}`: {'; '.join(problems)}")
+    return "\n".join(lines) + "\n"
