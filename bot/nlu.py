@@ -7,6 +7,11 @@ where DIET and TED get their quicker loading (``bot.model_loading``).
 process. Rasa 3.6 instantiates ``SpacyNLP`` for two graph nodes (``provide`` and
 ``process``), which loads ``fr_core_news_md`` twice: about 7 s of start-up and a
 second copy of the vectors in memory. The model is read-only, so one copy is shared.
+Its components that no feature reads are switched off (``UNUSED_SPACY_PIPES``: Rasa
+already switches the parser off; the named-entity recogniser only sets ``doc.ents``).
+Tokens, lemmas (French lemmas come from the morphologizer's part of speech, which
+stays on) and word vectors are unchanged: ``tests/e2e/test_rasa_patches_identical.py``
+checks that the predictions are identical.
 """
 
 from __future__ import annotations
@@ -17,13 +22,23 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 
 from bot import model_loading
+from bot.rasa_patches import action_endpoint, patch_enabled, tracker_store
 
 model_loading.install()
+action_endpoint.install()
+tracker_store.install()
+
+UNUSED_SPACY_PIPES = ("parser", "ner")
 
 
 @lru_cache(maxsize=None)
 def _load_once(spacy_model_name: str) -> SpacyModel:
-    return SpacyNLP.load_model(spacy_model_name)
+    loaded = SpacyNLP.load_model(spacy_model_name)
+    if patch_enabled("spacy_pipes"):
+        for name in UNUSED_SPACY_PIPES:
+            if name in loaded.model.pipe_names:
+                loaded.model.disable_pipe(name)
+    return loaded
 
 
 @DefaultV1Recipe.register(
