@@ -22,11 +22,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 
 from bot import model_loading
-from bot.rasa_patches import action_endpoint, patch_enabled, tracker_store
+from bot.rasa_patches import action_endpoint, lock_store, patch_enabled, tracker_store
 
 model_loading.install()
 action_endpoint.install()
 tracker_store.install()
+lock_store.install()
 
 UNUSED_SPACY_PIPES = ("parser", "ner")
 

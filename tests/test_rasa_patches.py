@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import json
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
-from bot.rasa_patches import action_endpoint, patch_enabled, tracker_store
+from bot.rasa_patches import action_endpoint, lock_store, patch_enabled, tracker_store
 
 VALID_RESPONSES = [
     {},
@@ -234,3 +237,71 @@ async def test_sqlite_tracker_store_writes_the_same_rows(tmp_path: Path) -> None
     assert patched[:2] == rasas[:2]
     assert len(rasas[1]) == 4
     assert (rasas[2], patched[2]) == ("delete", "wal")
+
+
+def redis_lock_store() -> Any:
+    """Rasa's Redis lock store on this machine's Redis (database 15), or skip."""
+    import redis
+    from rasa.core.lock_store import RedisLockStore
+
+    try:
+        redis.StrictRedis(host="127.0.0.1", port=6379, socket_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis on 127.0.0.1:6379 is needed")
+    return RedisLockStore(host="127.0.0.1", port=6379, db=15, key_prefix="sprotest")
+
+
+def lock_story(store: Any, conversation: str) -> list[Any]:
+    """The states a conversation's lock goes through in a typical sequence."""
+    from rasa.core.lock import TicketLock
+
+    states: list[Any] = []
+
+    def state() -> None:
+        raw = store.red.get(store.key_prefix + conversation)
+        lock = TicketLock.from_dict(json.loads(raw)) if raw else None
+        states.append([t.number for t in lock.tickets] if lock else None)
+
+    first = store.issue_ticket(conversation, 60)
+    second = store.issue_ticket(conversation, 60)
+    state()
+    store.issue_ticket(conversation, -1)  # already expired
+    state()
+    store.update_lock(conversation)
+    state()
+    store.finish_serving(conversation, first)
+    state()
+    store.cleanup(conversation, second)
+    state()
+    states.append((first, second, store.issue_ticket(conversation, 60)))
+    store.cleanup(conversation, states[-1][2])
+    state()
+    return states
+
+
+def test_redis_lock_store_changes_locks_as_rasa_does() -> None:
+    store = redis_lock_store()
+    conversation = f"conv-{uuid.uuid4().hex[:8]}"
+    rasas = lock_story(store, conversation)
+    lock_store.install()
+    try:
+        assert lock_story(store, conversation) == rasas
+    finally:
+        lock_store.uninstall()
+    assert rasas == [[0, 1], [0, 1, 2], [0, 1], [1], None, (0, 1, 0), None]
+
+
+def test_redis_lock_store_gives_simultaneous_messages_different_tickets() -> None:
+    store = redis_lock_store()
+    lock_store.install()
+    try:
+        for _ in range(5):
+            conversation = f"conv-{uuid.uuid4().hex[:8]}"
+            with ThreadPoolExecutor(8) as pool:
+                tickets = list(
+                    pool.map(lambda _: store.issue_ticket(conversation, 60), range(16))
+                )
+            assert sorted(tickets) == list(range(16))
+            store.delete_lock(conversation)
+    finally:
+        lock_store.uninstall()
