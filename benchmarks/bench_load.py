@@ -399,8 +399,10 @@ def table(
     command: str,
 ) -> str:
     """The Markdown figures."""
+    load = os.getloadavg()[0]
     lines = [
-        f"Measured on {date.today():%Y-%m-%d} with `{command}` ({setup}).",
+        f"Measured on {date.today():%Y-%m-%d} with `{command}` ({setup}); "
+        f"machine load average at the end: {load:.1f} on {os.cpu_count()} cores.",
         "",
         "| load | messages/s | p50 | p95 | p99 | errors | routed as expected "
         f"| CPU ms per message ({' / '.join(runs[0].cpu_seconds)}) |",
