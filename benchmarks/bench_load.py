@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -136,6 +137,7 @@ class Run:
     label: str
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
+    error_kinds: Counter[str] = field(default_factory=Counter)
     conversations: list[Conversation] = field(default_factory=list)
     seconds: float = 0.0
     cpu_seconds: dict[str, float] = field(default_factory=dict)
@@ -180,16 +182,19 @@ async def send(
     """Send the conversation's next message; record latency or error; False on error."""
     assert conversation.text is not None
     started = time.perf_counter()
+    status = "no answer"
     try:
         async with session.post(
             url, json={"sender": conversation.sender, "message": conversation.text}
         ) as answer:
+            status = f"HTTP {answer.status}"
             body = await answer.json(content_type=None)
             ok = answer.status == 200 and isinstance(body, list)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
-        ok, body = False, None
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+        ok, body, status = False, None, f"{status}, {type(error).__name__}"
     if not ok:
         run.errors += 1
+        run.error_kinds[status] += 1
         return False
     run.latencies_ms.append((time.perf_counter() - started) * 1000)
     conversation.answered(body)
@@ -433,7 +438,7 @@ async def measure(target: Target, args: argparse.Namespace) -> list[Run]:
                 target, closed_loop(target.url, people, args.duration, personas)
             )
         )
-        print(runs[-1].row(), flush=True)
+        print(runs[-1].row(), dict(runs[-1].error_kinds), flush=True)
     if args.open_messages:
         runs.append(
             await measured(
@@ -443,7 +448,7 @@ async def measure(target: Target, args: argparse.Namespace) -> list[Run]:
                 ),
             )
         )
-        print(runs[-1].row(), flush=True)
+        print(runs[-1].row(), dict(runs[-1].error_kinds), flush=True)
     if args.kill_one:
         run = await measured(
             target,
@@ -467,7 +472,7 @@ async def measure(target: Target, args: argparse.Namespace) -> list[Run]:
         for problem in problems[:10]:
             print("  ", problem)
         runs.append(run)
-        print(runs[-1].row(), flush=True)
+        print(runs[-1].row(), dict(runs[-1].error_kinds), flush=True)
     return runs
 
 
