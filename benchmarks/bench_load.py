@@ -21,6 +21,9 @@ questions until the orientation arrives, then thanks and goodbye.
   (SIGKILL) a third of the way through; then every conversation's tracker is checked in
   PostgreSQL (all its messages there, once each, in order).
 
+After an error, a person sends the same message again (twice at most, 1 s later), as
+people do; errors are counted all the same.
+
 Reports messages/s, p50/p95/p99 latency, errors, conversations routed as the persona
 expects, and the RSS of each server process before and after. Prints a Markdown table;
 ``--write`` also puts it in README.md's ``load`` block.
@@ -65,6 +68,7 @@ from tests.e2e.persona_runner import (  # noqa: E402
 )
 
 REQUEST_TIMEOUT_SECONDS = 120.0
+RESENDS, RESEND_AFTER_SECONDS = 2, 1.0
 
 
 @dataclass
@@ -201,6 +205,18 @@ async def send(
     return True
 
 
+async def send_again_on_error(
+    session: aiohttp.ClientSession, url: str, conversation: Conversation, run: Run
+) -> bool:
+    """Send, and after an error send the same message again, as a person would."""
+    for attempt in range(RESENDS + 1):
+        if await send(session, url, conversation, run):
+            return True
+        if attempt < RESENDS:
+            await asyncio.sleep(RESEND_AFTER_SECONDS)
+    return False
+
+
 def client_session(connections: int) -> aiohttp.ClientSession:
     """An HTTP client with enough connections for every simulated person."""
     return aiohttp.ClientSession(
@@ -233,7 +249,7 @@ async def closed_loop(
             conversation = personas.conversation()
             run.conversations.append(conversation)
             while not conversation.done:
-                if not await send(session, url, conversation, run):
+                if not await send_again_on_error(session, url, conversation, run):
                     break
 
     async with client_session(people) as session:
