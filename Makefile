@@ -37,6 +37,7 @@ bench: setup train  ## Start-up, memory and latency figures for README
 	@$(PY) benchmarks/bench_knowledge.py --write
 	@$(PY) benchmarks/bench_startup.py --write
 	@$(PY) benchmarks/bench_indicators.py --write
+	@$(PY) benchmarks/bench_load.py --write
 
 evaluate: setup train  ## Dialogue figures (held-out NLU, test stories, 30+ personas) into docs/dialogue.md
 	@$(PY) scripts/evaluate.py

@@ -10,6 +10,11 @@ intent (see its docstring).
 process. Rasa 3.6 instantiates ``SpacyNLP`` for two graph nodes (``provide`` and
 ``process``), which loads ``fr_core_news_md`` twice: about 7 s of start-up and a
 second copy of the vectors in memory. The model is read-only, so one copy is shared.
+Its components that no feature reads are switched off (``UNUSED_SPACY_PIPES``: Rasa
+already switches the parser off; the named-entity recogniser only sets ``doc.ents``).
+Tokens, lemmas (French lemmas come from the morphologizer's part of speech, which
+stays on) and word vectors are unchanged: ``tests/e2e/test_rasa_patches_identical.py``
+checks that the predictions are identical.
 """
 
 from __future__ import annotations
@@ -32,10 +37,21 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 
 from bot import model_loading
-from bot.rasa_patches import action_failure
+from bot.rasa_patches import (
+    action_endpoint,
+    action_failure,
+    lock_store,
+    patch_enabled,
+    tracker_store,
+)
 
 model_loading.install()
+action_endpoint.install()
 action_failure.install()
+tracker_store.install()
+lock_store.install()
+
+UNUSED_SPACY_PIPES = ("parser", "ner")
 
 # Key of the parse data where LanguageGuard writes the language of the message.
 DETECTED_LANGUAGE = "detected_language"
@@ -44,7 +60,12 @@ OTHER_LANGUAGE_INTENT = "other_language"
 
 @lru_cache(maxsize=None)
 def _load_once(spacy_model_name: str) -> SpacyModel:
-    return SpacyNLP.load_model(spacy_model_name)
+    loaded = SpacyNLP.load_model(spacy_model_name)
+    if patch_enabled("spacy_pipes"):
+        for name in UNUSED_SPACY_PIPES:
+            if name in loaded.model.pipe_names:
+                loaded.model.disable_pipe(name)
+    return loaded
 
 
 @DefaultV1Recipe.register(

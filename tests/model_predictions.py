@@ -31,6 +31,17 @@ def ted_policy(agent: Any) -> Any:
     return next(node._component for node in nodes.values() if isinstance(node._component, TEDPolicy))
 
 
+def tracing_counts(agent: Any) -> dict[str, int]:
+    """How many times TensorFlow traced each model's prediction function so far."""
+    nodes = agent.processor.graph_runner._instantiated_nodes
+    counts = {}
+    for name, node in nodes.items():
+        step = getattr(getattr(node._component, "model", None), "_tf_predict_step", None)
+        if step is not None:
+            counts[name] = step.experimental_get_tracing_count()
+    return counts
+
+
 async def predictions(model: str) -> dict[str, Any]:
     from rasa.core.agent import load_agent
     from rasa.core.training import load_data
@@ -39,9 +50,10 @@ async def predictions(model: str) -> dict[str, Any]:
     started = time.perf_counter()
     agent = await load_agent(model_path=model)
     seconds = time.perf_counter() - started
-    parses = []
+    parses, traces = [], []
     for text in held_out_examples():
         parsed = await agent.parse_message(text)
+        traces.append(tracing_counts(agent))
         parses.append({"intent_ranking": [(i["name"], round(i["confidence"], 5)) for i in parsed["intent_ranking"]],
                        "entities": [(e["entity"], e["value"], e["start"]) for e in parsed["entities"]]})
     domain = agent.domain
@@ -56,7 +68,9 @@ async def predictions(model: str) -> dict[str, Any]:
             tracker = DialogueStateTracker.from_events(story.sender_id, events[:end], domain.slots)
             result = ted.predict_action_probabilities(tracker, domain)
             actions.append([round(p, 5) for p in result.probabilities])
-    return {"load_seconds": seconds, "parses": parses, "ted": actions}
+            traces.append(tracing_counts(agent))
+    return {"load_seconds": seconds, "parses": parses, "ted": actions,
+            "traces": [traces[0], traces[-1]]}
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@ from typing import Any, Callable
 
 import yaml
 
+from bot.config import PROJECT_ROOT
+
+# The scripted personas, shared by tests, scripts/evaluate.py and the load benchmark.
+PERSONAS_FILE = PROJECT_ROOT / "tests" / "e2e" / "personas.yml"
 MAX_USER_MESSAGES = 8
 MAX_TIMES_ASKED = 2
 HUMAN = "human"
@@ -133,7 +137,7 @@ class PersonaResult:
         return found
 
 
-def load_personas(path: Path) -> list[dict[str, Any]]:
+def load_personas(path: Path = PERSONAS_FILE) -> list[dict[str, Any]]:
     """The personas of the YAML file."""
     return yaml.safe_load(path.read_text(encoding="utf-8"))["personas"]
 
@@ -158,7 +162,7 @@ def orientation_payload(messages: list[dict[str, Any]]) -> dict[str, Any] | None
     return None
 
 
-def _answer(
+def answer_for(
     persona: dict[str, Any], answers: dict[str, list[str]], asked: str | None
 ) -> str:
     """The persona's reply to what was asked (the last of a list repeats)."""
@@ -199,7 +203,7 @@ def play(send: Send, persona: dict[str, Any]) -> PersonaResult:
             result.human_offer = True
             if asked is None and persona["expect"].get("network") == HUMAN:
                 break
-        text = _answer(persona, answers, asked)
+        text = answer_for(persona, answers, asked)
     return result
 
 

@@ -17,7 +17,7 @@ def load_knowledge(var_dir: Path) -> None:
         raise ValueError("; ".join(str(p) for p in outcome.check.errors))
 
 
-_CONVERSATION_IDS: dict[tuple[str, str], str] = {}
+_CONVERSATION_IDS: dict[str, str] = {}
 
 
 def conversation_id(base_url: str, sender: str) -> str:
@@ -27,7 +27,7 @@ def conversation_id(base_url: str, sender: str) -> str:
     /webhooks/rest/conversations``, docs/security.md); scripts and tests keep naming
     their conversations as they like and this maps each name to one issued id.
     """
-    key = (base_url, sender)
+    key = sender  # one id per name, whichever instance is asked (they share the key)
     if key not in _CONVERSATION_IDS:
         answer = requests.post(f"{base_url}/webhooks/rest/conversations", timeout=60)
         answer.raise_for_status()

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install Debian's HAProxy for `python -m bot.cluster` and the scale-out tests; quick
+# when already done. PostgreSQL and Redis are services of the machine, not installed here.
+set -euo pipefail
+
+if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then
+    echo "Installing Debian's haproxy for the scale-out tests (one-off)..."
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get install -y -q --no-install-recommends haproxy >/dev/null \
+        || { $sudo apt-get update -q >/dev/null \
+             && $sudo apt-get install -y -q --no-install-recommends haproxy >/dev/null; }
+fi

@@ -1,0 +1,308 @@
+"""The patches of ``bot.rasa_patches`` behave as Rasa's own code, only cheaper."""
+
+from __future__ import annotations
+
+import copy
+import json
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import sqlalchemy as sa
+from aiohttp import web
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+from bot.rasa_patches import action_endpoint, lock_store, patch_enabled, tracker_store
+
+VALID_RESPONSES = [
+    {},
+    {"events": [], "responses": []},
+    {
+        "events": [{"event": "slot", "name": "age", "value": 24.0, "timestamp": None}],
+        "responses": [
+            {"text": "Bonjour", "buttons": []},
+            {"custom": {"type": "orientation"}},
+        ],
+    },
+    {"events": [{"event": "action", "name": "action_listen"}], "extra": 1},
+]
+INVALID_RESPONSES = [
+    [],
+    "events",
+    {"events": "slot"},
+    {"events": [{"name": "age"}]},
+    {"events": [{"event": "slot", "name": 3}]},
+    {"responses": ["Bonjour"]},
+    {"events": [], "responses": {"text": "Bonjour"}},
+]
+
+
+@pytest.fixture
+def patched() -> Iterator[None]:
+    """The patch installed for one test, Rasa's code back afterwards."""
+    action_endpoint.install()
+    try:
+        yield
+    finally:
+        action_endpoint.uninstall()
+
+
+def outcome(result: Any) -> tuple[Any, ...]:
+    """What Rasa's caller sees of a validation: success, or the error's details."""
+    action = RemoteAction("action_x", None)
+    try:
+        return (action._validate_action_result(copy.deepcopy(result)),)
+    except ValidationError as error:
+        return (
+            error.message,
+            list(error.path),
+            error.validator,
+            list(error.schema_path),
+        )
+
+
+@pytest.mark.parametrize("result", VALID_RESPONSES + INVALID_RESPONSES)
+def test_response_validation_is_rasas(result: Any) -> None:
+    rasas = outcome(result)
+    action_endpoint.install()
+    try:
+        assert outcome(result) == rasas
+    finally:
+        action_endpoint.uninstall()
+    assert (rasas == (True,)) == (result in VALID_RESPONSES)
+
+
+def test_schema_is_checked_once(patched: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jsonschema.validators import validator_for
+
+    validator_class = validator_for(RemoteAction.action_response_format_spec())
+    action_endpoint.response_validator(RemoteAction)
+    checks: list[Any] = []
+    monkeypatch.setattr(
+        validator_class,
+        "check_schema",
+        classmethod(lambda cls, schema: checks.append(schema)),
+    )
+    for result in VALID_RESPONSES:
+        outcome(result)
+    assert checks == []
+
+
+def test_patches_can_be_left_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPRO_RASA_PATCHES_OFF", "action_endpoint")
+    action_endpoint.install()
+    assert "_spro_rasa_originals" not in vars(RemoteAction)
+    assert not patch_enabled("action_endpoint") and patch_enabled("other")
+    monkeypatch.setenv("SPRO_RASA_PATCHES_OFF", "all")
+    assert not patch_enabled("other")
+
+
+@pytest.fixture
+async def action_server() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
+    """A small HTTP server recording what it receives and from which client port."""
+    seen: list[dict[str, Any]] = []
+
+    async def webhook(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        seen.append(
+            {
+                "method": request.method,
+                "path": request.path,
+                "query": dict(request.query),
+                "body": body,
+                "headers": {
+                    k: v
+                    for k, v in request.headers.items()
+                    if k.lower() not in {"content-length", "user-agent"}
+                },
+                "peer": request.transport.get_extra_info("peername")[1],
+            }
+        )
+        if request.query.get("fail"):
+            return web.Response(status=400, text='{"action_name": "x", "error": "non"}')
+        if request.query.get("plain"):
+            return web.Response(text="ok")
+        return web.json_response({"events": [], "responses": [{"text": "Bonjour"}]})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}", seen
+    finally:
+        await runner.cleanup()
+
+
+async def calls(url: str) -> list[Any]:
+    """The same requests as Rasa makes them, and what each returns or raises."""
+    endpoint = EndpointConfig(
+        url=f"{url}/webhook",
+        params={"a": "1"},
+        headers={"X-Spro": "oui"},
+        token="secret",
+        basic_auth={"username": "u", "password": "p"},
+    )
+    results: list[Any] = []
+    for kwargs in (
+        {"json": {"next_action": "action_x"}, "method": "post", "timeout": 300},
+        {"method": "get", "subpath": "status", "params": {"b": "2"}},
+        {"method": "post", "json": {}, "params": {"plain": "1"}},
+        {"method": "post", "json": {}, "params": {"fail": "1"}},
+    ):
+        try:
+            results.append(await endpoint.request(**kwargs))
+        except ClientResponseError as error:
+            results.append(("error", error.status, error.text))
+    try:
+        await EndpointConfig(url="http://127.0.0.1:9/webhook").request(json={})
+    except aiohttp.ClientConnectionError as error:
+        results.append(type(error).__name__)
+    return results
+
+
+async def test_requests_are_rasas_on_a_kept_connection(
+    action_server: tuple[str, list[dict[str, Any]]],
+) -> None:
+    url, seen = action_server
+    rasas = await calls(url)
+    rasas_requests = [{k: v for k, v in s.items() if k != "peer"} for s in seen]
+    rasas_ports = {s["peer"] for s in seen}
+    seen.clear()
+    action_endpoint.install()
+    try:
+        assert await calls(url) == rasas
+    finally:
+        await action_endpoint.close_session()
+        action_endpoint.uninstall()
+    assert [{k: v for k, v in s.items() if k != "peer"} for s in seen] == rasas_requests
+    assert len(rasas_ports) == 4 and len({s["peer"] for s in seen}) == 1
+    assert rasas[0] == {"events": [], "responses": [{"text": "Bonjour"}]}
+    assert rasas[2] is None and rasas[3][:2] == ("error", 400)
+
+
+async def stored_rows(path: Path, patch: bool) -> tuple[list[Any], list[Any], str]:
+    """Save then read back two turns of a conversation in a SQLite tracker store."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker_store.uninstall()  # another test may have imported bot.nlu, which installs it
+    if patch:
+        tracker_store.install()
+    try:
+        domain = Domain.from_yaml(
+            "slots:\n  age:\n    type: float\n    mappings: [{type: custom}]\n"
+        )
+        store = SQLTrackerStore(domain, dialect="sqlite", db=str(path))
+        tracker = DialogueStateTracker.from_events(
+            "conv-1",
+            [
+                ActionExecuted("action_listen", timestamp=1.0),
+                UserUttered("j'ai 24 ans", {"name": "inform"}, timestamp=2.0),
+                SlotSet("age", 24.0, timestamp=3.0),
+            ],
+        )
+        await store.save(tracker)
+        tracker.update(BotUttered("Merci", timestamp=4.0))
+        await store.save(tracker)
+        loaded = await store.retrieve("conv-1")
+        assert loaded is not None
+        with store.session_scope() as session:
+            journal = session.execute(sa.text("PRAGMA journal_mode")).scalar()
+        events = [e.as_dict() for e in loaded.events]
+    finally:
+        tracker_store.uninstall()
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT id, sender_id, type_name, timestamp, intent_name, "
+            "action_name, data FROM events ORDER BY id"
+        ).fetchall()
+    return events, rows, journal
+
+
+async def test_sqlite_tracker_store_writes_the_same_rows(tmp_path: Path) -> None:
+    rasas = await stored_rows(tmp_path / "rasa.sqlite3", patch=False)
+    patched = await stored_rows(tmp_path / "patched.sqlite3", patch=True)
+    assert patched[:2] == rasas[:2]
+    assert len(rasas[1]) == 4
+    assert (rasas[2], patched[2]) == ("delete", "wal")
+
+
+def redis_lock_store() -> Any:
+    """Rasa's Redis lock store on this machine's Redis (database 15), or skip."""
+    import redis
+    from rasa.core.lock_store import RedisLockStore
+
+    try:
+        redis.StrictRedis(host="127.0.0.1", port=6379, socket_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis on 127.0.0.1:6379 is needed")
+    return RedisLockStore(host="127.0.0.1", port=6379, db=15, key_prefix="sprotest")
+
+
+def lock_story(store: Any, conversation: str) -> list[Any]:
+    """The states a conversation's lock goes through in a typical sequence."""
+    from rasa.core.lock import TicketLock
+
+    states: list[Any] = []
+
+    def state() -> None:
+        raw = store.red.get(store.key_prefix + conversation)
+        lock = TicketLock.from_dict(json.loads(raw)) if raw else None
+        states.append([t.number for t in lock.tickets] if lock else None)
+
+    first = store.issue_ticket(conversation, 60)
+    second = store.issue_ticket(conversation, 60)
+    state()
+    store.issue_ticket(conversation, -1)  # already expired
+    state()
+    store.update_lock(conversation)
+    state()
+    store.finish_serving(conversation, first)
+    state()
+    store.cleanup(conversation, second)
+    state()
+    states.append((first, second, store.issue_ticket(conversation, 60)))
+    store.cleanup(conversation, states[-1][2])
+    state()
+    return states
+
+
+def test_redis_lock_store_changes_locks_as_rasa_does() -> None:
+    store = redis_lock_store()
+    conversation = f"conv-{uuid.uuid4().hex[:8]}"
+    rasas = lock_story(store, conversation)
+    lock_store.install()
+    try:
+        assert lock_story(store, conversation) == rasas
+    finally:
+        lock_store.uninstall()
+    assert rasas == [[0, 1], [0, 1, 2], [0, 1], [1], None, (0, 1, 0), None]
+
+
+def test_redis_lock_store_gives_simultaneous_messages_different_tickets() -> None:
+    store = redis_lock_store()
+    lock_store.install()
+    try:
+        for _ in range(5):
+            conversation = f"conv-{uuid.uuid4().hex[:8]}"
+            with ThreadPoolExecutor(8) as pool:
+                tickets = list(
+                    pool.map(lambda _: store.issue_ticket(conversation, 60), range(16))
+                )
+            assert sorted(tickets) == list(range(16))
+            store.delete_lock(conversation)
+    finally:
+        lock_store.uninstall()
