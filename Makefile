@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup run test test-fast validate train shell lock bench evaluate clean
+.PHONY: setup run test test-fast lint validate train shell lock bench evaluate clean
 
 setup:  ## Create .venv and install the pinned stack (quick when nothing changed)
 	@bash scripts/setup.sh
@@ -16,9 +16,15 @@ run: setup  ## Train if needed, start Rasa + action server on localhost; Ctrl-C 
 status:  ## State of the servers started by `make run` (restarts included)
 	@$(PY) -m bot.launcher status
 
-test: setup  ## The whole test suite (what CI runs)
+test: setup lint  ## Lint, types, then the whole test suite (what CI runs)
 	@bash scripts/setup-browser.sh
+	@bash scripts/setup-haproxy.sh
 	@$(PY) -m pytest
+
+lint: setup  ## ruff (lint + format) and mypy on bot/ and channels/
+	@.venv/bin/ruff check bot channels
+	@.venv/bin/ruff format --check bot channels
+	@.venv/bin/mypy
 
 test-fast: setup  ## Unit tests only (no servers, no training)
 	@$(PY) -m pytest -m "not e2e and not browser"
@@ -38,6 +44,7 @@ bench: setup train  ## Start-up, memory and latency figures for README
 	@$(PY) benchmarks/bench_startup.py --write
 	@$(PY) benchmarks/bench_indicators.py --write
 	@$(PY) benchmarks/bench_load.py --write
+	@$(PY) benchmarks/bench_handover.py --write
 
 evaluate: setup train  ## Dialogue figures (held-out NLU, test stories, 30+ personas) into docs/dialogue.md
 	@$(PY) scripts/evaluate.py
