@@ -1,4 +1,4 @@
-"""Plain helpers behind the dialogue actions: orientation, first-level answers, a person.
+"""Plain helpers behind the dialogue actions: orientation, information, a person.
 
 They return ``Utterance``s (``domain.yml`` responses and their variables), never French
 text: the wording lives in ``domain.yml``. What a channel shows differently is said by
@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 
 CONSOLE_CHANNEL = "console"
 WEBCHAT_CHANNEL = "webchat"
-# Orientation parts each channel leaves out: the web chat's cards show the structures and
-# remote options; on the phone the adviser says the closing hint in their own words.
+# Orientation parts each channel leaves out: the web chat's cards show the structures
+# and remote options; on the phone the adviser says the closing hint in their own
+# words.
 HIDDEN_PARTS: dict[str | None, frozenset[str]] = {
     WEBCHAT_CHANNEL: CARD_PARTS,
     CONSOLE_CHANNEL: frozenset({"closing"}),
@@ -34,7 +35,10 @@ def with_buttons(channel: str | None) -> bool:
 
 
 def home_region(latest_message: dict[str, Any] | None) -> str | None:
-    """The region of the site the person writes from (the web chat's ``region`` metadata)."""
+    """The region of the site the person writes from.
+
+    From the web chat's ``region`` metadata.
+    """
     metadata = (latest_message or {}).get("metadata") or {}
     code = metadata.get("region") if isinstance(metadata, dict) else None
     return code if isinstance(code, str) and len(code) == 2 and code.isdigit() else None
@@ -55,27 +59,55 @@ def orientation_messages(
     insee = slots.get("commune_insee")
     try:
         commune = places.commune(insee) if insee else None
-        orientation = build_orientation(decision, commune, get_repository(), home_region=region_code)
-    except Exception:  # noqa: BLE001 - never a dead end: give the network and the regional service
+        orientation = build_orientation(
+            decision, commune, get_repository(), home_region=region_code
+        )
+    except Exception:
         log.exception("orientation without the knowledge base")
         label = get_table().needs.get(decision.need, "")
-        said = [Utterance("utter_orientation_without_knowledge", {
-            "need_label": label, "network_name": decision.network.replace("_", " "), "why": decision.why}),
-            Utterance("utter_no_knowledge")]
-        payload: dict[str, Any] = {"type": "orientation", "public": decision.public, "need": decision.need,
-                   "network": decision.network, "also": decision.also,
-                   "commune": ({"insee": insee, "name": slots.get("commune_name"),
-                                "postcode": slots.get("postcode")} if insee else None),
-                   "structures": [], "remote": []}
+        said = [
+            Utterance(
+                "utter_orientation_without_knowledge",
+                {
+                    "need_label": label,
+                    "network_name": decision.network.replace("_", " "),
+                    "why": decision.why,
+                },
+            ),
+            Utterance("utter_no_knowledge"),
+        ]
+        payload: dict[str, Any] = {
+            "type": "orientation",
+            "public": decision.public,
+            "need": decision.need,
+            "network": decision.network,
+            "also": decision.also,
+            "commune": (
+                {
+                    "insee": insee,
+                    "name": slots.get("commune_name"),
+                    "postcode": slots.get("postcode"),
+                }
+                if insee
+                else None
+            ),
+            "structures": [],
+            "remote": [],
+        }
         return said, payload, []
     before, after = orientation.around_payload(HIDDEN_PARTS.get(channel, frozenset()))
-    return [_utterance(p) for p in before], orientation.payload, [_utterance(p) for p in after]
+    return (
+        [_utterance(p) for p in before],
+        orientation.payload,
+        [_utterance(p) for p in after],
+    )
 
 
 def info_answer(text: str) -> tuple[list[Utterance], str | None]:
-    """First-level information from the knowledge base's sheets (or a network's summary).
+    """First-level information from the knowledge base's sheets or a network's summary.
 
-    Also returns the code of the sheet answered (its context guides a later orientation).
+    Also returns the code of the sheet answered (its context guides a later
+    orientation).
     """
     from bot.knowledge import get_repository
 
@@ -83,17 +115,33 @@ def info_answer(text: str) -> tuple[list[Utterance], str | None]:
     sheets = repository.find_sheets(text, limit=1)
     if sheets:
         sheet = sheets[0]
-        return [Utterance("utter_info_sheet", {"title": sheet.title, "answer": sheet.answer.strip()}),
-                Utterance("utter_info_source", {"source_label": sheet.source_label,
-                                                "source_url": sheet.source_url})], sheet.code
+        return [
+            Utterance(
+                "utter_info_sheet",
+                {"title": sheet.title, "answer": sheet.answer.strip()},
+            ),
+            Utterance(
+                "utter_info_source",
+                {"source_label": sheet.source_label, "source_url": sheet.source_url},
+            ),
+        ], sheet.code
     network = repository.find_network(text)
     if network is not None:
-        return [Utterance("utter_info_network", {"name": network.name, "summary": network.summary})], None
+        return [
+            Utterance(
+                "utter_info_network", {"name": network.name, "summary": network.summary}
+            )
+        ], None
     return [], None
 
 
-def human_contact(slots: dict[str, Any], region_code: str | None = None) -> list[Utterance]:
-    """How to reach a person: the line of the person's region (commune, else site), else where to find it."""
+def human_contact(
+    slots: dict[str, Any], region_code: str | None = None
+) -> list[Utterance]:
+    """How to reach a person.
+
+    The line of the person's region (commune, else site), else where to find it.
+    """
     from bot.knowledge import get_repository
 
     insee = slots.get("commune_insee")
@@ -101,14 +149,28 @@ def human_contact(slots: dict[str, Any], region_code: str | None = None) -> list
     if insee or region_code:
         try:
             repository = get_repository()
-            region = repository.region_for(insee) if insee else repository.region(region_code or "")
-        except Exception:  # noqa: BLE001 - knowledge unavailable: the generic answer
+            region = (
+                repository.region_for(insee)
+                if insee
+                else repository.region(region_code or "")
+            )
+        except Exception:
             log.exception("region lookup failed")
     if region is None or not region.phone:
         return [Utterance("utter_human_contact_generic")]
-    phone = f"{region.phone} ({region.phone_hours})" if region.phone_hours else region.phone
-    said = [Utterance("utter_human_contact_region", {
-        "service_name": region.service_name, "region_name": region.name, "phone": phone})]
+    phone = (
+        f"{region.phone} ({region.phone_hours})" if region.phone_hours else region.phone
+    )
+    said = [
+        Utterance(
+            "utter_human_contact_region",
+            {
+                "service_name": region.service_name,
+                "region_name": region.name,
+                "phone": phone,
+            },
+        )
+    ]
     if region.website:
         said.append(Utterance("utter_human_contact_site", {"website": region.website}))
     return said

@@ -12,7 +12,9 @@ from typing import Any, Iterable, Mapping
 FALLBACK_ACTION = "action_default_fallback"
 NLU_FALLBACK = "nlu_fallback"
 # Actions that are not an answer to the person and so don't end a run of fallbacks.
-_NEUTRAL_ACTIONS = frozenset({"action_listen", "action_unlikely_intent", FALLBACK_ACTION})
+_NEUTRAL_ACTIONS = frozenset(
+    {"action_listen", "action_unlikely_intent", FALLBACK_ACTION}
+)
 
 
 def previous_fallbacks(events: Iterable[Mapping[str, Any]]) -> int:
@@ -38,12 +40,15 @@ def fallback_response(events: Iterable[Mapping[str, Any]]) -> str:
 
 
 def did_you_mean(
-    intent_ranking: Iterable[Mapping[str, Any]], buttons: Iterable[Mapping[str, str]], count: int = 2
+    intent_ranking: Iterable[Mapping[str, Any]],
+    buttons: Iterable[Mapping[str, str]],
+    count: int = 2,
 ) -> list[dict[str, str]]:
-    """The buttons of the two intents the understanding hesitated between (empty if not two).
+    """The buttons of the two intents the understanding hesitated between.
 
-    ``buttons`` are those of ``utter_did_you_mean`` in domain.yml (payload ``/<intent>``);
-    intents without a button there (greetings, noise) are never offered.
+    Empty if not two. ``buttons`` are those of ``utter_did_you_mean`` in domain.yml
+    (payload ``/<intent>``); intents without a button there (greetings, noise) are
+    never offered.
     """
     by_intent = {b["payload"].lstrip("/"): dict(b) for b in buttons}
     ranked = [r.get("name") for r in intent_ranking if r.get("name") != NLU_FALLBACK]

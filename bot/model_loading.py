@@ -34,8 +34,14 @@ def quick_load(
     """``RasaModel.load`` for prediction: restore the weights, trace prediction only."""
     rasa_load = getattr(cls, _RASA_LOAD)
     if finetune_mode or predict_data_example is None:
-        return rasa_load(model_file_name, model_data_example, predict_data_example,
-                         finetune_mode, *args, **kwargs)
+        return rasa_load(
+            model_file_name,
+            model_data_example,
+            predict_data_example,
+            finetune_mode,
+            *args,
+            **kwargs,
+        )
     model = cls(*args, **kwargs)
     status = model.load_weights(model_file_name)
     model.run_inference(predict_data_example)
@@ -43,8 +49,14 @@ def quick_load(
         status.assert_existing_objects_matched()
     except AssertionError:
         logger.warning("%s: quick load incomplete; loading the Rasa way", cls.__name__)
-        return rasa_load(model_file_name, model_data_example, predict_data_example,
-                         finetune_mode, *args, **kwargs)
+        return rasa_load(
+            model_file_name,
+            model_data_example,
+            predict_data_example,
+            finetune_mode,
+            *args,
+            **kwargs,
+        )
     status.expect_partial()  # optimizer and training-only weights are not needed
     return model
 

@@ -26,6 +26,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -34,7 +35,6 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 
 from bot import model_loading
 from bot.rasa_patches import (
@@ -85,7 +85,9 @@ class SharedSpacyNLP(SpacyNLP):
         return _load_once(spacy_model_name)
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
 class LanguageGuard(GraphComponent):
     """A message in another language is never read as a French intent.
 
@@ -117,9 +119,15 @@ class LanguageGuard(GraphComponent):
                 continue
             message.set(DETECTED_LANGUAGE, language, add_to_output=True)
             if language != FRENCH:
-                intent = {INTENT_NAME_KEY: OTHER_LANGUAGE_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-                ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
-                           if r.get(INTENT_NAME_KEY) != OTHER_LANGUAGE_INTENT]
+                intent = {
+                    INTENT_NAME_KEY: OTHER_LANGUAGE_INTENT,
+                    PREDICTED_CONFIDENCE_KEY: 1.0,
+                }
+                ranking = [
+                    r
+                    for r in message.get(INTENT_RANKING_KEY) or []
+                    if r.get(INTENT_NAME_KEY) != OTHER_LANGUAGE_INTENT
+                ]
                 message.set(INTENT, intent, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
         return messages

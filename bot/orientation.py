@@ -1,7 +1,8 @@
 """The orientation: the second door(s) for a routing decision and a commune.
 
-``build_orientation(decision, commune, repository)`` returns the messages (``domain.yml``
-responses with their variables) and the payload the channels receive in the REST ``custom`` field (the contract README documents):
+``build_orientation(decision, commune, repository)`` returns the messages
+(``domain.yml`` responses with their variables) and the payload the channels receive
+in the REST ``custom`` field (the contract README documents):
 ``{"type": "orientation", "public", "need", "network", "also", "commune",
 "structures": [...], "remote": [...]}``. The first structure is the recommended one;
 structures of the second door follow. Facts come only from the knowledge base: where a
@@ -28,11 +29,27 @@ MAX_OTHER_STRUCTURES = 1
 class KnowledgeQueries(Protocol):
     """The part of the knowledge repository the orientation uses."""
 
-    def network(self, code: str) -> Network | None: ...
-    def nearest_structures(self, network_code: str, insee: str, limit: int = 3) -> list[StructureMatch]: ...
-    def region_for(self, insee: str) -> Region | None: ...
-    def region(self, code: str) -> Region | None: ...
-    def regions(self) -> list[Region]: ...
+    def network(self, code: str) -> Network | None:
+        """The network of this code, or None."""
+        ...
+
+    def nearest_structures(
+        self, network_code: str, insee: str, limit: int = 3
+    ) -> list[StructureMatch]:
+        """Structures of a network nearest to a commune, closest first."""
+        ...
+
+    def region_for(self, insee: str) -> Region | None:
+        """The region of a commune, or None."""
+        ...
+
+    def region(self, code: str) -> Region | None:
+        """The region of this code, or None."""
+        ...
+
+    def regions(self) -> list[Region]:
+        """All regions."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -48,7 +65,8 @@ class Part:
     variables: dict[str, Any] = field(default_factory=dict)
 
 
-# What the web chat's structure cards already show (the payload's structures and remote).
+# What the web chat's structure cards already show (the payload's structures and
+# remote).
 CARD_PARTS = frozenset({"nearest", "remote"})
 
 
@@ -57,18 +75,27 @@ class Orientation:
     """Messages and the payload for the channels.
 
     ``parts`` read alone give the whole orientation (text-only channels, the phone
-    console). The first ``payload_after`` parts come before the payload, the others after it.
+    console). The first ``payload_after`` parts come before the payload, the others
+    after it.
     """
 
     parts: list[Part] = field(default_factory=list)
     payload: dict[str, Any] = field(default_factory=dict)
     payload_after: int = 1
 
-    def around_payload(self, hidden: frozenset[str] = frozenset()) -> tuple[list[Part], list[Part]]:
-        """The parts to send before and after the payload, leaving out the ``hidden`` ones."""
-        shown = [(index, part) for index, part in enumerate(self.parts) if part.name not in hidden]
-        return ([part for index, part in shown if index < self.payload_after],
-                [part for index, part in shown if index >= self.payload_after])
+    def around_payload(
+        self, hidden: frozenset[str] = frozenset()
+    ) -> tuple[list[Part], list[Part]]:
+        """The parts to send before and after the payload, minus the ``hidden`` ones."""
+        shown = [
+            (index, part)
+            for index, part in enumerate(self.parts)
+            if part.name not in hidden
+        ]
+        return (
+            [part for index, part in shown if index < self.payload_after],
+            [part for index, part in shown if index >= self.payload_after],
+        )
 
     @property
     def texts(self) -> list[str]:
@@ -87,40 +114,68 @@ def network_name(repository: KnowledgeQueries, code: str) -> str:
 COMPETENT = "Selon sa source, cette structure est compétente pour votre commune."
 
 
-def structure_item(match: StructureMatch, why: str, at: datetime | None) -> dict[str, Any]:
-    """One structure of the payload (``why`` says so when its source makes it competent for the commune)."""
+def structure_item(
+    match: StructureMatch, why: str, at: datetime | None
+) -> dict[str, Any]:
+    """One structure of the payload.
+
+    ``why`` says so when its source makes it competent for the commune.
+    """
     s = match.structure
     if match.serves_commune:
         why = f"{why} {COMPETENT}".strip()
     return {
-        "id": s.id, "network": s.network, "name": s.name, "address": s.address,
-        "postcode": s.postcode, "commune": s.commune, "insee": s.insee, "phone": s.phone,
-        "email": s.email, "website": s.website, "hours": s.hours_text,
-        "open_now": s.open_now(at), "next_opening": s.next_opening(at), "distance_km": match.distance_km, "why": why,
+        "id": s.id,
+        "network": s.network,
+        "name": s.name,
+        "address": s.address,
+        "postcode": s.postcode,
+        "commune": s.commune,
+        "insee": s.insee,
+        "phone": s.phone,
+        "email": s.email,
+        "website": s.website,
+        "hours": s.hours_text,
+        "open_now": s.open_now(at),
+        "next_opening": s.next_opening(at),
+        "distance_km": match.distance_km,
+        "why": why,
     }
 
 
 def structure_text(item: dict[str, Any]) -> str:
     """A structure in a few short lines."""
-    lines = [item["name"], f"{item['address']}, {item['postcode']} {item['commune']}".strip(", ")]
+    lines = [
+        item["name"],
+        f"{item['address']}, {item['postcode']} {item['commune']}".strip(", "),
+    ]
     if item["phone"]:
         lines.append(f"Tél. {item['phone']}")
     if item["hours"]:
-        state = {True: " (ouvert en ce moment)", False: " (fermé en ce moment)"}.get(item["open_now"], "")
+        state = {True: " (ouvert en ce moment)", False: " (fermé en ce moment)"}.get(
+            item["open_now"], ""
+        )
         if item.get("next_opening"):
             state = f" (fermé en ce moment, {item['next_opening']})"
         lines.append(f"Horaires : {item['hours']}{state}")
     else:
         lines.append("Horaires : non renseignés, appelez avant de vous déplacer.")
     if item["distance_km"] is not None:
-        lines.append(f"À environ {item['distance_km']:.0f} km de chez vous.".replace("environ 0 km", "moins d'1 km"))
+        lines.append(
+            f"À environ {item['distance_km']:.0f} km de chez vous.".replace(
+                "environ 0 km", "moins d'1 km"
+            )
+        )
     return "\n".join(lines)
 
 
 def remote_items(
     repository: KnowledgeQueries, network_code: str, regions: Sequence[Region]
 ) -> list[dict[str, str]]:
-    """Remote ways in: the regional service(s) first, then the network's official entry points."""
+    """Remote ways in.
+
+    The regional service(s) first, then the network's official entry points.
+    """
     items: list[dict[str, str]] = []
     for region in regions:
         if not (region.phone or region.website):
@@ -128,7 +183,13 @@ def remote_items(
         label = region.service_name or "Service régional de l'orientation"
         if region.phone_hours:
             label = f"{label} ({region.phone_hours})"
-        items.append({"label": f"{label}, {region.name}", "phone": region.phone, "url": region.website})
+        items.append(
+            {
+                "label": f"{label}, {region.name}",
+                "phone": region.phone,
+                "url": region.website,
+            }
+        )
     network = repository.network(network_code)
     for entry in network.entry_points if network else ():
         items.append({"label": entry.label, "phone": entry.phone, "url": entry.url})
@@ -138,7 +199,10 @@ def remote_items(
 def regional_services(
     repository: KnowledgeQueries, commune: Commune | None, home_region: str | None
 ) -> list[Region]:
-    """The region(s) whose service to offer: the commune's, else the site's, else all known."""
+    """The region(s) whose service to offer.
+
+    The commune's, else the site's, else all known.
+    """
     if commune is not None:
         region = repository.region_for(commune.insee)
     elif home_region:
@@ -165,14 +229,17 @@ def first_sentence(text: str) -> str:
 
 
 def reason_for(decision: Decision) -> str:
-    """"votre situation (…) et votre demande (…)" from the routing table's labels."""
+    """The reason: "votre situation (…) et à votre demande (…)" (routing labels)."""
     from bot.routing import get_table
 
     table = get_table()
     need = table.needs.get(decision.need, "").lower()
     if decision.public == "tout_public":
         return f"votre demande ({need})"
-    return f"votre situation ({table.publics.get(decision.public, '').lower()}) et à votre demande ({need})"
+    return (
+        f"votre situation ({table.publics.get(decision.public, '').lower()}) "
+        f"et à votre demande ({need})"
+    )
 
 
 def build_orientation(
@@ -186,7 +253,9 @@ def build_orientation(
     main_name = network_name(repository, decision.network)
     structures: list[dict[str, Any]] = []
     if commune is not None:
-        for match in repository.nearest_structures(decision.network, commune.insee, MAX_MAIN_STRUCTURES):
+        for match in repository.nearest_structures(
+            decision.network, commune.insee, MAX_MAIN_STRUCTURES
+        ):
             structures.append(structure_item(match, decision.why, at))
     local_main = len(structures)
     also_why = also_name = also_summary = ""
@@ -196,27 +265,61 @@ def build_orientation(
         also_summary = first_sentence(also_network.summary) if also_network else ""
         also_why = f"Autre possibilité : {also_name}. {also_summary}".strip()
         if commune is not None:
-            for match in repository.nearest_structures(decision.also, commune.insee, MAX_OTHER_STRUCTURES):
+            for match in repository.nearest_structures(
+                decision.also, commune.insee, MAX_OTHER_STRUCTURES
+            ):
                 structures.append(structure_item(match, also_why, at))
-    remote = remote_items(repository, decision.network,
-                          regional_services(repository, commune, home_region))
+    remote = remote_items(
+        repository,
+        decision.network,
+        regional_services(repository, commune, home_region),
+    )
 
-    parts = [Part("proposal", "utter_orientation_proposal", {"network_name": main_name, "why": decision.why})]
+    parts = [
+        Part(
+            "proposal",
+            "utter_orientation_proposal",
+            {"network_name": main_name, "why": decision.why},
+        )
+    ]
     if local_main:
-        parts.append(Part("nearest", "utter_orientation_nearest", {"structure": structure_text(structures[0])}))
+        parts.append(
+            Part(
+                "nearest",
+                "utter_orientation_nearest",
+                {"structure": structure_text(structures[0])},
+            )
+        )
     elif commune is not None:
-        parts.append(Part("no_local_address", "utter_orientation_no_local_address", {"commune": commune.name}))
+        parts.append(
+            Part(
+                "no_local_address",
+                "utter_orientation_no_local_address",
+                {"commune": commune.name},
+            )
+        )
     else:
         parts.append(Part("no_commune", "utter_orientation_no_commune"))
     payload_after = len(parts)
     if remote:
         remote_list = "\n".join(f"- {remote_text(item)}" for item in remote[:4])
-        parts.append(Part("remote", "utter_orientation_remote", {"remote_list": remote_list}))
+        parts.append(
+            Part("remote", "utter_orientation_remote", {"remote_list": remote_list})
+        )
     else:
         parts.append(Part("regional_line", "utter_orientation_regional_line"))
     if also_why:
-        parts.append(Part("also", "utter_orientation_also", {
-            "also_name": also_name, "also_summary": also_summary, "reason": reason_for(decision)}))
+        parts.append(
+            Part(
+                "also",
+                "utter_orientation_also",
+                {
+                    "also_name": also_name,
+                    "also_summary": also_summary,
+                    "reason": reason_for(decision),
+                },
+            )
+        )
     parts.append(Part("closing", "utter_orientation_closing"))
     payload = {
         "type": "orientation",
@@ -224,8 +327,11 @@ def build_orientation(
         "need": decision.need,
         "network": decision.network,
         "also": decision.also,
-        "commune": ({"insee": commune.insee, "name": commune.name, "postcode": commune.postcode}
-                    if commune else None),
+        "commune": (
+            {"insee": commune.insee, "name": commune.name, "postcode": commune.postcode}
+            if commune
+            else None
+        ),
         "structures": structures,
         "remote": remote,
     }

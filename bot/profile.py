@@ -1,8 +1,9 @@
 """Read a person's profile from free French: age, situation, need, RQTH, cadre, sector.
 
 The phrasings are data: ``knowledge/profile_rules.yml`` (checked by its JSON Schema),
-regular expressions over an accent-free, lower-case form of the text, so that SMS style,
-missing accents, old names (Pôle emploi, Fongecif, CIF) and simple English are understood.
+regular expressions over an accent-free, lower-case form of the text, so that SMS
+style, missing accents, old names (Pôle emploi, Fongecif, CIF) and simple English are
+understood.
 They complement DIET (which gives the intent and ``age``/``commune`` entities) and are
 testable without Rasa. ``extract(text, requested=...)`` returns only what the text
 says; the caller merges it into the slots (a later statement overwrites: corrections).
@@ -65,10 +66,20 @@ class ProfileRules:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> "ProfileRules":
-        """Check against the JSON Schema, compile, check the codes; ``ValueError`` in French."""
-        validator = Draft7Validator(json.loads((config.knowledge_schema_dir() / RULES_SCHEMA).read_text("utf-8")),
-                                    format_checker=FormatChecker())
-        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        """Check against the JSON Schema, compile, check the codes.
+
+        Raises:
+            ValueError: in French, when the rules are wrong.
+        """
+        validator = Draft7Validator(
+            json.loads(
+                (config.knowledge_schema_dir() / RULES_SCHEMA).read_text("utf-8")
+            ),
+            format_checker=FormatChecker(),
+        )
+        errors = sorted(
+            validator.iter_errors(data), key=lambda e: list(e.absolute_path)
+        )
         if errors:
             where = "/".join(str(p) for p in errors[0].absolute_path) or "racine"
             raise ValueError(f"{RULES_FILE} ({where}) : {errors[0].message}")
@@ -78,23 +89,40 @@ class ProfileRules:
             rules = []
             for item in data[group]:
                 if group in known and item["code"] not in known[group]:
-                    raise ValueError(f"{RULES_FILE} : code inconnu « {item['code']} » dans {group}.")
-                rules.append(CodedRule(item["code"], _compiled(item["patterns"]),
-                                       _compiled(item.get("weak_patterns", [])), item.get("label", "")))
+                    raise ValueError(
+                        f"{RULES_FILE} : code inconnu « {item['code']} » dans {group}."
+                    )
+                rules.append(
+                    CodedRule(
+                        item["code"],
+                        _compiled(item["patterns"]),
+                        _compiled(item.get("weak_patterns", [])),
+                        item.get("label", ""),
+                    )
+                )
             return tuple(rules)
 
         for item in data["short_answers"]:
             if item["code"] not in SITUATIONS:
-                raise ValueError(f"{RULES_FILE} : code inconnu « {item['code']} » dans short_answers.")
+                raise ValueError(
+                    f"{RULES_FILE} : code inconnu « {item['code']} » "
+                    "dans short_answers."
+                )
         return cls(
-            situations=coded("situations"), needs=coded("needs"), sectors=coded("sectors"),
+            situations=coded("situations"),
+            needs=coded("needs"),
+            sectors=coded("sectors"),
             disability=_compiled(data["disability"]["patterns"]),
             no_disability=_compiled(data["disability"]["negative_patterns"]),
-            cadre=_compiled(data["cadre"]["patterns"]), not_cadre=_compiled(data["cadre"]["negative_patterns"]),
-            parent=_compiled(data["parent"]), skip=_compiled(data["skip"]),
+            cadre=_compiled(data["cadre"]["patterns"]),
+            not_cadre=_compiled(data["cadre"]["negative_patterns"]),
+            parent=_compiled(data["parent"]),
+            skip=_compiled(data["skip"]),
             age_patterns=_compiled(data["age_patterns"]),
             number_words={str(k): int(v) for k, v in data["number_words"].items()},
-            short_answers=tuple((item["code"], tuple(item["words"])) for item in data["short_answers"]),
+            short_answers=tuple(
+                (item["code"], tuple(item["words"])) for item in data["short_answers"]
+            ),
         )
 
 
@@ -117,7 +145,9 @@ def get_rules() -> ProfileRules:
     if _RULES is None:
         with _LOCK:
             if _RULES is None:
-                _RULES = ProfileRules.from_data(yaml.safe_load(rules_file().read_text(encoding="utf-8")))
+                _RULES = ProfileRules.from_data(
+                    yaml.safe_load(rules_file().read_text(encoding="utf-8"))
+                )
     return _RULES
 
 
@@ -137,9 +167,17 @@ def _any(text: str, patterns: tuple[re.Pattern[str], ...]) -> bool:
     return any(p.search(text) for p in patterns)
 
 
-_AGE_BARE = re.compile(r"^ (?:j ai |jai |agee? de |age |i m |i am )?(\d{1,2}) (?:ans |years old )?$")
-_CHILD = re.compile(r" (ma fille|mon fils|mon enfant|mon ado|notre fille|notre fils|il|elle) (a|aura|qui a) \d{1,2} ")
-_NOT_OWN_AGE = re.compile(r"(depuis|pendant|il y a|ca fait|cela fait|plus de|de|dans|a|en|apres|au bout de|for)\s*$")
+_AGE_BARE = re.compile(
+    r"^ (?:j ai |jai |agee? de |age |i m |i am )?(\d{1,2}) (?:ans |years old )?$"
+)
+_CHILD = re.compile(
+    r" (ma fille|mon fils|mon enfant|mon ado|notre fille|notre fils|il|elle)"
+    r" (a|aura|qui a) \d{1,2} "
+)
+_NOT_OWN_AGE = re.compile(
+    r"(depuis|pendant|il y a|ca fait|cela fait|plus de|de|dans|a|en|apres"
+    r"|au bout de|for)\s*$"
+)
 
 
 @dataclass
@@ -151,7 +189,7 @@ class Extraction:
 
 
 def extract_age(simple: str, requested: str | None) -> float | None:
-    """The person's own age: "j'ai 17 ans", "17ans", "dix-sept ans", or "17" when asked."""
+    """The person's own age: "j'ai 17 ans", "17ans", "dix-sept ans", "17" when asked."""
     if requested == "age":
         bare = _AGE_BARE.match(simple)
         if bare:
@@ -166,7 +204,9 @@ def extract_age(simple: str, requested: str | None) -> float | None:
             value = _plausible(int(match.group(1)))
             if value is not None:
                 return value
-    for words, value in sorted(rules.number_words.items(), key=lambda item: -len(item[0])):
+    for words, value in sorted(
+        rules.number_words.items(), key=lambda item: -len(item[0])
+    ):
         if re.search(rf" (j ai|jai|ai|age de|agee de) {words} ans ", simple):
             return float(value)
     return None
@@ -186,7 +226,8 @@ def extract(text: str, requested: str | None = None) -> Extraction:
     if age is not None:
         values["age"] = age
     situation = _first(simple, rules.situations)
-    if situation is None and requested == "situation":  # a cue given as the answer is the answer
+    if situation is None and requested == "situation":
+        # a cue given as the answer is the answer
         situation = _first(simple, rules.situations, weak=True)
     if situation is not None:
         values["situation"] = situation
@@ -233,11 +274,17 @@ def _first(simple: str, rules: tuple[CodedRule, ...], weak: bool = False) -> str
 
 
 def _quick_situation(simple: str) -> str | None:
-    """Short answers to "quelle est votre situation ?" ("au chômage", "salariée", "fac")."""
+    """Short answers to "quelle est votre situation ?".
+
+    For example "au chômage", "salariée", "fac".
+    """
     words = simple.split()
     for code, starts in get_rules().short_answers:
-        if any(w == start or (start.endswith("*") and w.startswith(start[:-1]))
-               for w in words for start in starts):
+        if any(
+            w == start or (start.endswith("*") and w.startswith(start[:-1]))
+            for w in words
+            for start in starts
+        ):
             return code
     return None
 
@@ -254,7 +301,8 @@ def valid_codes() -> dict[str, tuple[str, ...]]:
     }
 
 
-# Intents that answer a question of the form: if nothing is understood, say so and ask again.
+# Intents that answer a question of the form: if nothing is understood, say so and ask
+# again.
 ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "skip", "nlu_fallback"})
 # Intents whose message is a question to answer, not something said about oneself.
 QUESTION_INTENTS = frozenset({"ask_info"})
@@ -265,8 +313,13 @@ FRENCH = "fr"
 
 
 def _commune_slots(found: Any) -> dict[str, Any]:
-    return {"commune_insee": found.insee, "commune_name": found.name, "postcode": found.postcode,
-            "commune_choices": None, "commune_refused": False}
+    return {
+        "commune_insee": found.insee,
+        "commune_name": found.name,
+        "postcode": found.postcode,
+        "commune_choices": None,
+        "commune_refused": False,
+    }
 
 
 def _choose_among(simple: str, choices: list[dict[str, str]]) -> str | None:
@@ -274,13 +327,20 @@ def _choose_among(simple: str, choices: list[dict[str, str]]) -> str | None:
     for choice in choices:
         dep_code = choice.get("departement_code", "").lower()
         dep_name = simplify(choice.get("departement_name", "")).strip()
-        if (dep_code and re.search(rf" {re.escape(dep_code)} ", simple)) or (dep_name and f" {dep_name} " in simple):
+        if (dep_code and re.search(rf" {re.escape(dep_code)} ", simple)) or (
+            dep_name and f" {dep_name} " in simple
+        ):
             return choice["insee"]
     return None
 
 
-def commune_updates(text: str, requested: str | None, entities: list[dict[str, Any]],
-                    slots: dict[str, Any], skipped: bool) -> dict[str, Any]:
+def commune_updates(
+    text: str,
+    requested: str | None,
+    entities: list[dict[str, Any]],
+    slots: dict[str, Any],
+    skipped: bool,
+) -> dict[str, Any]:
     """Commune slots from a message: found, ambiguous (choices to offer) or refused."""
     from bot import places
 
@@ -306,33 +366,52 @@ def commune_updates(text: str, requested: str | None, entities: list[dict[str, A
     if resolution is None or resolution.status == "not_found":
         resolution = places.find_in_text(text)
         if resolution.method == "fuzzy" and requested != "commune_insee":
-            return {}  # a look-alike word in free text ("carrière": Carrère) is not a commune
+            # a look-alike word in free text ("carrière": Carrère) is not a commune
+            return {}
     if resolution.status == "found" and resolution.commune is not None:
         return _commune_slots(resolution.commune)
     if resolution.status == "ambiguous":
         communes = resolution.communes[:6]
         same_departement = len({c.departement_code for c in communes}) == 1
-        return {"commune_choices": [
-            {"insee": c.insee, "label": f"{c.name} ({c.postcode})" if same_departement else c.label,
-             "name": c.name, "postcode": c.postcode, "departement_code": c.departement_code, "departement_name": c.departement_name}
-            for c in communes]}
+        return {
+            "commune_choices": [
+                {
+                    "insee": c.insee,
+                    "label": f"{c.name} ({c.postcode})"
+                    if same_departement
+                    else c.label,
+                    "name": c.name,
+                    "postcode": c.postcode,
+                    "departement_code": c.departement_code,
+                    "departement_name": c.departement_name,
+                }
+                for c in communes
+            ]
+        }
     if requested == "commune_insee" and skipped:
         return {"commune_refused": True, "commune_choices": None}
     return {}
 
 
-def slot_updates(text: str, intent: str | None, entities: list[dict[str, Any]],
-                 slots: dict[str, Any], requested: str | None, language: str | None = None) -> dict[str, Any]:
-    """The slot changes one user message brings (profile, commune, skips, derived codes).
+def slot_updates(
+    text: str,
+    intent: str | None,
+    entities: list[dict[str, Any]],
+    slots: dict[str, Any],
+    requested: str | None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """The slot changes a user message brings (profile, commune, skips, derived codes).
 
-    ``requested`` is the slot the form asked for (None outside the form); ``language`` is the
-    one ``bot.nlu.LanguageGuard`` found (None when unsure). Moving on after a
-    question asked twice is the form's job (``bot.questions``); here an answer that is not
-    understood only counts in ``misunderstood``.
+    ``requested`` is the slot the form asked for (None outside the form); ``language``
+    is the one ``bot.nlu.LanguageGuard`` found (None when unsure). Moving on after a
+    question asked twice is the form's job (``bot.questions``); here an answer that is
+    not understood only counts in ``misunderstood``.
     """
     from bot.routing import Profile, age_band, public_for
 
-    if intent in QUESTION_INTENTS:  # "c'est quoi la VAE ?" asks about a topic: not a need
+    if intent in QUESTION_INTENTS:
+        # "c'est quoi la VAE ?" asks about a topic: not a need
         return {}
     updates: dict[str, Any] = {}
     if language is not None:
@@ -347,11 +426,13 @@ def slot_updates(text: str, intent: str | None, entities: list[dict[str, Any]],
     if requested == "situation" and guess and "situation" not in values:
         if intent == "affirm":
             values["situation"] = guess
-        elif intent == "deny":  # "non" to "vous êtes … ?": ask the situation itself, not a skip
+        elif intent == "deny":
+            # "non" to "vous êtes … ?": ask the situation itself, not a skip
             values["situation_guess"] = None
             extraction.skipped = False
     codes = valid_codes()
-    for entity in entities:  # quick replies: /inform{"situation": "salarie"}; DIET's age entity
+    for entity in entities:
+        # quick replies: /inform{"situation": "salarie"}; DIET's age entity
         name, value = entity.get("entity"), entity.get("value")
         if name in codes and value in codes[name]:
             if value == NOT_GIVEN:
@@ -371,16 +452,26 @@ def slot_updates(text: str, intent: str | None, entities: list[dict[str, Any]],
             values["situation_guess"] = None
     updates.update({k: v for k, v in values.items() if slots.get(k) != v})
     try:
-        updates.update(commune_updates(text, requested, entities, slots, extraction.skipped))
-    except (OSError, ValueError):  # places file missing or unreadable: go on without the commune
+        updates.update(
+            commune_updates(text, requested, entities, slots, extraction.skipped)
+        )
+    except (OSError, ValueError):
+        # places file missing or unreadable: go on without the commune
         log.exception("commune lookup failed")
     skipped = list(slots.get("skipped") or [])
-    if extraction.skipped and requested and requested not in values and requested != "commune_insee" \
-            and requested not in skipped:
+    if (
+        extraction.skipped
+        and requested
+        and requested not in values
+        and requested != "commune_insee"
+        and requested not in skipped
+    ):
         skipped.append(requested)
         updates["skipped"] = skipped
     understood = any(k != "language" for k in updates) or extraction.skipped
-    answering = intent in ANSWER_INTENTS or (intent == OTHER_LANGUAGE_INTENT and language in UNDERSTOOD_LANGUAGES)
+    answering = intent in ANSWER_INTENTS or (
+        intent == OTHER_LANGUAGE_INTENT and language in UNDERSTOOD_LANGUAGES
+    )
     misunderstood = float(slots.get("misunderstood") or 0)
     if requested and not understood and answering:
         updates["misunderstood"] = misunderstood + 1

@@ -23,7 +23,13 @@ from bot import config
 # The person chose not to answer (skip): never asked again, routing uses defaults.
 NOT_GIVEN = "non_precise"
 SITUATIONS = (
-    "eleve", "parent_eleve", "etudiant", "decrocheur", "sans_emploi", "salarie", "independant",
+    "eleve",
+    "parent_eleve",
+    "etudiant",
+    "decrocheur",
+    "sans_emploi",
+    "salarie",
+    "independant",
 )
 SECTORS = ("artisanat", "commerce", "agriculture")
 BY_SECTOR = "by_sector"
@@ -46,7 +52,8 @@ class Profile:
     commune_refused: bool = False
     skipped: tuple[str, ...] = ()  # questions the person chose not to answer
     parent: bool = False  # speaks of their own child: an adult, the age is not asked
-    sheet: str | None = None  # the information sheet read last (its context guides the routing)
+    # the information sheet read last (its context guides the routing)
+    sheet: str | None = None
 
     @classmethod
     def from_slots(cls, slots: dict[str, Any]) -> "Profile":
@@ -69,7 +76,7 @@ class Profile:
 
 @dataclass(frozen=True)
 class Decision:
-    """The routing outcome: recommended network first, then the other door worth offering."""
+    """Routing outcome: the recommended network, then another door worth offering."""
 
     public: str
     need: str
@@ -92,12 +99,18 @@ class RoutingTable:
 
     @classmethod
     def from_file(cls, path: Path) -> "RoutingTable":
-        """Read and check the table; raise ``ValueError`` (in French) when it is wrong."""
+        """Read and check the table.
+
+        Raises:
+            ValueError: in French, when the table is wrong.
+        """
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         check_routing_schema(data)
         table = cls(
-            publics=dict(data["publics"]), needs=dict(data["needs"]),
-            sectors=dict(data["sectors"]), implied_needs=dict(data.get("implied_needs") or {}),
+            publics=dict(data["publics"]),
+            needs=dict(data["needs"]),
+            sectors=dict(data["sectors"]),
+            implied_needs=dict(data.get("implied_needs") or {}),
             sector_why=dict(data["sector_why"]),
             routes=dict(data["routes"]),
             after_sheet=dict(data.get("after_sheet") or {}),
@@ -110,25 +123,37 @@ class RoutingTable:
         for need in self.needs:
             entry = self.routes.get(need)
             if not entry or "default" not in entry:
-                raise ValueError(f"routing.yml : le besoin « {need} » n'a pas de route par défaut.")
+                raise ValueError(
+                    f"routing.yml : le besoin « {need} » n'a pas de route par défaut."
+                )
             for public in entry.get("by_public", {}):
                 if public not in self.publics:
-                    raise ValueError(f"routing.yml : public inconnu « {public} » pour « {need} ».")
+                    raise ValueError(
+                        f"routing.yml : public inconnu « {public} » pour « {need} »."
+                    )
         for need in self.routes:
             if need not in self.needs:
-                raise ValueError(f"routing.yml : besoin inconnu « {need} » dans routes.")
+                raise ValueError(
+                    f"routing.yml : besoin inconnu « {need} » dans routes."
+                )
         for sheet, context in self.after_sheet.items():
             for need in [context.get("need"), *context.get("replaces", [])]:
                 if need is not None and need not in self.needs:
-                    raise ValueError(f"routing.yml : besoin inconnu « {need} » dans after_sheet.{sheet}.")
+                    raise ValueError(
+                        f"routing.yml : besoin inconnu « {need} » "
+                        f"dans after_sheet.{sheet}."
+                    )
 
     def networks_used(self) -> set[str]:
         """Every network code the table can propose (routes, second doors, chambers)."""
         used = set(self.sectors.values())
         for entry in self.routes.values():
             for rule in [entry["default"], *entry.get("by_public", {}).values()]:
-                used.update(code for code in (rule.get("network"), rule.get("also"))
-                            if code and code != "by_sector")
+                used.update(
+                    code
+                    for code in (rule.get("network"), rule.get("also"))
+                    if code and code != "by_sector"
+                )
         return used
 
     def rule(self, public: str, need: str) -> dict[str, Any]:
@@ -138,10 +163,16 @@ class RoutingTable:
 
 
 def check_routing_schema(data: Any) -> None:
-    """Check the table against ``knowledge/schema/routing.schema.json``; ValueError in French."""
+    """Check the table against ``knowledge/schema/routing.schema.json``.
+
+    Raises:
+        ValueError: in French, when the table does not match the schema.
+    """
     from bot.knowledge.checks import explain, load_schema
 
-    errors = sorted(load_schema("routing").iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        load_schema("routing").iter_errors(data), key=lambda e: list(e.absolute_path)
+    )
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "le document"
         message, fix = explain(errors[0])
@@ -186,11 +217,13 @@ def public_for(profile: Profile) -> str:
     """The public code of a person, from situation, age, RQTH and cadre status."""
     situation, age = profile.situation, profile.age
     young = age is not None and age <= 25
-    if situation == "parent_eleve" and profile.disability:  # a child with an RQTH leaving school
+    if situation == "parent_eleve" and profile.disability:
+        # a child with an RQTH leaving school
         return "travailleur_handicape"
     if situation in ("eleve", "parent_eleve", "etudiant"):
         return situation
-    if situation == "decrocheur":  # left school without a diploma: a young person's situation
+    if situation == "decrocheur":
+        # left school without a diploma: a young person's situation
         return "jeune_decrocheur"
     if situation in ("sans_emploi", "salarie", "independant"):
         if profile.disability:
@@ -216,7 +249,9 @@ def route(profile: Profile, table: RoutingTable | None = None) -> Decision:
     """The network of the second door, with its reason and the other option."""
     table = table or get_table()
     public = public_for(profile)
-    need = stated_need(profile, table) or table.implied_needs.get(profile.situation or "", DEFAULT_NEED)
+    need = stated_need(profile, table) or table.implied_needs.get(
+        profile.situation or "", DEFAULT_NEED
+    )
     rule = table.rule(public, need)
     network, why, also = rule["network"], rule.get("why", ""), rule.get("also")
     if network == BY_SECTOR:
@@ -231,7 +266,7 @@ def route(profile: Profile, table: RoutingTable | None = None) -> Decision:
 
 
 def stated_need(profile: Profile, table: RoutingTable) -> str | None:
-    """The need said, read in the context of the information sheet just read (``after_sheet``)."""
+    """The need said, read in the context of the sheet just read (``after_sheet``)."""
     need = profile.need if profile.need in table.needs else None
     context = table.after_sheet.get(profile.sheet or "") or {}
     if context.get("need") and (need is None or need in context.get("replaces", ())):
@@ -244,9 +279,10 @@ def _networks_for(profiles: list[Profile], table: RoutingTable) -> set[str]:
 
 
 def next_question(profile: Profile, table: RoutingTable | None = None) -> str | None:
-    """The slot to ask next (``need``, ``situation``, ``age``, ``sector``, ``commune_insee``).
+    """The slot to ask next: need, situation, age, sector or commune.
 
-    None when routing is decided and the commune is known or refused.
+    One of ``need``, ``situation``, ``age``, ``sector``, ``commune_insee``; None when
+    routing is decided and the commune is known or refused.
     """
     table = table or get_table()
     asked = set(profile.skipped)

@@ -21,8 +21,17 @@ from bot.actions.orientation import (
 from bot.actions.profile import ActionValidateSlotMappings
 
 __all__ = [
-    "ActionAnswerInfo", "ActionAskAge", "ActionAskCommuneInsee", "ActionAskNeed", "ActionAskSector",
-    "ActionAskSituation", "ActionDefaultFallback", "ActionOtherLanguage", "ActionPresentOrientation",
+    "ActionAnswerInfo",
+    "ActionAskAge",
+    "ActionAskCommuneInsee",
+    "ActionAskNeed",
+    "ActionAskSector",
+    "ActionAskSituation",
+    "ActionDefaultFallback",
+    "ActionOtherLanguage",
+    "ActionPresentOrientation",
     "ActionRecordFeedback",
-    "ActionTalkToHuman", "ActionValidateSlotMappings", "ValidateOrientationForm",
+    "ActionTalkToHuman",
+    "ActionValidateSlotMappings",
+    "ValidateOrientationForm",
 ]

@@ -1,4 +1,4 @@
-"""Custom fallback: "Vouliez-vous dire… ?" or rephrase first, then offer to talk to a person."""
+"""Custom fallback: "Vouliez-vous dire… ?" or rephrase, then offer a person."""
 
 from __future__ import annotations
 
@@ -28,14 +28,22 @@ class ActionDefaultFallback(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[EventType]:
-        """Send the two readings, the rephrase or the human offer; revert the message."""
+        """Send the two readings, the rephrase or the human offer.
+
+        Then revert the message.
+        """
         response = fallback_response(tracker.events)
         channel = tracker.get_latest_input_channel()
         if response == "utter_default":
-            variant = choose(domain.get("responses", {}).get(DID_YOU_MEAN, []), channel,
-                             tracker.current_slot_values())
-            options = did_you_mean((tracker.latest_message or {}).get("intent_ranking") or [],
-                                   variant.get("buttons", []))
+            variant = choose(
+                domain.get("responses", {}).get(DID_YOU_MEAN, []),
+                channel,
+                tracker.current_slot_values(),
+            )
+            options = did_you_mean(
+                (tracker.latest_message or {}).get("intent_ranking") or [],
+                variant.get("buttons", []),
+            )
             if options and with_buttons(channel):
                 dispatcher.utter_message(text=variant["text"], buttons=options)
                 return [UserUtteranceReverted()]

@@ -28,7 +28,12 @@ class ActionTalkToHuman(Action):
         domain: DomainDict,
     ) -> list[EventType]:
         """The number (or where to find it); the web chat then asks the chat desk."""
-        say(dispatcher, human_contact(tracker.current_slot_values(), home_region(tracker.latest_message)))
+        say(
+            dispatcher,
+            human_contact(
+                tracker.current_slot_values(), home_region(tracker.latest_message)
+            ),
+        )
         if tracker.get_latest_input_channel() == HANDOVER_CHANNEL:
             dispatcher.utter_message(json_message={"type": "handover"})
         return []

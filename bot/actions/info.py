@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 class ActionAnswerInfo(Action):
-    """Answer "c'est quoi le CEP ?", "comment utiliser mon CPF ?", then offer orientation."""
+    """Answer "c'est quoi le CEP ?", "comment utiliser mon CPF ?"; offer orientation."""
 
     def name(self) -> str:
         """Run on the ``ask_info`` intent."""
@@ -28,11 +28,14 @@ class ActionAnswerInfo(Action):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        """The sheet's answer and source, or where to find out; the sheet is kept as context."""
+        """The sheet's answer and source, or where to find out.
+
+        The sheet is kept as context.
+        """
         text = (tracker.latest_message or {}).get("text") or ""
         try:
             answer, sheet = info_answer(text)
-        except Exception:  # noqa: BLE001 - knowledge unavailable: still a way forward
+        except Exception:
             log.exception("information sheets unavailable")
             answer, sheet = [], None
         if answer:

@@ -1,4 +1,7 @@
-"""The orientation form (asks only what routing still needs, each question at most twice)."""
+"""The orientation form.
+
+It asks only what routing still needs, each question at most twice.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +18,25 @@ from bot.actions.feedback import ask_feedback_once
 from bot.actions.say import say
 from bot.dialogue import home_region, orientation_messages, with_buttons
 from bot.profile import get_rules
-from bot.questions import MAX_ASKS, facts_noted, just_answered, last_question, move_forward, question, times_asked
+from bot.questions import (
+    MAX_ASKS,
+    facts_noted,
+    just_answered,
+    last_question,
+    move_forward,
+    question,
+    times_asked,
+)
 from bot.routing import Profile, get_table, next_question
 
 log = logging.getLogger(__name__)
 
 
 class ValidateOrientationForm(FormValidationAction):
-    """Computes the next question from the routing table; never the same question a third time."""
+    """Computes the next question from the routing table.
+
+    Never the same question a third time.
+    """
 
     def name(self) -> str:
         """Validation action of ``orientation_form``."""
@@ -35,7 +49,7 @@ class ValidateOrientationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """Only the slot routing still needs (empty when the orientation can be given)."""
+        """Only the slot routing still needs (none once the orientation is possible)."""
         question_slot = next_question(Profile.from_slots(tracker.current_slot_values()))
         return [question_slot] if question_slot else []
 
@@ -45,12 +59,13 @@ class ValidateOrientationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        """Acknowledge the answer, then move forward if the next question was asked twice."""
+        """Acknowledge the answer; move forward if the next question was asked twice."""
         events = await super().get_validation_events(dispatcher, tracker, domain)
         set_now = tracker.slots_to_validate()
         if just_answered(tracker.events):
             if not set_now.keys() & set(self.domain_slots(domain)):
-                return events  # nothing for the form in the message: Rasa lets the rules answer it
+                # nothing for the form in the message: Rasa lets the rules answer it
+                return events
             self._acknowledge(dispatcher, tracker, set_now)
         slots = tracker.current_slot_values()
         next_slot = next_question(Profile.from_slots(slots))
@@ -62,21 +77,30 @@ class ValidateOrientationForm(FormValidationAction):
         return events
 
     @staticmethod
-    def _acknowledge(dispatcher: CollectingDispatcher, tracker: Tracker, set_now: dict[str, Any]) -> None:
+    def _acknowledge(
+        dispatcher: CollectingDispatcher, tracker: Tracker, set_now: dict[str, Any]
+    ) -> None:
         """An answer not understood, or facts given instead of the answer."""
         if set_now.get("misunderstood"):
             dispatcher.utter_message(response="utter_answer_not_understood")
             return
         if set_now.get("commune_insee"):
             set_now = {**set_now, "commune_name": tracker.get_slot("commune_name")}
-        facts = facts_noted(set_now, tracker.get_slot("requested_slot"), get_table().needs,
-                            get_rules().situation_labels)
+        facts = facts_noted(
+            set_now,
+            tracker.get_slot("requested_slot"),
+            get_table().needs,
+            get_rules().situation_labels,
+        )
         if facts:
             dispatcher.utter_message(response="utter_noted", facts=facts)
 
 
 class ActionAskQuestion(Action, metaclass=abc.ABCMeta):
-    """Ask the form's question for ``slot``: reworded the second time, buttons except on the phone."""
+    """Ask the form's question for ``slot``.
+
+    Reworded the second time, with buttons except on the phone.
+    """
 
     @property
     @abc.abstractmethod
@@ -95,8 +119,13 @@ class ActionAskQuestion(Action, metaclass=abc.ABCMeta):
     ) -> list[EventType]:
         """One short question."""
         channel = tracker.get_latest_input_channel()
-        utterance = question(self.slot, tracker.current_slot_values(), last_question(tracker.events),
-                             with_buttons(channel), get_rules().situation_labels)
+        utterance = question(
+            self.slot,
+            tracker.current_slot_values(),
+            last_question(tracker.events),
+            with_buttons(channel),
+            get_rules().situation_labels,
+        )
         say(dispatcher, [utterance])
         return []
 
@@ -108,7 +137,7 @@ class ActionAskNeed(ActionAskQuestion):
 
 
 class ActionAskSituation(ActionAskQuestion):
-    """The person's situation, or the confirmation of a situation guessed from a weak cue."""
+    """The person's situation, or confirming a situation guessed from a weak cue."""
 
     slot = "situation"
 
@@ -132,7 +161,10 @@ class ActionAskCommuneInsee(ActionAskQuestion):
 
 
 class ActionPresentOrientation(Action):
-    """Send the second door: the proposal, the ``orientation`` payload, then the other messages."""
+    """Send the second door.
+
+    The proposal, the ``orientation`` payload, then the other messages.
+    """
 
     def name(self) -> str:
         """Run when the orientation form is complete."""
@@ -145,15 +177,18 @@ class ActionPresentOrientation(Action):
         domain: DomainDict,
     ) -> list[EventType]:
         """Route, look up the structures, send."""
-        before, payload, after = orientation_messages(tracker.current_slot_values(),
-                                                      tracker.get_latest_input_channel(),
-                                                      home_region(tracker.latest_message))
+        before, payload, after = orientation_messages(
+            tracker.current_slot_values(),
+            tracker.get_latest_input_channel(),
+            home_region(tracker.latest_message),
+        )
         say(dispatcher, before)
         if payload:
             dispatcher.utter_message(json_message=payload)
         say(dispatcher, after)
         network = payload.get("network") if payload else None
-        return [SlotSet("network", network), SlotSet("misunderstood", 0.0),
-                *ask_feedback_once(dispatcher, tracker, payload)]
-
-
+        return [
+            SlotSet("network", network),
+            SlotSet("misunderstood", 0.0),
+            *ask_feedback_once(dispatcher, tracker, payload),
+        ]

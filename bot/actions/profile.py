@@ -16,7 +16,10 @@ ORIENTATION_FORM = "orientation_form"
 
 
 class ActionValidateSlotMappings(ValidationAction):
-    """Fills the profile slots (custom mappings) from each message; corrections overwrite."""
+    """Fills the profile slots (custom mappings) from each message.
+
+    Corrections overwrite.
+    """
 
     async def run(
         self,
@@ -30,8 +33,15 @@ class ActionValidateSlotMappings(ValidationAction):
         intent = (message.get("intent") or {}).get("name")
         requested = (
             tracker.get_slot("requested_slot")
-            if tracker.active_loop_name == ORIENTATION_FORM else None
+            if tracker.active_loop_name == ORIENTATION_FORM
+            else None
         )
-        updates = slot_updates(text, intent, message.get("entities") or [],
-                               dict(tracker.current_slot_values()), requested, message.get(DETECTED_LANGUAGE))
+        updates = slot_updates(
+            text,
+            intent,
+            message.get("entities") or [],
+            dict(tracker.current_slot_values()),
+            requested,
+            message.get(DETECTED_LANGUAGE),
+        )
         return [SlotSet(name, value) for name, value in updates.items()]

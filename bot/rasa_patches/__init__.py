@@ -25,8 +25,11 @@ def rasa_version_checked(patch_name: str) -> bool:
     if rasa.__version__ in CHECKED_RASA_VERSIONS:
         return True
     logger.warning(
-        "Rasa %s is not a version %s was checked against (%s): Rasa's own code is used.",
-        rasa.__version__, patch_name, ", ".join(sorted(CHECKED_RASA_VERSIONS)),
+        "Rasa %s is not a version %s was checked against (%s): "
+        "Rasa's own code is used.",
+        rasa.__version__,
+        patch_name,
+        ", ".join(sorted(CHECKED_RASA_VERSIONS)),
     )
     return False
 

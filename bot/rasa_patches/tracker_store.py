@@ -73,7 +73,7 @@ def install() -> None:
 
     if _RASA_SESSION_SCOPE not in vars(SQLTrackerStore):
         setattr(SQLTrackerStore, _RASA_SESSION_SCOPE, SQLTrackerStore.session_scope)
-        SQLTrackerStore.session_scope = session_scope  # type: ignore[method-assign]
+        SQLTrackerStore.session_scope = session_scope
 
 
 def uninstall() -> None:
@@ -82,5 +82,5 @@ def uninstall() -> None:
 
     if _RASA_SESSION_SCOPE in vars(SQLTrackerStore):
         original = vars(SQLTrackerStore)[_RASA_SESSION_SCOPE]
-        SQLTrackerStore.session_scope = original  # type: ignore[method-assign]
+        SQLTrackerStore.session_scope = original
         delattr(SQLTrackerStore, _RASA_SESSION_SCOPE)
