@@ -156,7 +156,7 @@ def main() -> None:
     gazetteer = Gazetteer.from_file(config.places_file())
     report(f"Chargement des communes ({len(gazetteer.communes)}) : {(time.perf_counter() - start) * 1000:.0f} ms")
     start = time.perf_counter()
-    gazetteer._ensure_fuzzy()
+    gazetteer.typos.build()
     report(f"Index des fautes de frappe (construit au premier besoin) : {(time.perf_counter() - start) * 1000:.0f} ms")
     from bot import places
 

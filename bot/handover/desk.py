@@ -14,17 +14,30 @@ conversation answers "introuvable", exactly like one that does not exist.
 from __future__ import annotations
 
 import math
-import os
-import re
 import secrets
 import threading
-from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
-from bot import config
-from bot.handover.line import LineHours, line_hours
+from bot.handover.callbacks import CallbackDesk
+from bot.handover.retention import RetentionDesk
+from bot.handover.rules import (
+    ACTIVE,
+    AUTOMATIC_OUTCOMES,
+    CALLBACK_OUTCOMES,
+    DEFAULT_HANDLING_MINUTES,
+    LIVE_OUTCOMES,
+    MAX_CAPACITY,
+    NOT_FOUND,
+    SLOTS,
+    DeskError,
+    callback_retention_days,
+    checked_text,
+    database_url,
+    presence_seconds,
+)
 from bot.handover.store import (
     AdviserState,
     HandoverRequest,
@@ -35,120 +48,23 @@ from bot.handover.store import (
     requests_table,
     stats_table,
     token_hash,
-    utcnow,
 )
-from bot.indicators import record_event
 from bot.privacy import mask_personal_data
 
-LIVE_OUTCOMES = {
-    "oriented": "Personne orientée vers une deuxième porte",
-    "information": "Information donnée",
-    "call_back": "À rappeler",
-    "out_of_scope": "Hors du champ de l'orientation",
-}
-# Outcomes the desk records by itself.
-AUTOMATIC_OUTCOMES = {
-    "handed_back": "Rendue à l'assistant",
-    "abandoned": "La personne a quitté la file",
-    "ended_by_person": "La personne a quitté la conversation",
-}
-CALLBACK_OUTCOMES = {
-    "reached": "Personne recontactée",
-    "no_answer": "Pas de réponse après plusieurs essais",
-    "cancelled": "Demande sans objet ou annulée",
-}
-SLOTS = {
-    "morning": "Le matin",
-    "midday": "Entre midi et deux",
-    "afternoon": "L'après-midi",
-    "any": "Peu importe",
-}
-CONTACT_KINDS = ("phone", "email")
-MAX_TEXT = 2000
-MAX_NOTE = 500
-MAX_CAPACITY = 3
-DEFAULT_HANDLING_MINUTES = 6.0  # rough mean until the desk has its own statistics
-
-_PHONE = re.compile(r"^(?:\+33|0033|0)[1-9]\d{8}$")
-_EMAIL = re.compile(r"^[^\s@<>\"]{1,64}@[^\s@<>\".]+(?:\.[^\s@<>\".]+)+$")
-
-NOT_FOUND = "Conversation introuvable."
-ACTIVE = ("waiting", "taken")
+__all__ = [
+    "AUTOMATIC_OUTCOMES",
+    "CALLBACK_OUTCOMES",
+    "LIVE_OUTCOMES",
+    "SLOTS",
+    "DeskError",
+    "HandoverDesk",
+    "callback_retention_days",
+    "get_desk",
+]
 
 
-def database_url() -> str:
-    """SQLAlchemy URL of the desk (default: the console's database)."""
-    return os.environ.get("SPRO_HANDOVER_DATABASE_URL") or config.console_database_url()
-
-
-def callback_retention_days() -> float:
-    """Days a call-back's contact data is kept after the request is closed."""
-    return float(os.environ.get("SPRO_CALLBACK_RETENTION_DAYS", "7"))
-
-
-def presence_seconds() -> float:
-    """Seconds after which an adviser's silent console no longer counts as available."""
-    return float(os.environ.get("SPRO_HANDOVER_PRESENCE_SECONDS", "90"))
-
-
-class DeskError(Exception):
-    """A refused operation: an HTTP-like status and a French message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        """Status (404, 409, 422…) and the French message shown."""
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def normalise_contact(kind: str, value: str) -> str:
-    """A checked phone number (digits) or e-mail; ``DeskError(422)`` in French."""
-    value = str(value or "").strip()
-    if kind == "phone":
-        digits = re.sub(r"[\s.()-]", "", value)
-        if not _PHONE.match(digits):
-            raise DeskError(
-                422,
-                "Ce numéro de téléphone n'est pas valide : écrivez-le par "
-                "exemple 06 12 34 56 78.",
-            )
-        return digits
-    if kind == "email":
-        if len(value) > 200 or not _EMAIL.match(value):
-            raise DeskError(
-                422,
-                "Cette adresse électronique n'est pas valide : écrivez-la "
-                "par exemple prenom@exemple.fr.",
-            )
-        return value
-    raise DeskError(
-        422, "Choisissez d'être recontacté·e par téléphone ou par courriel."
-    )
-
-
-def checked_text(text: Any, limit: int = MAX_TEXT) -> str:
-    """A non-empty message under ``limit`` characters, else ``DeskError(422)``."""
-    value = str(text or "").strip()
-    if not value:
-        raise DeskError(422, "Le message est vide.")
-    if len(value) > limit:
-        raise DeskError(422, f"{limit} caractères au plus par message.")
-    return value
-
-
-class HandoverDesk:
+class HandoverDesk(CallbackDesk, RetentionDesk):
     """The desk's operations over a ``HandoverStore``; clock and hours injectable."""
-
-    def __init__(
-        self,
-        store: HandoverStore,
-        now: Callable[[], datetime] = utcnow,
-        hours: Callable[[str | None, datetime], LineHours] = line_hours,
-    ) -> None:
-        """Store, clock (UTC, naive) and the line's hours."""
-        self.store = store
-        self.now = now
-        self.hours = hours
 
     # Advisers -------------------------------------------------------------------------
     def set_availability(
@@ -260,55 +176,6 @@ class HandoverDesk:
         )
         self._insert(request)
         return request, token
-
-    def request_callback(
-        self,
-        sender_id: str,
-        snapshot: dict[str, Any],
-        *,
-        consent: object,
-        contact_kind: str,
-        contact: str,
-        slot: str,
-        note: str = "",
-        region: str = "",
-        channel: str = "webchat",
-    ) -> HandoverRequest:
-        """Record a call-back request; refused without explicit consent."""
-        if consent is not True:
-            raise DeskError(
-                422,
-                "Pour être recontacté·e, cochez la case d'accord : sans "
-                "elle, nous ne gardons pas vos coordonnées.",
-            )
-        value = normalise_contact(contact_kind, contact)
-        if slot not in SLOTS:
-            raise DeskError(422, "Choisissez un moment dans la liste.")
-        note = str(note or "").strip()
-        if len(note) > MAX_NOTE:
-            raise DeskError(422, f"Le message est limité à {MAX_NOTE} caractères.")
-        request = HandoverRequest(
-            id=secrets.token_urlsafe(16),
-            kind="callback",
-            status="open",
-            sender_id=sender_id,
-            token_hash=token_hash(secrets.token_urlsafe(24)),
-            created_at=self.now(),
-            region=region[:2],
-            channel=channel[:32],
-            snapshot=snapshot,
-            consent=True,
-            contact_kind=contact_kind,
-            contact=value,
-            slot=slot,
-            note=mask_personal_data(note),
-        )
-        self._insert(request)
-        return request
-
-    def _insert(self, request: HandoverRequest) -> None:
-        with self.store.engine.begin() as db:
-            db.execute(requests_table.insert().values(**request.__dict__))
 
     def active_for_sender(self, sender_id: str) -> HandoverRequest | None:
         """The person's waiting or held live request, if any."""
@@ -422,14 +289,6 @@ class HandoverDesk:
                 .limit(limit)
             ).all()
         return [Message(**row._asdict()) for row in rows]
-
-    def get(self, request_id: str) -> HandoverRequest | None:
-        """A request by id (for the channels; advisers go through ``conversation``)."""
-        with self.store.engine.connect() as db:
-            row = db.execute(
-                select(requests_table).where(requests_table.c.id == request_id)
-            ).first()
-        return HandoverRequest(**row._asdict()) if row else None
 
     # The advisers' side ---------------------------------------------------------------
     def queue(self, username: str) -> list[HandoverRequest]:
@@ -548,173 +407,6 @@ class HandoverDesk:
         if request.status != "taken":
             raise DeskError(409, "Prenez d'abord la conversation.")
         return request
-
-    def callbacks(self) -> list[HandoverRequest]:
-        """Open call-back requests, oldest first (every signed-in adviser sees them)."""
-        with self.store.engine.connect() as db:
-            rows = db.execute(
-                select(requests_table)
-                .where(
-                    requests_table.c.kind == "callback",
-                    requests_table.c.status == "open",
-                )
-                .order_by(requests_table.c.created_at)
-            ).all()
-        return [HandoverRequest(**row._asdict()) for row in rows]
-
-    def close_callback(
-        self, request_id: str, username: str, outcome: str
-    ) -> HandoverRequest:
-        """Mark a call-back done; its contact is kept for the retention period only."""
-        if outcome not in CALLBACK_OUTCOMES:
-            raise DeskError(422, "Choisissez l'issue du rappel.")
-        request = self.get(request_id)
-        if request is None or request.kind != "callback":
-            raise DeskError(404, "Demande de rappel introuvable.")
-        if not self._finish(request, "done", outcome, "open", username):
-            raise DeskError(409, "Cette demande de rappel est déjà close.")
-        return request
-
-    def _finish(
-        self,
-        request: HandoverRequest,
-        status: str,
-        outcome: str,
-        from_status: str,
-        adviser: str | None,
-    ) -> bool:
-        """Move to a final state once (conditional update); write the statistics row."""
-        now = self.now()
-        purge_after = (
-            now + timedelta(days=callback_retention_days())
-            if request.kind == "callback"
-            else None
-        )
-        with self.store.engine.begin() as db:
-            changed = db.execute(
-                update(requests_table)
-                .where(
-                    requests_table.c.id == request.id,
-                    requests_table.c.status == from_status,
-                )
-                .values(
-                    status=status,
-                    outcome=outcome,
-                    closed_at=now,
-                    purge_after=purge_after,
-                    adviser=adviser or request.adviser,
-                )
-            ).rowcount
-            if not changed:
-                return False
-            profile = (request.snapshot or {}).get("profile") or {}
-            started = request.taken_at or now
-            db.execute(
-                stats_table.insert().values(
-                    kind=request.kind,
-                    day=now.date(),
-                    outcome=outcome,
-                    wait_s=int(
-                        ((request.taken_at or now) - request.created_at).total_seconds()
-                    ),
-                    handling_s=(
-                        int((now - started).total_seconds())
-                        if request.taken_at
-                        else None
-                    ),
-                    public=str(profile.get("public") or ""),
-                    need=str(profile.get("need") or ""),
-                    channel=request.channel,
-                )
-            )
-        request.status, request.outcome, request.closed_at = status, outcome, now
-        record_event(
-            "handover" if request.kind == "live" else "call_back",
-            request.channel,
-            outcome,
-            day=now.date(),
-            commune_insee=str(profile.get("commune_insee") or "") or None,
-            region=request.region,
-            public=str(profile.get("public") or ""),
-            need=str(profile.get("need") or ""),
-            wait_seconds=int(
-                ((request.taken_at or now) - request.created_at).total_seconds()
-            ),
-        )
-        return True
-
-    def _add_message(
-        self, request_id: str, who: str, first_name: str, text: str
-    ) -> Message:
-        at = self.now()
-        with self.store.engine.begin() as db:
-            new_id = db.execute(
-                messages_table.insert().values(
-                    request_id=request_id,
-                    who=who,
-                    first_name=first_name,
-                    text=text,
-                    at=at,
-                )
-            ).inserted_primary_key[0]
-        return Message(int(new_id), request_id, who, first_name, text, at)
-
-    # Retention and statistics ---------------------------------------------------------
-    def purge(self) -> dict[str, int]:
-        """Erase expired call-back contacts and old finished conversations."""
-        now = self.now()
-        old = now - timedelta(days=config.conversation_retention_days())
-        with self.store.engine.begin() as db:
-            contacts = db.execute(
-                update(requests_table)
-                .where(
-                    requests_table.c.kind == "callback",
-                    requests_table.c.purge_after <= now,
-                    requests_table.c.contact.is_not(None),
-                )
-                .values(contact=None, contact_kind=None, note="")
-            ).rowcount
-            finished = [
-                r
-                for (r,) in db.execute(
-                    select(requests_table.c.id).where(
-                        requests_table.c.status.not_in(("waiting", "taken", "open")),
-                        requests_table.c.closed_at < old,
-                    )
-                ).all()
-            ]
-            if finished:
-                db.execute(
-                    delete(messages_table).where(
-                        messages_table.c.request_id.in_(finished)
-                    )
-                )
-                db.execute(
-                    delete(requests_table).where(requests_table.c.id.in_(finished))
-                )
-        return {"contacts": contacts, "conversations": len(finished)}
-
-    def statistics(self, since: date | None = None) -> list[dict[str, Any]]:
-        """Per kind and outcome: count and mean wait in seconds (anonymous rows)."""
-        query = select(
-            stats_table.c.kind,
-            stats_table.c.outcome,
-            func.count(),
-            func.avg(stats_table.c.wait_s),
-        ).group_by(stats_table.c.kind, stats_table.c.outcome)
-        if since is not None:
-            query = query.where(stats_table.c.day >= since)
-        with self.store.engine.connect() as db:
-            rows = db.execute(query).all()
-        return [
-            {
-                "kind": kind,
-                "outcome": outcome,
-                "count": int(n),
-                "mean_wait_s": round(float(wait or 0)),
-            }
-            for kind, outcome, n, wait in rows
-        ]
 
 
 _DESK: HandoverDesk | None = None

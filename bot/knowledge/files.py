@@ -18,30 +18,21 @@ from datetime import date
 from pathlib import Path
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bot import config
 from bot.knowledge.checks import (
-    EMAIL,
-    ERROR,
-    PHONE,
-    WARNING,
     CheckResult,
     Problem,
     explain,
     format_phone,
     line_of,
-    node_at,
     normalize_phone,
     parse_yaml,
     plain,
     schema_errors,
-    yaml_error_line,
 )
-from bot.knowledge.hours import HoursError, parse_hours
 from bot.knowledge.model import (
     REQUIRED_NETWORKS,
-    AreaServed,
     EntryPoint,
     InfoSheet,
     KnowledgeSet,
@@ -49,14 +40,9 @@ from bot.knowledge.model import (
     Region,
     Source,
     SourcedFact,
-    Structure,
-    file_key,
-    structure_fields,
-    structure_from_plain,
 )
-from bot.places import Gazetteer, get_gazetteer, haversine_km
-
-MAX_KM_FROM_COMMUNE = 30.0
+from bot.knowledge.structure_checks import StructureChecker
+from bot.places import Gazetteer, get_gazetteer
 
 __all__ = [
     "CheckResult",
@@ -67,163 +53,8 @@ __all__ = [
 ]
 
 
-class _Checker:
+class _Checker(StructureChecker):
     """Collects problems while turning the files into a KnowledgeSet."""
-
-    def __init__(self, folder: Path, gazetteer: Gazetteer, today: date):
-        self.folder, self.gazetteer, self.today = folder, gazetteer, today
-        self.result = CheckResult()
-        self.preloaded: dict[Path, list[dict]] = {}
-
-    # ----------------------------------------------------------------- helpers
-    def rel(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(self.folder.parent))
-        except ValueError:
-            return str(path)
-
-    def add(
-        self, path: Path, line: int, message: str, fix: str, severity: str = ERROR
-    ) -> None:
-        self.result.problems.append(
-            Problem(self.rel(path), line, message, fix, severity)
-        )
-
-    def read(self, path: Path, schema: str, key: str) -> list[tuple[int, Node, dict]]:
-        """Parse and schema-check one file.
-
-        Return (line, YAML node, plain record) of valid records.
-        """
-        self.result.files.append(path)
-        if path in self.preloaded:
-            return self.read_preloaded(path, schema, key)
-        try:
-            loaded, root = parse_yaml(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            self.add(
-                path, 1, "le fichier n'est pas en UTF-8", "enregistrez-le en UTF-8"
-            )
-            return []
-        except yaml.MarkedYAMLError as exc:
-            line = yaml_error_line(exc)
-            self.add(
-                path,
-                line,
-                f"le fichier n'est pas du YAML valide ({exc.problem})",
-                "vérifiez l'indentation (espaces, pas de tabulation), les "
-                "deux-points et les guillemets "
-                "autour de cette ligne",
-            )
-            return []
-        except yaml.YAMLError as exc:
-            self.add(
-                path,
-                1,
-                f"le fichier n'est pas du YAML valide ({exc})",
-                "vérifiez la syntaxe du fichier",
-            )
-            return []
-        if root is None:
-            self.add(
-                path,
-                1,
-                "le fichier est vide",
-                f"commencez par « {key}: » suivi de la liste",
-            )
-            return []
-        data = plain(loaded)
-        bad_records: set[int] = set()
-        for error in schema_errors(schema, data):
-            path_items = list(error.absolute_path)
-            if (
-                len(path_items) >= 2
-                and path_items[0] == key
-                and isinstance(path_items[1], int)
-            ):
-                bad_records.add(path_items[1])
-            raw = node_at(root, path_items)
-            message, fix = explain(
-                error, raw.value if isinstance(raw, ScalarNode) else None
-            )
-            self.add(path, line_of(root, path_items), message, fix)
-        if not isinstance(data, dict) or not isinstance(data.get(key), list):
-            return []
-        records = []
-        for index, record in enumerate(data[key]):
-            if index not in bad_records and isinstance(record, dict):
-                records.append(
-                    (line_of(root, [key, index]), node_at(root, [key, index]), record)
-                )
-        return records
-
-    def read_preloaded(
-        self, path: Path, schema: str, key: str
-    ) -> list[tuple[int, Node | None, dict]]:
-        """Schema-check records given in memory.
-
-        Their "line" is their position in the list.
-        """
-        data = plain({key: self.preloaded[path]})
-        bad_records: set[int] = set()
-        for error in schema_errors(schema, data):
-            position = list(error.absolute_path)
-            index = (
-                position[1]
-                if len(position) >= 2 and isinstance(position[1], int)
-                else -1
-            )
-            bad_records.add(index)
-            message, fix = explain(error)
-            self.add(path, index + 1, message, fix)
-        return [
-            (index + 1, None, record)
-            for index, record in enumerate(data[key])
-            if index not in bad_records and isinstance(record, dict)
-        ]
-
-    def field_line(self, node: Node | None, name: str, default: int) -> int:
-        if isinstance(node, MappingNode):
-            for key, _value in node.value:
-                if isinstance(key, ScalarNode) and key.value == name:
-                    return key.start_mark.line + 1
-        return default
-
-    def parse_date(self, value: str, path: Path, line: int, what: str) -> date | None:
-        try:
-            parsed = date.fromisoformat(value)
-        except ValueError:
-            self.add(
-                path,
-                line,
-                f"la date « {value} » n'existe pas",
-                "écrivez une date réelle au format AAAA-MM-JJ",
-            )
-            return None
-        if parsed > self.today:
-            self.add(
-                path,
-                line,
-                f"la date {what} {value} est dans le futur",
-                "indiquez la date à laquelle l'information a réellement été vérifiée",
-            )
-            return None
-        return parsed
-
-    def check_phone(self, value: str, path: Path, line: int) -> str:
-        if not value:
-            return ""
-        if not PHONE.match(normalize_phone(value)):
-            self.add(
-                path,
-                line,
-                f"le numéro « {value} » n'est pas un numéro de téléphone français "
-                "valide",
-                "écrivez 10 chiffres commençant par 0 (ex. 02 47 00 00 00), un "
-                "numéro court (ex. 3949) "
-                "ou +33 suivi de 9 chiffres",
-            )
-            return ""
-        return format_phone(value)
 
     # ----------------------------------------------------------------- files
     def networks(self) -> list[Network]:
@@ -294,181 +125,6 @@ class _Checker:
                         f"rétablissez l'entrée « code: {code} »",
                     )
         return networks
-
-    def structures(self, network_codes: set[str]) -> list[Structure]:
-        folder = self.folder / "structures"
-        files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
-        seen: dict[str, str] = {}
-        structures = []
-        for path in files:
-            for line, node, rec in self.read(path, "structures", "structures"):
-                structure = self.structure(path, line, node, rec, network_codes)
-                if structure is None:
-                    continue
-                if structure.id in seen:
-                    self.add(
-                        path,
-                        line,
-                        f"l'identifiant « {structure.id} » est déjà utilisé "
-                        f"({seen[structure.id]})",
-                        "donnez un identifiant unique à chaque structure",
-                    )
-                    continue
-                seen[structure.id] = f"{self.rel(path)}, ligne {line}"
-                structures.append(structure)
-        return structures
-
-    def structure(
-        self, path: Path, line: int, node: Node, rec: dict, network_codes: set[str]
-    ) -> Structure | None:
-        errors_before = len(self.result.errors)
-        at = lambda name: self.field_line(node, name, line)  # noqa: E731
-        if rec["network"] not in network_codes:
-            self.add(
-                path,
-                at("network"),
-                f"le réseau « {rec['network']} » n'existe pas",
-                "utilisez un code de knowledge/networks.yaml (ex. mission_locale) "
-                "ou ajoutez ce réseau",
-            )
-        commune = self.gazetteer.commune(rec["insee"])
-        if commune is None:
-            self.add(
-                path,
-                at("insee"),
-                f"le code INSEE « {rec['insee']} » ne correspond à aucune commune",
-                "cherchez le code de la commune avec « python -m bot search "
-                "<commune> » "
-                "(attention : ce n'est pas le code postal)",
-            )
-        elif (
-            rec["postcode"] not in commune.postcodes
-            and rec["postcode"][:2] != commune.departement_code[:2]
-            and not (
-                commune.departement_code in ("2A", "2B")
-                and rec["postcode"].startswith("20")
-            )
-        ):
-            self.add(
-                path,
-                at("postcode"),
-                f"le code postal {rec['postcode']} n'est pas dans le département de "
-                f"{commune.name} ({commune.departement_code})",
-                "vérifiez le code postal et le code INSEE",
-            )
-        elif rec["postcode"] not in commune.postcodes and self.gazetteer.for_postcode(
-            rec["postcode"]
-        ):
-            self.add(
-                path,
-                at("postcode"),
-                f"le code postal {rec['postcode']} n'est pas un code de {commune.name} "
-                f"({', '.join(commune.postcodes)}) mais d'une autre commune",
-                "vérifiez le code postal et le code INSEE (un code CEDEX est accepté)",
-                WARNING,
-            )
-        phone = self.check_phone(rec.get("phone", ""), path, at("phone"))
-        if rec.get("email") and not EMAIL.match(rec["email"]):
-            self.add(
-                path,
-                at("email"),
-                f"l'adresse e-mail « {rec['email']} » est invalide",
-                "corrigez-la",
-            )
-        hours = None
-        try:
-            hours = parse_hours(rec.get("hours"))
-        except HoursError as exc:
-            self.add(
-                path,
-                at("hours"),
-                f"horaires illisibles : {exc}",
-                "corrigez les horaires ou supprimez « hours »",
-            )
-        verified = self.parse_date(
-            rec["verified"], path, at("verified"), "de vérification"
-        )
-        area = AreaServed(
-            tuple(rec.get("area_served", {}).get("communes", [])),
-            tuple(rec.get("area_served", {}).get("epci", [])),
-            tuple(rec.get("area_served", {}).get("departements", [])),
-        )
-        for insee in area.communes:
-            if self.gazetteer.commune(insee) is None:
-                self.add(
-                    path,
-                    at("area_served"),
-                    f"territoire : le code INSEE « {insee} » ne correspond à "
-                    "aucune commune",
-                    "corrigez le code",
-                )
-        for siren in area.epci:
-            if siren not in self.gazetteer.epci_sirens:
-                self.add(
-                    path,
-                    at("area_served"),
-                    f"territoire : l'EPCI « {siren} » est inconnu",
-                    "indiquez le SIREN de l'intercommunalité (9 chiffres)",
-                )
-        for code in area.departements:
-            if code not in self.gazetteer.departements:
-                self.add(
-                    path,
-                    at("area_served"),
-                    f"territoire : le département « {code} » est inconnu",
-                    'indiquez un code de département (ex. "37")',
-                )
-        latitude, longitude = rec.get("latitude"), rec.get("longitude")
-        if (latitude is None) != (longitude is None):
-            self.add(
-                path,
-                at("latitude" if latitude is not None else "longitude"),
-                "il faut la latitude et la longitude, ou aucune des deux",
-                "complétez ou supprimez les coordonnées",
-            )
-        if len(self.result.errors) > errors_before or commune is None:
-            return None
-        if latitude is None or longitude is None:
-            if commune.latitude is None or commune.longitude is None:
-                self.add(
-                    path,
-                    line,
-                    f"{commune.name} n'a pas de coordonnées connues",
-                    "ajoutez latitude et longitude à la structure",
-                )
-                return None
-            latitude, longitude = commune.latitude, commune.longitude
-        elif commune.latitude is not None and commune.longitude is not None:
-            distance = haversine_km(
-                latitude, longitude, commune.latitude, commune.longitude
-            )
-            if distance > MAX_KM_FROM_COMMUNE:
-                self.add(
-                    path,
-                    at("latitude"),
-                    f"les coordonnées sont à {distance:.0f} km de {commune.name}",
-                    "vérifiez latitude et longitude (ou l'ordre des deux)",
-                    WARNING,
-                )
-        given = {
-            item.name: rec[file_key(item)]
-            for item, _kind in structure_fields()
-            if file_key(item) in rec
-        }
-        return structure_from_plain(
-            given,
-            name=rec["name"].strip(),
-            address=rec["address"].strip(),
-            commune=rec.get("commune") or commune.name,
-            insee=commune.insee,
-            departement=commune.departement_code,
-            latitude=float(latitude),
-            longitude=float(longitude),
-            phone=phone,
-            hours=hours,
-            area=area,
-            verified=verified,
-        )
 
     def regions(self, network_codes: set[str]) -> list[Region]:
         path = self.folder / "regions.yaml"

@@ -18,7 +18,9 @@ a name shared by several communes resolve to the only one in that region.
 The data is ``knowledge/places/communes.csv.gz`` (config.places_file()), built from
 the 2026 COG gazetteer by ``python -m bot import-shared``.
 
-Modules: ``gazetteer`` (communes and their indexes), ``words`` (the word lists of
+Modules: ``commune`` (``Commune``, ``PlaceResolution``), ``gazetteer`` (the indexes,
+lookups and places in sentences), ``typos`` (the typo index of names), ``places_file``
+(the compact communes file), ``words`` (the word lists of
 ``knowledge/places/words.yaml`` and ``normalize``), ``geo`` (``haversine_km``).
 """
 
@@ -27,16 +29,10 @@ from __future__ import annotations
 import threading
 
 from bot import config
-from bot.places.gazetteer import (
-    MAX_CHOICES,
-    NOT_FOUND,
-    PLACE_COLUMNS,
-    Commune,
-    Gazetteer,
-    PlaceResolution,
-    write_places_file,
-)
+from bot.places.commune import NOT_FOUND, Commune, PlaceResolution
+from bot.places.gazetteer import MAX_CHOICES, Gazetteer
 from bot.places.geo import haversine_km
+from bot.places.places_file import PLACE_COLUMNS, write_places_file
 from bot.places.words import normalize
 
 _GAZETTEER: Gazetteer | None = None

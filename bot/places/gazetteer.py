@@ -5,87 +5,18 @@ It also finds places in sentences.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import re
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
+from bot.places.commune import NOT_FOUND, Commune, PlaceResolution
+from bot.places.places_file import communes_from_rows, read_places_file
+from bot.places.typos import TypoIndex
 from bot.places.words import normalize, place_words
 
 MAX_CHOICES = 10
-
-PLACE_COLUMNS = (
-    "insee",
-    "name",
-    "kind",
-    "postcodes",
-    "departement_code",
-    "departement_name",
-    "region_code",
-    "region_name",
-    "parent_insee",
-    "epci_siren",
-    "epci_name",
-    "population",
-    "latitude",
-    "longitude",
-)
-
-
-@dataclass(frozen=True)
-class Commune:
-    """A commune (or a municipal arrondissement of Paris, Lyon, Marseille)."""
-
-    insee: str
-    name: str
-    postcodes: tuple[str, ...]
-    departement_code: str
-    departement_name: str
-    region_code: str
-    region_name: str
-    latitude: float | None
-    longitude: float | None
-    population: int = 0
-    epci_siren: str = ""
-    epci_name: str = ""
-    parent_insee: str = ""
-    kind: str = "commune"  # "commune" or "arrondissement"
-
-    @property
-    def postcode(self) -> str:
-        """Main postcode (the first one)."""
-        return self.postcodes[0] if self.postcodes else ""
-
-    @property
-    def label(self) -> str:
-        """Short label that tells homonyms apart.
-
-        E.g. "Saint-Denis (Seine-Saint-Denis, 93)".
-        """
-        return f"{self.name} ({self.departement_name}, {self.departement_code})"
-
-
-@dataclass(frozen=True)
-class PlaceResolution:
-    """Outcome of a place lookup; ``communes`` is empty when not found."""
-
-    status: str  # "found" | "ambiguous" | "not_found"
-    communes: tuple[Commune, ...] = ()
-    query: str = ""
-    matched_text: str = ""  # the part of the text taken as the place
-    method: str = ""  # "insee", "postcode", "name", "prefix", "fuzzy"
-
-    @property
-    def commune(self) -> Commune | None:
-        """The commune when found, else None."""
-        return self.communes[0] if self.status == "found" else None
-
-
-NOT_FOUND = "not_found"
 
 
 def _result(
@@ -99,33 +30,6 @@ def _result(
     return PlaceResolution(
         status, tuple(unique[:MAX_CHOICES]), query, matched or query, method
     )
-
-
-def _levenshtein(a: str, b: str, limit: int) -> int:
-    """Edit distance (with transpositions), stops early above ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        best = i
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                value = min(value, previous2[j - 2] + 1)
-            current[j] = value
-            best = min(best, value)
-        if best > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
-def _deletes(key: str) -> set[str]:
-    """The key with one character removed, every way."""
-    return {key[:i] + key[i + 1 :] for i in range(len(key))}
 
 
 @dataclass
@@ -142,11 +46,8 @@ class Gazetteer:
     )  # code -> (name, region code)
     departement_keys: dict[str, str] = field(init=False)
     _first_token: dict[str, list[str]] = field(init=False)
-    _vocabulary: set[str] = field(init=False, default_factory=set)
-    _keys_with_word: dict[str, list[str]] = field(init=False, default_factory=dict)
-    _delete_index: dict[str, list[str]] = field(init=False, default_factory=dict)
+    typos: TypoIndex = field(init=False)
     _epci_sirens: set[str] | None = field(init=False, default=None)
-    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         """Build the empty indexes."""
@@ -175,6 +76,7 @@ class Gazetteer:
         self._first_token = defaultdict(list)
         for key in self.by_key:
             self._first_token[key.split(" ", 1)[0]].append(key)
+        self.typos = TypoIndex(self.by_key)
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -183,35 +85,12 @@ class Gazetteer:
 
         A .csv or .csv.gz file.
         """
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8", newline="") as handle:
-            return cls.from_rows(csv.DictReader(handle))
+        return cls(read_places_file(path))
 
     @classmethod
-    def from_rows(cls, rows) -> "Gazetteer":
+    def from_rows(cls, rows: Iterable[dict[str, str]]) -> "Gazetteer":
         """Build from dict rows with the columns of ``PLACE_COLUMNS``."""
-        communes = []
-        for row in rows:
-            lat, lon = row["latitude"], row["longitude"]
-            communes.append(
-                Commune(
-                    insee=row["insee"],
-                    name=row["name"],
-                    postcodes=tuple(p for p in row["postcodes"].split("|") if p),
-                    departement_code=row["departement_code"],
-                    departement_name=row["departement_name"],
-                    region_code=row["region_code"],
-                    region_name=row["region_name"],
-                    latitude=float(lat) if lat else None,
-                    longitude=float(lon) if lon else None,
-                    population=int(row["population"] or 0),
-                    epci_siren=row["epci_siren"],
-                    epci_name=row["epci_name"],
-                    parent_insee=row["parent_insee"],
-                    kind="arrondissement" if row["kind"] == "a" else "commune",
-                )
-            )
-        return cls(communes)
+        return cls(communes_from_rows(rows))
 
     # ------------------------------------------------------------------ lookups
     def commune(self, insee: str) -> Commune | None:
@@ -304,71 +183,8 @@ class Gazetteer:
         ]
         if prefixed and len(key) >= 4:
             return [c for k in prefixed for c in self.by_key[k]], "prefix"
-        fuzzy = self._fuzzy(key)
+        fuzzy = self.typos.communes(key)
         return fuzzy, "fuzzy" if fuzzy else ""
-
-    def _fuzzy(self, key: str) -> list[Commune]:
-        """Communes whose name has at most one typo per word.
-
-        E.g. "Blios", "Joue les tour", "Romoratin".
-        """
-        if len(key) < 4 or key.isdigit():
-            return []
-        self._ensure_fuzzy()
-        tokens = key.split()
-        options = [self._similar_tokens(token) for token in tokens]
-        if not all(options):
-            return []
-        # Walk only the names holding the rarest word of the query.
-        pivot = min(
-            range(len(tokens)),
-            key=lambda i: sum(len(self._keys_with_word[w]) for w in options[i]),
-        )
-        pool = {k for word in options[pivot] for k in self._keys_with_word[word]}
-        scored = []
-        for candidate in pool:
-            words = candidate.split()
-            if not len(tokens) <= len(words) <= len(tokens) + 2:
-                continue
-            if all(words[i] in options[i] for i in range(len(tokens))):
-                distance = _levenshtein(
-                    key, " ".join(words[: len(tokens)]), 3 * len(tokens)
-                )
-                scored.append((len(words) != len(tokens), distance, candidate))
-        if not scored:
-            return []
-        best = min(scored)[:2]
-        keys = [k for prefix, distance, k in scored if (prefix, distance) == best]
-        return [c for k in keys for c in self.by_key[k]]
-
-    def _similar_tokens(self, token: str) -> set[str]:
-        """Known name words at most one edit away (two for long words)."""
-        if len(token) < 3 or token.isdigit():
-            return {token} if token in self._vocabulary else set()
-        found: set[str] = set()
-        for variant in {token} | _deletes(token):
-            found.update(self._delete_index.get(variant, ()))
-        limit = 1 if len(token) < 8 else 2
-        return {word for word in found if _levenshtein(token, word, limit) <= limit}
-
-    def _ensure_fuzzy(self) -> None:
-        with self._lock:
-            if self._delete_index:
-                return
-            vocabulary = {word for key in self.by_key for word in key.split()}
-            deletes: dict[str, list[str]] = defaultdict(list)
-            for word in vocabulary:
-                deletes[word].append(word)
-                if len(word) >= 3 and not word.isdigit():
-                    for variant in _deletes(word):
-                        deletes[variant].append(word)
-            keys_with_word: dict[str, list[str]] = defaultdict(list)
-            for key in self.by_key:
-                for word in set(key.split()):
-                    keys_with_word[word].append(key)
-            self._keys_with_word = keys_with_word
-            self._vocabulary = vocabulary
-            self._delete_index = dict(deletes)
 
     # ------------------------------------------------------------------ sentences
     def find_in_text(self, text: str, region: str | None = None) -> PlaceResolution:
@@ -477,26 +293,3 @@ class Gazetteer:
         if end < len(norms) and norms[end].upper() in self.departements:
             return 1
         return 0
-
-
-def write_places_file(rows, path: Path) -> int:
-    """Write rows (dicts with ``PLACE_COLUMNS``) as a reproducible gzip CSV.
-
-    Return the count.
-    """
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=PLACE_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    count = 0
-    for row in rows:
-        writer.writerow(row)
-        count += 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        open(path, "wb") as raw,
-        gzip.GzipFile(
-            filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9
-        ) as gz,
-    ):
-        gz.write(buffer.getvalue().encode("utf-8"))
-    return count

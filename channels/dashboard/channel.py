@@ -16,11 +16,9 @@ import json
 import logging
 import os
 import time
-from datetime import date, timedelta
-from html import escape
 from pathlib import Path
 from typing import Any, Awaitable, Callable
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import parse_qs, urlparse
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -28,24 +26,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.indicators.aggregate import Filters, Indicators, compute
-from bot.indicators.labels import label, territories
-from bot.indicators.render import (
-    body_html,
-    csv_text,
-    pdf_bytes,
-    period_label,
-    report_filename,
-    report_html,
-    territory_label,
-)
-from bot.indicators.store import CHANNELS, IndicatorStore, get_store
+from bot.indicators.render import csv_text, pdf_bytes, report_filename, report_html
+from bot.indicators.store import IndicatorStore, get_store
 from channels.console.accounts import AccountBook, AccountsError, Adviser
 from channels.console.store import ConsoleStore
+from channels.dashboard.filters import default_filters, filters_from, report_filters
+from channels.dashboard.pages import PREFIX, dashboard_html, login_html
 
 logger = logging.getLogger(__name__)
 
 COOKIE = "spro_pilotage"
-PREFIX = "/webhooks/dashboard"
 STATIC_DIR = Path(__file__).parent / "static"
 CSS = STATIC_DIR / "dashboard.css"
 MAX_LOGIN_FAILURES = 5
@@ -174,25 +164,7 @@ class DashboardInput(InputChannel):
     # Pages ----------------------------------------------------------------------------
     def login_page(self, error: str = "", status: int = 200) -> HTTPResponse:
         """The sign-in form."""
-        alert = (
-            f'<div class="alert" role="alert"><p>{escape(error)}</p></div>'
-            if error
-            else ""
-        )
-        body = (
-            '<main id="contenu" class="login">'
-            "<h1>Tableau de bord du premier accueil</h1>"
-            "<p>Réservé aux comptes « pilotage » du service public régional de "
-            "l'orientation.</p>"
-            f'{alert}<form method="post" action="{PREFIX}/login">'
-            '<p><label for="username">Identifiant</label>'
-            '<input id="username" name="username" autocomplete="username" required></p>'
-            '<p><label for="password">Mot de passe</label>'
-            '<input id="password" name="password" type="password" '
-            'autocomplete="current-password" required></p>'
-            '<p><button type="submit">Se connecter</button></p></form></main>'
-        )
-        return response.html(page("Connexion — tableau de bord", body), status=status)
+        return response.html(login_html(error), status=status)
 
     async def compute(self, filters: Filters) -> Indicators:
         """The indicators, computed off the event loop (the chat keeps answering)."""
@@ -204,42 +176,7 @@ class DashboardInput(InputChannel):
     ) -> HTTPResponse:
         """Filters, key figures, charts with tables, report buttons."""
         indicators = await self.compute(filters)
-        query = urlencode(filters.as_dict())
-        alert = (
-            f'<div class="alert" role="alert"><p>{escape(error)}</p></div>'
-            if error
-            else ""
-        )
-        year = filters.start.year
-        report = f"{PREFIX}/report?"
-        body = (
-            f'<header class="top"><p>Connecté : {escape(user.name)} (pilotage)</p>'
-            f'<form method="post" action="{PREFIX}/logout">'
-            '<button type="submit">Se déconnecter'
-            "</button></form></header>"
-            '<main id="contenu"><h1>Tableau de bord du premier accueil</h1>'
-            f"<p>{escape(territory_label(filters))}, {escape(period_label(filters))}"
-            f"{' — ' + escape(CHANNELS[filters.channel]) if filters.channel else ''}. "
-            f"Effectifs inférieurs à {indicators.min_cell} masqués ou regroupés. "
-            '<a href="#rapport">Rapport annuel de ce territoire (PDF, HTML, CSV)</a>.'
-            "</p>"
-            f"{alert}{filters_form(filters)}"
-            f'<div class="cards">{body_html(indicators)}</div>'
-            '<section id="rapport" class="card wide" aria-labelledby="h-report">'
-            '<h2 id="h-report">'
-            f"Rapport annuel {year} de ce territoire</h2><p>"
-            f'<a class="button" href="{report}{report_query(filters, "pdf")}">'
-            "Rapport PDF</a> "
-            f'<a class="button" href="{report}{report_query(filters, "html")}">'
-            "Rapport HTML</a> "
-            f'<a class="button" href="{report}{report_query(filters, "csv")}">'
-            "Tableau agrégé (CSV)</a></p>"
-            f'<p class="note">Année civile {year}, même territoire ; données agrégées '
-            f'seulement. <a href="{PREFIX}/api/indicators?{escape(query)}">'
-            "Données en JSON</a>.</p></section>"
-            "</main>"
-        )
-        return response.html(page("Tableau de bord — premier accueil", body))
+        return response.html(dashboard_html(user, filters, indicators, error))
 
     # Routes ---------------------------------------------------------------------------
     def blueprint(
@@ -401,18 +338,6 @@ def tracker_url(app: Any) -> str | None:
     return engine.url.render_as_string(hide_password=False)
 
 
-def page(title: str, body: str) -> str:
-    """A whole HTML page with the dashboard's styles."""
-    return (
-        '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title>"
-        f'<link rel="stylesheet" href="{PREFIX}/static/dashboard.css"></head><body>'
-        '<a class="skip" href="#contenu">Aller au contenu</a>'
-        f"{body}</body></html>"
-    )
-
-
 def form_fields(request: Request) -> dict[str, str]:
     """Fields of a form post (urlencoded) or of a JSON body."""
     content_type = request.headers.get("content-type", "")
@@ -435,113 +360,3 @@ def check_same_origin(request: Request) -> None:
         raise DashboardError(
             403, "Requête refusée : elle ne vient pas du tableau de bord."
         )
-
-
-def default_filters(region: str) -> Filters:
-    """From January to the current month, in the home region."""
-    today = date.today()
-    return Filters.months(date(today.year, 1, 1), today, region=region)
-
-
-def _month(text: str, what: str) -> date:
-    """A month written AAAA-MM (or a date AAAA-MM-JJ, whose month is taken)."""
-    try:
-        return date.fromisoformat(text[:7] + "-01")
-    except ValueError:
-        raise ValueError(
-            f"Mois de {what} invalide : « {text[:20]} » "
-            "(attendu : AAAA-MM, ex. 2026-03)."
-        ) from None
-
-
-def _territory(args: Any, region: str) -> dict[str, str]:
-    departement = str(args.get("departement", "") or "").strip().upper()
-    wanted_region = str(args.get("region", region) or "").strip()
-    names = territories()
-    if departement and departement not in names["departement"]:
-        raise ValueError(f"Département inconnu : « {departement[:5]} ».")
-    if wanted_region and wanted_region not in names["region"]:
-        raise ValueError(f"Région inconnue : « {wanted_region[:5]} ».")
-    if departement:
-        wanted_region = names["departement_region"].get(departement, wanted_region)
-    return {"region": wanted_region, "departement": departement}
-
-
-def filters_from(args: Any, region: str) -> Filters:
-    """Filters from the query string; ``ValueError`` (in French) when invalid."""
-    default = default_filters(region)
-    start = _month(str(args.get("start") or default.start.isoformat()), "début")
-    end = _month(str(args.get("end") or default.end.isoformat()), "fin")
-    if end - start > timedelta(days=3 * 366):
-        raise ValueError("Choisissez une période de trois ans au plus.")
-    channel = str(args.get("channel", "") or "")
-    return Filters.months(start, end, channel=channel, **_territory(args, region))
-
-
-def report_filters(args: Any, region: str) -> Filters:
-    """A calendar year and a territory for the annual report."""
-    try:
-        year = int(str(args.get("year", "")))
-    except ValueError:
-        raise ValueError(
-            "Indiquez l'année du rapport, par exemple year=2026."
-        ) from None
-    if not 2000 <= year <= 2100:
-        raise ValueError("Année hors limites.")
-    return Filters.for_year(year, **_territory(args, region))
-
-
-def report_query(filters: Filters, kind: str) -> str:
-    """Query string of the report of ``filters``' year and territory."""
-    return escape(
-        urlencode(
-            {
-                "year": filters.start.year,
-                "region": filters.region,
-                "departement": filters.departement,
-                "format": kind,
-            }
-        )
-    )
-
-
-def filters_form(filters: Filters) -> str:
-    """The filter form (GET): period, region, département, channel."""
-    names = territories()
-
-    def options(items: list[tuple[str, str]], selected: str, everything: str) -> str:
-        return f'<option value="">{escape(everything)}</option>' + "".join(
-            f'<option value="{escape(code)}"{" selected" if code == selected else ""}>'
-            f"{escape(text)}</option>"
-            for code, text in items
-        )
-
-    regions = sorted(((c, n) for c, n in names["region"].items()), key=lambda i: i[1])
-    departements = sorted(
-        (
-            (c, label("departement", c))
-            for c in names["departement"]
-            if not filters.region
-            or names["departement_region"].get(c) == filters.region
-        ),
-        key=lambda i: i[0],
-    )
-    channels = list(CHANNELS.items())
-    return (
-        f'<form class="filters" method="get" action="{PREFIX}/" aria-label="Filtres">'
-        "<fieldset><legend>Filtres</legend>"
-        '<p><label for="start">Du mois <span class="hint">(AAAA-MM)</span></label>'
-        '<input id="start" name="start" type="month" '
-        f'value="{filters.start:%Y-%m}"></p>'
-        '<p><label for="end">Au mois <span class="hint">(AAAA-MM)</span></label>'
-        f'<input id="end" name="end" type="month" value="{filters.end:%Y-%m}"></p>'
-        f'<p><label for="region">Région</label><select id="region" name="region">'
-        f"{options(regions, filters.region, 'Toutes les régions')}</select></p>"
-        '<p><label for="departement">Département</label>'
-        '<select id="departement" name="departement">'
-        f"{options(departements, filters.departement, 'Tous les départements')}"
-        "</select></p>"
-        f'<p><label for="channel">Canal</label><select id="channel" name="channel">'
-        f"{options(channels, filters.channel, 'Tous les canaux')}</select></p>"
-        '<p><button type="submit">Afficher</button></p></fieldset></form>'
-    )
