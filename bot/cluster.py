@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.config import PROJECT_ROOT, var_dir
+from bot.config import PROJECT_ROOT, console_accounts_file, var_dir
 from bot.launcher import Stack, ensure_model, free_port
 
 PRODUCTION_ENDPOINTS = PROJECT_ROOT / "deploy" / "endpoints.production.yml"
@@ -185,6 +185,7 @@ class Cluster:
     services: Services = field(default_factory=Services)
     stacks: list[Stack] = field(default_factory=list)
     haproxy: subprocess.Popen | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -201,6 +202,27 @@ class Cluster:
     def database_url(self) -> str:
         """The libpq URL of the tracker database."""
         return self.services.database_url(self.database)
+
+    def shared_settings(self) -> dict[str, str]:
+        """What every instance must share beside the tracker store.
+
+        The console's and the chat desk's tables (sessions, queue, messages) and the
+        indicators go to the cluster's PostgreSQL database unless the environment names
+        others; the advisers' accounts file is the launching machine's. With one SQLite
+        file per instance, an adviser signed in on one instance would be unknown to the
+        other, and each instance would derive the shared conversations again.
+        """
+        shared_url = self.services.database_url(self.database)
+        return {
+            "SPRO_CONSOLE_DATABASE_URL": os.environ.get(
+                "SPRO_CONSOLE_DATABASE_URL", shared_url
+            ),
+            "SPRO_INDICATORS_DATABASE_URL": os.environ.get(
+                "SPRO_INDICATORS_DATABASE_URL", shared_url
+            ),
+            "SPRO_CONSOLE_ACCOUNTS": str(console_accounts_file()),
+            **self.extra_env,
+        }
 
     def start(self, timeout: float = 300.0) -> float:
         """Start every server, wait until all answer; return the seconds it took."""
@@ -225,6 +247,7 @@ class Cluster:
             instance_dir.mkdir(exist_ok=True)
             env = {
                 **self.services.environment(self.database),
+                **self.shared_settings(),
                 "SPRO_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
                 "SPRO_DATABASE_URL": knowledge_url,
                 "SPRO_VAR_DIR": str(instance_dir),
@@ -281,14 +304,24 @@ class Cluster:
 
     @classmethod
     @contextlib.contextmanager
-    def temporary(cls, model: Path, instances: int, work: Path) -> Iterator[Cluster]:
-        """A cluster on free ports with a fresh tracker database, dropped afterwards."""
+    def temporary(
+        cls,
+        model: Path,
+        instances: int,
+        work: Path,
+        extra_env: dict[str, str] | None = None,
+    ) -> Iterator[Cluster]:
+        """A cluster on free ports with a fresh tracker database, dropped afterwards.
+
+        ``extra_env``: settings given to every instance (e.g. an accounts file).
+        """
         cluster = cls(
             model=model,
             work=work,
             instances=instances,
             port=free_port(),
             database=f"spro_tracker_{uuid.uuid4().hex[:8]}",
+            extra_env=dict(extra_env or {}),
         )
         try:
             cluster.start()
