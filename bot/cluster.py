@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import json
 import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -160,8 +162,8 @@ def haproxy_executable() -> str:
     return found
 
 
-def haproxy_config(port: int, rasa_ports: list[int]) -> str:
-    """``deploy/haproxy.cfg.template`` for these ports."""
+def haproxy_config(port: int, rasa_ports: list[int], stats_socket: Path) -> str:
+    """``deploy/haproxy.cfg.template`` for these ports and this stats socket."""
     servers = "\n".join(
         f"    server rasa{index} 127.0.0.1:{rasa_port} check"
         for index, rasa_port in enumerate(rasa_ports, start=1)
@@ -169,8 +171,29 @@ def haproxy_config(port: int, rasa_ports: list[int]) -> str:
     return (
         HAPROXY_TEMPLATE.read_text()
         .replace("{port}", str(port))
+        .replace("{stats_socket}", str(stats_socket))
         .replace("{servers}", servers)
     )
+
+
+def haproxy_servers(stats_socket: Path) -> dict[str, dict[str, str]]:
+    """HAProxy's ``show stat`` row of each Rasa server (status, ``stot`` requests…)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(2)
+        connection.connect(str(stats_socket))
+        connection.sendall(b"show stat\n")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    lines = answer.decode().splitlines()
+    if not lines or not lines[0].startswith("# "):
+        return {}
+    return {
+        row["svname"]: row
+        for row in csv.DictReader([lines[0][2:], *lines[1:]])
+        if row.get("pxname") == "rasa"
+        and row.get("svname") not in ("FRONTEND", "BACKEND")
+    }
 
 
 @dataclass
@@ -264,7 +287,11 @@ class Cluster:
             self.stacks.append(stack)
             stack.start()
         config = self.work / "haproxy.cfg"
-        config.write_text(haproxy_config(self.port, [s.rasa_port for s in self.stacks]))
+        config.write_text(
+            haproxy_config(
+                self.port, [s.rasa_port for s in self.stacks], self.stats_socket
+            )
+        )
         log = open(self.work / "haproxy.log", "ab")
         self.haproxy = subprocess.Popen(
             [haproxy_executable(), "-db", "-f", str(config)],
@@ -278,17 +305,31 @@ class Cluster:
         self._wait_balancer(started, timeout)
         return time.monotonic() - started
 
+    @property
+    def stats_socket(self) -> Path:
+        """HAProxy's UNIX socket for ``show stat``."""
+        return self.work / "haproxy.sock"
+
     def _wait_balancer(self, started: float, timeout: float) -> None:
+        # Ready once HAProxy answers and sends requests to every instance: an instance
+        # that refused the first health checks (still starting) comes back only after
+        # two good ones, and until then every request would go to the others.
         while True:
             if self.haproxy is not None and self.haproxy.poll() is not None:
                 raise RuntimeError(f"HAProxy stopped; see {self.work / 'haproxy.log'}")
             try:
                 with urllib.request.urlopen(f"{self.url}/webhooks/rest/", timeout=2):
+                    pass
+                servers = haproxy_servers(self.stats_socket).values()
+                if sum(row["status"].startswith("UP") for row in servers) == len(
+                    self.stacks
+                ):
                     return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() - started > timeout:
-                    raise TimeoutError("HAProxy not answering") from None
-                time.sleep(0.2)
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() - started > timeout:
+                raise TimeoutError("HAProxy not sending to every instance") from None
+            time.sleep(0.2)
 
     def stop(self) -> None:
         """Stop HAProxy and every server."""

@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 
 from benchmarks.bench_handover import PASSWORD, accounts_yaml, run_handovers
-from bot.cluster import Cluster
+from bot.cluster import Cluster, haproxy_servers
 from tests.e2e.test_scale_out import PG, REDIS, reachable
 
 pytestmark = pytest.mark.e2e
@@ -175,8 +175,20 @@ async def one_hand_over(base: str) -> None:
         assert await chat(sender, "bonjour") != []  # the assistant answers again
 
 
+def served(cluster: Cluster) -> dict[str, int]:
+    """Requests HAProxy sent to each instance so far."""
+    return {
+        name: int(row["stot"])
+        for name, row in haproxy_servers(cluster.stats_socket).items()
+    }
+
+
 def test_a_hand_over_through_the_load_balancer(cluster: Cluster) -> None:
+    before = served(cluster)
     asyncio.run(one_hand_over(cluster.url))
+    after = served(cluster)
+    # Round robin: the person's and the adviser's requests went to both instances.
+    assert len(after) == 2 and all(after[name] - before[name] >= 5 for name in after)
 
 
 def test_simultaneous_hand_overs_through_the_load_balancer_lose_nothing(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from bot.cluster import haproxy_config
 from channels.handover import hub
@@ -24,7 +25,7 @@ def test_a_stream_speaks_well_within_the_balancers_inactivity_timeouts() -> None
     # HAProxy cuts a response silent for `timeout server` (measured with HAProxy 2.6:
     # an SSE response is not a tunnel, `timeout tunnel` does not apply to it). A stream
     # sends a state or a ping at least every STATE_REFRESH_SECONDS.
-    configured = timeouts(haproxy_config(5005, [5006, 5007]))
+    configured = timeouts(haproxy_config(5005, [5006, 5007], Path("/tmp/h.sock")))
     assert configured["server"] >= 10 * hub.STATE_REFRESH_SECONDS
     assert configured["client"] >= 10 * hub.STATE_REFRESH_SECONDS
     # A stream ends by itself and the browser reconnects: no hour-long timeouts needed.
