@@ -153,7 +153,8 @@ def purge_expired_data(endpoints: Path) -> None:
     """Run the staff's purges: ``python -m bot purge-conversations``, then the desk's.
 
     ``python -m bot.handover purge`` erases the contact data of call-backs closed
-    more than ``SPRO_CALLBACK_RETENTION_DAYS`` ago and old finished hand-overs.
+    more than ``SPRO_CALLBACK_RETENTION_DAYS`` ago and deletes old finished
+    hand-overs.
     A failure is reported, not fatal. In child processes, so that the launcher itself
     never imports Rasa.
     """
