@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import json
 import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.config import PROJECT_ROOT, var_dir
+from bot.config import PROJECT_ROOT, console_accounts_file, var_dir
 from bot.launcher import Stack, ensure_model, free_port
 
 PRODUCTION_ENDPOINTS = PROJECT_ROOT / "deploy" / "endpoints.production.yml"
@@ -160,8 +162,8 @@ def haproxy_executable() -> str:
     return found
 
 
-def haproxy_config(port: int, rasa_ports: list[int]) -> str:
-    """``deploy/haproxy.cfg.template`` for these ports."""
+def haproxy_config(port: int, rasa_ports: list[int], stats_socket: Path) -> str:
+    """``deploy/haproxy.cfg.template`` for these ports and this stats socket."""
     servers = "\n".join(
         f"    server rasa{index} 127.0.0.1:{rasa_port} check"
         for index, rasa_port in enumerate(rasa_ports, start=1)
@@ -169,8 +171,29 @@ def haproxy_config(port: int, rasa_ports: list[int]) -> str:
     return (
         HAPROXY_TEMPLATE.read_text()
         .replace("{port}", str(port))
+        .replace("{stats_socket}", str(stats_socket))
         .replace("{servers}", servers)
     )
+
+
+def haproxy_servers(stats_socket: Path) -> dict[str, dict[str, str]]:
+    """HAProxy's ``show stat`` row of each Rasa server (status, ``stot`` requests…)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(2)
+        connection.connect(str(stats_socket))
+        connection.sendall(b"show stat\n")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    lines = answer.decode().splitlines()
+    if not lines or not lines[0].startswith("# "):
+        return {}
+    return {
+        row["svname"]: row
+        for row in csv.DictReader([lines[0][2:], *lines[1:]])
+        if row.get("pxname") == "rasa"
+        and row.get("svname") not in ("FRONTEND", "BACKEND")
+    }
 
 
 @dataclass
@@ -185,6 +208,7 @@ class Cluster:
     services: Services = field(default_factory=Services)
     stacks: list[Stack] = field(default_factory=list)
     haproxy: subprocess.Popen | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -201,6 +225,27 @@ class Cluster:
     def database_url(self) -> str:
         """The libpq URL of the tracker database."""
         return self.services.database_url(self.database)
+
+    def shared_settings(self) -> dict[str, str]:
+        """What every instance must share beside the tracker store.
+
+        The console's and the chat desk's tables (sessions, queue, messages) and the
+        indicators go to the cluster's PostgreSQL database unless the environment names
+        others; the advisers' accounts file is the launching machine's. With one SQLite
+        file per instance, an adviser signed in on one instance would be unknown to the
+        other, and each instance would derive the shared conversations again.
+        """
+        shared_url = self.services.database_url(self.database)
+        return {
+            "SPRO_CONSOLE_DATABASE_URL": os.environ.get(
+                "SPRO_CONSOLE_DATABASE_URL", shared_url
+            ),
+            "SPRO_INDICATORS_DATABASE_URL": os.environ.get(
+                "SPRO_INDICATORS_DATABASE_URL", shared_url
+            ),
+            "SPRO_CONSOLE_ACCOUNTS": str(console_accounts_file()),
+            **self.extra_env,
+        }
 
     def start(self, timeout: float = 300.0) -> float:
         """Start every server, wait until all answer; return the seconds it took."""
@@ -225,6 +270,7 @@ class Cluster:
             instance_dir.mkdir(exist_ok=True)
             env = {
                 **self.services.environment(self.database),
+                **self.shared_settings(),
                 "SPRO_ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
                 "SPRO_DATABASE_URL": knowledge_url,
                 "SPRO_VAR_DIR": str(instance_dir),
@@ -241,7 +287,11 @@ class Cluster:
             self.stacks.append(stack)
             stack.start()
         config = self.work / "haproxy.cfg"
-        config.write_text(haproxy_config(self.port, [s.rasa_port for s in self.stacks]))
+        config.write_text(
+            haproxy_config(
+                self.port, [s.rasa_port for s in self.stacks], self.stats_socket
+            )
+        )
         log = open(self.work / "haproxy.log", "ab")
         self.haproxy = subprocess.Popen(
             [haproxy_executable(), "-db", "-f", str(config)],
@@ -255,17 +305,31 @@ class Cluster:
         self._wait_balancer(started, timeout)
         return time.monotonic() - started
 
+    @property
+    def stats_socket(self) -> Path:
+        """HAProxy's UNIX socket for ``show stat``."""
+        return self.work / "haproxy.sock"
+
     def _wait_balancer(self, started: float, timeout: float) -> None:
+        # Ready once HAProxy answers and sends requests to every instance: an instance
+        # that refused the first health checks (still starting) comes back only after
+        # two good ones, and until then every request would go to the others.
         while True:
             if self.haproxy is not None and self.haproxy.poll() is not None:
                 raise RuntimeError(f"HAProxy stopped; see {self.work / 'haproxy.log'}")
             try:
                 with urllib.request.urlopen(f"{self.url}/webhooks/rest/", timeout=2):
+                    pass
+                servers = haproxy_servers(self.stats_socket).values()
+                if sum(row["status"].startswith("UP") for row in servers) == len(
+                    self.stacks
+                ):
                     return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() - started > timeout:
-                    raise TimeoutError("HAProxy not answering") from None
-                time.sleep(0.2)
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() - started > timeout:
+                raise TimeoutError("HAProxy not sending to every instance") from None
+            time.sleep(0.2)
 
     def stop(self) -> None:
         """Stop HAProxy and every server."""
@@ -281,14 +345,24 @@ class Cluster:
 
     @classmethod
     @contextlib.contextmanager
-    def temporary(cls, model: Path, instances: int, work: Path) -> Iterator[Cluster]:
-        """A cluster on free ports with a fresh tracker database, dropped afterwards."""
+    def temporary(
+        cls,
+        model: Path,
+        instances: int,
+        work: Path,
+        extra_env: dict[str, str] | None = None,
+    ) -> Iterator[Cluster]:
+        """A cluster on free ports with a fresh tracker database, dropped afterwards.
+
+        ``extra_env``: settings given to every instance (e.g. an accounts file).
+        """
         cluster = cls(
             model=model,
             work=work,
             instances=instances,
             port=free_port(),
             database=f"spro_tracker_{uuid.uuid4().hex[:8]}",
+            extra_env=dict(extra_env or {}),
         )
         try:
             cluster.start()

@@ -7,9 +7,9 @@ A server that stops is restarted, after 1 s, then 2, 4… up to a minute if it k
 stopping; the launcher says so and ``python -m bot.launcher status`` (``make status``)
 shows each server's state and restarts. Files it and the servers create are private
 to the user (mode 600). While running, it deletes conversations older than the
-retention period (``SPRO_CONVERSATION_RETENTION_DAYS``, 30 by default) at start and
-once a day. Tests and benchmarks use :class:`Stack` to start the same servers on free
-ports.
+retention period (``SPRO_CONVERSATION_RETENTION_DAYS``, 30 by default) and the chat
+desk's expired call-back contacts at start and once a day. Tests and benchmarks use
+:class:`Stack` to start the same servers on free ports.
 """  # noqa: E501 - the first line is the --help description, kept as is
 
 from __future__ import annotations
@@ -149,33 +149,32 @@ def ensure_knowledge() -> bool:
     return True
 
 
-def purge_old_conversations(endpoints: Path) -> None:
-    """Run the staff's ``python -m bot purge-conversations``.
+def purge_expired_data(endpoints: Path) -> None:
+    """Run the staff's purges: ``python -m bot purge-conversations``, then the desk's.
 
-    A failure is reported, not fatal.
-
-    In a child process, so that the launcher itself never imports Rasa.
+    ``python -m bot.handover purge`` erases the contact data of call-backs closed
+    more than ``SPRO_CALLBACK_RETENTION_DAYS`` ago and deletes old finished
+    hand-overs.
+    A failure is reported, not fatal. In child processes, so that the launcher itself
+    never imports Rasa.
     """
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "purge-conversations",
-            "--endpoints",
-            str(endpoints),
-        ],
-        cwd=PROJECT_ROOT,
-        env=child_environment(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    print(
-        run.stdout.strip() or run.stderr.strip()[-500:],
-        flush=True,
-        file=sys.stdout if run.returncode == 0 else sys.stderr,
-    )
+    for command in (
+        ["bot", "purge-conversations", "--endpoints", str(endpoints)],
+        ["bot.handover", "purge"],
+    ):
+        run = subprocess.run(
+            [sys.executable, "-m", *command],
+            cwd=PROJECT_ROOT,
+            env=child_environment(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        print(
+            run.stdout.strip() or run.stderr.strip()[-500:],
+            flush=True,
+            file=sys.stdout if run.returncode == 0 else sys.stderr,
+        )
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -544,14 +543,14 @@ def main(argv: list[str] | None = None) -> int:
             "Status: make status. Ctrl-C stops both.",
             flush=True,
         )
-        purge_old_conversations(endpoints)
+        purge_expired_data(endpoints)
         next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
         while True:
             exited = stack.first_exit(timeout=max(1.0, next_purge - time.monotonic()))
             if exited is not None:
                 supervisor.restart(exited)
             elif time.monotonic() >= next_purge:
-                purge_old_conversations(endpoints)
+                purge_expired_data(endpoints)
                 next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)

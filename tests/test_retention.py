@@ -93,3 +93,40 @@ async def test_staff_command_purges_and_reports_in_french(
 
     assert cli_main(["purge-conversations", "--endpoints", str(tmp_path / "absent.yml")]) == 1
     assert "Purge impossible" in capsys.readouterr().out
+
+
+def test_the_launcher_purges_conversations_and_the_desk_s_call_back_contacts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What `make run` does at start and daily: both purges, in child processes."""
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import select
+
+    from bot.handover.desk import HandoverDesk
+    from bot.handover.store import HandoverStore, requests_table
+    from bot.launcher import purge_expired_data, write_endpoints
+
+    desk_url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
+    monkeypatch.setenv("SPRO_HANDOVER_DATABASE_URL", desk_url)
+    monkeypatch.setenv("SPRO_CALLBACK_RETENTION_DAYS", "7")
+    closed_days_ago = 10
+    store = HandoverStore(desk_url)
+    desk = HandoverDesk(store, now=lambda: datetime.utcnow() - timedelta(days=closed_days_ago))
+    snapshot = {"profile": {"public": "jeune_16_25", "need": "emploi"}}
+    request = desk.request_callback("web-a", snapshot, consent=True, contact_kind="email",
+                                    contact="lea@example.org", slot="afternoon", note="le matin")
+    desk.close_callback(request.id, "cmartin", "reached")
+    kept = desk.request_callback("web-b", snapshot, consent=True, contact_kind="email",
+                                 contact="sam@example.org", slot="morning", note="")
+    endpoints = write_endpoints(tmp_path / "endpoints.yml", 5055, tmp_path / "tracker.sqlite3")
+
+    purge_expired_data(endpoints)
+
+    out = capsys.readouterr().out
+    assert "Coordonnées effacées : 1 ; conversations supprimées : 0." in out
+    assert "effacées : 0" in out  # the tracker store's purge ran too
+    with store.engine.connect() as db:
+        contacts = dict(db.execute(select(requests_table.c.id, requests_table.c.contact)).all())
+    assert contacts == {request.id: None, kept.id: "sam@example.org"}
+    store.dispose()

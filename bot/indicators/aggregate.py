@@ -34,6 +34,7 @@ DIMENSIONS = (
     "epci",
     "handover_outcome",
     "call_back_outcome",
+    "phone_call_outcome",
 )
 
 
@@ -106,6 +107,7 @@ class Indicators:
     gaps: list[dict[str, Any]] = field(default_factory=list)
     handovers: int | None = None
     call_backs: int | None = None
+    phone_calls: int | None = None
     mean_wait_seconds: int | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -128,6 +130,7 @@ class Indicators:
             "gaps": self.gaps,
             "handovers": self.handovers,
             "call_backs": self.call_backs,
+            "phone_calls": self.phone_calls,
             "mean_wait_seconds": self.mean_wait_seconds,
         }
 
@@ -229,6 +232,7 @@ def compute(
     handovers, call_backs = kinds.get("handover", 0), kinds.get("call_back", 0)
     indicators.handovers = small(handovers, min_cell)
     indicators.call_backs = small(call_backs, min_cell)
+    indicators.phone_calls = small(kinds.get("phone_call", 0), min_cell)
     if handovers >= min_cell:
         waited = sum(s for (d, _), s in seconds.items() if d == "handover_outcome")
         indicators.mean_wait_seconds = round(waited / handovers)

@@ -36,6 +36,13 @@ TITLES = {
     "epci": "Bassins de vie (EPCI) de la commune donnée",
     "handover_outcome": "Issue des passages à une personne (tchat)",
     "call_back_outcome": "Issue des demandes de rappel",
+    "phone_call_outcome": "Issue des appels clos à la console (selon le conseiller)",
+}
+PHONE_CALL_OUTCOMES = {
+    "oriented": "Personne orientée vers une deuxième porte",
+    "information": "Information donnée",
+    "call_back": "À rappeler",
+    "out_of_scope": "Hors du champ de l'orientation",
 }
 
 
@@ -99,6 +106,7 @@ def label(dimension: str, code: str) -> str:
         "feedback_theme": FEEDBACK_THEMES,
         "abandoned_at": QUESTIONS,
         "channel": CHANNELS,
+        "phone_call_outcome": PHONE_CALL_OUTCOMES,
         "local_structure": {
             "oui": "Avec une structure locale",
             "non": "Sans structure locale",

@@ -29,6 +29,7 @@ SECTIONS = (
     "epci",
     "handover_outcome",
     "call_back_outcome",
+    "phone_call_outcome",
 )
 
 
@@ -136,6 +137,7 @@ def body_html(
         ("Réponse jugée utile (« Oui »)", percent(helped) or "—"),
         ("Passages à une personne (tchat)", number(indicators.handovers, m)),
         ("Demandes de rappel", number(indicators.call_backs, m)),
+        ("Appels clos à la console", number(indicators.phone_calls, m)),
     ]
     parts.append(
         '<ul class="figures" aria-label="Chiffres clés">'

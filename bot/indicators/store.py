@@ -43,6 +43,7 @@ KINDS = {
     "conversation": "Conversation avec l'assistant",
     "handover": "Conversation passée à une personne (tchat)",
     "call_back": "Demande de rappel",
+    "phone_call": "Appel clos à la console (issue donnée par le conseiller)",
 }
 CHANNELS = {
     "webchat": "Tchat du site",
@@ -311,10 +312,12 @@ def record_event(
     wait_seconds: int | None = None,
     store: IndicatorStore | None = None,
 ) -> IndicatorRecord:
-    """Record one hand-over (``kind="handover"``) or call-back (``kind="call_back"``).
+    """Record a hand-over, a call-back or a phone call closed at the console.
 
-    For the hand-over desk: call it when the item is closed, with its outcome code, the
-    waiting time before an adviser took it, and the profile codes the assistant had.
+    ``kind`` is ``"handover"`` or ``"call_back"`` (the hand-over desk, when it closes
+    the item, with the waiting time before an adviser took it) or ``"phone_call"`` (the
+    console, when an adviser closes a call); ``outcome`` is the adviser's outcome
+    code, ``public`` and ``need`` the profile codes the assistant had.
     Only the commune's département, region and EPCI are kept. Contact data must never be
     passed.
     """

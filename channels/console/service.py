@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.indicators import record_event
 from bot.orientation import network_name as knowledge_network_name
 from bot.orientation import structure_item
 from bot.privacy import mask_personal_data
@@ -415,6 +418,7 @@ class ConsoleService:
                 + ".",
             )
         self.store.close_call(call, outcome)
+        record_phone_call(call)
         return call
 
     def fiche(self, adviser: Adviser, call_id: str) -> list[Section]:
@@ -502,6 +506,29 @@ class ConsoleService:
             "caller_contact": call.caller_contact,
             "note": call.note,
         }
+
+
+def record_phone_call(call: CallRecord) -> None:
+    """The anonymous indicator of a closed call: its outcome, public, need, territory.
+
+    A distinct kind (``phone_call``): the conversation of the call is still derived from
+    the tracker store, so the dashboard shows these apart and counts nothing twice.
+    Never a name, contact, note or id. A failing indicators database does not undo the
+    closing: it is logged.
+    """
+    profile = script_aid.profile_with_orientation(call.profile, call.orientation)
+    try:
+        record_event(
+            "phone_call",
+            "console",
+            str(call.outcome or ""),
+            day=call.ended_at.date() if call.ended_at else None,
+            commune_insee=str(profile.get("commune_insee") or "") or None,
+            public=str(profile.get("public") or ""),
+            need=str(profile.get("need") or ""),
+        )
+    except SQLAlchemyError:
+        logger.exception("Console: the indicator of a closed call was not recorded")
 
 
 def chosen_structure(structure_id: str, insee: str | None) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 import pytest
@@ -11,7 +12,12 @@ import pytest
 from channels.console.accounts import AccountBook
 from channels.console.service import ConsoleError, ConsoleService, DialogueTurn
 from channels.console.store import ConsoleStore
-from tests.console.conftest import PASSWORDS, Clock
+from tests.console.conftest import (
+    CEP_ORIENTATION,
+    PASSWORDS,
+    YOUNG_WOMAN_PROFILE,
+    Clock,
+)
 
 SLOT_TYPES = {
     "age": {"type": "float", "values": []},
@@ -193,3 +199,50 @@ async def test_the_adviser_types_words_not_commands(service: ConsoleService) -> 
         assert refused.value.status == 400
     call = await service.say(adviser, call.id, "ｊ'ａｉ ２２ ａｎｓ", dialogue)
     assert dialogue.sent == [(call.sender_id, "j'ai 22 ans")]
+
+
+async def test_a_closed_call_counts_as_an_anonymous_phone_call_indicator(
+    service: ConsoleService, store: ConsoleStore
+) -> None:
+    """Outcome, public, need and territory; never a name, a note, an id."""
+    from sqlalchemy import select
+
+    from bot.indicators.aggregate import Filters, compute
+    from bot.indicators.store import IndicatorStore, records_table
+
+    adviser = await sign_in(service)
+    call = service.start_call(adviser)
+    call.profile = dict(YOUNG_WOMAN_PROFILE, need=None, public=None)
+    call.orientation = CEP_ORIENTATION
+    store.save_call(call)
+    service.record_caller(
+        adviser, call.id, True, "Léa Dupont", "06 12 34 56 78", "Rappeler lundi."
+    )
+    service.close(adviser, call.id, "oriented")
+
+    indicators = IndicatorStore()
+    with indicators.engine.connect() as connection:
+        rows = [row._asdict() for row in connection.execute(select(records_table))]
+    assert len(rows) == 1
+    row = rows[0]
+    # The need and public of the orientation, the territory of Tours, never the commune.
+    assert (row["kind"], row["channel"], row["outcome"]) == (
+        "phone_call",
+        "console",
+        "oriented",
+    )
+    assert (row["public"], row["need"]) == ("employed", "career_advice")
+    assert (row["region"], row["departement"], row["epci"]) == ("24", "37", "243700754")
+    assert row["day"] == date(2026, 3, 12)
+    secrets = {call.id, call.sender_id, "37261", "Tours", "Léa", "06 12", "lundi"}
+    assert not [v for v in row.values() for s in secrets if s in str(v)]
+    # Shown apart: the conversation itself is counted once, by the tracker store.
+    counts = compute(indicators, Filters.for_year(2026), min_cell=1)
+    assert counts.total == 0 and counts.phone_calls == 1
+    # Breakdowns come with conversations only.
+    assert "phone_call_outcome" not in counts.breakdowns
+    # A call that cannot be closed records nothing.
+    with pytest.raises(ConsoleError):
+        service.close(adviser, call.id, "information")
+    assert indicators.record_count() == 1
+    indicators.dispose()
