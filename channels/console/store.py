@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
@@ -31,17 +30,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     delete,
     func,
     select,
     update,
 )
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot import config
-from bot.db import create_tables
+from bot.db import LazyEngine
 
 OUTCOMES = {
     "oriented": "Personne orientée vers une deuxième porte",
@@ -181,8 +178,10 @@ _MUTABLE = (
 )
 
 
-class ConsoleStore:
+class ConsoleStore(LazyEngine):
     """Sessions, calls and outcomes in one database; one connection per operation."""
+
+    metadata = metadata
 
     def __init__(
         self, url: str | None = None, now: Callable[[], datetime] = utcnow
@@ -191,27 +190,8 @@ class ConsoleStore:
 
         ``now`` is the clock.
         """
-        self.url = url or config.console_database_url()
+        super().__init__(url or config.console_database_url())
         self.now = now
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def engine(self) -> Engine:
-        """The engine, created with the tables on first use."""
-        if self._engine is None:
-            with self._lock:
-                if self._engine is None:
-                    engine = create_engine(self.url, future=True)
-                    create_tables(metadata, engine)
-                    self._engine = engine
-        return self._engine
-
-    def dispose(self) -> None:
-        """Close the database connections."""
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
 
     # Sessions -------------------------------------------------------------------------
     def create_session(self, username: str) -> tuple[str, datetime]:
