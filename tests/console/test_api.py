@@ -13,11 +13,11 @@ import pytest
 from rasa.core.run import configure_app
 from sanic import Sanic
 
-from bot.launcher import free_port
 from channels.console.accounts import AccountBook
 from channels.console.channel import COOKIE, ConsoleInput
 from channels.console.store import ConsoleStore
 from tests.console.conftest import PASSWORDS, Clock
+from tests.sanic_server import served
 
 API = "/webhooks/console/api"
 
@@ -49,19 +49,8 @@ async def server(store: ConsoleStore, accounts: AccountBook) -> AsyncIterator[st
     """The console channel on a Sanic app listening on a free localhost port."""
     Sanic.test_mode = True
     app = configure_app([ConsoleInput(store=store, accounts=accounts)], enable_api=False)
-    port = free_port()
-    running = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
-                                      access_log=False)
-    await running.startup()
-    await running.before_start()
-    await running.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await running.before_stop()
-        running.close()
-        await running.wait_closed()
-        await running.after_stop()
+    async with served(app) as url:
+        yield url
 
 
 @pytest.fixture
@@ -244,19 +233,8 @@ async def server_with_open_cors(store: ConsoleStore, accounts: AccountBook) -> A
     Sanic.test_mode = True
     app = configure_app([ConsoleInput(store=store, accounts=accounts)], cors="*",
                         enable_api=False)
-    port = free_port()
-    running = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
-                                      access_log=False)
-    await running.startup()
-    await running.before_start()
-    await running.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await running.before_stop()
-        running.close()
-        await running.wait_closed()
-        await running.after_stop()
+    async with served(app) as url:
+        yield url
 
 
 async def test_the_console_is_never_readable_cross_origin(server_with_open_cors: str) -> None:
