@@ -18,13 +18,12 @@ into the tracker store, and never logged.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from functools import partial
 from typing import Any, Awaitable, Callable
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -40,6 +39,7 @@ from bot.handover.desk import (
 )
 from bot.handover.store import HandoverRequest
 from channels import conversation_ids
+from channels.handover.base import DeskChannel, json_object
 from channels.handover.hub import hub_for, stream_conversation
 from channels.public_rest import cors_headers
 
@@ -62,21 +62,6 @@ PROFILE_SLOTS = (
     "sector",
     "public",
 )
-
-
-class BadRequest(ValueError):
-    """A request this channel refuses; its French message is shown."""
-
-
-def json_object(request: Request) -> dict[str, Any]:
-    """The request's JSON object, else ``BadRequest``."""
-    try:
-        body = json.loads(request.body or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest("La requête doit être un objet JSON.") from None
-    if not isinstance(body, dict):
-        raise BadRequest("La requête doit être un objet JSON.")
-    return body
 
 
 def sender_of(body: dict[str, Any]) -> str:
@@ -174,7 +159,7 @@ async def relay_to_adviser(
     return True
 
 
-class HandoverInput(InputChannel):
+class HandoverInput(DeskChannel):
     """Public routes of the chat desk (no Rasa message handling of their own)."""
 
     def __init__(self, desk: HandoverDesk | None = None) -> None:
@@ -190,18 +175,6 @@ class HandoverInput(InputChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> "HandoverInput":
         """No options: the desk is configured by environment variables."""
         return cls()
-
-    @property
-    def desk(self) -> HandoverDesk:
-        """The desk (built on first use)."""
-        if self._desk is None:
-            self._desk = get_desk()
-        return self._desk
-
-    async def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """A blocking desk operation, in a worker thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, partial(function, *args, **kwargs))
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -227,8 +200,6 @@ class HandoverInput(InputChannel):
                     return response.empty(status=204)
                 try:
                     return await handler(request)
-                except BadRequest as error:
-                    return response.json({"error": str(error)}, status=400)
                 except DeskError as error:
                     return response.json({"error": error.message}, status=error.status)
 
