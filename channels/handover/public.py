@@ -79,6 +79,17 @@ def region_of(value: Any) -> str:
     return value if isinstance(value, str) and _REGION.match(value) else ""
 
 
+async def person_request(
+    request: Request,
+) -> tuple[dict[str, Any], str, str, dict[str, Any]]:
+    """A person's request: its body, conversation id, region and snapshot."""
+    body = json_object(request)
+    sender = sender_of(body)
+    agent = getattr(request.app.ctx, "agent", None)
+    snapshot = await conversation_snapshot(agent, sender)
+    return body, sender, region_of(body.get("region")), snapshot
+
+
 def person_state(desk: HandoverDesk, token: str) -> dict[str, Any]:
     """The person's view of their request, ``final`` once it is over."""
     request = desk.by_token(token)
@@ -219,11 +230,7 @@ class HandoverInput(DeskChannel):
         @bp.route("/request", methods=["POST", "OPTIONS"])
         @guarded
         async def ask(request: Request) -> HTTPResponse:
-            body = json_object(request)
-            sender = sender_of(body)
-            region = region_of(body.get("region"))
-            agent = getattr(request.app.ctx, "agent", None)
-            snapshot = await conversation_snapshot(agent, sender)
+            _, sender, region, snapshot = await person_request(request)
             try:
                 handover, token = await self.run(
                     self.desk.request_live, sender, snapshot, region
@@ -275,11 +282,7 @@ class HandoverInput(DeskChannel):
         @bp.route("/callback", methods=["POST", "OPTIONS"])
         @guarded
         async def callback(request: Request) -> HTTPResponse:
-            body = json_object(request)
-            sender = sender_of(body)
-            region = region_of(body.get("region"))
-            agent = getattr(request.app.ctx, "agent", None)
-            snapshot = await conversation_snapshot(agent, sender)
+            body, sender, region, snapshot = await person_request(request)
             await self.run(
                 partial(
                     self.desk.request_callback,
