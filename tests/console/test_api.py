@@ -6,7 +6,7 @@ fiche; what needs the dialogue (say, correct) is in test_call_e2e.py.
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 import aiohttp
 import pytest
@@ -16,32 +16,9 @@ from sanic import Sanic
 from channels.console.accounts import AccountBook
 from channels.console.channel import COOKIE, ConsoleInput
 from channels.console.store import ConsoleStore
+from tests.console.client import API, Client
 from tests.console.conftest import PASSWORDS, Clock
 from tests.sanic_server import served
-
-API = "/webhooks/console/api"
-
-
-class Client:
-    """An adviser's browser: one cookie jar, JSON in and out."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-
-    async def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[int, Any]:
-        async with self.session.request(method, self.base + path, json=body, **kwargs) as answer:
-            if answer.content_type == "application/json":
-                return answer.status, await answer.json()
-            return answer.status, await answer.text()
-
-    async def sign_in(self, username: str) -> None:
-        status, body = await self.call("POST", f"{API}/login",
-                                       {"username": username, "password": PASSWORDS[username]})
-        assert status == 200, body
-
-    async def close(self) -> None:
-        await self.session.close()
 
 
 @pytest.fixture

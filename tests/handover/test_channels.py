@@ -35,7 +35,7 @@ from tests.console.conftest import (  # noqa: F401 - the console's fixtures
     accounts_text,
     store,
 )
-from tests.console.test_api import Client
+from tests.console.client import Client
 from tests.sanic_server import served
 
 PUBLIC = "/webhooks/handover"
