@@ -5,14 +5,26 @@ The console, desk, indicators and knowledge stores.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
+from datetime import datetime, timezone
 
 from sqlalchemy import MetaData, create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 _CREATE_ATTEMPTS = 5
+
+
+def utcnow() -> datetime:
+    """Now in UTC, without tzinfo (how the tables store times)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def token_hash(token: str) -> str:
+    """A secret token as stored: its hash, so a copy of the database opens nothing."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_tables(metadata: MetaData, engine: Engine) -> None:

@@ -11,9 +11,8 @@ tracker store, the messages or the statistics) and is erased by ``purge_contacts
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -92,16 +91,6 @@ stats_table = Table(
     Column("need", String(64), nullable=False, default=""),
     Column("channel", String(32), nullable=False, default=""),
 )
-
-
-def utcnow() -> datetime:
-    """Now in UTC, without tzinfo (how the tables store times)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def token_hash(token: str) -> str:
-    """Only the hash of a person's hand-over token is stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass

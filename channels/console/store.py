@@ -13,10 +13,9 @@ that statistics read and that purge keeps.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy import (
@@ -38,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from bot import config
-from bot.db import LazyEngine
+from bot.db import LazyEngine, token_hash, utcnow
 
 OUTCOMES = {
     "oriented": "Personne orientée vers une deuxième porte",
@@ -101,17 +100,6 @@ outcomes_table = Table(
     Column("network", String(64), nullable=False, default=""),
     Column("duration_s", Integer, nullable=False),
 )
-
-
-def utcnow() -> datetime:
-    """Now in UTC, without tzinfo (how the tables store times)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def _token_hash(token: str) -> str:
-    # Only the hash of a session token is stored: a copy of the database opens no
-    # session.
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass
@@ -202,7 +190,7 @@ class ConsoleStore(LazyEngine):
         with self.engine.begin() as connection:
             connection.execute(
                 sessions_table.insert().values(
-                    token_hash=_token_hash(token),
+                    token_hash=token_hash(token),
                     username=username,
                     created_at=now,
                     last_seen_at=now,
@@ -218,7 +206,7 @@ class ConsoleStore(LazyEngine):
         """
         now = self.now()
         idle_limit = now - timedelta(minutes=config.console_idle_minutes())
-        key = _token_hash(token)
+        key = token_hash(token)
         with self.engine.begin() as connection:
             row = connection.execute(
                 select(sessions_table).where(sessions_table.c.token_hash == key)
@@ -242,7 +230,7 @@ class ConsoleStore(LazyEngine):
         with self.engine.begin() as connection:
             connection.execute(
                 delete(sessions_table).where(
-                    sessions_table.c.token_hash == _token_hash(token)
+                    sessions_table.c.token_hash == token_hash(token)
                 )
             )
 
