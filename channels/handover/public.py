@@ -41,7 +41,7 @@ from bot.handover.store import HandoverRequest
 from channels import conversation_ids
 from channels.handover.base import DeskChannel, json_object
 from channels.handover.hub import hub_for, stream_conversation
-from channels.public_rest import cors_headers
+from channels.public_rest import add_public_cors
 
 logger = logging.getLogger(__name__)
 
@@ -193,15 +193,7 @@ class HandoverInput(DeskChannel):
         """The public routes."""
         bp = Blueprint(f"handover_{type(self).__name__}", __name__)
 
-        @bp.middleware("response")
-        async def cors(request: Request, answer: HTTPResponse) -> None:
-            # Only the sites configured to embed the web chat, never with credentials.
-            for name in [
-                h for h in answer.headers if h.lower().startswith("access-control-")
-            ]:
-                del answer.headers[name]
-            answer.headers["Vary"] = "Origin"
-            answer.headers.update(cors_headers(request))
+        add_public_cors(bp, paths=None)
 
         def guarded(
             handler: Callable[..., Awaitable[HTTPResponse]],
