@@ -5,13 +5,26 @@ The console, desk, indicators and knowledge stores.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
+from datetime import datetime, timezone
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 _CREATE_ATTEMPTS = 5
+
+
+def utcnow() -> datetime:
+    """Now in UTC, without tzinfo (how the tables store times)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def token_hash(token: str) -> str:
+    """A secret token as stored: its hash, so a copy of the database opens nothing."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_tables(metadata: MetaData, engine: Engine) -> None:
@@ -29,3 +42,36 @@ def create_tables(metadata: MetaData, engine: Engine) -> None:
             if attempt == _CREATE_ATTEMPTS - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
+
+
+class LazyEngine:
+    """A database URL whose engine is created, with ``metadata``'s tables, on first use.
+
+    The base of the SQL stores: one engine per store, thread-safe creation, and
+    ``dispose`` to close the connections (the next use opens them again).
+    """
+
+    metadata: MetaData
+
+    def __init__(self, url: str) -> None:
+        """``url``: any SQLAlchemy URL."""
+        self.url = url
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, created with the tables on first use."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    engine = create_engine(self.url, future=True)
+                    create_tables(self.metadata, engine)
+                    self._engine = engine
+        return self._engine
+
+    def dispose(self) -> None:
+        """Close the database connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.orientation import CARD_PARTS, Part, build_orientation
+from bot.orientation import CARD_PARTS, Part, build_orientation, orientation_payload
 from bot.routing import Profile, get_table, route
 from bot.wording import Utterance
 
@@ -76,24 +76,18 @@ def orientation_messages(
             ),
             Utterance("utter_no_knowledge"),
         ]
-        payload: dict[str, Any] = {
-            "type": "orientation",
-            "public": decision.public,
-            "need": decision.need,
-            "network": decision.network,
-            "also": decision.also,
-            "commune": (
-                {
-                    "insee": insee,
-                    "name": slots.get("commune_name"),
-                    "postcode": slots.get("postcode"),
-                }
-                if insee
-                else None
-            ),
-            "structures": [],
-            "remote": [],
-        }
+        payload = orientation_payload(
+            decision,
+            {
+                "insee": insee,
+                "name": slots.get("commune_name"),
+                "postcode": slots.get("postcode"),
+            }
+            if insee
+            else None,
+            [],
+            [],
+        )
         return said, payload, []
     before, after = orientation.around_payload(HIDDEN_PARTS.get(channel, frozenset()))
     return (
@@ -142,20 +136,13 @@ def human_contact(
 
     The line of the person's region (commune, else site), else where to find it.
     """
-    from bot.knowledge import get_repository
+    from bot.knowledge import find_region
 
-    insee = slots.get("commune_insee")
     region = None
-    if insee or region_code:
-        try:
-            repository = get_repository()
-            region = (
-                repository.region_for(insee)
-                if insee
-                else repository.region(region_code or "")
-            )
-        except Exception:
-            log.exception("region lookup failed")
+    try:
+        region = find_region(slots.get("commune_insee"), region_code)
+    except Exception:
+        log.exception("region lookup failed")
     if region is None or not region.phone:
         return [Utterance("utter_human_contact_generic")]
     phone = (

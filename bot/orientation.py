@@ -242,6 +242,25 @@ def reason_for(decision: Decision) -> str:
     )
 
 
+def orientation_payload(
+    decision: Decision,
+    commune: dict[str, Any] | None,
+    structures: list[dict[str, Any]],
+    remote: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The ``orientation`` message the page draws: decision, commune and places."""
+    return {
+        "type": "orientation",
+        "public": decision.public,
+        "need": decision.need,
+        "network": decision.network,
+        "also": decision.also,
+        "commune": commune,
+        "structures": structures,
+        "remote": remote,
+    }
+
+
 def build_orientation(
     decision: Decision,
     commune: Commune | None,
@@ -321,18 +340,12 @@ def build_orientation(
             )
         )
     parts.append(Part("closing", "utter_orientation_closing"))
-    payload = {
-        "type": "orientation",
-        "public": decision.public,
-        "need": decision.need,
-        "network": decision.network,
-        "also": decision.also,
-        "commune": (
-            {"insee": commune.insee, "name": commune.name, "postcode": commune.postcode}
-            if commune
-            else None
-        ),
-        "structures": structures,
-        "remote": remote,
-    }
+    payload = orientation_payload(
+        decision,
+        {"insee": commune.insee, "name": commune.name, "postcode": commune.postcode}
+        if commune
+        else None,
+        structures,
+        remote,
+    )
     return Orientation(parts=parts, payload=payload, payload_after=payload_after)

@@ -34,14 +34,9 @@ def regional_line(region_code: str | None = None, insee: str | None = None) -> s
     if not (region_code or insee):
         return GENERIC_LINE
     try:
-        from bot.knowledge import get_repository
+        from bot.knowledge import find_region
 
-        repository = get_repository()
-        region = (
-            repository.region_for(insee)
-            if insee
-            else repository.region(region_code or "")
-        )
+        region = find_region(insee, region_code)
     except Exception:
         logger.warning("No regional line for the service-problem answer", exc_info=True)
         return GENERIC_LINE

@@ -1,8 +1,24 @@
-"""Text folding shared by the understanding of messages and of place names."""
+"""French text helpers: folding (messages, place names) and the month names."""
 
 from __future__ import annotations
 
 import unicodedata
+
+# French month names, January first.
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 def fold(text: str) -> str:

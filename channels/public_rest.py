@@ -293,8 +293,14 @@ def cors_headers(request: Request) -> dict[str, str]:
     }
 
 
-def add_public_cors(blueprint: Blueprint) -> None:
-    """Replace any CORS header on ``blueprint``'s answers by the configured ones."""
+def add_public_cors(
+    blueprint: Blueprint, paths: tuple[str, ...] | None = CHAT_ROUTES
+) -> None:
+    """Replace any CORS header on ``blueprint``'s answers by the configured ones.
+
+    Only the sites configured to embed the web chat, never with credentials; on the
+    answers whose path ends with one of ``paths`` (None: all), none on the others.
+    """
 
     @blueprint.middleware("response")
     async def public_cors(request: Request, answer: HTTPResponse) -> None:
@@ -303,7 +309,7 @@ def add_public_cors(blueprint: Blueprint) -> None:
         ]:
             del answer.headers[name]
         answer.headers["Vary"] = "Origin"
-        if request.path.rstrip("/").endswith(CHAT_ROUTES):
+        if paths is None or request.path.rstrip("/").endswith(paths):
             answer.headers.update(cors_headers(request))
 
 

@@ -9,12 +9,7 @@ cd "$(dirname "$0")/.."
 
 if [ ! -x /usr/bin/chromium ]; then
     echo "Installing Debian's chromium for the browser tests (one-off)..."
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null \
-        || { $sudo apt-get update -q >/dev/null \
-             && $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+    bash scripts/apt-install.sh chromium
 fi
 
 stamp=node_modules/.setup-stamp

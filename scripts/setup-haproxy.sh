@@ -5,10 +5,5 @@ set -euo pipefail
 
 if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then
     echo "Installing Debian's haproxy for the scale-out tests (one-off)..."
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get install -y -q --no-install-recommends haproxy >/dev/null \
-        || { $sudo apt-get update -q >/dev/null \
-             && $sudo apt-get install -y -q --no-install-recommends haproxy >/dev/null; }
+    bash "$(dirname "$0")/apt-install.sh" haproxy
 fi

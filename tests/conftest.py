@@ -9,7 +9,8 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from bot.evaluation.rest import conversation_id, load_knowledge, post_message
-from bot.launcher import Stack, ensure_model, free_port, write_endpoints
+from bot.launcher import Stack, ensure_model
+from tests.stacks import running_stack
 
 Chat = Callable[[str, str], list[dict[str, Any]]]
 
@@ -25,22 +26,8 @@ def stack(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """Rasa and the action server on free localhost ports, with their own var dir."""
     work = tmp_path_factory.mktemp("stack")
     load_knowledge(work)
-    actions_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(work / "endpoints.yml", actions_port, work / "tracker.sqlite3")
-    servers = Stack(
-        model=trained_model,
-        rasa_port=rasa_port,
-        actions_port=actions_port,
-        endpoints=endpoints,
-        log_dir=work,
-        extra_env={"SPRO_VAR_DIR": str(work)},
-    )
-    servers.start()
-    try:
-        servers.wait_ready()
+    with running_stack(trained_model, work) as servers:
         yield servers
-    finally:
-        servers.stop()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from bot.launcher import free_port
 from channels import conversation_ids
 from channels.public_rest import PublicRestInput
 from channels.webchat import WebChatInput
+from tests.sanic_server import served
 
 SEEN: list[UserMessage] = []
 
@@ -76,19 +77,8 @@ async def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> AsyncIterato
                       url_prefix=f"/webhooks/{channel.url_prefix()}")
     AGENT.trackers.clear()
     app.ctx.agent = AGENT
-    port = free_port()
-    running = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
-                                      access_log=False)
-    await running.startup()
-    await running.before_start()
-    await running.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await running.before_stop()
-        running.close()
-        await running.wait_closed()
-        await running.after_stop()
+    async with served(app) as url:
+        yield url
 
 
 async def post(url: str, body: Any = None, data: bytes | None = None,

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.db import token_hash
 from bot.handover.records import DeskRecords
 from bot.handover.rules import (
     CALLBACK_OUTCOMES,
@@ -19,7 +20,7 @@ from bot.handover.rules import (
     DeskError,
     normalise_contact,
 )
-from bot.handover.store import HandoverRequest, requests_table, token_hash
+from bot.handover.store import HandoverRequest, requests_table
 from bot.privacy import mask_personal_data
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
+from bot.db import token_hash
 from bot.handover.callbacks import CallbackDesk
 from bot.handover.retention import RetentionDesk
 from bot.handover.rules import (
@@ -47,7 +48,6 @@ from bot.handover.store import (
     messages_table,
     requests_table,
     stats_table,
-    token_hash,
 )
 from bot.privacy import mask_personal_data
 

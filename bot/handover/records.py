@@ -12,6 +12,7 @@ from typing import Callable
 
 from sqlalchemy import select, update
 
+from bot.db import utcnow
 from bot.handover.line import LineHours, line_hours
 from bot.handover.rules import callback_retention_days
 from bot.handover.store import (
@@ -21,7 +22,6 @@ from bot.handover.store import (
     messages_table,
     requests_table,
     stats_table,
-    utcnow,
 )
 from bot.indicators import record_event
 

@@ -11,10 +11,8 @@ tracker store, the messages or the statistics) and is erased by ``purge_contacts
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -28,11 +26,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
 )
-from sqlalchemy.engine import Engine
 
-from bot.db import create_tables
+from bot.db import LazyEngine
 
 metadata = MetaData()
 
@@ -97,16 +93,6 @@ stats_table = Table(
 )
 
 
-def utcnow() -> datetime:
-    """Now in UTC, without tzinfo (how the tables store times)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def token_hash(token: str) -> str:
-    """Only the hash of a person's hand-over token is stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @dataclass
 class HandoverRequest:
     """One live hand-over or call-back request, as stored."""
@@ -156,28 +142,7 @@ class AdviserState:
     seen_at: datetime
 
 
-class HandoverStore:
+class HandoverStore(LazyEngine):
     """The engine of the desk's database, created with its tables on first use."""
 
-    def __init__(self, url: str) -> None:
-        """``url``: any SQLAlchemy URL."""
-        self.url = url
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def engine(self) -> Engine:
-        """The engine (tables created on first use)."""
-        if self._engine is None:
-            with self._lock:
-                if self._engine is None:
-                    engine = create_engine(self.url, future=True)
-                    create_tables(metadata, engine)
-                    self._engine = engine
-        return self._engine
-
-    def dispose(self) -> None:
-        """Close the database connections."""
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+    metadata = metadata

@@ -12,25 +12,12 @@ from html import escape
 from pathlib import Path
 from typing import Sequence
 
-from bot.indicators.aggregate import Cell, Filters, Indicators, table_rows
+from bot.indicators.aggregate import DIMENSIONS, Cell, Filters, Indicators, table_rows
 from bot.indicators.charts import bar_chart, column_chart
 from bot.indicators.labels import TITLES, label, territories
+from bot.text import MONTHS
 
 CHROMIUM = os.environ.get("SPRO_CHROMIUM", "/usr/bin/chromium")
-SECTIONS = (
-    "outcome",
-    "public",
-    "need",
-    "network",
-    "local_structure",
-    "satisfaction",
-    "feedback_theme",
-    "abandoned_at",
-    "epci",
-    "handover_outcome",
-    "call_back_outcome",
-    "phone_call_outcome",
-)
 
 
 def number(value: int | None, min_cell: int) -> str:
@@ -154,28 +141,12 @@ def body_html(
             "les répartitions ne sont pas affichées, pour que personne ne soit "
             "reconnaissable. Élargissez la période ou le territoire.</p>"
         )
-    for dimension in SECTIONS:
+    for dimension in DIMENSIONS:
         cells = indicators.breakdowns.get(dimension) or []
         if cells:
             parts.append(_breakdown(dimension, cells, m, details))
     parts.append(gaps_html(indicators))
     return "\n".join(parts)
-
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def series_html(indicators: Indicators, by_month: bool, details: str) -> str:

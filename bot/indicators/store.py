@@ -30,14 +30,13 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    create_engine,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from bot import config
-from bot.db import create_tables
+from bot.db import LazyEngine
 
 KINDS = {
     "conversation": "Conversation avec l'assistant",
@@ -209,31 +208,14 @@ def _checked(record: IndicatorRecord) -> IndicatorRecord:
     return record
 
 
-class IndicatorStore:
+class IndicatorStore(LazyEngine):
     """Records and counts in one database; one transaction per write."""
+
+    metadata = metadata
 
     def __init__(self, url: str | None = None) -> None:
         """``url`` defaults to ``config.indicators_database_url()``."""
-        self.url = url or config.indicators_database_url()
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def engine(self) -> Engine:
-        """The engine, created with the tables on first use."""
-        if self._engine is None:
-            with self._lock:
-                if self._engine is None:
-                    engine = create_engine(self.url, future=True)
-                    create_tables(metadata, engine)
-                    self._engine = engine
-        return self._engine
-
-    def dispose(self) -> None:
-        """Close the database connections."""
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
+        super().__init__(url or config.indicators_database_url())
 
     def add(self, records: Iterable[IndicatorRecord]) -> int:
         """Store records and add them to the daily counts; return how many."""

@@ -5,7 +5,8 @@ Entry points (see each module's docstring):
 - ``get_repository()``: the cached repository of the running bot (``SqlRepository`` on
   ``config.database_url()``, built lazily, following new loads without restart);
   ``set_repository(repo)`` replaces it (tests:
-  ``MemoryRepository.from_directory(path)``), ``set_repository(None)`` forgets it.
+  ``MemoryRepository.from_directory(path)``), ``set_repository(None)`` forgets it;
+  ``find_region(insee, region_code)`` asks it for a person's region.
 - ``KnowledgeRepository`` (a Protocol) is what both repositories offer:
   ``network(code)``, ``networks()``, ``find_network(text)``, ``structure(id)``,
   ``structures(network)``,
@@ -70,6 +71,15 @@ def set_repository(repository: Repository | None) -> None:
     _REPOSITORY = repository
 
 
+def find_region(insee: str | None, region_code: str | None) -> Region | None:
+    """The region of the commune ``insee``, else of ``region_code``; None if neither."""
+    if insee:
+        return get_repository().region_for(insee)
+    if region_code:
+        return get_repository().region(region_code)
+    return None
+
+
 __all__ = [
     "REQUIRED_NETWORKS",
     "AreaServed",
@@ -87,6 +97,7 @@ __all__ = [
     "SqlRepository",
     "Structure",
     "StructureMatch",
+    "find_region",
     "get_repository",
     "set_repository",
 ]

@@ -8,25 +8,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from bot.knowledge.model import KnowledgeSet
+from bot.knowledge.model import MAIN_NETWORKS, KnowledgeSet
 from bot.places import Gazetteer, get_gazetteer
 
 MAX_AGE = timedelta(days=365)
-# The ten networks whose local doors the coverage figure counts: the SPRO members a
-# person is sent to in person (the chambres consulaires, VAE and PSAD are counted
-# apart).
-MAIN_NETWORKS = (
-    "cio",
-    "suio",
-    "mission_locale",
-    "france_travail",
-    "cap_emploi",
-    "apec",
-    "cep_actifs_occupes",
-    "transitions_pro",
-    "information_jeunesse",
-    "cidff",
-)
 # Networks reached through the region's own service, not through local places.
 NOT_LOCAL = {"region"}
 

@@ -34,25 +34,13 @@ from zoneinfo import ZoneInfo
 
 import opening_hours
 
+from bot.text import MONTHS
+
 PARIS = ZoneInfo("Europe/Paris")
 # The library's parse error (missing from its type stubs).
 PARSER_ERROR: type[Exception] = getattr(opening_hours, "ParserError", ValueError)
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 OSM_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 OSM_MONTHS = (
     "Jan",
     "Feb",

@@ -18,8 +18,9 @@ from typing import Any
 from bot.knowledge.hours import OpeningHours
 from bot.places import Commune
 
-# Network codes the assistant's routing relies on; staff may add others.
-REQUIRED_NETWORKS = (
+# The ten SPRO networks a person is sent to in person, at a local door (the chambres
+# consulaires, VAE and PSAD are reached otherwise).
+MAIN_NETWORKS = (
     "cio",
     "suio",
     "mission_locale",
@@ -30,6 +31,10 @@ REQUIRED_NETWORKS = (
     "transitions_pro",
     "information_jeunesse",
     "cidff",
+)
+# Network codes the assistant's routing relies on; staff may add others.
+REQUIRED_NETWORKS = (
+    *MAIN_NETWORKS,
     "cma",
     "cci",
     "chambre_agriculture",

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from channels.console.script_aid import label
+from channels.console.script_aid import UNKNOWN, label
+from channels.console.script_aid import humanize as humanize
 
 # Slots of the dialogue the console shows, in display order, with French labels.
 PROFILE_SLOTS: dict[str, str] = {
@@ -28,8 +29,6 @@ PROFILE_SLOTS: dict[str, str] = {
 # age band follows the age).
 CORRECTABLE = ("age", "situation", "need", "commune", "disability", "cadre", "sector")
 COMMUNE_SLOTS = ("commune_insee", "commune_name", "postcode")
-
-UNKNOWN = "non renseigné"
 
 
 @dataclass(frozen=True)
@@ -51,20 +50,6 @@ class FieldSpec:
                 {"value": c, "label": label(self.name, c)} for c in self.choices
             ],
         }
-
-
-def humanize(value: Any) -> str:
-    """A slot value in plain French for display.
-
-    E.g. "cdd_end" -> "cdd end", True -> "oui".
-    """
-    if value is None or value == "":
-        return UNKNOWN
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace("_", " ")
 
 
 def profile_from_slots(slots: dict[str, Any]) -> dict[str, Any]:

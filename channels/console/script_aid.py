@@ -68,14 +68,24 @@ def routing_labels() -> tuple[dict[str, str], dict[str, str]]:
     return dict(table.needs), dict(table.publics)
 
 
-def label(field: str, value: Any) -> str:
-    """A profile value in French words."""
+def humanize(value: Any) -> str:
+    """A slot value in plain French for display.
+
+    E.g. "cdd_end" -> "cdd end", True -> "oui".
+    """
     if value is None or value == "":
         return UNKNOWN
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    return str(value).replace("_", " ")
+
+
+def label(field: str, value: Any) -> str:
+    """A profile value in French words."""
+    if value is None or value == "" or isinstance(value, (bool, float)):
+        return humanize(value)
     if field in ("need", "public"):
         needs, publics = routing_labels()
         table = needs if field == "need" else publics
@@ -85,7 +95,7 @@ def label(field: str, value: Any) -> str:
             "age_band": AGE_BAND_LABELS,
             "sector": SECTOR_LABELS,
         }.get(field, {})
-    return table.get(str(value)) or str(value).replace("_", " ")
+    return table.get(str(value)) or humanize(value)
 
 
 def profile_with_orientation(

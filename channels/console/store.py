@@ -13,11 +13,9 @@ that statistics read and that purge keeps.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy import (
@@ -31,17 +29,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     delete,
     func,
     select,
     update,
 )
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot import config
-from bot.db import create_tables
+from bot.db import LazyEngine, token_hash, utcnow
 
 OUTCOMES = {
     "oriented": "Personne orientée vers une deuxième porte",
@@ -104,17 +100,6 @@ outcomes_table = Table(
     Column("network", String(64), nullable=False, default=""),
     Column("duration_s", Integer, nullable=False),
 )
-
-
-def utcnow() -> datetime:
-    """Now in UTC, without tzinfo (how the tables store times)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def _token_hash(token: str) -> str:
-    # Only the hash of a session token is stored: a copy of the database opens no
-    # session.
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass
@@ -181,8 +166,10 @@ _MUTABLE = (
 )
 
 
-class ConsoleStore:
+class ConsoleStore(LazyEngine):
     """Sessions, calls and outcomes in one database; one connection per operation."""
+
+    metadata = metadata
 
     def __init__(
         self, url: str | None = None, now: Callable[[], datetime] = utcnow
@@ -191,27 +178,8 @@ class ConsoleStore:
 
         ``now`` is the clock.
         """
-        self.url = url or config.console_database_url()
+        super().__init__(url or config.console_database_url())
         self.now = now
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def engine(self) -> Engine:
-        """The engine, created with the tables on first use."""
-        if self._engine is None:
-            with self._lock:
-                if self._engine is None:
-                    engine = create_engine(self.url, future=True)
-                    create_tables(metadata, engine)
-                    self._engine = engine
-        return self._engine
-
-    def dispose(self) -> None:
-        """Close the database connections."""
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
 
     # Sessions -------------------------------------------------------------------------
     def create_session(self, username: str) -> tuple[str, datetime]:
@@ -222,7 +190,7 @@ class ConsoleStore:
         with self.engine.begin() as connection:
             connection.execute(
                 sessions_table.insert().values(
-                    token_hash=_token_hash(token),
+                    token_hash=token_hash(token),
                     username=username,
                     created_at=now,
                     last_seen_at=now,
@@ -238,7 +206,7 @@ class ConsoleStore:
         """
         now = self.now()
         idle_limit = now - timedelta(minutes=config.console_idle_minutes())
-        key = _token_hash(token)
+        key = token_hash(token)
         with self.engine.begin() as connection:
             row = connection.execute(
                 select(sessions_table).where(sessions_table.c.token_hash == key)
@@ -262,7 +230,7 @@ class ConsoleStore:
         with self.engine.begin() as connection:
             connection.execute(
                 delete(sessions_table).where(
-                    sessions_table.c.token_hash == _token_hash(token)
+                    sessions_table.c.token_hash == token_hash(token)
                 )
             )
 

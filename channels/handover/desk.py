@@ -18,15 +18,12 @@ conversation answers 404, like one that does not exist.
 
 from __future__ import annotations
 
-import asyncio
-import json
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlparse
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -37,7 +34,6 @@ from bot.handover.desk import (
     SLOTS,
     DeskError,
     HandoverDesk,
-    get_desk,
 )
 from bot.handover.store import HandoverRequest, Message
 from channels.console import script_aid
@@ -46,6 +42,7 @@ from channels.console.channel import COOKIE
 from channels.console.fiche import Section, as_html, as_text, build_sections
 from channels.console.service import ConsoleError, ConsoleService, network_name
 from channels.console.store import CallRecord, ConsoleStore
+from channels.handover.base import DeskChannel, json_object
 from channels.handover.hub import hub_for, message_json, stream_conversation
 from channels.handover.public import last_event_id
 
@@ -84,12 +81,17 @@ def first_name(adviser: Adviser) -> str:
     return (adviser.name.split() or [adviser.username])[0]
 
 
-def queue_item(request: HandoverRequest) -> dict[str, Any]:
-    """A line of the queue: no transcript, enough to choose."""
+def snapshot_profile(request: HandoverRequest) -> dict[str, Any]:
+    """The profile the assistant gathered, completed by its orientation."""
     snapshot = request.snapshot or {}
-    profile = script_aid.profile_with_orientation(
+    return script_aid.profile_with_orientation(
         snapshot.get("profile") or {}, snapshot.get("orientation")
     )
+
+
+def queue_item(request: HandoverRequest) -> dict[str, Any]:
+    """A line of the queue: no transcript, enough to choose."""
+    profile = snapshot_profile(request)
     return {
         "id": request.id,
         "status": request.status,
@@ -104,9 +106,7 @@ def queue_item(request: HandoverRequest) -> dict[str, Any]:
 def callback_item(request: HandoverRequest) -> dict[str, Any]:
     """A call-back request as the list shows it (with the contact, to call back)."""
     snapshot = request.snapshot or {}
-    profile = script_aid.profile_with_orientation(
-        snapshot.get("profile") or {}, snapshot.get("orientation")
-    )
+    profile = snapshot_profile(request)
     return {
         "id": request.id,
         "created_at": iso(request.created_at),
@@ -125,9 +125,7 @@ def conversation_json(
     """A conversation with the script aid; its transcript is the masked one."""
     snapshot = request.snapshot or {}
     orientation = snapshot.get("orientation")
-    profile = script_aid.profile_with_orientation(
-        snapshot.get("profile") or {}, orientation
-    )
+    profile = snapshot_profile(request)
     return {
         "id": request.id,
         "status": request.status,
@@ -176,7 +174,7 @@ def fiche_sections(
     return sections
 
 
-class HandoverDeskInput(InputChannel):
+class HandoverDeskInput(DeskChannel):
     """The desk's routes for signed-in advisers, under the console's prefix."""
 
     def __init__(
@@ -207,23 +205,11 @@ class HandoverDeskInput(InputChannel):
         return cls()
 
     @property
-    def desk(self) -> HandoverDesk:
-        """The desk (built on first use)."""
-        if self._desk is None:
-            self._desk = get_desk()
-        return self._desk
-
-    @property
     def sessions(self) -> ConsoleStore:
         """The console's sessions (built on first use)."""
         if self._sessions is None:
             self._sessions = ConsoleStore()
         return self._sessions
-
-    async def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """A blocking operation, in a worker thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, partial(function, *args, **kwargs))
 
     def signed_in(self, request: Request) -> Adviser:
         """The signed-in adviser, else ``DeskError(401)``; marks their console seen."""
@@ -425,17 +411,6 @@ class HandoverDeskInput(InputChannel):
             return response.json({"status": "done"})
 
         return bp
-
-
-def json_object(request: Request) -> dict[str, Any]:
-    """The request's JSON object, else ``DeskError(400)``."""
-    try:
-        body = json.loads(request.body or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise DeskError(400, "La requête doit être un objet JSON.") from None
-    if not isinstance(body, dict):
-        raise DeskError(400, "La requête doit être un objet JSON.")
-    return body
 
 
 def same_origin(request: Request) -> None:

@@ -18,13 +18,12 @@ into the tracker store, and never logged.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from functools import partial
 from typing import Any, Awaitable, Callable
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -40,8 +39,9 @@ from bot.handover.desk import (
 )
 from bot.handover.store import HandoverRequest
 from channels import conversation_ids
+from channels.handover.base import DeskChannel, json_object
 from channels.handover.hub import hub_for, stream_conversation
-from channels.public_rest import cors_headers
+from channels.public_rest import add_public_cors
 
 logger = logging.getLogger(__name__)
 
@@ -64,21 +64,6 @@ PROFILE_SLOTS = (
 )
 
 
-class BadRequest(ValueError):
-    """A request this channel refuses; its French message is shown."""
-
-
-def json_object(request: Request) -> dict[str, Any]:
-    """The request's JSON object, else ``BadRequest``."""
-    try:
-        body = json.loads(request.body or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest("La requête doit être un objet JSON.") from None
-    if not isinstance(body, dict):
-        raise BadRequest("La requête doit être un objet JSON.")
-    return body
-
-
 def sender_of(body: dict[str, Any]) -> str:
     """The conversation id the web chat uses, checked like the webhook does."""
     sender = body.get("sender")
@@ -92,6 +77,17 @@ def sender_of(body: dict[str, Any]) -> str:
 def region_of(value: Any) -> str:
     """A 2-digit region code, or empty."""
     return value if isinstance(value, str) and _REGION.match(value) else ""
+
+
+async def person_request(
+    request: Request,
+) -> tuple[dict[str, Any], str, str, dict[str, Any]]:
+    """A person's request: its body, conversation id, region and snapshot."""
+    body = json_object(request)
+    sender = sender_of(body)
+    agent = getattr(request.app.ctx, "agent", None)
+    snapshot = await conversation_snapshot(agent, sender)
+    return body, sender, region_of(body.get("region")), snapshot
 
 
 def person_state(desk: HandoverDesk, token: str) -> dict[str, Any]:
@@ -174,7 +170,7 @@ async def relay_to_adviser(
     return True
 
 
-class HandoverInput(InputChannel):
+class HandoverInput(DeskChannel):
     """Public routes of the chat desk (no Rasa message handling of their own)."""
 
     def __init__(self, desk: HandoverDesk | None = None) -> None:
@@ -191,33 +187,13 @@ class HandoverInput(InputChannel):
         """No options: the desk is configured by environment variables."""
         return cls()
 
-    @property
-    def desk(self) -> HandoverDesk:
-        """The desk (built on first use)."""
-        if self._desk is None:
-            self._desk = get_desk()
-        return self._desk
-
-    async def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """A blocking desk operation, in a worker thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, partial(function, *args, **kwargs))
-
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """The public routes."""
         bp = Blueprint(f"handover_{type(self).__name__}", __name__)
 
-        @bp.middleware("response")
-        async def cors(request: Request, answer: HTTPResponse) -> None:
-            # Only the sites configured to embed the web chat, never with credentials.
-            for name in [
-                h for h in answer.headers if h.lower().startswith("access-control-")
-            ]:
-                del answer.headers[name]
-            answer.headers["Vary"] = "Origin"
-            answer.headers.update(cors_headers(request))
+        add_public_cors(bp, paths=None)
 
         def guarded(
             handler: Callable[..., Awaitable[HTTPResponse]],
@@ -227,8 +203,6 @@ class HandoverInput(InputChannel):
                     return response.empty(status=204)
                 try:
                     return await handler(request)
-                except BadRequest as error:
-                    return response.json({"error": str(error)}, status=400)
                 except DeskError as error:
                     return response.json({"error": error.message}, status=error.status)
 
@@ -248,11 +222,7 @@ class HandoverInput(InputChannel):
         @bp.route("/request", methods=["POST", "OPTIONS"])
         @guarded
         async def ask(request: Request) -> HTTPResponse:
-            body = json_object(request)
-            sender = sender_of(body)
-            region = region_of(body.get("region"))
-            agent = getattr(request.app.ctx, "agent", None)
-            snapshot = await conversation_snapshot(agent, sender)
+            _, sender, region, snapshot = await person_request(request)
             try:
                 handover, token = await self.run(
                     self.desk.request_live, sender, snapshot, region
@@ -304,11 +274,7 @@ class HandoverInput(InputChannel):
         @bp.route("/callback", methods=["POST", "OPTIONS"])
         @guarded
         async def callback(request: Request) -> HTTPResponse:
-            body = json_object(request)
-            sender = sender_of(body)
-            region = region_of(body.get("region"))
-            agent = getattr(request.app.ctx, "agent", None)
-            snapshot = await conversation_snapshot(agent, sender)
+            body, sender, region, snapshot = await person_request(request)
             await self.run(
                 partial(
                     self.desk.request_callback,

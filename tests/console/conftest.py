@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from channels.console.accounts import AccountBook, hash_password
 from channels.console.store import ConsoleStore
+from tests.clock import Clock
 
 PASSWORDS = {"cmartin": "un mot de passe solide", "pdurand": "un autre mot de passe"}
-
-
-class Clock:
-    """A clock the tests move forward."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 12, 9, 5, 0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture(scope="session")

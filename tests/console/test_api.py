@@ -6,42 +6,19 @@ fiche; what needs the dialogue (say, correct) is in test_call_e2e.py.
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from typing import AsyncIterator
 
 import aiohttp
 import pytest
 from rasa.core.run import configure_app
 from sanic import Sanic
 
-from bot.launcher import free_port
 from channels.console.accounts import AccountBook
 from channels.console.channel import COOKIE, ConsoleInput
 from channels.console.store import ConsoleStore
+from tests.console.client import API, Client
 from tests.console.conftest import PASSWORDS, Clock
-
-API = "/webhooks/console/api"
-
-
-class Client:
-    """An adviser's browser: one cookie jar, JSON in and out."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-
-    async def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[int, Any]:
-        async with self.session.request(method, self.base + path, json=body, **kwargs) as answer:
-            if answer.content_type == "application/json":
-                return answer.status, await answer.json()
-            return answer.status, await answer.text()
-
-    async def sign_in(self, username: str) -> None:
-        status, body = await self.call("POST", f"{API}/login",
-                                       {"username": username, "password": PASSWORDS[username]})
-        assert status == 200, body
-
-    async def close(self) -> None:
-        await self.session.close()
+from tests.sanic_server import served
 
 
 @pytest.fixture
@@ -49,19 +26,8 @@ async def server(store: ConsoleStore, accounts: AccountBook) -> AsyncIterator[st
     """The console channel on a Sanic app listening on a free localhost port."""
     Sanic.test_mode = True
     app = configure_app([ConsoleInput(store=store, accounts=accounts)], enable_api=False)
-    port = free_port()
-    running = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
-                                      access_log=False)
-    await running.startup()
-    await running.before_start()
-    await running.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await running.before_stop()
-        running.close()
-        await running.wait_closed()
-        await running.after_stop()
+    async with served(app) as url:
+        yield url
 
 
 @pytest.fixture
@@ -244,19 +210,8 @@ async def server_with_open_cors(store: ConsoleStore, accounts: AccountBook) -> A
     Sanic.test_mode = True
     app = configure_app([ConsoleInput(store=store, accounts=accounts)], cors="*",
                         enable_api=False)
-    port = free_port()
-    running = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
-                                      access_log=False)
-    await running.startup()
-    await running.before_start()
-    await running.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await running.before_stop()
-        running.close()
-        await running.wait_closed()
-        await running.after_stop()
+    async with served(app) as url:
+        yield url
 
 
 async def test_the_console_is_never_readable_cross_origin(server_with_open_cors: str) -> None:

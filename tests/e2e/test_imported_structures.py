@@ -17,10 +17,11 @@ import pytest
 from bot import config
 from bot.knowledge.importers import import_source
 from bot.knowledge.store import load_directory
-from bot.launcher import Stack, free_port, write_endpoints
+from bot.launcher import Stack
 from bot.orientation import COMPETENT
 from bot.places import get_gazetteer
 from tests.conftest import post_message, texts
+from tests.stacks import running_stack
 from bot.evaluation.personas import orientation_payload
 
 pytestmark = pytest.mark.e2e
@@ -48,23 +49,8 @@ def imported_stack(
     assert report.ok and IMPORTED_CIO in {c.id for c in report.added}
     outcome = load_directory(knowledge, f"sqlite:///{work / 'knowledge.sqlite3'}")
     assert outcome.snapshot_id is not None, [str(p) for p in outcome.check.errors]
-    actions_port, rasa_port = free_port(), free_port()
-    servers = Stack(
-        model=trained_model,
-        rasa_port=rasa_port,
-        actions_port=actions_port,
-        endpoints=write_endpoints(
-            work / "endpoints.yml", actions_port, work / "tracker.sqlite3"
-        ),
-        log_dir=work,
-        extra_env={"SPRO_VAR_DIR": str(work)},
-    )
-    servers.start()
-    try:
-        servers.wait_ready()
+    with running_stack(trained_model, work) as servers:
         yield servers
-    finally:
-        servers.stop()
 
 
 def test_an_imported_structure_is_presented_with_hours_and_next_opening(

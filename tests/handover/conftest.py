@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -11,19 +11,7 @@ import pytest
 from bot.handover.desk import HandoverDesk
 from bot.handover.line import LineHours
 from bot.handover.store import HandoverStore
-
-
-class Clock:
-    """A clock the tests move forward (UTC, naive)."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 12, 9, 5, 0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+from tests.clock import Clock
 
 
 class Hours:

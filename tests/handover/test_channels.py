@@ -21,7 +21,6 @@ from sqlalchemy import select
 from bot.handover.desk import HandoverDesk
 from bot.handover.line import LineHours, in_french
 from bot.handover.store import HandoverStore, requests_table, stats_table
-from bot.launcher import free_port
 from channels import conversation_ids
 from channels.console.accounts import AccountBook
 from channels.console.channel import ConsoleInput
@@ -36,7 +35,8 @@ from tests.console.conftest import (  # noqa: F401 - the console's fixtures
     accounts_text,
     store,
 )
-from tests.console.test_api import Client
+from tests.console.client import Client
+from tests.sanic_server import served
 
 PUBLIC = "/webhooks/handover"
 DESK = "/webhooks/console/desk/api"
@@ -76,20 +76,8 @@ async def server(
         ],
         enable_api=False,
     )
-    port = free_port()
-    running = await app.create_server(
-        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
-    )
-    await running.startup()
-    await running.before_start()
-    await running.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await running.before_stop()
-        running.close()
-        await running.wait_closed()
-        await running.after_stop()
+    async with served(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from rasa.core.run import configure_app
 from sanic import Sanic
 
 from bot.indicators.store import IndicatorStore
-from bot.launcher import free_port
 from channels.console.accounts import AccountBook
 from channels.console.channel import ConsoleInput
 from channels.console.store import ConsoleStore
 from channels.dashboard.channel import DashboardInput
 from tests.indicators.conftest import PASSWORDS, record
+from tests.sanic_server import served
 
 BASE = "/webhooks/dashboard"
 
@@ -46,20 +46,10 @@ async def server(
         ConsoleInput(store=sessions, accounts=AccountBook(accounts_file)),
     ]
     app = configure_app(channels, enable_api=False)
-    port = free_port()
-    running = await app.create_server(
-        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
-    )
-    await running.startup()
-    await running.before_start()
-    await running.after_start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        async with served(app) as url:
+            yield url
     finally:
-        await running.before_stop()
-        running.close()
-        await running.wait_closed()
-        await running.after_stop()
         sessions.dispose()
 
 

@@ -23,9 +23,10 @@ import pytest
 import requests
 
 from bot.config import PROJECT_ROOT
-from bot.launcher import Stack, child_environment, free_port, write_endpoints
+from bot.launcher import Stack, child_environment
 from tests.conftest import load_knowledge, post_message
 from tests.indicators.conftest import PASSWORDS
+from tests.stacks import running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -47,28 +48,13 @@ def indicator_stack(
     work = tmp_path_factory.mktemp("indicators-stack")
     load_knowledge(work)
     (work / "console-accounts.yml").write_text(accounts_text, encoding="utf-8")
-    actions_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(
-        work / "endpoints.yml", actions_port, work / "tracker.sqlite3"
-    )
-    servers = Stack(
-        model=trained_model,
-        rasa_port=rasa_port,
-        actions_port=actions_port,
-        endpoints=endpoints,
-        log_dir=work,
-        extra_env={
-            "SPRO_VAR_DIR": str(work),
-            "SPRO_INDICATORS_DATABASE_URL": f"sqlite:///{work / 'indicators.sqlite3'}",
-            "SPRO_INDICATORS_MIN_CELL": "5",
-        },
-    )
-    servers.start()
-    try:
-        servers.wait_ready()
+    with running_stack(
+        trained_model,
+        work,
+        SPRO_INDICATORS_DATABASE_URL=f"sqlite:///{work / 'indicators.sqlite3'}",
+        SPRO_INDICATORS_MIN_CELL="5",
+    ) as servers:
         yield servers
-    finally:
-        servers.stop()
 
 
 def conversation(base: str, *messages: str) -> list[list[dict[str, Any]]]:

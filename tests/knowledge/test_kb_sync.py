@@ -88,21 +88,26 @@ def api(monkeypatch) -> Iterator[str]:
     server.server_close()
 
 
-def test_sync_fetches_every_page_imports_and_loads(
-    api, knowledge_copy, sqlite_url, gazetteer, capsys
-):
-    """Sync fetches every page imports and loads."""
-    code = main(
+def sync_37(knowledge_dir: Path, database_url: str) -> int:
+    """``python -m bot sync`` for département 37 into these files and database."""
+    return main(
         [
             "sync",
             "--departement",
             "37",
             "--dir",
-            str(knowledge_copy),
+            str(knowledge_dir),
             "--database",
-            sqlite_url,
+            database_url,
         ]
     )
+
+
+def test_sync_fetches_every_page_imports_and_loads(
+    api, knowledge_copy, sqlite_url, gazetteer, capsys
+):
+    """Sync fetches every page imports and loads."""
+    code = sync_37(knowledge_copy, sqlite_url)
     out = capsys.readouterr().out
     assert code == 0, out
     assert [q.get("offset") for q in Replay.queries] == ["0", "2"]
@@ -119,20 +124,7 @@ def test_sync_with_data_inclusion(api, knowledge_copy, sqlite_url, monkeypatch, 
     """Sync with data inclusion."""
     monkeypatch.setenv("SPRO_DATA_INCLUSION_API_URL", api)
     monkeypatch.setenv("SPRO_DATA_INCLUSION_TOKEN", "jeton-de-test")
-    assert (
-        main(
-            [
-                "sync",
-                "--departement",
-                "37",
-                "--dir",
-                str(knowledge_copy),
-                "--database",
-                sqlite_url,
-            ]
-        )
-        == 0
-    )
+    assert sync_37(knowledge_copy, sqlite_url) == 0
     out = capsys.readouterr().out
     assert "data·inclusion (API)" in out and "ccas-cias (1)" in out
     assert any(
@@ -145,20 +137,7 @@ def test_sync_failure_changes_nothing(api, knowledge_copy, sqlite_url, capsys):
     """Sync failure changes nothing."""
     before = {p.name: p.read_bytes() for p in (knowledge_copy / "structures").iterdir()}
     Replay.fail_offset = "2"
-    assert (
-        main(
-            [
-                "sync",
-                "--departement",
-                "37",
-                "--dir",
-                str(knowledge_copy),
-                "--database",
-                sqlite_url,
-            ]
-        )
-        == 1
-    )
+    assert sync_37(knowledge_copy, sqlite_url) == 1
     assert "Synchronisation interrompue" in capsys.readouterr().out
     assert {
         p.name: p.read_bytes() for p in (knowledge_copy / "structures").iterdir()

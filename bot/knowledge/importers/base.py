@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 from urllib.parse import urlparse
 from urllib.request import urlopen
 
@@ -67,6 +67,26 @@ class Parsed:
     def ignore(self, kind: str) -> None:
         """Count one record of a kind the SPRO does not use."""
         self.ignored[kind] = self.ignored.get(kind, 0) + 1
+
+    def reject(self, position: str, reason: str) -> None:
+        """Refuse the record at ``position`` for ``reason`` (French)."""
+        self.rejections.append(Rejection(position, reason))
+
+    def objects(
+        self, items: Iterable[Any], label: str, not_object: str
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Count ``items``; yield each object with its position, reject the others.
+
+        Positions read "``label`` n° 1", "``label`` n° 2"…; ``not_object`` is the
+        reason given for an item that is not a JSON object.
+        """
+        for number, item in enumerate(items, 1):
+            self.total += 1
+            position = f"{label} n° {number}"
+            if isinstance(item, dict):
+                yield position, item
+            else:
+                self.reject(position, not_object)
 
 
 def read_bytes(location: str | Path) -> bytes:
@@ -151,6 +171,13 @@ def read_csv(
 def text_of(value: Any) -> str:
     """A value as stripped text ("" for None)."""
     return "" if value is None else " ".join(str(value).split())
+
+
+def joined_texts(
+    row: dict[str, Any], keys: Iterable[str], separator: str = ", "
+) -> str:
+    """The non-empty texts of ``row[key]`` for ``keys``, joined by ``separator``."""
+    return separator.join(t for t in (text_of(row.get(k)) for k in keys) if t)
 
 
 def parse_day(value: Any) -> date | None:

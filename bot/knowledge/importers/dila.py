@@ -26,13 +26,13 @@ from bot.knowledge.importers.base import (
     Candidate,
     ImportInputError,
     Parsed,
-    Rejection,
     build_record,
     clean_email,
     clean_phone,
     clean_website,
     coordinate,
     find_commune,
+    joined_texts,
     load_json,
     parse_day,
     text_of,
@@ -156,14 +156,9 @@ def parse(data: bytes, gazetteer: Gazetteer) -> Parsed:
 def parse_records(records: Iterable[Any], gazetteer: Gazetteer) -> Parsed:
     """Turn DILA service records into candidates (``sync`` passes API pages here)."""
     parsed = Parsed()
-    for number, record in enumerate(records, 1):
-        parsed.total += 1
-        position = f"enregistrement n° {number}"
-        if not isinstance(record, dict):
-            parsed.rejections.append(
-                Rejection(position, "ce n'est pas une fiche (objet JSON attendu)")
-            )
-            continue
+    for position, record in parsed.objects(
+        records, "enregistrement", "ce n'est pas une fiche (objet JSON attendu)"
+    ):
         record_id = text_of(record.get("id"))
         position += f" (id « {record_id} »)" if record_id else ""
         pivots = [p for p in _items(record, "pivot") if isinstance(p, dict)]
@@ -179,23 +174,19 @@ def parse_records(records: Iterable[Any], gazetteer: Gazetteer) -> Parsed:
             parsed.ignore(kinds[0] or "sans type")
             continue
         if not record_id:
-            parsed.rejections.append(
-                Rejection(position, "fiche sans identifiant « id »")
-            )
+            parsed.reject(position, "fiche sans identifiant « id »")
             continue
         verified = parse_day(record.get("date_modification"))
         if verified is None:
-            parsed.rejections.append(
-                Rejection(
-                    position,
-                    f"date de modification « {record.get('date_modification')} »"
-                    " illisible (attendu JJ/MM/AAAA ou AAAA-MM-JJ)",
-                )
+            parsed.reject(
+                position,
+                f"date de modification « {record.get('date_modification')} »"
+                " illisible (attendu JJ/MM/AAAA ou AAAA-MM-JJ)",
             )
             continue
         address = _address(_items(record, "adresse"))
         if address is None:
-            parsed.rejections.append(Rejection(position, "fiche sans adresse"))
+            parsed.reject(position, "fiche sans adresse")
             continue
         postcode = text_of(address.get("code_postal"))
         commune = find_commune(
@@ -205,24 +196,14 @@ def parse_records(records: Iterable[Any], gazetteer: Gazetteer) -> Parsed:
             text_of(address.get("nom_commune")),
         )
         if commune is None:
-            parsed.rejections.append(
-                Rejection(
-                    position,
-                    f"commune introuvable (code INSEE "
-                    f"« {record.get('code_insee_commune')} », {postcode} "
-                    f"{address.get('nom_commune')})",
-                )
+            parsed.reject(
+                position,
+                f"commune introuvable (code INSEE "
+                f"« {record.get('code_insee_commune')} », {postcode} "
+                f"{address.get('nom_commune')})",
             )
             continue
-        street = ", ".join(
-            p
-            for p in (
-                text_of(address.get("complement1")),
-                text_of(address.get("complement2")),
-                text_of(address.get("numero_voie")),
-            )
-            if p
-        )
+        street = joined_texts(address, ("complement1", "complement2", "numero_voie"))
         if not street:
             street = text_of(address.get("service_distribution"))
         warnings: list[str] = []
@@ -271,13 +252,8 @@ def parse_records(records: Iterable[Any], gazetteer: Gazetteer) -> Parsed:
                         email=clean_email(emails[0] if emails else "", warnings),
                         website=clean_website(sites[0] if sites else "", warnings),
                         hours=hours,
-                        accessibility=". ".join(
-                            t
-                            for t in (
-                                text_of(address.get("accessibilite")),
-                                text_of(address.get("note_accessibilite")),
-                            )
-                            if t
+                        accessibility=joined_texts(
+                            address, ("accessibilite", "note_accessibilite"), ". "
                         ),
                         area_served={"communes": known} if known else None,
                         source=SOURCE.format(id=record_id),

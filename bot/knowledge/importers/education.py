@@ -19,13 +19,13 @@ from bot.knowledge.importers.base import (
     Candidate,
     ImportInputError,
     Parsed,
-    Rejection,
     build_record,
     clean_email,
     clean_phone,
     clean_website,
     coordinate,
     find_commune,
+    joined_texts,
     load_json,
     parse_day,
     read_csv,
@@ -81,7 +81,7 @@ def parse(data: bytes, gazetteer: Gazetteer) -> Parsed:
     for position, row in _rows(data):
         parsed.total += 1
         if isinstance(row, str):
-            parsed.rejections.append(Rejection(position, row))
+            parsed.reject(position, row)
             continue
         kind = text_of(row.get("type_etablissement"))
         if kind.lower() != CIO_TYPE:
@@ -93,18 +93,14 @@ def parse(data: bytes, gazetteer: Gazetteer) -> Parsed:
             parsed.ignore(f"CIO {text_of(row.get('etat')).lower()}")
             continue
         if not uai:
-            parsed.rejections.append(
-                Rejection(position, "identifiant de l'établissement (UAI) manquant")
-            )
+            parsed.reject(position, "identifiant de l'établissement (UAI) manquant")
             continue
         verified = parse_day(row.get("date_maj_ligne"))
         if verified is None:
-            parsed.rejections.append(
-                Rejection(
-                    position,
-                    f"date de mise à jour « {row.get('date_maj_ligne')} » "
-                    "illisible (attendu AAAA-MM-JJ)",
-                )
+            parsed.reject(
+                position,
+                f"date de mise à jour « {row.get('date_maj_ligne')} » "
+                "illisible (attendu AAAA-MM-JJ)",
             )
             continue
         postcode = text_of(row.get("code_postal"))
@@ -115,19 +111,13 @@ def parse(data: bytes, gazetteer: Gazetteer) -> Parsed:
             text_of(row.get("nom_commune")),
         )
         if commune is None:
-            parsed.rejections.append(
-                Rejection(
-                    position,
-                    f"commune introuvable (code « {row.get('code_commune')} », "
-                    f"{postcode} {row.get('nom_commune')})",
-                )
+            parsed.reject(
+                position,
+                f"commune introuvable (code « {row.get('code_commune')} », "
+                f"{postcode} {row.get('nom_commune')})",
             )
             continue
-        street = ", ".join(
-            t
-            for t in (text_of(row.get("adresse_1")), text_of(row.get("adresse_2")))
-            if t
-        )
+        street = joined_texts(row, ("adresse_1", "adresse_2"))
         warnings: list[str] = []
         parsed.candidates.append(
             Candidate(

@@ -27,13 +27,13 @@ from bot.knowledge.importers.base import (
     Candidate,
     ImportInputError,
     Parsed,
-    Rejection,
     build_record,
     clean_email,
     clean_phone,
     clean_website,
     coordinate,
     find_commune,
+    joined_texts,
     load_json,
     parse_day,
     text_of,
@@ -129,14 +129,9 @@ def parse(data: bytes, gazetteer: Gazetteer) -> Parsed:
 def parse_items(items: list[Any], gazetteer: Gazetteer) -> Parsed:
     """Turn data·inclusion structures into candidates."""
     parsed = Parsed()
-    for number, structure in enumerate(items, 1):
-        parsed.total += 1
-        position = f"structure n° {number}"
-        if not isinstance(structure, dict):
-            parsed.rejections.append(
-                Rejection(position, "ce n'est pas une structure (objet JSON attendu)")
-            )
-            continue
+    for position, structure in parsed.objects(
+        items, "structure", "ce n'est pas une structure (objet JSON attendu)"
+    ):
         position += (
             f" (id « {text_of(structure.get('id'))} »)" if structure.get("id") else ""
         )
@@ -147,12 +142,10 @@ def parse_items(items: list[Any], gazetteer: Gazetteer) -> Parsed:
             if not (isinstance(c, str) and _REFERENTIAL_CODE.match(c))
         ]
         if unknown:
-            parsed.rejections.append(
-                Rejection(
-                    position,
-                    f"code de réseau « {unknown[0]} » inconnu du référentiel "
-                    "reseaux_porteurs (minuscules, chiffres et tirets)",
-                )
+            parsed.reject(
+                position,
+                f"code de réseau « {unknown[0]} » inconnu du référentiel "
+                "reseaux_porteurs (minuscules, chiffres et tirets)",
             )
             continue
         networks = [NETWORKS[n] for n in carriers if n in NETWORKS]
@@ -167,11 +160,9 @@ def parse_items(items: list[Any], gazetteer: Gazetteer) -> Parsed:
             continue
         errors = rule_errors(structure)
         if errors:
-            parsed.rejections.append(
-                Rejection(
-                    position,
-                    "ne respecte pas le schéma data·inclusion : " + " ; ".join(errors),
-                )
+            parsed.reject(
+                position,
+                "ne respecte pas le schéma data·inclusion : " + " ; ".join(errors),
             )
             continue
         verified = parse_day(structure["date_maj"])
@@ -185,22 +176,13 @@ def parse_items(items: list[Any], gazetteer: Gazetteer) -> Parsed:
             text_of(structure.get("commune")),
         )
         if commune is None:
-            parsed.rejections.append(
-                Rejection(
-                    position, "commune introuvable (code_insee, code_postal, commune)"
-                )
+            parsed.reject(
+                position, "commune introuvable (code_insee, code_postal, commune)"
             )
             continue
-        street = ", ".join(
-            t
-            for t in (
-                text_of(structure.get("complement_adresse")),
-                text_of(structure.get("adresse")),
-            )
-            if t
-        )
+        street = joined_texts(structure, ("complement_adresse", "adresse"))
         if not street:
-            parsed.rejections.append(Rejection(position, "adresse absente"))
+            parsed.reject(position, "adresse absente")
             continue
         warnings: list[str] = []
         record_id = re.sub(

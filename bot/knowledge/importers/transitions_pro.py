@@ -20,7 +20,6 @@ from bot.knowledge.importers.base import (
     Candidate,
     ImportInputError,
     Parsed,
-    Rejection,
     build_record,
     clean_email,
     clean_website,
@@ -74,9 +73,7 @@ def parse(data: bytes, gazetteer: Gazetteer) -> Parsed:
     for number, entry in enumerate(entries, 1):
         parsed.total += 1
         if not isinstance(entry, dict) or not text_of(entry.get("departement")):
-            parsed.rejections.append(
-                Rejection(f"entrée n° {number}", "département absent")
-            )
+            parsed.reject(f"entrée n° {number}", "département absent")
             continue
         site = (
             text_of(entry.get("website")).lower()
@@ -100,19 +97,15 @@ def parse(data: bytes, gazetteer: Gazetteer) -> Parsed:
             position = f"entrée n° {number} (département {entry['departement']})"
             match = _ADDRESS.match(address)
             if not match:
-                parsed.rejections.append(
-                    Rejection(
-                        position, f"adresse « {address} » sans code postal et commune"
-                    )
+                parsed.reject(
+                    position, f"adresse « {address} » sans code postal et commune"
                 )
                 continue
             commune = find_commune(gazetteer, "", match["postcode"], match["city"])
             if commune is None:
-                parsed.rejections.append(
-                    Rejection(
-                        position,
-                        f"commune introuvable ({match['postcode']} {match['city']})",
-                    )
+                parsed.reject(
+                    position,
+                    f"commune introuvable ({match['postcode']} {match['city']})",
                 )
                 continue
             served = (
