@@ -28,6 +28,8 @@ MIN_PROBABILITY = 0.9
 SURE_PROBABILITY = 0.99
 _WORD = re.compile(r"[^\W\d_]+")
 _LATIN = re.compile(r"[a-z]")
+# A Latin-script word of three letters or more without a vowel is keyboard noise.
+_VOWEL = re.compile(r"[aeiouy]")
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,10 @@ def detect_language(text: str) -> str | None:
     if hits[best] >= 2:
         return best
     unlisted = language not in known.words and language != FRENCH
+    noise = any(len(w) >= 3 and not _VOWEL.search(w) for w in words)
     if (
         unlisted
+        and not noise
         and len(words) >= 3
         and probability >= SURE_PROBABILITY
         and not known.french_common_words.intersection(words)

@@ -115,11 +115,13 @@ COMPETENT = "Selon sa source, cette structure est compétente pour votre commune
 
 
 def structure_item(
-    match: StructureMatch, why: str, at: datetime | None
+    match: StructureMatch, why: str, at: datetime | None, recommended: bool = False
 ) -> dict[str, Any]:
     """One structure of the payload.
 
-    ``why`` says so when its source makes it competent for the commune.
+    ``why`` says so when its source makes it competent for the commune;
+    ``recommended`` is True for the recommended network's structures only (the second
+    door's follow them, and are never shown as the recommended one).
     """
     s = match.structure
     if match.serves_commune:
@@ -140,6 +142,7 @@ def structure_item(
         "next_opening": s.next_opening(at),
         "distance_km": match.distance_km,
         "why": why,
+        "recommended": recommended,
     }
 
 
@@ -275,7 +278,9 @@ def build_orientation(
         for match in repository.nearest_structures(
             decision.network, commune.insee, MAX_MAIN_STRUCTURES
         ):
-            structures.append(structure_item(match, decision.why, at))
+            structures.append(
+                structure_item(match, decision.why, at, recommended=True)
+            )
     local_main = len(structures)
     also_why = also_name = also_summary = ""
     if decision.also:

@@ -78,8 +78,11 @@ def test_young_woman_on_a_fixed_term_contract_is_oriented_to_the_cep(adviser: Ad
     # Phone wording: the dialogue's questions come without quick replies on this channel.
     assert not [t for t in call["transcript"] if t["who"] == "assistant" and t["options"]]
     assert call["orientation"]["network"] == "cep_actifs_occupes", call["orientation"]
-    for structure in call["orientation"]["structures"][:1]:
-        assert structure["network"] == "cep_actifs_occupes"
+    for structure in call["orientation"]["structures"]:
+        # Only the recommended network's structures are shown as recommended; the
+        # second door's (Transitions Pro) follow, never first and biggest.
+        expected = "cep_actifs_occupes" if structure["recommended"] else "transitions_pro"
+        assert structure["network"] == expected, structure
     profile = {row["name"]: row for row in call["profile"]}
     assert profile["commune"]["text"].startswith("Tours")
     # The adviser's corrections go through the dialogue: the conversation's slots change.

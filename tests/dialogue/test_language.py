@@ -40,6 +40,8 @@ def test_the_language_of_a_message(text: str, language: str) -> None:
         "bot de merde",
         "evolution de carriere",
         "Saint-Amand-Montrond",
+        "xqzw blorp vrrr",  # keyboard noise is not a language, whatever py3langid says
+        "azertyuiop qsdfgh",
     ],
 )
 def test_short_or_unclear_texts_are_left_to_the_french_understanding(text: str) -> None:

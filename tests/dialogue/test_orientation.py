@@ -12,7 +12,8 @@ from bot.orientation import build_orientation
 from bot.routing import Profile, route
 
 STRUCTURE_KEYS = {"id", "network", "name", "address", "postcode", "commune", "insee", "phone",
-                  "email", "website", "hours", "open_now", "next_opening", "distance_km", "why"}
+                  "email", "website", "hours", "open_now", "next_opening", "distance_km", "why",
+                  "recommended"}
 
 
 @pytest.fixture(scope="module")

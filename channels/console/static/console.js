@@ -278,7 +278,7 @@
       if (index === 1 || (index === 0 && call.chosen_structure)) {
         list.append(el("li", index === 0 ? "Proposée par l'assistant :" : "Autres possibilités :"));
       }
-      list.append(structureCard(structure, index === 0 && !call.chosen_structure, true));
+      list.append(structureCard(structure, structure.recommended === true && !call.chosen_structure, true));
     });
     box.append(list);
     const remote = (orientation && orientation.remote) || [];

@@ -457,8 +457,8 @@
       : "Pas encore d'adresse proche enregistrée. Voici comment obtenir de l'aide à distance :"));
     if (structures.length) {
       var list = el("ul", "spro-cards");
-      structures.forEach(function (s, index) {
-        if (s && typeof s === "object") { list.appendChild(renderCard(s, index === 0)); }
+      structures.forEach(function (s) {
+        if (s && typeof s === "object") { list.appendChild(renderCard(s, s.recommended === true)); }
       });
       box.appendChild(list);
     }
