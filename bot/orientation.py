@@ -278,9 +278,7 @@ def build_orientation(
         for match in repository.nearest_structures(
             decision.network, commune.insee, MAX_MAIN_STRUCTURES
         ):
-            structures.append(
-                structure_item(match, decision.why, at, recommended=True)
-            )
+            structures.append(structure_item(match, decision.why, at, recommended=True))
     local_main = len(structures)
     also_why = also_name = also_summary = ""
     if decision.also:
