@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
@@ -28,12 +30,12 @@ class ActionTalkToHuman(Action):
         domain: DomainDict,
     ) -> list[EventType]:
         """The number (or where to find it); the web chat then asks the chat desk."""
-        say(
-            dispatcher,
-            human_contact(
-                tracker.current_slot_values(), home_region(tracker.latest_message)
-            ),
+        contact = await asyncio.to_thread(  # knowledge-base query: off the event loop
+            human_contact,
+            tracker.current_slot_values(),
+            home_region(tracker.latest_message),
         )
+        say(dispatcher, contact)
         if tracker.get_latest_input_channel() == HANDOVER_CHANNEL:
             dispatcher.utter_message(json_message={"type": "handover"})
         return []

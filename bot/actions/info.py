@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from rasa_sdk import Action, Tracker
@@ -34,7 +35,7 @@ class ActionAnswerInfo(Action):
         """
         text = (tracker.latest_message or {}).get("text") or ""
         try:
-            answer, sheet = info_answer(text)
+            answer, sheet = await asyncio.to_thread(info_answer, text)
         except Exception:
             log.exception("information sheets unavailable")
             answer, sheet = [], None

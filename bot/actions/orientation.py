@@ -6,6 +6,7 @@ It asks only what routing still needs, each question at most twice.
 from __future__ import annotations
 
 import abc
+import asyncio
 import logging
 from typing import Any
 
@@ -177,7 +178,9 @@ class ActionPresentOrientation(Action):
         domain: DomainDict,
     ) -> list[EventType]:
         """Route, look up the structures, send."""
-        before, payload, after = orientation_messages(
+        # Knowledge-base and gazetteer queries: off the event loop.
+        before, payload, after = await asyncio.to_thread(
+            orientation_messages,
             tracker.current_slot_values(),
             tracker.get_latest_input_channel(),
             home_region(tracker.latest_message),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -36,7 +37,9 @@ class ActionValidateSlotMappings(ValidationAction):
             if tracker.active_loop_name == ORIENTATION_FORM
             else None
         )
-        updates = slot_updates(
+        # Place look-ups read the communes gazetteer: off the event loop.
+        updates = await asyncio.to_thread(
+            slot_updates,
             text,
             intent,
             message.get("entities") or [],

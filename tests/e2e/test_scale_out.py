@@ -27,10 +27,11 @@ import pytest
 from benchmarks.bench_load import Personas, closed_loop, tracker_problems
 from bot.cluster import Cluster, tracker_events, tracker_user_texts
 from bot.config import PROJECT_ROOT
+from bot.evaluation.personas import load_personas, play
+from bot.evaluation.rest import conversation_id
 from bot.launcher import Stack, free_port
 from bot.retention import purge_conversations, tracker_store_url
 from tests.conftest import load_knowledge, post_message, texts
-from bot.evaluation.personas import load_personas, play
 
 pytestmark = pytest.mark.e2e
 
@@ -162,17 +163,21 @@ def test_a_conversation_spread_over_instances_stays_in_order(cluster: Cluster) -
         results = list(pool.map(lambda p: play(alternate, p), load_personas()[:16]))
     assert [r.problems() for r in results] == [[]] * len(results)
     assert max(len(texts) for texts in sent.values()) >= 3
-    assert tracker_user_texts(cluster.database_url, list(sent)) == sent
+    # Stored under the ids the server issued for each persona's conversation.
+    issued = {conversation_id(cluster.url, name): said for name, said in sent.items()}
+    assert tracker_user_texts(cluster.database_url, list(issued)) == issued
 
 
 def test_simultaneous_messages_on_two_instances_are_handled_one_at_a_time(
     cluster: Cluster,
 ) -> None:
     # Without a shared lock, both instances would read the same tracker and one turn
-    # would be lost or mixed with the other.
+    # would be lost or mixed with the other. Each instance takes one message of a
+    # conversation at a time (the public channel refuses a second one in flight), so
+    # the burst sends one message of each conversation to each instance at once.
     urls = [stack.url for stack in cluster.stacks]
-    senders = [f"burst-{uuid.uuid4().hex[:8]}" for _ in range(8)]
-    burst = ["j'ai 19 ans", "je cherche du travail", "j'habite à Tours", "merci"]
+    senders = [f"burst-{uuid.uuid4().hex[:8]}" for _ in range(16)]
+    burst = ["j'ai 19 ans", "je cherche du travail"]
     for sender in senders:
         post_message(cluster.url, sender, "Bonjour")
     with ThreadPoolExecutor(len(senders) * len(burst)) as pool:
@@ -183,7 +188,9 @@ def test_simultaneous_messages_on_two_instances_are_handled_one_at_a_time(
         ]
         assert all(future.result() for future in futures)
     for sender in senders:
-        events = tracker_events(cluster.database_url, sender)
+        events = tracker_events(
+            cluster.database_url, conversation_id(cluster.url, sender)
+        )
         users = [data["text"] for kind, data in events if kind == "user"]
         assert users[0] == "Bonjour" and sorted(users[1:]) == sorted(burst)
         # Every turn ends (action_listen) before the next message is read.
