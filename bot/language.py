@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ import yaml
 from jsonschema import Draft7Validator
 
 from bot import config
+from bot.lazy import Lazy
 from bot.text import fold
 
 FRENCH = "fr"
@@ -58,39 +58,33 @@ class LanguageWords:
         )
 
 
-_words: LanguageWords | None = None
-_identifier: Any = None
-_lock = threading.Lock()
+def read_words() -> LanguageWords:
+    """Read and check ``knowledge/languages.yml``."""
+    path = config.knowledge_dir() / LANGUAGES_FILE
+    return LanguageWords.from_data(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def _identifier() -> Any:
+    """py3langid's identifier with normalised probabilities, for the candidates."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(get_words().candidates))
+    return identifier
+
+
+_WORDS: Lazy[LanguageWords] = Lazy(read_words)
+_IDENTIFIER: Lazy[Any] = Lazy(_identifier)
 
 
 def get_words() -> LanguageWords:
     """The language words, read and checked on first use."""
-    global _words
-    if _words is None:
-        with _lock:
-            if _words is None:
-                path = config.knowledge_dir() / LANGUAGES_FILE
-                _words = LanguageWords.from_data(
-                    yaml.safe_load(path.read_text(encoding="utf-8"))
-                )
-    return _words
+    return _WORDS.get()
 
 
 def _get_identifier() -> Any:
-    """py3langid's identifier with normalised probabilities, loaded on first use."""
-    global _identifier
-    if _identifier is None:
-        candidates = list(get_words().candidates)
-        with _lock:
-            if _identifier is None:
-                from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-                identifier = LanguageIdentifier.from_pickled_model(
-                    MODEL_FILE, norm_probs=True
-                )
-                identifier.set_languages(candidates)
-                _identifier = identifier
-    return _identifier
+    """py3langid's identifier, loaded on first use."""
+    return _IDENTIFIER.get()
 
 
 def detect_language(text: str) -> str | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import yaml
 from jsonschema import Draft7Validator, FormatChecker
 
 from bot import config
+from bot.lazy import Lazy
 from bot.routing import NOT_GIVEN, SECTORS, SITUATIONS
 from bot.text import fold
 
@@ -130,31 +130,29 @@ def _compiled(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in patterns)
 
 
-_RULES: ProfileRules | None = None
-_LOCK = threading.Lock()
-
-
 def rules_file() -> Path:
     """Where the phrasings live."""
     return config.knowledge_dir() / RULES_FILE
 
 
+def read_rules() -> ProfileRules:
+    """Read and check the phrasings file."""
+    return ProfileRules.from_data(
+        yaml.safe_load(rules_file().read_text(encoding="utf-8"))
+    )
+
+
+_RULES: Lazy[ProfileRules] = Lazy(read_rules)
+
+
 def get_rules() -> ProfileRules:
     """The phrasings, read and checked on first use."""
-    global _RULES
-    if _RULES is None:
-        with _LOCK:
-            if _RULES is None:
-                _RULES = ProfileRules.from_data(
-                    yaml.safe_load(rules_file().read_text(encoding="utf-8"))
-                )
-    return _RULES
+    return _RULES.get()
 
 
 def set_rules(rules: ProfileRules | None) -> None:
     """Replace (or with None, forget) the cached phrasings."""
-    global _RULES
-    _RULES = rules
+    _RULES.set(rules)
 
 
 def simplify(text: str) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import secrets
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -49,6 +48,7 @@ from bot.handover.store import (
     requests_table,
     stats_table,
 )
+from bot.lazy import Lazy
 from bot.privacy import mask_personal_data
 
 __all__ = [
@@ -409,15 +409,9 @@ class HandoverDesk(CallbackDesk, RetentionDesk):
         return request
 
 
-_DESK: HandoverDesk | None = None
-_LOCK = threading.Lock()
+_DESK: Lazy[HandoverDesk] = Lazy(lambda: HandoverDesk(HandoverStore(database_url())))
 
 
 def get_desk() -> HandoverDesk:
     """The shared desk of this process, built on first use from ``database_url()``."""
-    global _DESK
-    if _DESK is None:
-        with _LOCK:
-            if _DESK is None:
-                _DESK = HandoverDesk(HandoverStore(database_url()))
-    return _DESK
+    return _DESK.get()

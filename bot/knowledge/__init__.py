@@ -23,8 +23,6 @@ Entry points (see each module's docstring):
 
 from __future__ import annotations
 
-import threading
-
 from bot import config
 from bot.knowledge.model import (
     REQUIRED_NETWORKS,
@@ -45,21 +43,16 @@ from bot.knowledge.repository import (
     MemoryRepository,
     SqlRepository,
 )
+from bot.lazy import Lazy
 
 Repository = KnowledgeRepository
 
-_REPOSITORY: Repository | None = None
-_LOCK = threading.Lock()
+_REPOSITORY: Lazy[Repository] = Lazy(lambda: SqlRepository(config.database_url()))
 
 
 def get_repository() -> Repository:
     """The shared repository (created on first call from ``config.database_url()``)."""
-    global _REPOSITORY
-    if _REPOSITORY is None:
-        with _LOCK:
-            if _REPOSITORY is None:
-                _REPOSITORY = SqlRepository(config.database_url())
-    return _REPOSITORY
+    return _REPOSITORY.get()
 
 
 def set_repository(repository: Repository | None) -> None:
@@ -67,8 +60,7 @@ def set_repository(repository: Repository | None) -> None:
 
     None: build a fresh one on next ``get_repository()``.
     """
-    global _REPOSITORY
-    _REPOSITORY = repository
+    _REPOSITORY.set(repository)
 
 
 def find_region(insee: str | None, region_code: str | None) -> Region | None:

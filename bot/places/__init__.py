@@ -26,33 +26,25 @@ lookups and places in sentences), ``typos`` (the typo index of names), ``places_
 
 from __future__ import annotations
 
-import threading
-
 from bot import config
+from bot.lazy import Lazy
 from bot.places.commune import NOT_FOUND, Commune, PlaceResolution
 from bot.places.gazetteer import MAX_CHOICES, Gazetteer
 from bot.places.geo import haversine_km
 from bot.places.places_file import PLACE_COLUMNS, write_places_file
 from bot.places.words import normalize
 
-_GAZETTEER: Gazetteer | None = None
-_GAZETTEER_LOCK = threading.Lock()
+_GAZETTEER: Lazy[Gazetteer] = Lazy(lambda: Gazetteer.from_file(config.places_file()))
 
 
 def get_gazetteer() -> Gazetteer:
     """The cached gazetteer, read from ``config.places_file()`` on first use."""
-    global _GAZETTEER
-    if _GAZETTEER is None:
-        with _GAZETTEER_LOCK:
-            if _GAZETTEER is None:
-                _GAZETTEER = Gazetteer.from_file(config.places_file())
-    return _GAZETTEER
+    return _GAZETTEER.get()
 
 
 def set_gazetteer(gazetteer: Gazetteer | None) -> None:
     """Replace (or with None, forget) the cached gazetteer."""
-    global _GAZETTEER
-    _GAZETTEER = gazetteer
+    _GAZETTEER.set(gazetteer)
 
 
 def resolve(text: str, region: str | None = None) -> PlaceResolution:
