@@ -278,8 +278,7 @@
       if (index === 1 || (index === 0 && call.chosen_structure)) {
         list.append(el("li", index === 0 ? "Proposée par l'assistant :" : "Autres possibilités :"));
       }
-      const recommended = structure.recommended === undefined ? index === 0 : structure.recommended;
-      list.append(structureCard(structure, recommended && !call.chosen_structure, true));
+      list.append(structureCard(structure, structure.recommended === true && !call.chosen_structure, true));
     });
     box.append(list);
     const remote = (orientation && orientation.remote) || [];

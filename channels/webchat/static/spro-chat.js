@@ -457,10 +457,8 @@
       : "Pas encore d'adresse proche enregistrée. Voici comment obtenir de l'aide à distance :"));
     if (structures.length) {
       var list = el("ul", "spro-cards");
-      structures.forEach(function (s, index) {
-        // Payloads without the field (older servers): the first one is the recommended.
-        var recommended = s && s.recommended !== undefined ? s.recommended === true : index === 0;
-        if (s && typeof s === "object") { list.appendChild(renderCard(s, recommended)); }
+      structures.forEach(function (s) {
+        if (s && typeof s === "object") { list.appendChild(renderCard(s, s.recommended === true)); }
       });
       box.appendChild(list);
     }
