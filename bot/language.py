@@ -22,6 +22,10 @@ from bot.lazy import Lazy
 from bot.text import fold
 
 FRENCH = "fr"
+# Key of the parse data where ``bot.nlu.LanguageGuard`` writes the message's language,
+# and the intent it gives a message in another language.
+DETECTED_LANGUAGE = "detected_language"
+OTHER_LANGUAGE_INTENT = "other_language"
 LANGUAGES_FILE = "languages.yml"
 MIN_PROBABILITY = 0.9
 # Latin-script languages without a word list: only long, unmistakable messages.

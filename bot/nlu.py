@@ -37,6 +37,12 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import model_loading
+from bot.language import (
+    DETECTED_LANGUAGE,
+    FRENCH,
+    OTHER_LANGUAGE_INTENT,
+    detect_language,
+)
 from bot.rasa_patches import (
     action_endpoint,
     action_failure,
@@ -52,10 +58,6 @@ tracker_store.install()
 lock_store.install()
 
 UNUSED_SPACY_PIPES = ("parser", "ner")
-
-# Key of the parse data where LanguageGuard writes the language of the message.
-DETECTED_LANGUAGE = "detected_language"
-OTHER_LANGUAGE_INTENT = "other_language"
 
 
 @lru_cache(maxsize=None)
@@ -110,8 +112,6 @@ class LanguageGuard(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Set ``detected_language``; override the intent of non-French messages."""
-        from bot.language import FRENCH, detect_language
-
         for message in messages:
             text = message.get(TEXT) or ""
             language = detect_language(text)

@@ -22,6 +22,7 @@ import yaml
 from jsonschema import Draft7Validator, FormatChecker
 
 from bot import config
+from bot.language import OTHER_LANGUAGE_INTENT
 from bot.lazy import Lazy
 from bot.routing import NOT_GIVEN, SECTORS, SITUATIONS
 from bot.text import fold
@@ -304,7 +305,6 @@ def valid_codes() -> dict[str, tuple[str, ...]]:
 ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "skip", "nlu_fallback"})
 # Intents whose message is a question to answer, not something said about oneself.
 QUESTION_INTENTS = frozenset({"ask_info"})
-OTHER_LANGUAGE_INTENT = "other_language"
 # Languages whose answers the phrasings of knowledge/profile_rules.yml understand.
 UNDERSTOOD_LANGUAGES = frozenset({"fr", "en"})
 FRENCH = "fr"

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
-from bot.nlu import DETECTED_LANGUAGE
+from bot.language import DETECTED_LANGUAGE
 from bot.profile import slot_updates
 
 ORIENTATION_FORM = "orientation_form"
