@@ -22,6 +22,7 @@ from bot.handover.store import (
     messages_table,
     requests_table,
     stats_table,
+    take_turn_for_message_id,
 )
 from bot.indicators import record_event
 
@@ -125,6 +126,7 @@ class DeskRecords:
     ) -> Message:
         at = self.now()
         with self.store.engine.begin() as db:
+            take_turn_for_message_id(db)
             new_id = db.execute(
                 messages_table.insert().values(
                     request_id=request_id,

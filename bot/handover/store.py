@@ -26,7 +26,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
+from sqlalchemy.engine import Connection
 
 from bot.db import LazyEngine
 
@@ -77,6 +79,25 @@ messages_table = Table(
     Column("text", Text, nullable=False),
     Column("at", DateTime, nullable=False),
 )
+
+# Key of the PostgreSQL advisory lock that makes message inserts take turns.
+MESSAGES_LOCK_KEY = 0x5350524F  # "SPRO"
+
+
+def take_turn_for_message_id(db: Connection) -> None:
+    """Make the message ids of the current transaction commit in the order given.
+
+    Readers page through ``handover_messages`` with ``id > last id seen``. On
+    PostgreSQL two concurrent inserts may commit out of id order, and a reader that
+    already saw the larger id would never see the smaller one. A transaction-scoped
+    advisory lock makes inserts take turns (a few per second at most: people type);
+    SQLite has one writer at a time already.
+    """
+    if db.dialect.name == "postgresql":
+        db.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": MESSAGES_LOCK_KEY}
+        )
+
 
 stats_table = Table(
     "handover_stats",
