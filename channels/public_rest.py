@@ -253,14 +253,18 @@ class SenderLimiter:
 
 
 def quick_reply_payloads(agent: Any) -> set[str]:
-    """``/intent`` payloads of the buttons the domain's responses declare."""
+    """``/intent`` payloads of the buttons the domain's responses declare.
+
+    As Rasa sends them: braces doubled in the domain (to escape Rasa's slot
+    placeholders) come out single.
+    """
     payloads = set()
     for variations in agent.domain.responses.values():
         for variation in variations:
             for button in variation.get("buttons") or []:
                 payload = str(button.get("payload", ""))
                 if payload.startswith("/"):
-                    payloads.add(payload)
+                    payloads.add(payload.replace("{{", "{").replace("}}", "}"))
     return payloads
 
 

@@ -47,3 +47,33 @@ def test_every_domain_action_is_registered_in_the_action_server() -> None:
     assert custom
     for name in custom:
         assert name in executor.actions, f"{name} is in domain.yml but not in bot.actions"
+
+
+def test_every_response_renders_without_a_placeholder_error(monkeypatch) -> None:
+    """Rasa fills {slot} placeholders in every string, buttons' payloads included."""
+    import asyncio
+
+    import rasa.core.nlg.interpolator as interpolator
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    errors: list[str] = []
+    monkeypatch.setattr(
+        interpolator.structlogger, "exception", lambda event, **kw: errors.append(kw)
+    )
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    tracker = DialogueStateTracker.from_events("test", [], slots=domain.slots)
+    payloads = set()
+    for name, variations in domain.responses.items():
+        # Values the actions pass with the response (utter_message(response=…, x=…)).
+        given = {
+            key: "valeur"
+            for variation in variations
+            for key in re.findall(r"(?<!{){(\w+)}(?!})", variation.get("text") or "")
+        }
+        message = asyncio.run(nlg.generate(name, tracker, "rest", **given))
+        payloads |= {b["payload"] for b in (message or {}).get("buttons") or []}
+    assert errors == []
+    assert '/give_feedback{"feedback": "en_partie"}' in payloads
