@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import sqlite3
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -305,4 +307,52 @@ def test_redis_lock_store_gives_simultaneous_messages_different_tickets() -> Non
             assert sorted(tickets) == list(range(16))
             store.delete_lock(conversation)
     finally:
+        lock_store.uninstall()
+
+
+def test_a_ticket_of_a_stopped_instance_is_dropped_within_seconds() -> None:
+    store = redis_lock_store()
+    lock_store.install()
+    conversation = f"conv-{uuid.uuid4().hex[:8]}"
+    holders = lock_store.holders_key(store, conversation)
+    try:
+        first = store.issue_ticket(conversation, 60)
+        second = store.issue_ticket(conversation, 60)
+        assert store.red.hget(holders, str(first)).decode() == (
+            lock_store.LIVENESS.instance
+        )
+        assert store.red.ttl(lock_store.alive_key(store, lock_store.LIVENESS.instance)) > 0
+        store.update_lock(conversation)  # its holder runs: the ticket stays
+        assert store.get_lock(conversation).is_locked(second)
+        # The holder of the first ticket stops without cleaning up (killed).
+        store.red.hset(holders, str(first), "an-instance-that-stopped")
+        store.update_lock(conversation)
+        assert not store.get_lock(conversation).is_locked(second)
+        store.cleanup(conversation, second)
+        assert store.get_lock(conversation) is None
+        assert not store.red.exists(holders)
+    finally:
+        store.delete_lock(conversation)
+        store.red.delete(holders)
+        lock_store.uninstall()
+
+
+def test_a_message_waiting_for_a_stopped_instance_is_served() -> None:
+    store = redis_lock_store()
+    lock_store.install()
+    conversation = f"conv-{uuid.uuid4().hex[:8]}"
+    stopped = "an-instance-that-stopped"
+    try:
+        orphan = store.issue_ticket(conversation, 60)
+        store.red.hset(lock_store.holders_key(store, conversation), str(orphan), stopped)
+
+        async def next_message() -> float:
+            started = time.monotonic()
+            async with store.lock(conversation, wait_time_in_seconds=0.1):
+                return time.monotonic() - started
+
+        assert asyncio.run(next_message()) < 2  # not the 60 s lifetime
+        assert store.get_lock(conversation) is None
+    finally:
+        store.delete_lock(conversation)
         lock_store.uninstall()
