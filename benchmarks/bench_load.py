@@ -57,12 +57,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from bench_startup import percentile, rss_mb  # noqa: E402
 
 from bot.evaluation.personas import (  # noqa: E402
-    MAX_USER_MESSAGES,
     PersonaResult,
-    answer_for,
     load_personas,
-    orientation_payload,
-    question_asked,
+    persona_answers,
+    read_answer,
 )
 from bot.launcher import Stack, ensure_model, free_port, write_endpoints  # noqa: E402
 from bot.reports import write_block  # noqa: E402
@@ -88,10 +86,7 @@ class Conversation:
         self.result = PersonaResult(
             id=self.persona["id"], expected=self.persona["expect"]
         )
-        self._answers = {
-            k: list(v) if isinstance(v, list) else [v]
-            for k, v in self.persona.get("answers", {}).items()
-        }
+        self._answers = persona_answers(self.persona)
 
     @property
     def done(self) -> bool:
@@ -107,14 +102,9 @@ class Conversation:
             return
         if self.stage == "persona":
             self.result.turns += 1
-            self.result.payload = orientation_payload(messages)
-            if (
-                self.result.payload is not None
-                or self.result.turns >= MAX_USER_MESSAGES
-            ):
+            self.text = read_answer(self.persona, self._answers, self.result, messages)
+            if self.text is None:
                 self.stage, self.text = "thanks", "merci beaucoup"
-                return
-            self.text = answer_for(self.persona, self._answers, question_asked(messages))
             return
         if self.stage == "thanks":
             self.stage, self.text = "bye", "au revoir"

@@ -178,32 +178,52 @@ def answer_for(
     return persona.get("default", "je ne sais pas")
 
 
+def read_answer(
+    persona: dict[str, Any],
+    answers: dict[str, list[str]],
+    result: PersonaResult,
+    messages: list[dict[str, Any]],
+) -> str | None:
+    """Record the assistant's answer; the persona's next message, None when done.
+
+    Done on an orientation, on a human offer when the persona expects one and nothing
+    is asked, or when the persona has sent ``MAX_USER_MESSAGES``.
+    """
+    said = [m.get("text", "") for m in messages if m.get("text")]
+    result.transcript.extend(said)
+    result.payload = orientation_payload(messages)
+    if result.payload is not None:
+        return None
+    asked = question_asked(messages)
+    if asked in ("need", "situation", "age", "sector", "commune_insee", "confirm"):
+        result.asked["situation" if asked == "confirm" else asked] += 1
+    if any(marker in t for t in said for marker in HUMAN_MARKERS):
+        result.human_offer = True
+        if asked is None and persona["expect"].get("network") == HUMAN:
+            return None
+    if result.turns >= MAX_USER_MESSAGES:
+        return None
+    return answer_for(persona, answers, asked)
+
+
+def persona_answers(persona: dict[str, Any]) -> dict[str, list[str]]:
+    """The persona's scripted answers per question, each as a list."""
+    return {
+        k: list(v) if isinstance(v, list) else [v]
+        for k, v in persona.get("answers", {}).items()
+    }
+
+
 def play(send: Send, persona: dict[str, Any]) -> PersonaResult:
     """Talk as the persona until an orientation, a human offer or the message budget."""
     sender = f"persona-{persona['id']}-{uuid.uuid4().hex[:6]}"[:128]
     result = PersonaResult(id=persona["id"], expected=persona["expect"])
-    answers = {
-        k: list(v) if isinstance(v, list) else [v]
-        for k, v in persona.get("answers", {}).items()
-    }
-    text = persona["first"]
-    while result.turns < MAX_USER_MESSAGES:
+    answers = persona_answers(persona)
+    text: str | None = persona["first"]
+    while text is not None:
         result.turns += 1
         result.transcript.append(f"> {text}")
-        messages = send(sender, text)
-        said = [m.get("text", "") for m in messages if m.get("text")]
-        result.transcript.extend(said)
-        result.payload = orientation_payload(messages)
-        if result.payload is not None:
-            break
-        asked = question_asked(messages)
-        if asked in ("need", "situation", "age", "sector", "commune_insee", "confirm"):
-            result.asked["situation" if asked == "confirm" else asked] += 1
-        if any(marker in t for t in said for marker in HUMAN_MARKERS):
-            result.human_offer = True
-            if asked is None and persona["expect"].get("network") == HUMAN:
-                break
-        text = answer_for(persona, answers, asked)
+        text = read_answer(persona, answers, result, send(sender, text))
     return result
 
 
