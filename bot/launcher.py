@@ -40,6 +40,10 @@ RESTART_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0)
 # A server up this long is healthy again: its next restart waits 1 s.
 HEALTHY_AFTER_SECONDS = 300.0
 PRIVATE_UMASK = 0o077
+# Servers handle one small message at a time: a multi-threaded OpenBLAS (numpy, spaCy's
+# layers, the language identifier) only spins its idle threads, about a fifth of the
+# Rasa server's CPU per message here (docs/capacity.md). The operator's value wins.
+SERVER_THREAD_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1"}
 
 
 def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -291,7 +295,7 @@ class Stack:
         return self.actions
 
     def _spawn(self, command: list[str], log_name: str) -> subprocess.Popen:
-        env = child_environment(self.extra_env)
+        env = {**SERVER_THREAD_DEFAULTS, **child_environment(self.extra_env)}
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / log_name, "ab")  # closed with the process
         os.chmod(self.log_dir / log_name, 0o600)
