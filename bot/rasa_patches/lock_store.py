@@ -134,19 +134,15 @@ def transact(
 
 def drop_tickets_of_stopped_instances(store: Any, lock: Any) -> None:
     """Remove the tickets being served whose holder is no longer alive."""
-    while lock.tickets:
-        serving = min(lock.tickets, key=lambda ticket: ticket.number)
-        holder = store.red.hget(
-            holders_key(store, lock.conversation_id), str(serving.number)
-        )
+    while lock.is_someone_waiting():
+        serving = lock.now_serving
+        holder = store.red.hget(holders_key(store, lock.conversation_id), str(serving))
         if isinstance(holder, bytes):
             holder = holder.decode()
         if holder is None or store.red.exists(alive_key(store, holder)):
             return
-        log.warning(
-            "lock store: ticket %s of a stopped instance dropped", serving.number
-        )
-        lock.remove_ticket_for(serving.number)
+        log.warning("lock store: ticket %s of a stopped instance dropped", serving)
+        lock.remove_ticket_for(serving)
 
 
 def issue_ticket(
