@@ -225,7 +225,9 @@ def test_an_instance_killed_mid_run_loses_and_duplicates_nothing(
     # 502/503 with a French error); every other conversation goes to its end, its
     # messages answered at once (not by the 10 s deadline's notice while the turn
     # goes on): the stopped instance's lock tickets are dropped within seconds.
-    assert run.errors <= people, run.error_kinds
+    # A person whose message failed starts a new conversation at once: its first
+    # request may reach the dying instance too before HAProxy marks it down.
+    assert run.errors <= 2 * people, run.error_kinds
     assert max(run.latencies_ms) < 9_500
     assert len(run.conversations) == conversations
     assert all(c.done for c in run.conversations if c.failed is None)
