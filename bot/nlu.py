@@ -48,6 +48,7 @@ from bot.rasa_patches import (
     action_failure,
     lock_store,
     patch_enabled,
+    policy_graph,
     tracker_store,
 )
 
@@ -56,6 +57,7 @@ action_endpoint.install()
 action_failure.install()
 tracker_store.install()
 lock_store.install()
+policy_graph.install()
 
 UNUSED_SPACY_PIPES = ("parser", "ner")
 

@@ -70,7 +70,31 @@ async def predictions(model: str) -> dict[str, Any]:
             actions.append([round(p, 5) for p in result.probabilities])
             traces.append(tracing_counts(agent))
     return {"load_seconds": seconds, "parses": parses, "ted": actions,
+            "ensemble": ensemble_choices(agent, stories),
             "traces": [traces[0], traces[-1]]}
+
+
+def ensemble_choices(agent: Any, stories: list[Any]) -> list[Any]:
+    """The prediction graph's choice before every action of the test stories.
+
+    Each choice is the winning policy, its rounded probabilities, its events (without
+    their time) and flags: what Rasa's processor acts on.
+    """
+    from rasa.shared.core.events import ActionExecuted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    choices = []
+    for story in stories:
+        events = list(story.events)
+        for end in range(1, len(events)):
+            if not isinstance(events[end], ActionExecuted):
+                continue
+            tracker = DialogueStateTracker.from_events(story.sender_id, events[:end], agent.domain.slots)
+            chosen = agent.processor._predict_next_with_tracker(tracker)
+            choices.append([chosen.policy_name, [round(p, 5) for p in chosen.probabilities],
+                            [{k: v for k, v in e.as_dict().items() if k != "timestamp"} for e in chosen.events], chosen.is_no_user_prediction,
+                            chosen.is_end_to_end_prediction, chosen.hide_rule_turn])
+    return choices
 
 
 if __name__ == "__main__":
