@@ -46,6 +46,7 @@ from bot.language import (
 from bot.rasa_patches import (
     action_endpoint,
     action_failure,
+    event_types,
     lock_store,
     patch_enabled,
     policy_graph,
@@ -58,6 +59,7 @@ action_failure.install()
 tracker_store.install()
 lock_store.install()
 policy_graph.install()
+event_types.install()
 
 UNUSED_SPACY_PIPES = ("parser", "ner")
 

@@ -21,7 +21,13 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
-from bot.rasa_patches import action_endpoint, lock_store, patch_enabled, tracker_store
+from bot.rasa_patches import (
+    action_endpoint,
+    event_types,
+    lock_store,
+    patch_enabled,
+    tracker_store,
+)
 
 VALID_RESPONSES = [
     {},
@@ -356,3 +362,45 @@ def test_a_message_waiting_for_a_stopped_instance_is_served() -> None:
     finally:
         store.delete_lock(conversation)
         lock_store.uninstall()
+
+
+def event_lookups() -> list[Any]:
+    """What ``Event.resolve_by_type`` answers for every event name and a few others."""
+    import rasa.shared.utils.common
+    from rasa.shared.core.events import Event, SlotSet
+
+    names = sorted(
+        {cls.type_name for cls in rasa.shared.utils.common.all_subclasses(Event)}
+    )
+    answers: list[Any] = []
+    for name in [*names, "topic", "no_such_event"]:
+        for default in (None, SlotSet):
+            try:
+                answers.append((name, default, Event.resolve_by_type(name, default)))
+            except ValueError as error:
+                answers.append((name, default, str(error)))
+    return answers
+
+
+def test_event_classes_kept_by_name_are_those_rasa_finds() -> None:
+    from rasa.shared.core.events import Event, SlotSet
+
+    event_types.uninstall()
+    rasas = event_lookups()
+    event_types.install()
+    event_types.install()
+    try:
+        assert len(rasas) >= 40
+        assert event_lookups() == rasas
+        assert event_lookups() == rasas  # from what was kept
+        with pytest.raises(ValueError):
+            Event.resolve_by_type("spro_test_event")
+        # A class defined later answers its name: what was kept is forgotten.
+
+        class LaterEvent(SlotSet):
+            type_name = "spro_test_event"
+
+        assert Event.resolve_by_type("spro_test_event") is LaterEvent
+    finally:
+        event_types.uninstall()
+        event_types.install()

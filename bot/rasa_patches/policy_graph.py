@@ -39,6 +39,7 @@ class PendingOutput:
     """A graph node's call, made at most once, when its output is needed."""
 
     def __init__(self, node: Any, inputs: tuple[Any, ...]) -> None:
+        """Keep ``node`` and the inputs the graph gave it."""
         self.node = node
         self.inputs = inputs
         self._output: tuple[str, Any] | None = None
@@ -54,14 +55,16 @@ class LazyNode:
     """Stands for a graph node in the run graph: returns a ``PendingOutput``."""
 
     def __init__(self, node: Any) -> None:
+        """Stand for ``node`` (a Rasa ``GraphNode``)."""
         self.node = node
 
     def __call__(self, *inputs: Any) -> tuple[str, PendingOutput]:
+        """The node's name and its call, not made yet."""
         return self.node._node_name, PendingOutput(self.node, inputs)
 
 
 def ted_cannot_win(predictions: list[Any], lazy_priority: int, tracker: Any) -> bool:
-    """True when a prediction of ``lazy_priority`` (TED's) cannot be the ensemble's pick.
+    """True when a TED prediction (of ``lazy_priority``) cannot be the ensemble's pick.
 
     ``predictions`` are those already made. The rules are those of Rasa 3.6's
     ``DefaultPolicyPredictionEnsemble._best_policy_prediction``.
@@ -93,13 +96,15 @@ class EnsembleNode:
     """Stands for the ensemble's node: makes the pending TED calls only when needed."""
 
     def __init__(self, node: Any, lazy_priority: int) -> None:
+        """Stand for the ensemble's ``node``; TED's priority is ``lazy_priority``."""
         self.node = node
         self.lazy_priority = lazy_priority
 
     def __call__(self, *inputs: Any) -> tuple[str, Any]:
+        """The ensemble's pick, TED's prediction made first if it could change it."""
         from rasa.core.policies.policy import PolicyPrediction
 
-        received = dict(item for item in inputs if isinstance(item, tuple))
+        received: dict[str, Any] = dict(i for i in inputs if isinstance(i, tuple))
         pending = [v for v in received.values() if isinstance(v, PendingOutput)]
         if pending:
             tracker = received[self.node._inputs["tracker"]]
@@ -119,7 +124,7 @@ def _component_of(node: Any) -> Any:
 
 
 def lazy_policy_nodes(schema: Any, instantiated: dict[str, Any]) -> dict[str, int]:
-    """TED nodes of ``schema`` whose only reader is a default ensemble, with priorities."""
+    """TED nodes whose only reader is Rasa's default ensemble, with their priority."""
     from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
     from rasa.core.policies.ted_policy import TEDPolicy
     from rasa.shared.nlu.constants import TEXT
@@ -156,7 +161,7 @@ def build_dask_graph(self: Any, schema: Any) -> dict[str, Any]:
     lazy = lazy_policy_nodes(schema, self._instantiated_nodes)
     if len(lazy) != 1:
         return run_graph
-    (name, priority), = lazy.items()
+    ((name, priority),) = lazy.items()
     ensemble_name = next(n for n, s in schema.nodes.items() if name in s.needs.values())
     task = run_graph[name]
     run_graph[name] = (LazyNode(task[0]), *task[1:])
