@@ -28,11 +28,15 @@ from typing import Any
 
 import aiohttp
 
-from bot.rasa_patches import patch_enabled, rasa_version_checked
+from bot.rasa_patches import (
+    patch_enabled,
+    rasa_version_checked,
+    replace_attributes,
+    restore_attributes,
+)
 
 NAME = "action_endpoint"
 KEEPALIVE_SECONDS = 2.0
-_RASA_ORIGINALS = "_spro_rasa_originals"
 _validators: dict[type, Any] = {}
 _session: tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession] | None = None
 
@@ -152,15 +156,10 @@ def install() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.utils.endpoints import EndpointConfig
 
-    for cls, attribute, replacement in (
-        (RemoteAction, "_validate_action_result", validate_action_result),
-        (EndpointConfig, "request", request),
-    ):
-        originals = vars(cls).get(_RASA_ORIGINALS, {})
-        if attribute not in originals:
-            originals[attribute] = vars(cls)[attribute]
-            setattr(cls, _RASA_ORIGINALS, originals)
-            setattr(cls, attribute, replacement)
+    replace_attributes(
+        RemoteAction, {"_validate_action_result": validate_action_result}
+    )
+    replace_attributes(EndpointConfig, {"request": request})
 
 
 def uninstall() -> None:
@@ -168,8 +167,5 @@ def uninstall() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.utils.endpoints import EndpointConfig
 
-    for cls in (RemoteAction, EndpointConfig):
-        for attribute, original in vars(cls).get(_RASA_ORIGINALS, {}).items():
-            setattr(cls, attribute, original)
-        if _RASA_ORIGINALS in vars(cls):
-            delattr(cls, _RASA_ORIGINALS)
+    restore_attributes(RemoteAction, ["_validate_action_result"])
+    restore_attributes(EndpointConfig, ["request"])

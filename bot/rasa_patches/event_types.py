@@ -17,10 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.rasa_patches import patch_enabled, rasa_version_checked
+from bot.rasa_patches import (
+    patch_enabled,
+    rasa_version_checked,
+    replace_attributes,
+    restore_attributes,
+)
 
 NAME = "event_types"
-_RASA_RESOLVE = "_spro_rasa_resolve_by_type"
 _NOT_LOOKED_UP = object()
 _classes: dict[str, Any] = {}
 
@@ -35,11 +39,11 @@ def forget_classes(cls: Any, **kwargs: Any) -> None:
 
 def resolve_by_type(type_name: str, default: Any = None) -> Any:
     """``Event.resolve_by_type`` with the class of each type name kept."""
-    import rasa.shared.utils.common
-    from rasa.shared.core.events import Event
-
     found = _classes.get(type_name, _NOT_LOOKED_UP)
     if found is _NOT_LOOKED_UP:
+        import rasa.shared.utils.common
+        from rasa.shared.core.events import Event
+
         found = next(
             (
                 cls
@@ -64,19 +68,18 @@ def install() -> None:
         return
     from rasa.shared.core.events import Event
 
-    if _RASA_RESOLVE not in vars(Event):
-        setattr(Event, _RASA_RESOLVE, vars(Event)["resolve_by_type"])
-        _classes.clear()
-        Event.__init_subclass__ = classmethod(forget_classes)
-        Event.resolve_by_type = staticmethod(resolve_by_type)
+    replace_attributes(
+        Event,
+        {
+            "__init_subclass__": classmethod(forget_classes),
+            "resolve_by_type": staticmethod(resolve_by_type),
+        },
+    )
 
 
 def uninstall() -> None:
     """Put Rasa's own ``resolve_by_type`` back (for the equality tests)."""
     from rasa.shared.core.events import Event
 
-    if _RASA_RESOLVE in vars(Event):
-        Event.resolve_by_type = vars(Event)[_RASA_RESOLVE]
-        delattr(Event, _RASA_RESOLVE)
-        delattr(Event, "__init_subclass__")
-        _classes.clear()
+    restore_attributes(Event, ["__init_subclass__", "resolve_by_type"])
+    _classes.clear()

@@ -34,12 +34,16 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from bot.rasa_patches import patch_enabled, rasa_version_checked
+from bot.rasa_patches import (
+    patch_enabled,
+    rasa_version_checked,
+    replace_attributes,
+    restore_attributes,
+)
 
 log = logging.getLogger(__name__)
 
 NAME = "lock_store"
-_RASA_ORIGINALS = "_spro_rasa_originals"
 # An instance's alive key expires this long after its last refresh.
 ALIVE_SECONDS = 6
 REFRESH_SECONDS = 2
@@ -239,23 +243,11 @@ def install() -> None:
         return
     from rasa.core.lock_store import RedisLockStore
 
-    if _RASA_ORIGINALS not in vars(RedisLockStore):
-        originals = {name: vars(RedisLockStore).get(name) for name in REPLACEMENTS}
-        setattr(RedisLockStore, _RASA_ORIGINALS, originals)
-        for name, replacement in REPLACEMENTS.items():
-            setattr(RedisLockStore, name, replacement)
+    replace_attributes(RedisLockStore, REPLACEMENTS)
 
 
 def uninstall() -> None:
     """Put Rasa's own methods back (for the equality tests)."""
     from rasa.core.lock_store import RedisLockStore
 
-    originals = vars(RedisLockStore).get(_RASA_ORIGINALS)
-    if originals is None:
-        return
-    for name, original in originals.items():
-        if original is None:
-            delattr(RedisLockStore, name)  # inherited from LockStore
-        else:
-            setattr(RedisLockStore, name, original)
-    delattr(RedisLockStore, _RASA_ORIGINALS)
+    restore_attributes(RedisLockStore, REPLACEMENTS)

@@ -27,10 +27,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.rasa_patches import patch_enabled, rasa_version_checked
+from bot.rasa_patches import (
+    patch_enabled,
+    rasa_attribute,
+    rasa_version_checked,
+    replace_attributes,
+    restore_attributes,
+)
 
 NAME = "policy_graph"
-_RASA_ORIGINALS = "_spro_rasa_originals"
+_PLANS = "_spro_lazy_plans"
 ENSEMBLE_FN = "combine_predictions_from_kwargs"
 POLICY_FN = "predict_action_probabilities"
 
@@ -105,8 +111,7 @@ class EnsembleNode:
         from rasa.core.policies.policy import PolicyPrediction
 
         received: dict[str, Any] = dict(i for i in inputs if isinstance(i, tuple))
-        pending = [v for v in received.values() if isinstance(v, PendingOutput)]
-        if pending:
+        if any(isinstance(v, PendingOutput) for v in received.values()):
             tracker = received[self.node._inputs["tracker"]]
             made = [v for v in received.values() if isinstance(v, PolicyPrediction)]
             if not ted_cannot_win(made, self.lazy_priority, tracker):
@@ -117,10 +122,6 @@ class EnsembleNode:
                     for item in inputs
                 )
         return self.node(*inputs)
-
-
-def _component_of(node: Any) -> Any:
-    return getattr(node, "_component", None)
 
 
 def lazy_policy_nodes(schema: Any, instantiated: dict[str, Any]) -> dict[str, int]:
@@ -136,7 +137,7 @@ def lazy_policy_nodes(schema: Any, instantiated: dict[str, Any]) -> dict[str, in
                 readers[provider].append(name)
     lazy = {}
     for name, schema_node in schema.nodes.items():
-        component = _component_of(instantiated.get(name))
+        component = getattr(instantiated.get(name), "_component", None)
         if (
             schema_node.uses is not TEDPolicy
             or schema_node.fn != POLICY_FN
@@ -152,21 +153,39 @@ def lazy_policy_nodes(schema: Any, instantiated: dict[str, Any]) -> dict[str, in
     return lazy
 
 
+def lazy_plan(runner: Any, schema: Any) -> tuple[str, str, int] | None:
+    """The lazy TED node, its ensemble and TED's priority, once per set of nodes.
+
+    Rasa builds the run graph again for every prediction, from the same few schemas:
+    what can run lazily is worked out at a schema's first run and kept on the runner.
+    """
+    plans = vars(runner).setdefault(_PLANS, {})
+    key = tuple(schema.nodes)
+    if key not in plans:
+        lazy = lazy_policy_nodes(schema, runner._instantiated_nodes)
+        plans[key] = None
+        if len(lazy) == 1:
+            ((name, priority),) = lazy.items()
+            ensemble = next(
+                n for n, s in schema.nodes.items() if name in s.needs.values()
+            )
+            plans[key] = (name, ensemble, priority)
+    return plans[key]
+
+
 def build_dask_graph(self: Any, schema: Any) -> dict[str, Any]:
     """``DaskGraphRunner._build_dask_graph`` with TED lazy behind its ensemble."""
     from rasa.engine.runner.dask import DaskGraphRunner
 
-    originals = vars(DaskGraphRunner)[_RASA_ORIGINALS]
-    run_graph = originals["_build_dask_graph"](self, schema)
-    lazy = lazy_policy_nodes(schema, self._instantiated_nodes)
-    if len(lazy) != 1:
+    run_graph = rasa_attribute(DaskGraphRunner, "_build_dask_graph")(self, schema)
+    plan = lazy_plan(self, schema)
+    if plan is None:
         return run_graph
-    ((name, priority),) = lazy.items()
-    ensemble_name = next(n for n, s in schema.nodes.items() if name in s.needs.values())
+    name, ensemble, priority = plan
     task = run_graph[name]
     run_graph[name] = (LazyNode(task[0]), *task[1:])
-    task = run_graph[ensemble_name]
-    run_graph[ensemble_name] = (EnsembleNode(task[0], priority), *task[1:])
+    task = run_graph[ensemble]
+    run_graph[ensemble] = (EnsembleNode(task[0], priority), *task[1:])
     return run_graph
 
 
@@ -176,12 +195,14 @@ def run(
     """``DaskGraphRunner.run``; a pending output asked for as a target is computed."""
     from rasa.engine.runner.dask import DaskGraphRunner
 
-    originals = vars(DaskGraphRunner)[_RASA_ORIGINALS]
-    results = originals["run"](self, inputs, targets)
+    results = rasa_attribute(DaskGraphRunner, "run")(self, inputs, targets)
     return {
         name: value.output()[1] if isinstance(value, PendingOutput) else value
         for name, value in results.items()
     }
+
+
+REPLACEMENTS = {"_build_dask_graph": build_dask_graph, "run": run}
 
 
 def install() -> None:
@@ -190,23 +211,11 @@ def install() -> None:
         return
     from rasa.engine.runner.dask import DaskGraphRunner
 
-    originals = vars(DaskGraphRunner).get(_RASA_ORIGINALS, {})
-    if originals:
-        return
-    for attribute, replacement in (
-        ("_build_dask_graph", build_dask_graph),
-        ("run", run),
-    ):
-        originals[attribute] = vars(DaskGraphRunner)[attribute]
-        setattr(DaskGraphRunner, attribute, replacement)
-    setattr(DaskGraphRunner, _RASA_ORIGINALS, originals)
+    replace_attributes(DaskGraphRunner, REPLACEMENTS)
 
 
 def uninstall() -> None:
     """Put Rasa's own runner back (for the equality tests)."""
     from rasa.engine.runner.dask import DaskGraphRunner
 
-    for attribute, original in vars(DaskGraphRunner).get(_RASA_ORIGINALS, {}).items():
-        setattr(DaskGraphRunner, attribute, original)
-    if _RASA_ORIGINALS in vars(DaskGraphRunner):
-        delattr(DaskGraphRunner, _RASA_ORIGINALS)
+    restore_attributes(DaskGraphRunner, REPLACEMENTS)
