@@ -6,7 +6,7 @@ Usage: ``.venv/bin/python benchmarks/bench_load.py [--concurrency 1 5 20 50]
 
 Starts the real servers on free ports, as ``make run`` does (one Rasa instance with its
 SQLite tracker store and one action server), or with ``--instances N`` the cluster of
-``python -m bot.cluster`` (HAProxy in front of N Rasa instances, PostgreSQL tracker
+``python -m bot.runtime.cluster`` (HAProxy in front of N Rasa instances, PostgreSQL tracker
 store, Redis lock store). Each simulated person plays a whole scripted conversation:
 a greeting, one of the personas of ``tests/e2e/personas.yml`` answering the assistant's
 questions until the orientation arrives, then thanks and goodbye.
@@ -62,7 +62,7 @@ from bot.evaluation.personas import (  # noqa: E402
     persona_answers,
     read_answer,
 )
-from bot.launcher import Stack, ensure_model, free_port, write_endpoints  # noqa: E402
+from bot.runtime.launcher import Stack, ensure_model, free_port, write_endpoints  # noqa: E402
 from bot.reports import write_block  # noqa: E402
 
 REQUEST_TIMEOUT_SECONDS = 120.0
@@ -351,7 +351,7 @@ def single_stack(model: Path, work: Path) -> Iterator[Target]:
 @contextlib.contextmanager
 def cluster_target(model: Path, work: Path, instances: int) -> Iterator[Target]:
     """HAProxy in front of ``instances`` Rasa instances on PostgreSQL and Redis."""
-    from bot.cluster import Cluster, tracker_user_texts
+    from bot.runtime.cluster import Cluster, tracker_user_texts
 
     with Cluster.temporary(model=model, instances=instances, work=work) as cluster:
         processes = {"haproxy": cluster.haproxy_pid}

@@ -22,7 +22,7 @@ from pathlib import Path
 import requests
 
 from bot.evaluation.rest import conversation_id
-from bot.launcher import Stack, ensure_model, free_port, write_endpoints
+from bot.runtime.launcher import Stack, ensure_model, free_port, write_endpoints
 from bot.reports import write_block
 
 # One conversation as the public has it: every message but the greeting reaches the

@@ -1,7 +1,7 @@
 """NLU components of our own, registered with Rasa's default recipe.
 
 Rasa imports this module before it loads any component of our pipeline, which is
-where DIET and TED get their quicker loading (``bot.model_loading``).
+where DIET and TED get their quicker loading (``bot.rasa_patches.model_loading``).
 
 ``LanguageGuard`` keeps messages in another language from being read as a French
 intent (see its docstring).
@@ -36,8 +36,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import model_loading
-from bot.language import (
+from bot.conversation.language import (
     DETECTED_LANGUAGE,
     FRENCH,
     OTHER_LANGUAGE_INTENT,
@@ -48,6 +47,7 @@ from bot.rasa_patches import (
     action_failure,
     event_types,
     lock_store,
+    model_loading,
     patch_enabled,
     policy_graph,
     tracker_store,
@@ -97,10 +97,10 @@ class SharedSpacyNLP(SpacyNLP):
 class LanguageGuard(GraphComponent):
     """A message in another language is never read as a French intent.
 
-    Placed after the intent classifiers: when ``bot.language`` is sure the text is not
-    French, the intent becomes ``other_language`` (confidence 1). The language found
-    (``fr``, ``en``…, or nothing when unsure) goes into the parse data as
-    ``detected_language`` for the actions.
+    Placed after the intent classifiers: when ``bot.conversation.language`` is sure
+    the text is not French, the intent becomes ``other_language`` (confidence 1). The
+    language found (``fr``, ``en``…, or nothing when unsure) goes into the parse data
+    as ``detected_language`` for the actions.
     """
 
     @classmethod

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.evaluation.personas import load_personas, markdown, play, summary  # noqa: E402
 from bot.evaluation.rest import load_knowledge, post_message  # noqa: E402
-from bot.launcher import Stack, child_environment, ensure_model, free_port, venv_bin, write_endpoints  # noqa: E402
+from bot.runtime.launcher import Stack, child_environment, ensure_model, free_port, venv_bin, write_endpoints  # noqa: E402
 from bot.reports import write_block  # noqa: E402
 
 RESULTS = ROOT / "results"

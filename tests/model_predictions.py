@@ -1,4 +1,4 @@
-"""Print, as JSON, what a trained model predicts, loaded Rasa's way or with bot.model_loading.
+"""Print, as JSON, what a trained model predicts, loaded Rasa's way or with bot.rasa_patches.model_loading.
 
 ``SPRO_QUICK_MODEL_LOADING=0|1 python -m tests.model_predictions MODEL``: DIET's intent ranking and entities
 on the held-out NLU examples, and TED's action probabilities on every prefix of the test

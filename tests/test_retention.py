@@ -11,9 +11,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.cli import main as cli_main
+from bot.runtime.cli import main as cli_main
 from bot.config import PROJECT_ROOT
-from bot.retention import RetentionError, purge_conversations, tracker_store_url
+from bot.runtime.conversation_retention import RetentionError, purge_conversations, tracker_store_url
 
 DAY = 86_400.0
 NOW = time.time()
@@ -105,7 +105,7 @@ def test_the_launcher_purges_conversations_and_the_desk_s_call_back_contacts(
 
     from bot.handover.desk import HandoverDesk
     from bot.handover.store import HandoverStore, requests_table
-    from bot.launcher import purge_expired_data, write_endpoints
+    from bot.runtime.launcher import purge_expired_data, write_endpoints
 
     desk_url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
     monkeypatch.setenv("SPRO_HANDOVER_DATABASE_URL", desk_url)

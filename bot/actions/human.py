@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.say import say
-from bot.dialogue import home_region, human_contact
+from bot.conversation.dialogue import home_region, human_contact
 
 # The channel whose page can hand the conversation to an adviser (channels/handover/).
 HANDOVER_CHANNEL = "webchat"

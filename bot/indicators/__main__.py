@@ -40,7 +40,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
     import time
 
     from bot.indicators.derive import derive_indicators
-    from bot.retention import RetentionError, tracker_store_url
+    from bot.runtime.conversation_retention import RetentionError, tracker_store_url
 
     try:
         url = args.tracker or tracker_store_url(args.endpoints)

@@ -6,7 +6,8 @@ machine (SQLite) or several (PostgreSQL); deriving from it needs no broker to ru
 nothing when the indicators database is down (the next run catches up), and sees a
 conversation whole, so the record says how it ended. Derivation runs periodically (the
 dashboard channel does it in the Rasa server) and always before the purge of old
-conversations (``bot.retention``), so records outlive the conversations.
+conversations (``bot.runtime.conversation_retention``), so records outlive the
+conversations.
 
 A conversation is a Rasa session (split at ``action_session_start``); it is derived once
 it has been silent for ``config.indicators_idle_minutes()``. Windows of time are derived

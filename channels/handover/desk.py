@@ -28,6 +28,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.advisers import script_aid
+from bot.advisers.accounts import AccountBook, Adviser
+from bot.advisers.fiche import Section, as_html, as_text, build_sections
+from bot.advisers.service import ConsoleError, ConsoleService, network_name
+from bot.advisers.store import CallRecord, ConsoleStore
 from bot.handover.desk import (
     CALLBACK_OUTCOMES,
     LIVE_OUTCOMES,
@@ -36,12 +41,7 @@ from bot.handover.desk import (
     HandoverDesk,
 )
 from bot.handover.store import HandoverRequest, Message
-from channels.console import script_aid
-from channels.console.accounts import AccountBook, Adviser
 from channels.console.channel import COOKIE
-from channels.console.fiche import Section, as_html, as_text, build_sections
-from channels.console.service import ConsoleError, ConsoleService, network_name
-from channels.console.store import CallRecord, ConsoleStore
 from channels.handover.base import DeskChannel, json_object
 from channels.handover.hub import hub_for, message_json, stream_conversation
 from channels.handover.public import last_event_id

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.launcher import child_environment, venv_bin
+from bot.runtime.launcher import child_environment, venv_bin
 
 pytestmark = pytest.mark.e2e
 

@@ -12,9 +12,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.orientation import CARD_PARTS, Part, build_orientation, orientation_payload
-from bot.routing import Profile, get_table, route
-from bot.wording import Utterance
+from bot.conversation.orientation import (
+    CARD_PARTS,
+    Part,
+    build_orientation,
+    orientation_payload,
+)
+from bot.conversation.routing import Profile, get_table, route
+from bot.conversation.wording import Utterance
 
 log = logging.getLogger(__name__)
 

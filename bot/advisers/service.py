@@ -19,14 +19,10 @@ from typing import Any, Callable, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.indicators import record_event
-from bot.orientation import network_name as knowledge_network_name
-from bot.orientation import structure_item
-from bot.privacy import mask_personal_data
-from channels.console import script_aid
-from channels.console.accounts import AccountBook, AccountsError, Adviser
-from channels.console.fiche import Section, build_sections
-from channels.console.profile import (
+from bot.advisers import script_aid
+from bot.advisers.accounts import AccountBook, AccountsError, Adviser
+from bot.advisers.fiche import Section, build_sections
+from bot.advisers.profile_view import (
     COMMUNE_SLOTS,
     PROFILE_SLOTS,
     CorrectionError,
@@ -37,8 +33,12 @@ from channels.console.profile import (
     profile_from_slots,
     profile_rows,
 )
-from channels.console.store import OUTCOMES, CallRecord, ConsoleStore
-from channels.text_input import InvalidText, normalise_text
+from bot.advisers.store import OUTCOMES, CallRecord, ConsoleStore
+from bot.conversation.orientation import network_name as knowledge_network_name
+from bot.conversation.orientation import structure_item
+from bot.indicators import record_event
+from bot.privacy import mask_personal_data
+from bot.text_input import InvalidText, normalise_text
 
 logger = logging.getLogger(__name__)
 
@@ -166,9 +166,12 @@ def resolve_commune(text: str) -> dict[str, Any]:
 
 
 def dialogue_codes() -> dict[str, tuple[str, ...]]:
-    """The codes the dialogue accepts for situation, need, sector (``bot.profile``)."""
-    from bot.profile import valid_codes
-    from bot.routing import NOT_GIVEN
+    """The codes the dialogue accepts for situation, need, sector.
+
+    They come from ``bot.conversation.profile``.
+    """
+    from bot.conversation.profile import valid_codes
+    from bot.conversation.routing import NOT_GIVEN
 
     try:
         codes = valid_codes()

@@ -1,10 +1,10 @@
 """Start the assistant on this machine: train if needed, then Rasa and the action server.
 
-``python -m bot.launcher`` (what ``make run`` calls) trains the model when the
+``python -m bot.runtime.launcher`` (what ``make run`` calls) trains the model when the
 config, domain or training data changed, starts the action server and the Rasa
 server on localhost, prints where to talk to the bot, and stops both on Ctrl-C.
 A server that stops is restarted, after 1 s, then 2, 4… up to a minute if it keeps
-stopping; the launcher says so and ``python -m bot.launcher status`` (``make status``)
+stopping; the launcher says so and ``python -m bot.runtime.launcher status`` (``make status``)
 shows each server's state and restarts. Files it and the servers create are private
 to the user (mode 600). While running, it deletes conversations older than the
 retention period (``SPRO_CONVERSATION_RETENTION_DAYS``, 30 by default) and the chat
@@ -253,7 +253,7 @@ class Stack:
             [
                 sys.executable,
                 "-m",
-                "bot.action_server",
+                "bot.runtime.action_server",
                 "--port",
                 str(self.actions_port),
             ],

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Sequence
 
+from bot.conversation.routing import Decision
 from bot.knowledge.model import Network, Region, StructureMatch
 from bot.places import Commune
-from bot.routing import Decision
 
 MAX_MAIN_STRUCTURES = 2
 MAX_OTHER_STRUCTURES = 1
@@ -100,7 +100,7 @@ class Orientation:
     @property
     def texts(self) -> list[str]:
         """The parts as plain French texts (default variants of ``domain.yml``)."""
-        from bot.wording import render
+        from bot.conversation.wording import render
 
         return [render(part.response, part.variables)["text"] for part in self.parts]
 
@@ -233,7 +233,7 @@ def first_sentence(text: str) -> str:
 
 def reason_for(decision: Decision) -> str:
     """The reason: "votre situation (…) et à votre demande (…)" (routing labels)."""
-    from bot.routing import get_table
+    from bot.conversation.routing import get_table
 
     table = get_table()
     need = table.needs.get(decision.need, "").lower()
