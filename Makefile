@@ -37,7 +37,7 @@ train: setup  ## Train the model if config, domain or data changed
 
 shell: setup train  ## Talk to the bot in the terminal (starts the action server too)
 	@$(PY) -m rasa_sdk --actions bot.actions --port 5055 > var/actions-shell.log 2>&1 & \
-	  trap "kill $$!" EXIT; .venv/bin/rasa shell --model models/spro.tar.gz
+	  trap "kill $$!" EXIT; $(PY) -m bot.runtime.rasa_server shell --model models/spro.tar.gz
 
 bench: setup train  ## Start-up, memory and latency figures for README
 	@$(PY) benchmarks/bench_knowledge.py --write

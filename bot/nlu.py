@@ -1,7 +1,8 @@
 """NLU components of our own, registered with Rasa's default recipe.
 
-Rasa imports this module before it loads any component of our pipeline, which is
-where DIET and TED get their quicker loading (``bot.rasa_patches.model_loading``).
+Importing this module changes nothing in Rasa: the Rasa patches (quicker DIET and TED
+loading included) are installed by the server's entry point
+(``bot.runtime.rasa_server``).
 
 ``LanguageGuard`` keeps messages in another language from being read as a French
 intent (see its docstring).
@@ -42,24 +43,7 @@ from bot.conversation.language import (
     OTHER_LANGUAGE_INTENT,
     detect_language,
 )
-from bot.rasa_patches import (
-    action_endpoint,
-    action_failure,
-    event_types,
-    lock_store,
-    model_loading,
-    patch_enabled,
-    policy_graph,
-    tracker_store,
-)
-
-model_loading.install()
-action_endpoint.install()
-action_failure.install()
-tracker_store.install()
-lock_store.install()
-policy_graph.install()
-event_types.install()
+from bot.rasa_patches import patch_enabled
 
 UNUSED_SPACY_PIPES = ("parser", "ner")
 

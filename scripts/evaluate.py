@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.evaluation.personas import load_personas, markdown, play, summary  # noqa: E402
 from bot.evaluation.rest import load_knowledge, post_message  # noqa: E402
-from bot.runtime.launcher import Stack, child_environment, ensure_model, free_port, venv_bin, write_endpoints  # noqa: E402
+from bot.runtime.launcher import RASA_COMMAND, Stack, child_environment, ensure_model, free_port, write_endpoints  # noqa: E402
 from bot.reports import write_block  # noqa: E402
 
 RESULTS = ROOT / "results"
@@ -33,7 +33,7 @@ PERSONAS_FILE = ROOT / "tests" / "e2e" / "personas.yml"
 
 def rasa(*args: str) -> subprocess.CompletedProcess:
     """Run a rasa command in the project, output captured."""
-    return subprocess.run([venv_bin("rasa"), *args], cwd=ROOT, env=child_environment(),
+    return subprocess.run([*RASA_COMMAND, *args], cwd=ROOT, env=child_environment(),
                           capture_output=True, text=True, check=False)
 
 

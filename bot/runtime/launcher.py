@@ -44,6 +44,8 @@ PRIVATE_UMASK = 0o077
 # layers, the language identifier) only spins its idle threads, about a fifth of the
 # Rasa server's CPU per message here (docs/capacity.md). The operator's value wins.
 SERVER_THREAD_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1"}
+# Rasa's CLI with the project's Rasa patches installed first (bot.runtime.rasa_server).
+RASA_COMMAND = (sys.executable, "-m", "bot.runtime.rasa_server")
 
 
 def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -108,7 +110,7 @@ def _train_if_changed(models_dir: Path, root: Path) -> Path:
     print("Training the model (config, domain or data changed)...", flush=True)
     subprocess.run(
         [
-            venv_bin("rasa"),
+            *RASA_COMMAND,
             "train",
             "--fixed-model-name",
             "spro",
@@ -264,7 +266,7 @@ class Stack:
         """Start the Rasa server on localhost (CORS is the public channels' own)."""
         self.rasa = self._spawn(
             [
-                venv_bin("rasa"),
+                *RASA_COMMAND,
                 "run",
                 "--model",
                 str(self.model),
