@@ -8,23 +8,19 @@ conversation is ever left half-erased.
 
 from __future__ import annotations
 
-import os
-import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import yaml
 from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, select
 
-from bot.config import PROJECT_ROOT
+from bot import config
+from bot.indicators.derive import derive_indicators
+from bot.tracker_db import TrackerStoreError
 
 EVENTS_TABLE = "events"
-_ENV_VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 
-class RetentionError(ValueError):
+class RetentionError(TrackerStoreError):
     """The tracker store cannot be purged as configured (message in French)."""
 
 
@@ -34,62 +30,6 @@ class PurgeResult:
 
     conversations: int
     events: int
-
-
-def _expand(value: Any) -> Any:
-    """Replace ``${VAR}`` by the environment's value, as Rasa does for endpoints.yml."""
-    if not isinstance(value, str):
-        return value
-
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in os.environ:
-            raise RetentionError(
-                f"La variable d'environnement {name} n'est pas définie."
-            )
-        return os.environ[name]
-
-    return _ENV_VARIABLE.sub(replace, value)
-
-
-def tracker_store_url(endpoints_file: Path, root: Path = PROJECT_ROOT) -> str:
-    """The SQLAlchemy URL of the SQL tracker store declared in ``endpoints_file``.
-
-    Only the ``tracker_store`` section is read (its ``${VAR}`` expanded); the URL is
-    built by Rasa's own ``SQLTrackerStore.get_db_url``, so every form Rasa accepts
-    (host with port or scheme, ``query`` options) reaches the same database. A relative
-    SQLite path is taken from the project folder, where the servers run.
-    """
-    from rasa.core.tracker_store import SQLTrackerStore
-
-    try:
-        endpoints = yaml.safe_load(endpoints_file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise RetentionError(f"Lecture impossible de {endpoints_file} : {exc}") from exc
-    store = {
-        key: _expand(value)
-        for key, value in (endpoints.get("tracker_store") or {}).items()
-    }
-    if str(store.get("type", "")).upper() != "SQL":
-        raise RetentionError(
-            f"{endpoints_file} ne déclare pas de tracker store SQL (type: SQL) : "
-            "la purge ne sait effacer que celui-là."
-        )
-    dialect = store.get("dialect") or "sqlite"
-    database = store.get("db") or "rasa.db"
-    if dialect == "sqlite" and not Path(database).is_absolute():
-        database = str(root / database)
-    port = store.get("port")
-    url = SQLTrackerStore.get_db_url(
-        dialect=dialect,
-        host=store.get("url"),
-        port=int(port) if port else None,
-        db=database,
-        username=store.get("username"),
-        password=store.get("password"),
-        query=store.get("query"),
-    )
-    return url if isinstance(url, str) else url.render_as_string(hide_password=False)
 
 
 def purge_conversations(url: str, days: float, now: float | None = None) -> PurgeResult:
@@ -104,9 +44,6 @@ def purge_conversations(url: str, days: float, now: float | None = None) -> Purg
         )
     cutoff = (time.time() if now is None else now) - days * 86_400
     # Anonymous indicator records outlive the conversations: derive them first.
-    from bot import config
-    from bot.indicators.derive import derive_indicators
-
     idle_cutoff = (
         time.time() if now is None else now
     ) - config.indicators_idle_minutes() * 60

@@ -36,8 +36,8 @@ from bot.advisers.service import (
     iso,
 )
 from bot.advisers.store import OUTCOMES, ConsoleStore
+from channels.adviser_session import COOKIE
 
-COOKIE = "spro_console"
 COOKIE_PATH = "/webhooks/console"
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_FILES = {

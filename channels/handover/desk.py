@@ -41,7 +41,7 @@ from bot.handover.desk import (
     HandoverDesk,
 )
 from bot.handover.store import HandoverRequest, Message
-from channels.console.channel import COOKIE
+from channels.adviser_session import COOKIE
 from channels.handover.base import DeskChannel, json_object
 from channels.handover.hub import hub_for, message_json, stream_conversation
 from channels.handover.public import last_event_id

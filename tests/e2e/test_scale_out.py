@@ -30,7 +30,8 @@ from bot.config import PROJECT_ROOT
 from bot.evaluation.personas import load_personas, play
 from bot.evaluation.rest import conversation_id
 from bot.runtime.launcher import Stack, free_port
-from bot.runtime.conversation_retention import purge_conversations, tracker_store_url
+from bot.runtime.conversation_retention import purge_conversations
+from bot.tracker_db import tracker_store_url
 from tests.conftest import load_knowledge, post_message, texts
 
 pytestmark = pytest.mark.e2e

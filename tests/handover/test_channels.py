@@ -65,7 +65,7 @@ async def server(
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[str]:
     """Console, web chat and desk channels on a Sanic app on a free localhost port."""
-    monkeypatch.setattr("channels.handover.public.get_desk", lambda: desk)
+    monkeypatch.setattr("bot.handover.relay.get_desk", lambda: desk)
     Sanic.test_mode = True
     app = configure_app(
         [
