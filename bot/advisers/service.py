@@ -36,6 +36,7 @@ from bot.advisers.profile_view import (
 from bot.advisers.store import OUTCOMES, CallRecord, ConsoleStore
 from bot.conversation.orientation import network_name as knowledge_network_name
 from bot.conversation.orientation import structure_item
+from bot.conversation.orientation_payload import is_orientation, to_json
 from bot.indicators import record_event
 from bot.privacy import mask_personal_data
 from bot.text_input import InvalidText, normalise_text
@@ -363,8 +364,8 @@ class ConsoleService:
         replies = []
         for item in answer.messages:
             custom = item.get("custom")
-            if isinstance(custom, dict) and custom.get("type") == "orientation":
-                call.orientation = custom
+            if is_orientation(custom):
+                call.orientation = to_json(custom)
                 call.chosen_structure = None
             if item.get("text"):
                 replies.append(
@@ -553,4 +554,4 @@ def chosen_structure(structure_id: str, insee: str | None) -> dict[str, Any]:
         None,
     )
     item["distance_km"] = distance
-    return item
+    return dict(item)

@@ -18,6 +18,7 @@ from bot.conversation.orientation import (
     build_orientation,
     orientation_payload,
 )
+from bot.conversation.orientation_payload import CommuneRef, OrientationPayload
 from bot.conversation.routing import Profile, get_table, route
 from bot.conversation.wording import Utterance
 
@@ -55,7 +56,7 @@ def _utterance(part: Part) -> Utterance:
 
 def orientation_messages(
     slots: dict[str, Any], channel: str | None, region_code: str | None = None
-) -> tuple[list[Utterance], dict[str, Any], list[Utterance]]:
+) -> tuple[list[Utterance], OrientationPayload, list[Utterance]]:
     """Messages before the payload, the payload, messages after it; never a dead end."""
     from bot import places
     from bot.knowledge import get_repository
@@ -81,15 +82,18 @@ def orientation_messages(
             ),
             Utterance("utter_no_knowledge"),
         ]
-        payload = orientation_payload(
-            decision,
+        commune_ref: CommuneRef | None = (
             {
                 "insee": insee,
                 "name": slots.get("commune_name"),
                 "postcode": slots.get("postcode"),
             }
             if insee
-            else None,
+            else None
+        )
+        payload = orientation_payload(
+            decision,
+            commune_ref,
             [],
             [],
         )

@@ -30,6 +30,7 @@ from sqlalchemy import MetaData, Table, create_engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import config
+from bot.conversation.orientation_payload import is_orientation, to_json
 from bot.indicators.store import (
     CHANNELS,
     IndicatorRecord,
@@ -115,8 +116,8 @@ def record_from_session(session: Session) -> IndicatorRecord | None:
             actions.add(str(event.get("name")))
         elif kind == "bot":
             custom = (event.get("data") or {}).get("custom")
-            if isinstance(custom, dict) and custom.get("type") == "orientation":
-                orientation = custom
+            if is_orientation(custom):
+                orientation = to_json(custom)
     if not user_events or first_time is None:
         return None
     territory = territory_of(slots.get("commune_insee"), site_region[:3])

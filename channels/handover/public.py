@@ -27,6 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.conversation.orientation_payload import is_orientation
 from bot.handover.desk import (
     SLOTS,
     DeskError,
@@ -131,7 +132,7 @@ async def conversation_snapshot(agent: Any, sender_id: str) -> dict[str, Any]:
             transcript.append({"who": "person", "text": event.text})
         elif isinstance(event, BotUttered):
             custom = (event.data or {}).get("custom")
-            if isinstance(custom, dict) and custom.get("type") == "orientation":
+            if is_orientation(custom):
                 snapshot["orientation"] = custom
             if event.text:
                 transcript.append({"who": "assistant", "text": event.text})
