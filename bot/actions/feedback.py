@@ -7,11 +7,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.conversation.channel_differences import channel_profile
 from bot.conversation.orientation_payload import OrientationPayload
 from bot.indicators.feedback import FEEDBACK_VALUES, feedback_theme, feedback_value
 
 # The phone console's adviser closes the call with an outcome instead.
-NOT_ASKED_ON = {"console"}
 
 
 def ask_feedback_once(
@@ -22,7 +22,7 @@ def ask_feedback_once(
     """Ask « Cette réponse vous aide-t-elle ? » after the first orientation only."""
     if not payload or tracker.get_slot("feedback_asked"):
         return []
-    if tracker.get_latest_input_channel() in NOT_ASKED_ON:
+    if not channel_profile(tracker.get_latest_input_channel()).asks_feedback:
         return []
     dispatcher.utter_message(response="utter_ask_feedback")
     return [SlotSet("feedback_asked", True)]

@@ -34,6 +34,7 @@ from bot.advisers.profile_view import (
     profile_rows,
 )
 from bot.advisers.store import OUTCOMES, CallRecord, ConsoleStore
+from bot.conversation.channel_differences import CONSOLE
 from bot.conversation.orientation import network_name as knowledge_network_name
 from bot.conversation.orientation import structure_item
 from bot.conversation.orientation_payload import is_orientation, to_json
@@ -524,7 +525,7 @@ def record_phone_call(call: CallRecord) -> None:
     try:
         record_event(
             "phone_call",
-            "console",
+            CONSOLE,
             str(call.outcome or ""),
             day=call.ended_at.date() if call.ended_at else None,
             commune_insee=str(profile.get("commune_insee") or "") or None,

@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.conversation.channel_differences import channel_profile
 from bot.conversation.orientation import (
-    CARD_PARTS,
     Part,
     build_orientation,
     orientation_payload,
@@ -24,20 +24,10 @@ from bot.conversation.wording import Utterance
 
 log = logging.getLogger(__name__)
 
-CONSOLE_CHANNEL = "console"
-WEBCHAT_CHANNEL = "webchat"
-# Orientation parts each channel leaves out: the web chat's cards show the structures
-# and remote options; on the phone the adviser says the closing hint in their own
-# words.
-HIDDEN_PARTS: dict[str | None, frozenset[str]] = {
-    WEBCHAT_CHANNEL: CARD_PARTS,
-    CONSOLE_CHANNEL: frozenset({"closing"}),
-}
-
 
 def with_buttons(channel: str | None) -> bool:
-    """Quick replies everywhere except on the tele-advisers' console."""
-    return channel != CONSOLE_CHANNEL
+    """Quick replies unless the channel says otherwise (``channel_differences``)."""
+    return channel_profile(channel).quick_replies
 
 
 def home_region(latest_message: dict[str, Any] | None) -> str | None:
@@ -98,7 +88,7 @@ def orientation_messages(
             [],
         )
         return said, payload, []
-    before, after = orientation.around_payload(HIDDEN_PARTS.get(channel, frozenset()))
+    before, after = orientation.around_payload(channel_profile(channel).hidden_parts)
     return (
         [_utterance(p) for p in before],
         orientation.payload,

@@ -33,6 +33,7 @@ from bot.advisers.accounts import AccountBook, Adviser
 from bot.advisers.fiche import Section, as_html, as_text, build_sections
 from bot.advisers.service import ConsoleError, ConsoleService, network_name
 from bot.advisers.store import CallRecord, ConsoleStore
+from bot.conversation.channel_differences import CHANNEL_PROFILES
 from bot.handover.desk import (
     CALLBACK_OUTCOMES,
     LIVE_OUTCOMES,
@@ -68,7 +69,11 @@ STATUS_LABELS = {
     "closed": "Close",
     "left": "La personne est partie",
 }
-CHANNEL_LABELS = {"webchat": "tchat du site (web chat)"}
+CHANNEL_LABELS = {
+    name: profile.desk_label
+    for name, profile in CHANNEL_PROFILES.items()
+    if profile.desk_label
+}
 
 
 def iso(moment: datetime | None) -> str | None:
