@@ -26,7 +26,7 @@ questions until the orientation arrives, then thanks and goodbye.
 
 Reports messages/s, p50/p95/p99 latency, errors, conversations routed as the persona
 expects, and the RSS of each server process before and after. Prints a Markdown table;
-``--write`` also puts it in README.md's ``load`` block.
+``--write`` also puts it in docs/performance.md's ``load`` block.
 """
 
 from __future__ import annotations
@@ -504,7 +504,7 @@ def main() -> int:
     parser.add_argument("--kill-conversations", type=int, default=1000)
     parser.add_argument("--kill-people", type=int, default=20)
     parser.add_argument(
-        "--write", action="store_true", help="write the table into README.md"
+        "--write", action="store_true", help="write the table into docs/performance.md"
     )
     args = parser.parse_args()
     if args.kill_one and args.instances < 2:
@@ -532,7 +532,7 @@ def main() -> int:
     print(figures)
     if args.write:
         block = "load" if args.instances == 1 else "load-cluster"
-        write_block(ROOT / "README.md", block, figures)
+        write_block(ROOT / "docs" / "performance.md", block, figures)
     return 0
 
 

@@ -2,7 +2,7 @@
 
 ``make evaluate`` (``.venv/bin/python scripts/evaluate.py``) uses the trained model
 (training it first only if its inputs changed), writes the raw reports to ``results/``
-and the summary table into README.md and docs/dialogue.md between the ``figures`` markers.
+and the summary table into docs/dialogue.md between the ``figures`` markers.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bot.runtime.launcher import RASA_COMMAND, Stack, child_environment, ensure_
 from bot.reports import write_block  # noqa: E402
 
 RESULTS = ROOT / "results"
-DOCUMENTS = (ROOT / "README.md", ROOT / "docs" / "dialogue.md")
+DOCUMENTS = (ROOT / "docs" / "dialogue.md",)
 # The held-out NLU sets (never trained on): the first one, and the second one written from
 # the seed reports' situations and the information sheets.
 HELD_OUT_SETS = ("tests/test_nlu.yml", "tests/test_nlu_2.yml")
