@@ -1,10 +1,11 @@
 """Plain helpers behind the dialogue actions: orientation, information, a person.
 
 They return ``Utterance``s (``domain.yml`` responses and their variables), never French
-text: the wording lives in ``domain.yml``. What a channel shows differently is said by
-the channel's name: the phone ``console`` gets no quick-reply buttons (the adviser reads
-aloud) and no closing hint; the ``webchat`` draws the orientation payload as structure
-cards, so the parts the cards show are not sent as text.
+text: the wording lives in ``domain.yml``. What a channel shows differently is declared
+in ``bot.conversation.channel_differences``: the phone ``console`` gets no quick-reply
+buttons (the adviser reads aloud) and no closing hint; the ``webchat`` draws the
+orientation payload as structure cards, so the parts the cards show are not sent as
+text.
 """
 
 from __future__ import annotations
