@@ -10,11 +10,11 @@ setup:  ## Create .venv and install the pinned stack (quick when nothing changed
 	@bash scripts/setup.sh
 
 run: setup  ## Train if needed, start Rasa + action server on localhost; Ctrl-C stops both
-	@$(PY) -m bot.launcher
+	@$(PY) -m bot.runtime.launcher
 
 .PHONY: status
 status:  ## State of the servers started by `make run` (restarts included)
-	@$(PY) -m bot.launcher status
+	@$(PY) -m bot.runtime.launcher status
 
 test: setup lint  ## Lint, types, then the whole test suite (what CI runs)
 	@bash scripts/setup-browser.sh
@@ -33,13 +33,13 @@ validate: setup  ## Check training data and domain
 	@.venv/bin/rasa data validate
 
 train: setup  ## Train the model if config, domain or data changed
-	@$(PY) -c "from bot.launcher import ensure_model; print(ensure_model())"
+	@$(PY) -c "from bot.runtime.launcher import ensure_model; print(ensure_model())"
 
 shell: setup train  ## Talk to the bot in the terminal (starts the action server too)
 	@$(PY) -m rasa_sdk --actions bot.actions --port 5055 > var/actions-shell.log 2>&1 & \
-	  trap "kill $$!" EXIT; .venv/bin/rasa shell --model models/spro.tar.gz
+	  trap "kill $$!" EXIT; $(PY) -m bot.runtime.rasa_server shell --model models/spro.tar.gz
 
-bench: setup train  ## Start-up, memory and latency figures for README
+bench: setup train  ## Start-up, memory and latency figures (docs/performance.md)
 	@$(PY) benchmarks/bench_knowledge.py --write
 	@$(PY) benchmarks/bench_startup.py --write
 	@$(PY) benchmarks/bench_indicators.py --write

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.launcher import Stack, ensure_model, free_port, write_endpoints
+from bot.runtime.launcher import Stack, ensure_model, free_port, write_endpoints
 from bot.reports import write_block
 
 PASSWORD = "un mot de passe de banc d'essai"
@@ -58,7 +58,7 @@ def reachable(address: tuple[str, int]) -> bool:
 
 def accounts_yaml(count: int) -> str:
     """``count`` adviser accounts sharing one benchmark password."""
-    from channels.console.accounts import hash_password
+    from bot.advisers.accounts import hash_password
 
     digest = hash_password(PASSWORD)  # one hash for all: scrypt is slow on purpose
     lines = ["advisers:"]

@@ -5,7 +5,7 @@ Run: ``.venv/bin/python benchmarks/bench_indicators.py`` (a temporary SQLite fil
 Loire: its départements and EPCIs from the gazetteer) through the same code as the
 derivation (``IndicatorStore.add``), then times what the dashboard does for each page:
 the aggregation (``compute``) and the HTML with its SVG charts, for several filters.
-Target: under 300 ms per page. ``--write`` puts the figures in README.md's
+Target: under 300 ms per page. ``--write`` puts the figures in docs/performance.md's
 ``indicators`` block (``make bench`` does).
 """
 
@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument(
-        "--write", action="store_true", help="écrire les chiffres dans README.md"
+        "--write", action="store_true", help="écrire les chiffres dans docs/performance.md"
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -191,7 +191,7 @@ def main() -> None:
     print(text)
     if args.write:
         write_block(
-            Path(__file__).resolve().parent.parent / "README.md", "indicators", text
+            Path(__file__).resolve().parent.parent / "docs" / "performance.md", "indicators", text
         )
 
 

@@ -5,7 +5,7 @@ Run: ``.venv/bin/python benchmarks/bench_knowledge.py`` (uses a temporary SQLite
 running bot to pick up a snapshot, and p50/p95/max of nearest-structure queries, place
 resolution (mixed real inputs incl. typos and postcodes) and place finding in sentences.
 Target: p95 < 5 ms for nearest structures once loaded. ``--write`` also puts the
-figures in README.md's ``knowledge`` block (``make bench`` does).
+figures in docs/performance.md's ``knowledge`` block (``make bench`` does).
 
 National import: a synthetic DILA "base de données locales" export of ``--national`` records
 (60,000 by default: random real communes, one in five of a SPRO local type, the rest mairies,
@@ -138,7 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", help="URL SQLAlchemy (défaut : SQLite temporaire)")
     parser.add_argument("--queries", type=int, default=5000)
-    parser.add_argument("--write", action="store_true", help="écrire les chiffres dans README.md")
+    parser.add_argument("--write", action="store_true", help="écrire les chiffres dans docs/performance.md")
     parser.add_argument("--national", type=int, default=60000, help="fiches du fichier national synthétique (0 : sans)")
     parser.add_argument("--import-child", nargs=2, metavar=("EXPORT", "DOSSIER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -195,7 +195,7 @@ def main() -> None:
 
     if args.write:
         lines.insert(0, f"Measured on {date.today():%Y-%m-%d} with `make bench` (SQLite):\n")
-        write_block(Path(__file__).resolve().parent.parent / "README.md", "knowledge", "\n".join(lines))
+        write_block(Path(__file__).resolve().parent.parent / "docs" / "performance.md", "knowledge", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ Usage: ``.venv/bin/python benchmarks/bench_load.py [--concurrency 1 5 20 50]
 
 Starts the real servers on free ports, as ``make run`` does (one Rasa instance with its
 SQLite tracker store and one action server), or with ``--instances N`` the cluster of
-``python -m bot.cluster`` (HAProxy in front of N Rasa instances, PostgreSQL tracker
+``python -m bot.runtime.cluster`` (HAProxy in front of N Rasa instances, PostgreSQL tracker
 store, Redis lock store). Each simulated person plays a whole scripted conversation:
 a greeting, one of the personas of ``tests/e2e/personas.yml`` answering the assistant's
 questions until the orientation arrives, then thanks and goodbye.
@@ -26,7 +26,7 @@ questions until the orientation arrives, then thanks and goodbye.
 
 Reports messages/s, p50/p95/p99 latency, errors, conversations routed as the persona
 expects, and the RSS of each server process before and after. Prints a Markdown table;
-``--write`` also puts it in README.md's ``load`` block.
+``--write`` also puts it in docs/performance.md's ``load`` block.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ from bot.evaluation.personas import (  # noqa: E402
     persona_answers,
     read_answer,
 )
-from bot.launcher import Stack, ensure_model, free_port, write_endpoints  # noqa: E402
+from bot.runtime.launcher import Stack, ensure_model, free_port, write_endpoints  # noqa: E402
 from bot.reports import write_block  # noqa: E402
 
 REQUEST_TIMEOUT_SECONDS = 120.0
@@ -351,7 +351,7 @@ def single_stack(model: Path, work: Path) -> Iterator[Target]:
 @contextlib.contextmanager
 def cluster_target(model: Path, work: Path, instances: int) -> Iterator[Target]:
     """HAProxy in front of ``instances`` Rasa instances on PostgreSQL and Redis."""
-    from bot.cluster import Cluster, tracker_user_texts
+    from bot.runtime.cluster import Cluster, tracker_user_texts
 
     with Cluster.temporary(model=model, instances=instances, work=work) as cluster:
         processes = {"haproxy": cluster.haproxy_pid}
@@ -504,7 +504,7 @@ def main() -> int:
     parser.add_argument("--kill-conversations", type=int, default=1000)
     parser.add_argument("--kill-people", type=int, default=20)
     parser.add_argument(
-        "--write", action="store_true", help="write the table into README.md"
+        "--write", action="store_true", help="write the table into docs/performance.md"
     )
     args = parser.parse_args()
     if args.kill_one and args.instances < 2:
@@ -532,7 +532,7 @@ def main() -> int:
     print(figures)
     if args.write:
         block = "load" if args.instances == 1 else "load-cluster"
-        write_block(ROOT / "README.md", block, figures)
+        write_block(ROOT / "docs" / "performance.md", block, figures)
     return 0
 
 

@@ -5,7 +5,7 @@ Usage: ``.venv/bin/python benchmarks/bench_startup.py [--messages 60] [--write]`
 needed), measures the time until each answers, the resident memory of each process once
 ready and after the messages, and the REST latency of whole conversations (greeting,
 a situation, a commune, an information question, thanks) replayed one after the other.
-Prints a Markdown table; ``--write`` also puts it in README.md's ``performance`` block.
+Prints a Markdown table; ``--write`` also puts it in docs/performance.md's ``performance`` block.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 import requests
 
 from bot.evaluation.rest import conversation_id
-from bot.launcher import Stack, ensure_model, free_port, write_endpoints
+from bot.runtime.launcher import Stack, ensure_model, free_port, write_endpoints
 from bot.reports import write_block
 
 # One conversation as the public has it: every message but the greeting reaches the
@@ -75,7 +75,7 @@ def main() -> int:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=60)
-    parser.add_argument("--write", action="store_true", help="write the table into README.md")
+    parser.add_argument("--write", action="store_true", help="write the table into docs/performance.md")
     args = parser.parse_args()
 
     model = ensure_model()
@@ -125,7 +125,7 @@ def main() -> int:
     ])
     print(table)
     if args.write:
-        write_block(Path(__file__).resolve().parent.parent / "README.md", "performance", table)
+        write_block(Path(__file__).resolve().parent.parent / "docs" / "performance.md", "performance", table)
     return 0
 
 

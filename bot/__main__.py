@@ -1,7 +1,7 @@
-"""``python -m bot``: the staff command line (see bot.cli)."""
+"""``python -m bot``: the staff command line (see bot.runtime.cli)."""
 
 import sys
 
-from bot.cli import main
+from bot.runtime.cli import main
 
 sys.exit(main())

@@ -97,7 +97,9 @@ def conversation_retention_days() -> float:
 
 
 def quick_model_loading() -> bool:
-    """Load DIET and TED without Rasa's one-step training (bot/model_loading.py).
+    """Load DIET and TED without Rasa's one-step training.
+
+    See bot/rasa_patches/model_loading.py.
 
     Set it to 0 to disable.
     """

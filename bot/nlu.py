@@ -1,7 +1,8 @@
 """NLU components of our own, registered with Rasa's default recipe.
 
-Rasa imports this module before it loads any component of our pipeline, which is
-where DIET and TED get their quicker loading (``bot.model_loading``).
+Importing this module changes nothing in Rasa: the Rasa patches (quicker DIET and TED
+loading included) are installed by the server's entry point
+(``bot.runtime.rasa_server``).
 
 ``LanguageGuard`` keeps messages in another language from being read as a French
 intent (see its docstring).
@@ -36,30 +37,13 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import model_loading
-from bot.language import (
+from bot.conversation.language import (
     DETECTED_LANGUAGE,
     FRENCH,
     OTHER_LANGUAGE_INTENT,
     detect_language,
 )
-from bot.rasa_patches import (
-    action_endpoint,
-    action_failure,
-    event_types,
-    lock_store,
-    patch_enabled,
-    policy_graph,
-    tracker_store,
-)
-
-model_loading.install()
-action_endpoint.install()
-action_failure.install()
-tracker_store.install()
-lock_store.install()
-policy_graph.install()
-event_types.install()
+from bot.rasa_patches import patch_enabled
 
 UNUSED_SPACY_PIPES = ("parser", "ner")
 
@@ -97,10 +81,10 @@ class SharedSpacyNLP(SpacyNLP):
 class LanguageGuard(GraphComponent):
     """A message in another language is never read as a French intent.
 
-    Placed after the intent classifiers: when ``bot.language`` is sure the text is not
-    French, the intent becomes ``other_language`` (confidence 1). The language found
-    (``fr``, ``en``…, or nothing when unsure) goes into the parse data as
-    ``detected_language`` for the actions.
+    Placed after the intent classifiers: when ``bot.conversation.language`` is sure
+    the text is not French, the intent becomes ``other_language`` (confidence 1). The
+    language found (``fr``, ``en``…, or nothing when unsure) goes into the parse data
+    as ``detected_language`` for the actions.
     """
 
     @classmethod

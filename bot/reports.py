@@ -1,4 +1,4 @@
-"""Rewrite the generated blocks of figures in README.md and docs/.
+"""Rewrite the generated blocks of figures in docs/.
 
 Benchmarks and evaluation figures.
 """

@@ -15,7 +15,8 @@ bot messages out), with what a public endpoint needs on top:
 - ``/intent`` messages are accepted only as the payload of a quick reply: one the
   domain declares, or one the assistant offered in its last turn of this conversation;
 - whatever fails, the person gets a French answer with the regional line and the
-  human option (``bot.service_problem``), and the failure is logged without the text;
+  human option (``bot.conversation.service_problem``), and the failure is logged
+  without the text;
 - CORS only for the chat routes and only for ``SPRO_ALLOWED_ORIGINS``, never with
   credentials (whatever ``rasa run --cors`` says).
 """
@@ -38,10 +39,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import config
+from bot.conversation.service_problem import service_problem_text
 from bot.privacy import mask_personal_data
-from bot.service_problem import service_problem_text
+from bot.text_input import InvalidText, normalise_text
 from channels import conversation_ids, http_errors
-from channels.text_input import InvalidText, normalise_text
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 ``make evaluate`` (``.venv/bin/python scripts/evaluate.py``) uses the trained model
 (training it first only if its inputs changed), writes the raw reports to ``results/``
-and the summary table into README.md and docs/dialogue.md between the ``figures`` markers.
+and the summary table into docs/dialogue.md between the ``figures`` markers.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ sys.path.insert(0, str(ROOT))
 
 from bot.evaluation.personas import load_personas, markdown, play, summary  # noqa: E402
 from bot.evaluation.rest import load_knowledge, post_message  # noqa: E402
-from bot.launcher import Stack, child_environment, ensure_model, free_port, venv_bin, write_endpoints  # noqa: E402
+from bot.runtime.launcher import RASA_COMMAND, Stack, child_environment, ensure_model, free_port, write_endpoints  # noqa: E402
 from bot.reports import write_block  # noqa: E402
 
 RESULTS = ROOT / "results"
-DOCUMENTS = (ROOT / "README.md", ROOT / "docs" / "dialogue.md")
+DOCUMENTS = (ROOT / "docs" / "dialogue.md",)
 # The held-out NLU sets (never trained on): the first one, and the second one written from
 # the seed reports' situations and the information sheets.
 HELD_OUT_SETS = ("tests/test_nlu.yml", "tests/test_nlu_2.yml")
@@ -33,7 +33,7 @@ PERSONAS_FILE = ROOT / "tests" / "e2e" / "personas.yml"
 
 def rasa(*args: str) -> subprocess.CompletedProcess:
     """Run a rasa command in the project, output captured."""
-    return subprocess.run([venv_bin("rasa"), *args], cwd=ROOT, env=child_environment(),
+    return subprocess.run([*RASA_COMMAND, *args], cwd=ROOT, env=child_environment(),
                           capture_output=True, text=True, check=False)
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install Debian's HAProxy for `python -m bot.cluster` and the scale-out tests; quick
+# Install Debian's HAProxy for `python -m bot.runtime.cluster` and the scale-out tests; quick
 # when already done. PostgreSQL and Redis are services of the machine, not installed here.
 set -euo pipefail
 

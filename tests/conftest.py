@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from bot.evaluation.rest import conversation_id, load_knowledge, post_message
-from bot.launcher import Stack, ensure_model
+from bot.runtime.launcher import Stack, ensure_model
 from tests.stacks import running_stack
 
 Chat = Callable[[str, str], list[dict[str, Any]]]

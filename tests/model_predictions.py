@@ -1,4 +1,4 @@
-"""Print, as JSON, what a trained model predicts, loaded Rasa's way or with bot.model_loading.
+"""Print, as JSON, what a trained model predicts, loaded Rasa's way or with bot.rasa_patches.model_loading.
 
 ``SPRO_QUICK_MODEL_LOADING=0|1 python -m tests.model_predictions MODEL``: DIET's intent ranking and entities
 on the held-out NLU examples, and TED's action probabilities on every prefix of the test
@@ -98,5 +98,9 @@ def ensemble_choices(agent: Any, stories: list[Any]) -> list[Any]:
 
 
 if __name__ == "__main__":
-    # The loader is chosen by SPRO_QUICK_MODEL_LOADING (see bot.config), set by the caller.
+    # The loader is chosen by SPRO_QUICK_MODEL_LOADING (see bot.config), the patches by
+    # SPRO_RASA_PATCHES_OFF, both set by the caller; installed as the server does.
+    from bot.runtime.rasa_server import install_patches
+
+    install_patches()
     print("PREDICTIONS " + json.dumps(asyncio.run(predictions(sys.argv[1]))))

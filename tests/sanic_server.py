@@ -7,7 +7,7 @@ from typing import AsyncIterator
 
 from sanic import Sanic
 
-from bot.launcher import free_port
+from bot.runtime.launcher import free_port
 
 
 @asynccontextmanager

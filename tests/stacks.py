@@ -6,7 +6,7 @@ import contextlib
 from pathlib import Path
 from typing import Iterator
 
-from bot.launcher import Stack, free_port, write_endpoints
+from bot.runtime.launcher import Stack, free_port, write_endpoints
 
 
 @contextlib.contextmanager

@@ -17,9 +17,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.config import ACTION_SECRET_HEADER, PROJECT_ROOT
-from bot.launcher import free_port
+from bot.runtime.launcher import free_port
 from bot.rasa_patches import action_failure
-from bot.service_problem import SERVICE_PROBLEM
+from bot.conversation.service_problem import SERVICE_PROBLEM
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 

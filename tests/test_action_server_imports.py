@@ -10,7 +10,7 @@ from bot.config import PROJECT_ROOT
 
 def test_the_actions_import_neither_rasa_nor_tensorflow() -> None:
     code = (
-        "import sys, bot.actions, bot.action_server; "
+        "import sys, bot.actions, bot.runtime.action_server; "
         "print(sorted(m for m in ('rasa', 'tensorflow') if m in sys.modules))"
     )
     loaded = subprocess.run(

@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.fallback import ActionDefaultFallback
-from bot.fallback import did_you_mean, previous_fallbacks
+from bot.conversation.fallback import did_you_mean, previous_fallbacks
 
 
 def user(text: str) -> dict[str, Any]:

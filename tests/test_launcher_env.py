@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.launcher import Stack
+from bot.runtime.launcher import Stack
 
 PRINT_SETTING = "import os; print(os.environ.get('OPENBLAS_NUM_THREADS'))"
 

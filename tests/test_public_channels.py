@@ -15,7 +15,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
-from bot.launcher import free_port
+from bot.runtime.launcher import free_port
 from channels import conversation_ids
 from channels.public_rest import PublicRestInput
 from channels.webchat import WebChatInput

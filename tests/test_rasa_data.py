@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import PROJECT_ROOT
-from bot.launcher import child_environment, venv_bin
+from bot.runtime.launcher import child_environment, venv_bin
 
 
 def test_rasa_data_validate_is_clean() -> None:

@@ -206,7 +206,7 @@ async def stored_rows(path: Path, patch: bool) -> tuple[list[Any], list[Any], st
     from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    tracker_store.uninstall()  # another test may have imported bot.nlu, which installs it
+    tracker_store.uninstall()  # another test may have installed every patch (bot.runtime.rasa_server)
     if patch:
         tracker_store.install()
     try:

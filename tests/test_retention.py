@@ -11,9 +11,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.cli import main as cli_main
+from bot.runtime.cli import main as cli_main
 from bot.config import PROJECT_ROOT
-from bot.retention import RetentionError, purge_conversations, tracker_store_url
+from bot.runtime.conversation_retention import RetentionError, purge_conversations
+from bot.tracker_db import TrackerStoreError, tracker_store_url
 
 DAY = 86_400.0
 NOW = time.time()
@@ -69,14 +70,14 @@ def test_url_of_the_production_store_comes_from_the_environment(monkeypatch: pyt
         monkeypatch.setenv(name, value)
     assert tracker_store_url(production) == "postgresql://spro:s3cret@db.example:5433/rasa"
     monkeypatch.delenv("SPRO_PG_HOST")
-    with pytest.raises(RetentionError, match="SPRO_PG_HOST"):
+    with pytest.raises(TrackerStoreError, match="SPRO_PG_HOST"):
         tracker_store_url(production)
 
 
 def test_a_store_that_is_not_sql_is_explained(tmp_path: Path) -> None:
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text("tracker_store:\n  type: redis\n")
-    with pytest.raises(RetentionError, match="SQL"):
+    with pytest.raises(TrackerStoreError, match="SQL"):
         tracker_store_url(endpoints)
 
 
@@ -105,7 +106,7 @@ def test_the_launcher_purges_conversations_and_the_desk_s_call_back_contacts(
 
     from bot.handover.desk import HandoverDesk
     from bot.handover.store import HandoverStore, requests_table
-    from bot.launcher import purge_expired_data, write_endpoints
+    from bot.runtime.launcher import purge_expired_data, write_endpoints
 
     desk_url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
     monkeypatch.setenv("SPRO_HANDOVER_DATABASE_URL", desk_url)

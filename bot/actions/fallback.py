@@ -8,9 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.dialogue import with_buttons
-from bot.fallback import FALLBACK_ACTION, did_you_mean, fallback_response
-from bot.wording import choose
+from bot.conversation.dialogue import with_buttons
+from bot.conversation.fallback import FALLBACK_ACTION, did_you_mean, fallback_response
+from bot.conversation.wording import choose
 
 DID_YOU_MEAN = "utter_did_you_mean"
 

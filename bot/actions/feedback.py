@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.conversation.channel_differences import channel_profile
+from bot.conversation.orientation_payload import OrientationPayload
 from bot.indicators.feedback import FEEDBACK_VALUES, feedback_theme, feedback_value
 
 # The phone console's adviser closes the call with an outcome instead.
-NOT_ASKED_ON = {"console"}
 
 
 def ask_feedback_once(
-    dispatcher: CollectingDispatcher, tracker: Tracker, payload: dict[str, Any] | None
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    payload: OrientationPayload | None,
 ) -> list[EventType]:
     """Ask « Cette réponse vous aide-t-elle ? » after the first orientation only."""
     if not payload or tracker.get_slot("feedback_asked"):
         return []
-    if tracker.get_latest_input_channel() in NOT_ASKED_ON:
+    if not channel_profile(tracker.get_latest_input_channel()).asks_feedback:
         return []
     dispatcher.utter_message(response="utter_ask_feedback")
     return [SlotSet("feedback_asked", True)]

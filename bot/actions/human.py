@@ -10,10 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.say import say
-from bot.dialogue import home_region, human_contact
-
-# The channel whose page can hand the conversation to an adviser (channels/handover/).
-HANDOVER_CHANNEL = "webchat"
+from bot.conversation.channel_differences import channel_profile
+from bot.conversation.dialogue import home_region, human_contact
 
 
 class ActionTalkToHuman(Action):
@@ -36,6 +34,6 @@ class ActionTalkToHuman(Action):
             home_region(tracker.latest_message),
         )
         say(dispatcher, contact)
-        if tracker.get_latest_input_channel() == HANDOVER_CHANNEL:
+        if channel_profile(tracker.get_latest_input_channel()).offers_handover:
             dispatcher.utter_message(json_message={"type": "handover"})
         return []

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.say import say
-from bot.dialogue import info_answer
+from bot.conversation.dialogue import info_answer
 
 log = logging.getLogger(__name__)
 

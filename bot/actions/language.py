@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.profile import UNDERSTOOD_LANGUAGES
+from bot.conversation.profile import UNDERSTOOD_LANGUAGES
 
 ORIENTATION_FORM = "orientation_form"
 

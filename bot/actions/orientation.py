@@ -17,9 +17,9 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.feedback import ask_feedback_once
 from bot.actions.say import say
-from bot.dialogue import home_region, orientation_messages, with_buttons
-from bot.profile import get_rules
-from bot.questions import (
+from bot.conversation.dialogue import home_region, orientation_messages, with_buttons
+from bot.conversation.profile import get_rules
+from bot.conversation.questions import (
     MAX_ASKS,
     facts_noted,
     just_answered,
@@ -28,7 +28,7 @@ from bot.questions import (
     question,
     times_asked,
 )
-from bot.routing import Profile, get_table, next_question
+from bot.conversation.routing import Profile, get_table, next_question
 
 log = logging.getLogger(__name__)
 

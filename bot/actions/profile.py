@@ -10,8 +10,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
-from bot.language import DETECTED_LANGUAGE
-from bot.profile import slot_updates
+from bot.conversation.language import DETECTED_LANGUAGE
+from bot.conversation.profile import slot_updates
 
 ORIENTATION_FORM = "orientation_form"
 
@@ -28,7 +28,7 @@ class ActionValidateSlotMappings(ValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[EventType]:
-        """Extract with ``bot.profile`` and return the slot changes."""
+        """Extract with ``bot.conversation.profile`` and return the slot changes."""
         message = tracker.latest_message or {}
         text = message.get("text") or ""
         intent = (message.get("intent") or {}).get("name")

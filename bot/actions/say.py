@@ -6,7 +6,7 @@ from typing import Iterable
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.wording import Utterance
+from bot.conversation.wording import Utterance
 
 
 def say(dispatcher: CollectingDispatcher, utterances: Iterable[Utterance]) -> None:

@@ -19,6 +19,11 @@ from typing import Any, Callable
 import yaml
 
 from bot.config import PROJECT_ROOT
+from bot.conversation.orientation_payload import (
+    OrientationPayload,
+    StructureItem,
+    from_json,
+)
 
 # The scripted personas, shared by tests, scripts/evaluate.py and the load benchmark.
 PERSONAS_FILE = PROJECT_ROOT / "tests" / "e2e" / "personas.yml"
@@ -73,7 +78,7 @@ class PersonaResult:
     id: str
     expected: dict[str, Any]
     turns: int = 0
-    payload: dict[str, Any] | None = None
+    payload: OrientationPayload | None = None
     human_offer: bool = False
     asked: Counter[str] = field(default_factory=Counter)
     transcript: list[str] = field(default_factory=list)
@@ -90,8 +95,8 @@ class PersonaResult:
         return commune["insee"] if commune else None
 
     @property
-    def first_structure(self) -> dict[str, Any] | None:
-        """The recommended structure, if any."""
+    def first_structure(self) -> StructureItem | None:
+        """The first structure of the payload, if any (see ``OrientationPayload``)."""
         structures = self.payload.get("structures") if self.payload else None
         return structures[0] if structures else None
 
@@ -153,12 +158,14 @@ def question_asked(messages: list[dict[str, Any]]) -> str | None:
     return asked[1] if asked else None
 
 
-def orientation_payload(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
+def orientation_payload(
+    messages: list[dict[str, Any]],
+) -> OrientationPayload | None:
     """The ``custom`` orientation payload among the messages, if any."""
     for message in messages:
-        custom = message.get("custom")
-        if isinstance(custom, dict) and custom.get("type") == "orientation":
-            return custom
+        payload = from_json(message.get("custom"))
+        if payload is not None:
+            return payload
     return None
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.conversation.channel_differences import HANDOVER_CHANNEL
 from bot.db import token_hash
 from bot.handover.records import DeskRecords
 from bot.handover.rules import (
@@ -38,7 +39,7 @@ class CallbackDesk(DeskRecords):
         slot: str,
         note: str = "",
         region: str = "",
-        channel: str = "webchat",
+        channel: str = HANDOVER_CHANNEL,
     ) -> HandoverRequest:
         """Record a call-back request; refused without explicit consent."""
         if consent is not True:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 
+from bot.conversation.channel_differences import HANDOVER_CHANNEL
 from bot.db import token_hash
 from bot.handover.callbacks import CallbackDesk
 from bot.handover.retention import RetentionDesk
@@ -139,7 +140,7 @@ class HandoverDesk(CallbackDesk, RetentionDesk):
         sender_id: str,
         snapshot: dict[str, Any],
         region: str = "",
-        channel: str = "webchat",
+        channel: str = HANDOVER_CHANNEL,
     ) -> tuple[HandoverRequest, str]:
         """Join the queue (or find the person's request); return it and a new token.
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from bot.conversation.channel_differences import HANDOVER_CHANNEL
 from bot.db import LazyEngine
 
 metadata = MetaData()
@@ -53,7 +54,7 @@ requests_table = Table(
     Column("sender_id", String(128), nullable=False, index=True),
     Column("token_hash", String(64), nullable=False),
     Column("region", String(2), nullable=False, default=""),
-    Column("channel", String(32), nullable=False, default="webchat"),
+    Column("channel", String(32), nullable=False, default=HANDOVER_CHANNEL),
     Column("created_at", DateTime, nullable=False, index=True),
     Column("taken_at", DateTime),
     Column("closed_at", DateTime),
@@ -125,7 +126,7 @@ class HandoverRequest:
     token_hash: str
     created_at: datetime
     region: str = ""
-    channel: str = "webchat"
+    channel: str = HANDOVER_CHANNEL
     taken_at: datetime | None = None
     closed_at: datetime | None = None
     adviser: str | None = None

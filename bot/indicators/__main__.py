@@ -40,11 +40,11 @@ def cmd_derive(args: argparse.Namespace) -> int:
     import time
 
     from bot.indicators.derive import derive_indicators
-    from bot.retention import RetentionError, tracker_store_url
+    from bot.tracker_db import TrackerStoreError, tracker_store_url
 
     try:
         url = args.tracker or tracker_store_url(args.endpoints)
-    except RetentionError as error:
+    except TrackerStoreError as error:
         print(f"Tracker store illisible : {error}", file=sys.stderr)
         return 1
     idle = (

@@ -6,7 +6,8 @@ machine (SQLite) or several (PostgreSQL); deriving from it needs no broker to ru
 nothing when the indicators database is down (the next run catches up), and sees a
 conversation whole, so the record says how it ended. Derivation runs periodically (the
 dashboard channel does it in the Rasa server) and always before the purge of old
-conversations (``bot.retention``), so records outlive the conversations.
+conversations (``bot.runtime.conversation_retention``), so records outlive the
+conversations.
 
 A conversation is a Rasa session (split at ``action_session_start``); it is derived once
 it has been silent for ``config.indicators_idle_minutes()``. Windows of time are derived
@@ -29,6 +30,7 @@ from sqlalchemy import MetaData, Table, create_engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import config
+from bot.conversation.orientation_payload import is_orientation, to_json
 from bot.indicators.store import (
     CHANNELS,
     IndicatorRecord,
@@ -114,8 +116,8 @@ def record_from_session(session: Session) -> IndicatorRecord | None:
             actions.add(str(event.get("name")))
         elif kind == "bot":
             custom = (event.get("data") or {}).get("custom")
-            if isinstance(custom, dict) and custom.get("type") == "orientation":
-                orientation = custom
+            if is_orientation(custom):
+                orientation = to_json(custom)
     if not user_events or first_time is None:
         return None
     territory = territory_of(slots.get("commune_insee"), site_region[:3])

@@ -36,6 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bot import config
+from bot.conversation.channel_differences import CHANNEL_PROFILES
 from bot.db import LazyEngine
 
 KINDS = {
@@ -44,11 +45,7 @@ KINDS = {
     "call_back": "Demande de rappel",
     "phone_call": "Appel clos à la console (issue donnée par le conseiller)",
 }
-CHANNELS = {
-    "webchat": "Tchat du site",
-    "rest": "API publique",
-    "console": "Téléphone (console)",
-}
+CHANNELS = {name: profile.label for name, profile in CHANNEL_PROFILES.items()}
 OUTCOMES = {
     "oriented": "Orientée vers une structure",
     "information": "Information donnée",

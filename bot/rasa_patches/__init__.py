@@ -3,9 +3,10 @@
 Each module of this package patches one thing and exposes ``install()``. A patch is
 applied only when the installed Rasa is a version it was checked against
 (``rasa_version_checked``); with any other version Rasa's own code runs unchanged and
-a warning says so. ``bot.nlu`` (imported by Rasa before the pipeline loads) installs
-them. ``SPRO_RASA_PATCHES_OFF`` (comma-separated patch names, or ``all``) leaves
-patches off, for the tests that compare behaviour with and without them.
+a warning says so. The server's entry point installs them, explicitly
+(``bot.runtime.rasa_server.install_patches``, list ``PATCHES``).
+``SPRO_RASA_PATCHES_OFF`` (comma-separated patch names, or ``all``) leaves patches
+off, for the tests that compare behaviour with and without them.
 ``replace_attributes`` / ``restore_attributes`` put a patch's functions on a Rasa class
 and Rasa's own back, keeping the originals in the class (``rasa_attribute``).
 """

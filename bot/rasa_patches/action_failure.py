@@ -13,13 +13,13 @@ calls):
 - after a failure the action server is not called again for
   ``config.action_retry_seconds()`` (5 s): the following actions of the turn fail at
   once, so the person's answer comes within a few seconds;
-- a failed action returns, once per turn, a French message (``bot.service_problem``:
-  nothing is lost, the regional line, a person) marked ``SERVICE_PROBLEM`` in the
-  event's metadata, instead of raising;
+- a failed action returns, once per turn, a French message
+  (``bot.conversation.service_problem``: nothing is lost, the regional line, a
+  person) marked ``SERVICE_PROBLEM`` in the event's metadata, instead of raising;
 - when the slot extraction works again, the messages of the turns that failed just
   before are read first (oldest first), so what the person wrote is used;
 - with ``SPRO_ACTIONS_SECRET`` set, every call carries it
-  (``config.ACTION_SECRET_HEADER``; ``bot.action_server`` checks it).
+  (``config.ACTION_SECRET_HEADER``; ``bot.runtime.action_server`` checks it).
 
 A healthy action server gives exactly Rasa's events (tests/test_action_failure.py).
 """
@@ -120,7 +120,7 @@ def service_problem_events(tracker: Any) -> list[Any]:
     """The French answer to a failure, unless this turn already has it."""
     from rasa.shared.core.events import BotUttered
 
-    from bot.service_problem import service_problem_text
+    from bot.conversation.service_problem import service_problem_text
 
     if any(is_service_problem(event) for event in _after_last_user_message(tracker)):
         return []

@@ -22,13 +22,13 @@ from datetime import date
 import yaml
 
 from bot import config
-from channels.console.accounts import (
+from bot.advisers.accounts import (
     ROLES,
     AccountsError,
     hash_password,
     parse_accounts,
 )
-from channels.console.store import OUTCOMES, ConsoleStore
+from bot.advisers.store import OUTCOMES, ConsoleStore
 
 
 def read_new_password(stdin: bool) -> str:

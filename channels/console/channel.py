@@ -5,7 +5,7 @@ static files, and a JSON API for signed-in advisers only (session cookie, HttpOn
 SameSite=Strict, path ``/webhooks/console``). Same-origin only: changes must be JSON
 from the console's own origin, and no CORS header ever leaves this blueprint, even
 when Rasa runs with ``--cors``. What the console does is in
-``channels.console.service``; here the dialogue is the Rasa agent, reached with
+``bot.advisers.service``; here the dialogue is the Rasa agent, reached with
 ``input_channel`` and output channel ``console`` so that the dialogue words its
 questions for the phone. See docs/console.md.
 """
@@ -27,17 +27,17 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.console.accounts import AccountBook, Adviser
-from channels.console.fiche import as_html, as_text
-from channels.console.service import (
+from bot.advisers.accounts import AccountBook, Adviser
+from bot.advisers.fiche import as_html, as_text
+from bot.advisers.service import (
     ConsoleError,
     ConsoleService,
     DialogueTurn,
     iso,
 )
-from channels.console.store import OUTCOMES, ConsoleStore
+from bot.advisers.store import OUTCOMES, ConsoleStore
+from channels.adviser_session import COOKIE
 
-COOKIE = "spro_console"
 COOKIE_PATH = "/webhooks/console"
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_FILES = {

@@ -25,11 +25,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.advisers.accounts import AccountBook, AccountsError, Adviser
+from bot.advisers.store import ConsoleStore
 from bot.indicators.aggregate import Filters, Indicators, compute
 from bot.indicators.render import csv_text, pdf_bytes, report_filename, report_html
 from bot.indicators.store import IndicatorStore, get_store
-from channels.console.accounts import AccountBook, AccountsError, Adviser
-from channels.console.store import ConsoleStore
 from channels.dashboard.filters import default_filters, filters_from, report_filters
 from channels.dashboard.pages import PREFIX, dashboard_html, login_html
 

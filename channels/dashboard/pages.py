@@ -8,11 +8,11 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlencode
 
+from bot.advisers.accounts import Adviser
 from bot.indicators.aggregate import Filters, Indicators
 from bot.indicators.labels import label, territories
 from bot.indicators.render import body_html, period_label, territory_label
 from bot.indicators.store import CHANNELS
-from channels.console.accounts import Adviser
 
 PREFIX = "/webhooks/dashboard"
 

@@ -18,7 +18,6 @@ conversation answers 404, like one that does not exist.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlparse
@@ -28,20 +27,24 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.advisers.accounts import AccountBook, Adviser
+from bot.advisers.fiche import as_html, as_text
+from bot.advisers.handover_view import (
+    callback_item,
+    conversation_json,
+    fiche_sections,
+    first_name,
+    queue_item,
+)
+from bot.advisers.service import ConsoleError, ConsoleService
+from bot.advisers.store import ConsoleStore
 from bot.handover.desk import (
     CALLBACK_OUTCOMES,
     LIVE_OUTCOMES,
-    SLOTS,
     DeskError,
     HandoverDesk,
 )
-from bot.handover.store import HandoverRequest, Message
-from channels.console import script_aid
-from channels.console.accounts import AccountBook, Adviser
-from channels.console.channel import COOKIE
-from channels.console.fiche import Section, as_html, as_text, build_sections
-from channels.console.service import ConsoleError, ConsoleService, network_name
-from channels.console.store import CallRecord, ConsoleStore
+from channels.adviser_session import COOKIE
 from channels.handover.base import DeskChannel, json_object
 from channels.handover.hub import hub_for, message_json, stream_conversation
 from channels.handover.public import last_event_id
@@ -61,117 +64,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-STATUS_LABELS = {
-    "waiting": "En attente",
-    "taken": "Avec vous",
-    "returned": "Rendue à l'assistant",
-    "closed": "Close",
-    "left": "La personne est partie",
-}
-CHANNEL_LABELS = {"webchat": "tchat du site (web chat)"}
-
-
-def iso(moment: datetime | None) -> str | None:
-    """A stored UTC time as ISO 8601 with ``Z``."""
-    return moment.isoformat(timespec="seconds") + "Z" if moment else None
-
-
-def first_name(adviser: Adviser) -> str:
-    """What the person sees of the adviser: the first name only."""
-    return (adviser.name.split() or [adviser.username])[0]
-
-
-def snapshot_profile(request: HandoverRequest) -> dict[str, Any]:
-    """The profile the assistant gathered, completed by its orientation."""
-    snapshot = request.snapshot or {}
-    return script_aid.profile_with_orientation(
-        snapshot.get("profile") or {}, snapshot.get("orientation")
-    )
-
-
-def queue_item(request: HandoverRequest) -> dict[str, Any]:
-    """A line of the queue: no transcript, enough to choose."""
-    profile = snapshot_profile(request)
-    return {
-        "id": request.id,
-        "status": request.status,
-        "status_label": STATUS_LABELS.get(request.status, request.status),
-        "created_at": iso(request.created_at),
-        "need": script_aid.label("need", profile.get("need")),
-        "public": script_aid.label("public", profile.get("public")),
-        "channel": CHANNEL_LABELS.get(request.channel, request.channel),
-    }
-
-
-def callback_item(request: HandoverRequest) -> dict[str, Any]:
-    """A call-back request as the list shows it (with the contact, to call back)."""
-    snapshot = request.snapshot or {}
-    profile = snapshot_profile(request)
-    return {
-        "id": request.id,
-        "created_at": iso(request.created_at),
-        "contact_kind": "Téléphone" if request.contact_kind == "phone" else "Courriel",
-        "contact": request.contact or "",
-        "slot": SLOTS.get(request.slot or "", ""),
-        "note": request.note,
-        "profile": script_aid.profile_lines(profile),
-        "proposal": script_aid.proposal(snapshot.get("orientation"), network_name),
-    }
-
-
-def conversation_json(
-    request: HandoverRequest, messages: list[Message], username: str
-) -> dict[str, Any]:
-    """A conversation with the script aid; its transcript is the masked one."""
-    snapshot = request.snapshot or {}
-    orientation = snapshot.get("orientation")
-    profile = snapshot_profile(request)
-    return {
-        "id": request.id,
-        "status": request.status,
-        "status_label": STATUS_LABELS.get(request.status, request.status),
-        "mine": request.adviser == username and request.status == "taken",
-        "created_at": iso(request.created_at),
-        "taken_at": iso(request.taken_at),
-        "channel": CHANNEL_LABELS.get(request.channel, request.channel),
-        "profile": script_aid.profile_lines(profile),
-        "proposal": script_aid.proposal(orientation, network_name),
-        "next_question": script_aid.next_question(profile, orientation),
-        "orientation": orientation,
-        "transcript": snapshot.get("transcript") or [],
-        "messages": [message_json(m) for m in messages],
-    }
-
-
-def fiche_sections(
-    request: HandoverRequest, messages: list[Message], adviser: Adviser
-) -> list[Section]:
-    """A chat's fiche de liaison: the call fiche's sections, the channel recorded."""
-    snapshot = request.snapshot or {}
-    said = [
-        {"who": "caller", "text": t["text"]}
-        for t in snapshot.get("transcript") or []
-        if t.get("who") == "person"
-    ]
-    said += [{"who": "caller", "text": m.text} for m in messages if m.who == "person"]
-    record = CallRecord(
-        id=request.id,
-        username=adviser.username,
-        sender_id="",
-        transcript=said,
-        started_at=request.taken_at or request.created_at,
-        ended_at=request.closed_at,
-        outcome=request.outcome if request.outcome in LIVE_OUTCOMES else None,
-        profile=snapshot.get("profile") or {},
-        orientation=snapshot.get("orientation"),
-    )
-    sections = build_sections(record, adviser.name, network_name)
-    first = sections[0]
-    channel = CHANNEL_LABELS.get(request.channel, request.channel)
-    sections[0] = Section(
-        "Échange", (f"Canal : {channel}, repris de l'assistant", *first.lines[1:])
-    )
-    return sections
 
 
 class HandoverDeskInput(DeskChannel):
@@ -308,7 +200,11 @@ class HandoverDeskInput(DeskChannel):
         async def view(request_id: str, adviser: Adviser) -> HTTPResponse:
             found = await self.run(self.desk.conversation, request_id, adviser.username)
             messages = await self.run(self.desk.messages_after, request_id, 0, 1000)
-            return response.json(conversation_json(found, messages, adviser.username))
+            return response.json(
+                conversation_json(
+                    found, [message_json(m) for m in messages], adviser.username
+                )
+            )
 
         @bp.route("/api/conversations/<request_id:str>", methods=["GET"])
         @api

@@ -17,8 +17,6 @@ into the tracker store, and never logged.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
 from functools import partial
 from typing import Any, Awaitable, Callable
@@ -28,22 +26,19 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from sqlalchemy.exc import SQLAlchemyError
 
+from bot.conversation.orientation_payload import is_orientation
 from bot.handover.desk import (
     SLOTS,
     DeskError,
     HandoverDesk,
     callback_retention_days,
-    get_desk,
 )
 from bot.handover.store import HandoverRequest
 from channels import conversation_ids
 from channels.handover.base import DeskChannel, json_object
 from channels.handover.hub import hub_for, stream_conversation
 from channels.public_rest import add_public_cors
-
-logger = logging.getLogger(__name__)
 
 _REGION = re.compile(r"^\d{2}$")
 FINAL = ("returned", "closed", "left")
@@ -137,37 +132,12 @@ async def conversation_snapshot(agent: Any, sender_id: str) -> dict[str, Any]:
             transcript.append({"who": "person", "text": event.text})
         elif isinstance(event, BotUttered):
             custom = (event.data or {}).get("custom")
-            if isinstance(custom, dict) and custom.get("type") == "orientation":
+            if is_orientation(custom):
                 snapshot["orientation"] = custom
             if event.text:
                 transcript.append({"who": "assistant", "text": event.text})
     snapshot["transcript"] = transcript[-TRANSCRIPT_TURNS:]
     return snapshot
-
-
-async def relay_to_adviser(
-    sender_id: str, text: str, desk: HandoverDesk | None = None
-) -> bool:
-    """While the person waits for or talks with an adviser, their message goes there.
-
-    True when the message was taken by the desk: the assistant must then stay silent.
-    """
-    desk = desk or get_desk()
-    loop = asyncio.get_running_loop()
-    try:
-        request = await loop.run_in_executor(None, desk.active_for_sender, sender_id)
-    except SQLAlchemyError:
-        logger.exception(
-            "hand-over: the desk's database cannot be read; the assistant answers"
-        )
-        return False
-    if request is None:
-        return False
-    try:
-        await loop.run_in_executor(None, desk.person_message, request, text)
-    except DeskError as error:
-        logger.info("hand-over: a person's message was refused (%s)", error.status)
-    return True
 
 
 class HandoverInput(DeskChannel):

@@ -30,7 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.handover.public import relay_to_adviser
+from bot.handover.relay import relay_to_adviser
 from channels.public_rest import IncomingMessage, PublicRestInput
 from channels.webchat.settings import WebChatSettings
 

@@ -21,7 +21,7 @@ from typing import Any, Iterator
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.launcher import free_port
+from bot.runtime.launcher import free_port
 
 CHROMIUM = os.environ.get("SPRO_CHROMIUM", "/usr/bin/chromium")
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"

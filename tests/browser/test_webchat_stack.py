@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import pytest
 
-from bot.launcher import Stack
+from bot.runtime.launcher import Stack
 from tests.browser.conftest import SCREENSHOTS, run_axe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]

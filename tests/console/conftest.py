@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from channels.console.accounts import AccountBook, hash_password
-from channels.console.store import ConsoleStore
+from bot.advisers.accounts import AccountBook, hash_password
+from bot.advisers.store import ConsoleStore
 from tests.clock import Clock
 
 PASSWORDS = {"cmartin": "un mot de passe solide", "pdurand": "un autre mot de passe"}

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from channels.console.accounts import (
+from bot.advisers.accounts import (
     AccountBook, AccountsError, hash_password, parse_accounts, verify_password,
 )
-from channels.console.store import ConsoleStore
+from bot.advisers.store import ConsoleStore
 from tests.console.conftest import PASSWORDS, Clock
 
 

@@ -13,9 +13,9 @@ import pytest
 from rasa.core.run import configure_app
 from sanic import Sanic
 
-from channels.console.accounts import AccountBook
+from bot.advisers.accounts import AccountBook
 from channels.console.channel import COOKIE, ConsoleInput
-from channels.console.store import ConsoleStore
+from bot.advisers.store import ConsoleStore
 from tests.console.client import API, Client
 from tests.console.conftest import PASSWORDS, Clock
 from tests.sanic_server import served

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from bot.launcher import Stack
+from bot.runtime.launcher import Stack
 from tests.console.conftest import PASSWORDS, YOUNG_WOMAN_WORDS
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from channels.console.__main__ import main
-from channels.console.accounts import AccountBook, verify_password
+from bot.advisers.accounts import AccountBook, verify_password
 
 
 def run(argv: list[str], stdin: str, monkeypatch: pytest.MonkeyPatch) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.launcher import Stack
+from bot.runtime.launcher import Stack
 from tests.browser.conftest import browser, new_page, run_axe  # noqa: F401 - shared fixtures
 from tests.console.conftest import PASSWORDS, YOUNG_WOMAN_WORDS
 

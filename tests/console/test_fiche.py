@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from channels.console.fiche import ANONYMOUS, as_html, as_text, build_sections
-from channels.console.store import ConsoleStore
+from bot.advisers.fiche import ANONYMOUS, as_html, as_text, build_sections
+from bot.advisers.store import ConsoleStore
 from tests.console.conftest import CEP_ORIENTATION, YOUNG_WOMAN_PROFILE, YOUNG_WOMAN_WORDS, Clock
 
 NETWORKS = {"cep_actifs_occupes": "Conseil en évolution professionnelle des actifs occupés",

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from channels.console.accounts import AccountBook
-from channels.console.service import ConsoleError, ConsoleService, DialogueTurn
-from channels.console.store import ConsoleStore
+from bot.advisers.accounts import AccountBook
+from bot.advisers.service import ConsoleError, ConsoleService, DialogueTurn
+from bot.advisers.store import ConsoleStore
 from tests.console.conftest import (
     CEP_ORIENTATION,
     PASSWORDS,

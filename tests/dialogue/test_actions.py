@@ -13,7 +13,7 @@ from bot.actions import (
     ValidateOrientationForm,
 )
 from bot.knowledge import MemoryRepository, set_repository
-from bot.wording import render
+from bot.conversation.wording import render
 
 MESSAGE_KEYS = {"text", "image", "json_message", "response", "attachment", "buttons", "elements", "custom"}
 

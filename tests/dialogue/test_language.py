@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.language import detect_language
+from bot.conversation.language import detect_language
 from bot.nlu import DETECTED_LANGUAGE, LanguageGuard
-from bot.profile import slot_updates
+from bot.conversation.profile import slot_updates
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_the_language_words_are_data_checked_by_their_schema() -> None:
     import yaml
 
     from bot.config import knowledge_dir
-    from bot.language import LanguageWords
+    from bot.conversation.language import LanguageWords
 
     data = yaml.safe_load((knowledge_dir() / "languages.yml").read_text(encoding="utf-8"))
     assert LanguageWords.from_data(data).words["en"]

@@ -1,4 +1,4 @@
-"""The orientation payload and messages (bot/orientation.py) on the shipped knowledge files."""
+"""The orientation payload and messages (bot/conversation/orientation.py) on the shipped knowledge files."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 
 from bot import places
 from bot.knowledge import MemoryRepository
-from bot.orientation import build_orientation
-from bot.routing import Profile, route
+from bot.conversation.orientation import build_orientation
+from bot.conversation.routing import Profile, route
 
 STRUCTURE_KEYS = {"id", "network", "name", "address", "postcode", "commune", "insee", "phone",
                   "email", "website", "hours", "open_now", "next_opening", "distance_km", "why",

@@ -1,10 +1,10 @@
-"""Reading the profile from free French (bot/profile.py): no Rasa needed."""
+"""Reading the profile from free French (bot/conversation/profile.py): no Rasa needed."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.profile import extract, slot_updates
+from bot.conversation.profile import extract, slot_updates
 
 CASES = [
     # text, expected values (subset)
@@ -90,7 +90,7 @@ def test_an_answer_not_understood_is_counted_the_form_moves_on_after_two() -> No
     first = slot_updates("euh", "inform", [], {}, "situation")
     assert first["misunderstood"] == 1.0 and "skipped" not in first
     second = slot_updates("hmm euh", "inform", [], {"misunderstood": 1.0}, "situation")
-    assert second["misunderstood"] == 2.0, "moving on is bot.questions' job, tested there"
+    assert second["misunderstood"] == 2.0, "moving on is bot.conversation.questions' job, tested there"
 
 
 def test_commune_found_in_a_sentence_and_as_a_short_answer() -> None:
@@ -163,7 +163,7 @@ def test_a_parent_asking_for_a_daughter_with_an_rqth_is_routed_as_disability() -
 def test_a_new_phrasing_is_a_data_change(tmp_path, monkeypatch) -> None:
     import yaml
 
-    from bot.profile import get_rules, rules_file, set_rules
+    from bot.conversation.profile import get_rules, rules_file, set_rules
 
     assert "need" not in extract("je veux me lancer dans la permaculture").values
     data = yaml.safe_load(rules_file().read_text(encoding="utf-8"))
@@ -181,7 +181,7 @@ def test_a_new_phrasing_is_a_data_change(tmp_path, monkeypatch) -> None:
 def test_the_phrasings_file_is_checked_by_its_schema() -> None:
     import yaml
 
-    from bot.profile import ProfileRules, rules_file
+    from bot.conversation.profile import ProfileRules, rules_file
 
     data = yaml.safe_load(rules_file().read_text(encoding="utf-8"))
     data["situations"][0]["patterns"].append("(unclosed")

@@ -1,4 +1,4 @@
-"""Bounded questions (bot/questions.py) and the form that applies them: never a third time."""
+"""Bounded questions (bot/conversation/questions.py) and the form that applies them: never a third time."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import ActionAskSituation, ValidateOrientationForm
-from bot.profile import get_rules, slot_updates
-from bot.questions import (
+from bot.conversation.profile import get_rules, slot_updates
+from bot.conversation.questions import (
     facts_noted,
     just_answered,
     move_forward,
@@ -18,7 +18,7 @@ from bot.questions import (
     question,
     times_asked,
 )
-from bot.routing import get_table
+from bot.conversation.routing import get_table
 
 
 def asked(*turns: tuple[str | None, str]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.routing import (
+from bot.conversation.routing import (
     NOT_GIVEN, Profile, RoutingTable, get_table, next_question, public_for, route, routing_file,
 )
 

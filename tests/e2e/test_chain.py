@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from bot.launcher import Stack
+from bot.runtime.launcher import Stack
 from tests.conftest import Chat, conversation_id, texts
 
 pytestmark = pytest.mark.e2e

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from bot.launcher import Stack, free_port, write_endpoints
+from bot.runtime.launcher import Stack, free_port, write_endpoints
 from tests.conftest import load_knowledge, post_message, texts
 from bot.evaluation.personas import orientation_payload, question_asked
 

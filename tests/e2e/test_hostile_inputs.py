@@ -16,7 +16,7 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from bot.launcher import Stack
+from bot.runtime.launcher import Stack
 from tests.conftest import conversation_id
 from tests.console.conftest import PASSWORDS, accounts_text  # noqa: F401 - fixture
 

@@ -17,8 +17,8 @@ import pytest
 from bot import config
 from bot.knowledge.importers import import_source
 from bot.knowledge.store import load_directory
-from bot.launcher import Stack
-from bot.orientation import COMPETENT
+from bot.runtime.launcher import Stack
+from bot.conversation.orientation import COMPETENT
 from bot.places import get_gazetteer
 from tests.conftest import post_message, texts
 from tests.stacks import running_stack

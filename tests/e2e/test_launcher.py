@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.launcher import child_environment, free_port, port_is_free
+from bot.runtime.launcher import child_environment, free_port, port_is_free
 from tests.conftest import post_message, texts
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +43,7 @@ def read_until(process: subprocess.Popen, marker: str, timeout: float) -> str:
 
 def test_start_second_start_and_ctrl_c(trained_model: Path, tmp_path: Path) -> None:
     rasa_port, actions_port = free_port(), free_port()
-    command = [sys.executable, "-m", "bot.launcher",
+    command = [sys.executable, "-m", "bot.runtime.launcher",
                "--port", str(rasa_port), "--actions-port", str(actions_port)]
     env = child_environment({"SPRO_VAR_DIR": str(tmp_path)})
     # SIGINT ignored at start, as for a background job of a non-interactive shell (CI):
@@ -66,7 +66,7 @@ def test_start_second_start_and_ctrl_c(trained_model: Path, tmp_path: Path) -> N
         os.killpg(status["servers"]["actions"]["pid"], signal.SIGKILL)
         output = read_until(first, "is starting again", timeout=60)
         assert "The action server stopped (exit -9); restarting it in 1 s" in output
-        shown = subprocess.run([sys.executable, "-m", "bot.launcher", "status"], cwd=PROJECT_ROOT,
+        shown = subprocess.run([sys.executable, "-m", "bot.runtime.launcher", "status"], cwd=PROJECT_ROOT,
                                env=env, text=True, capture_output=True, timeout=60)
         assert shown.returncode == 0
         assert "Action server: running" in shown.stdout and "restarted 1 time" in shown.stdout

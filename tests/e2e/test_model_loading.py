@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.launcher import child_environment
+from bot.runtime.launcher import child_environment
 
 pytestmark = pytest.mark.e2e
 

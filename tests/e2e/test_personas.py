@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.launcher import Stack
+from bot.runtime.launcher import Stack
 from bot.evaluation.personas import MAX_USER_MESSAGES, PersonaResult, load_personas, markdown, play, summary
 from bot.evaluation.rest import post_message
 

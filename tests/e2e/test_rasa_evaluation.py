@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.launcher import child_environment, venv_bin
+from bot.runtime.launcher import RASA_COMMAND, child_environment
 
 pytestmark = pytest.mark.e2e
 
 
 def rasa_test(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([venv_bin("rasa"), "test", *args], cwd=PROJECT_ROOT, env=child_environment(),
+    return subprocess.run([*RASA_COMMAND, "test", *args], cwd=PROJECT_ROOT, env=child_environment(),
                           capture_output=True, text=True, timeout=1200, check=False)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.launcher import Stack, child_environment, free_port, write_endpoints
+from bot.runtime.launcher import Stack, child_environment, free_port, write_endpoints
 from tests.conftest import load_knowledge, post_message
 from bot.evaluation.personas import load_personas, play
 

@@ -3,7 +3,7 @@
 Uses deploy/endpoints.production.yml as it is, configured only by environment
 variables, against the PostgreSQL and Redis servers of this machine (skipped when
 they are not reachable). A conversation started on one instance goes on on the other;
-behind HAProxy (``bot.cluster``), messages of one conversation sent to both instances
+behind HAProxy (``bot.runtime.cluster``), messages of one conversation sent to both instances
 stay in order, and killing an instance in the middle of a run of whole conversations
 loses, duplicates and leaves unanswered nothing (the 1,000-conversation version is
 ``benchmarks/bench_load.py --instances 2 --kill-one``).
@@ -25,12 +25,13 @@ from typing import Any, Iterator
 import pytest
 
 from benchmarks.bench_load import Personas, closed_loop, tracker_problems
-from bot.cluster import Cluster, tracker_events, tracker_user_texts
+from bot.runtime.cluster import Cluster, tracker_events, tracker_user_texts
 from bot.config import PROJECT_ROOT
 from bot.evaluation.personas import load_personas, play
 from bot.evaluation.rest import conversation_id
-from bot.launcher import Stack, free_port
-from bot.retention import purge_conversations, tracker_store_url
+from bot.runtime.launcher import Stack, free_port
+from bot.runtime.conversation_retention import purge_conversations
+from bot.tracker_db import tracker_store_url
 from tests.conftest import load_knowledge, post_message, texts
 
 pytestmark = pytest.mark.e2e
@@ -139,7 +140,7 @@ def test_two_instances_share_conversations(
 def cluster(
     trained_model: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
-    """HAProxy in front of two Rasa instances (bot.cluster), fresh database."""
+    """HAProxy in front of two Rasa instances (bot.runtime.cluster), fresh database."""
     if not (reachable(PG) and reachable(REDIS)):
         pytest.skip(
             "PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 are needed"

@@ -22,9 +22,9 @@ from bot.handover.desk import HandoverDesk
 from bot.handover.line import LineHours, in_french
 from bot.handover.store import HandoverStore, requests_table, stats_table
 from channels import conversation_ids
-from channels.console.accounts import AccountBook
+from bot.advisers.accounts import AccountBook
 from channels.console.channel import ConsoleInput
-from channels.console.store import ConsoleStore
+from bot.advisers.store import ConsoleStore
 from channels.handover.desk import HandoverDeskInput
 from channels.handover.public import HandoverInput
 from channels.webchat import WebChatInput
@@ -65,7 +65,7 @@ async def server(
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[str]:
     """Console, web chat and desk channels on a Sanic app on a free localhost port."""
-    monkeypatch.setattr("channels.handover.public.get_desk", lambda: desk)
+    monkeypatch.setattr("bot.handover.relay.get_desk", lambda: desk)
     Sanic.test_mode = True
     app = configure_app(
         [

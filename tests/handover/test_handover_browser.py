@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.launcher import Stack
+from bot.runtime.launcher import Stack
 from tests.browser.conftest import (  # noqa: F401 - shared fixtures
     SCREENSHOTS, browser, new_page, run_axe,
 )

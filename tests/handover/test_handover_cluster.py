@@ -1,6 +1,6 @@
 """The chat desk behind the load balancer: HAProxy in front of two Rasa instances.
 
-Everything goes through HAProxy (``bot.cluster``, round robin, no stickiness): the
+Everything goes through HAProxy (``bot.runtime.cluster``, round robin, no stickiness): the
 person's web chat messages, their hand-over request, their event stream and their
 messages; the adviser's sign-in, availability, queue, messages, hand back and close.
 So one person's stream and the adviser's writes land on either instance, and only the
@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 
 from benchmarks.bench_handover import PASSWORD, accounts_yaml, run_handovers
-from bot.cluster import Cluster, haproxy_servers
+from bot.runtime.cluster import Cluster, haproxy_servers
 from tests.e2e.test_scale_out import PG, REDIS, reachable
 
 pytestmark = pytest.mark.e2e

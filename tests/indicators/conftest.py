@@ -12,7 +12,7 @@ import pytest
 from bot.indicators import derive
 from bot.indicators.derive import derive_indicators
 from bot.indicators.store import IndicatorRecord, IndicatorStore
-from channels.console.accounts import hash_password
+from bot.advisers.accounts import hash_password
 
 PASSWORDS = {
     "cmartin": "un mot de passe solide",

@@ -12,9 +12,9 @@ from rasa.core.run import configure_app
 from sanic import Sanic
 
 from bot.indicators.store import IndicatorStore
-from channels.console.accounts import AccountBook
+from bot.advisers.accounts import AccountBook
 from channels.console.channel import ConsoleInput
-from channels.console.store import ConsoleStore
+from bot.advisers.store import ConsoleStore
 from channels.dashboard.channel import DashboardInput
 from tests.indicators.conftest import PASSWORDS, record
 from tests.sanic_server import served

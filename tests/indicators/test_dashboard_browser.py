@@ -20,7 +20,7 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.indicators.store import IndicatorStore
-from bot.launcher import free_port
+from bot.runtime.launcher import free_port
 from tests.browser.conftest import (  # noqa: F401 - shared fixtures
     DESKTOP,
     PHONE,

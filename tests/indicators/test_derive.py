@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bot.indicators.derive import derive_indicators
 from bot.indicators.store import IndicatorStore, records_table
-from bot.retention import purge_conversations
+from bot.runtime.conversation_retention import purge_conversations
 from tests.indicators.conftest import race
 
 DAY = 86_400.0

@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from bot.config import PROJECT_ROOT
-from bot.launcher import Stack, child_environment
+from bot.runtime.launcher import Stack, child_environment
 from tests.conftest import load_knowledge, post_message
 from tests.indicators.conftest import PASSWORDS
 from tests.stacks import running_stack

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from channels.console.__main__ import main as console_main
-from channels.console.accounts import AccountBook, AccountsError, parse_accounts
+from bot.advisers.accounts import AccountBook, AccountsError, parse_accounts
 from tests.indicators.conftest import PASSWORDS
 
 

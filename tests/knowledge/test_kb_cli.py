@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from bot import config
-from bot.cli import main
+from bot.runtime.cli import main
 
 
 def run(capsys, *argv: str) -> tuple[int, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cli import main
+from bot.runtime.cli import main
 from bot.knowledge.files import check_directory
 from bot.knowledge.importers import ImportInputError, import_source
 from bot.knowledge.importers.merge import address_key, dump_structures

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.knowledge.model import StructureMatch
-from bot.orientation import COMPETENT, structure_item, structure_text
+from bot.conversation.orientation import COMPETENT, structure_item, structure_text
 
 
 def test_next_opening_and_open_now_in_the_payload(repo):

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from bot.cli import main
+from bot.runtime.cli import main
 from bot.knowledge.repository import SqlRepository
 from bot.knowledge.store import live_snapshot_id
 

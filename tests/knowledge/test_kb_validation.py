@@ -170,7 +170,7 @@ def test_every_problem_is_reported_at_once(knowledge_copy):
 
 
 def test_routing_table_is_checked_by_its_schema(knowledge_copy, capsys):
-    from bot.cli import main
+    from bot.runtime.cli import main
 
     path = knowledge_copy / "routing.yml"
     text = path.read_text(encoding="utf-8")

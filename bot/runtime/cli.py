@@ -72,7 +72,7 @@ def _check_routing(folder: Path, knowledge) -> str | None:
     """The problem of ``routing.yml`` (French), or None when it is valid."""
     import yaml
 
-    from bot.routing import RoutingTable
+    from bot.conversation.routing import RoutingTable
 
     path = Path(folder) / "routing.yml"
     if not path.exists():
@@ -308,13 +308,14 @@ def _described_regions(folder: Path) -> list[str]:
 
 def cmd_purge_conversations(args) -> int:
     """Delete the public conversations older than the retention period."""
-    from bot.retention import RetentionError, purge_conversations, tracker_store_url
+    from bot.runtime.conversation_retention import purge_conversations
+    from bot.tracker_db import TrackerStoreError, tracker_store_url
 
     days = args.days if args.days is not None else config.conversation_retention_days()
     try:
         url = args.tracker or tracker_store_url(args.endpoints)
         result = purge_conversations(url, days)
-    except RetentionError as exc:
+    except TrackerStoreError as exc:
         print(f"Purge impossible : {exc}")
         return 1
     print(

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from channels.console.script_aid import UNKNOWN, label
-from channels.console.script_aid import humanize as humanize
+from bot.advisers.script_aid import UNKNOWN, label
+from bot.advisers.script_aid import humanize as humanize
 
 # Slots of the dialogue the console shows, in display order, with French labels.
 PROFILE_SLOTS: dict[str, str] = {

@@ -13,9 +13,9 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from channels.console.profile import UNKNOWN, commune_text
-from channels.console.script_aid import label, profile_with_orientation
-from channels.console.store import OUTCOMES, CallRecord
+from bot.advisers.profile_view import UNKNOWN, commune_text
+from bot.advisers.script_aid import label, profile_with_orientation
+from bot.advisers.store import OUTCOMES, CallRecord
 
 PARIS = ZoneInfo("Europe/Paris")
 TITLE = "Fiche de liaison — Service public régional de l'orientation"

@@ -2,14 +2,13 @@
 
 ``build_orientation(decision, commune, repository)`` returns the messages
 (``domain.yml`` responses with their variables) and the payload the channels receive
-in the REST ``custom`` field (the contract README documents):
-``{"type": "orientation", "public", "need", "network", "also", "commune",
-"structures": [...], "remote": [...]}``. The first structure is the recommended one;
-structures of the second door follow. Facts come only from the knowledge base: where a
-network has no local record, the network's official entry points and the regional
-service are given instead. Without a commune, the regional service is the one of the
-region whose site the person is on (``home_region``); when that is unknown too, the
-regional services the knowledge base describes are listed, each with its region's name.
+in the REST ``custom`` field, typed and documented once in
+``bot.conversation.orientation_payload`` (``OrientationPayload``). Facts come only
+from the knowledge base: where a network has no local record, the network's official
+entry points and the regional service are given instead. Without a commune, the
+regional service is the one of the region whose site the person is on
+(``home_region``); when that is unknown too, the regional services the knowledge base
+describes are listed, each with its region's name.
 """
 
 from __future__ import annotations
@@ -18,9 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Sequence
 
+from bot.conversation.orientation_payload import (
+    ORIENTATION,
+    CommuneRef,
+    OrientationPayload,
+    RemoteItem,
+    StructureItem,
+)
+from bot.conversation.routing import Decision
 from bot.knowledge.model import Network, Region, StructureMatch
 from bot.places import Commune
-from bot.routing import Decision
 
 MAX_MAIN_STRUCTURES = 2
 MAX_OTHER_STRUCTURES = 1
@@ -79,8 +85,8 @@ class Orientation:
     after it.
     """
 
-    parts: list[Part] = field(default_factory=list)
-    payload: dict[str, Any] = field(default_factory=dict)
+    parts: list[Part]
+    payload: OrientationPayload
     payload_after: int = 1
 
     def around_payload(
@@ -100,7 +106,7 @@ class Orientation:
     @property
     def texts(self) -> list[str]:
         """The parts as plain French texts (default variants of ``domain.yml``)."""
-        from bot.wording import render
+        from bot.conversation.wording import render
 
         return [render(part.response, part.variables)["text"] for part in self.parts]
 
@@ -116,7 +122,7 @@ COMPETENT = "Selon sa source, cette structure est compétente pour votre commune
 
 def structure_item(
     match: StructureMatch, why: str, at: datetime | None, recommended: bool = False
-) -> dict[str, Any]:
+) -> StructureItem:
     """One structure of the payload.
 
     ``why`` says so when its source makes it competent for the commune;
@@ -146,7 +152,7 @@ def structure_item(
     }
 
 
-def structure_text(item: dict[str, Any]) -> str:
+def structure_text(item: StructureItem) -> str:
     """A structure in a few short lines."""
     lines = [
         item["name"],
@@ -155,9 +161,11 @@ def structure_text(item: dict[str, Any]) -> str:
     if item["phone"]:
         lines.append(f"Tél. {item['phone']}")
     if item["hours"]:
-        state = {True: " (ouvert en ce moment)", False: " (fermé en ce moment)"}.get(
-            item["open_now"], ""
-        )
+        state = {
+            True: " (ouvert en ce moment)",
+            False: " (fermé en ce moment)",
+            None: "",
+        }[item["open_now"]]
         if item.get("next_opening"):
             state = f" (fermé en ce moment, {item['next_opening']})"
         lines.append(f"Horaires : {item['hours']}{state}")
@@ -174,12 +182,12 @@ def structure_text(item: dict[str, Any]) -> str:
 
 def remote_items(
     repository: KnowledgeQueries, network_code: str, regions: Sequence[Region]
-) -> list[dict[str, str]]:
+) -> list[RemoteItem]:
     """Remote ways in.
 
     The regional service(s) first, then the network's official entry points.
     """
-    items: list[dict[str, str]] = []
+    items: list[RemoteItem] = []
     for region in regions:
         if not (region.phone or region.website):
             continue
@@ -215,7 +223,7 @@ def regional_services(
     return [region] if region is not None else []
 
 
-def remote_text(item: dict[str, str]) -> str:
+def remote_text(item: RemoteItem) -> str:
     """One remote option on one line."""
     parts = [item["label"]]
     if item["phone"]:
@@ -233,7 +241,7 @@ def first_sentence(text: str) -> str:
 
 def reason_for(decision: Decision) -> str:
     """The reason: "votre situation (…) et à votre demande (…)" (routing labels)."""
-    from bot.routing import get_table
+    from bot.conversation.routing import get_table
 
     table = get_table()
     need = table.needs.get(decision.need, "").lower()
@@ -247,13 +255,13 @@ def reason_for(decision: Decision) -> str:
 
 def orientation_payload(
     decision: Decision,
-    commune: dict[str, Any] | None,
-    structures: list[dict[str, Any]],
-    remote: list[dict[str, Any]],
-) -> dict[str, Any]:
+    commune: CommuneRef | None,
+    structures: list[StructureItem],
+    remote: list[RemoteItem],
+) -> OrientationPayload:
     """The ``orientation`` message the page draws: decision, commune and places."""
     return {
-        "type": "orientation",
+        "type": ORIENTATION,
         "public": decision.public,
         "need": decision.need,
         "network": decision.network,
@@ -273,7 +281,7 @@ def build_orientation(
 ) -> Orientation:
     """Messages and payload for one routing decision (see module docstring)."""
     main_name = network_name(repository, decision.network)
-    structures: list[dict[str, Any]] = []
+    structures: list[StructureItem] = []
     if commune is not None:
         for match in repository.nearest_structures(
             decision.network, commune.insee, MAX_MAIN_STRUCTURES

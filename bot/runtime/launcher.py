@@ -1,10 +1,10 @@
 """Start the assistant on this machine: train if needed, then Rasa and the action server.
 
-``python -m bot.launcher`` (what ``make run`` calls) trains the model when the
+``python -m bot.runtime.launcher`` (what ``make run`` calls) trains the model when the
 config, domain or training data changed, starts the action server and the Rasa
 server on localhost, prints where to talk to the bot, and stops both on Ctrl-C.
 A server that stops is restarted, after 1 s, then 2, 4… up to a minute if it keeps
-stopping; the launcher says so and ``python -m bot.launcher status`` (``make status``)
+stopping; the launcher says so and ``python -m bot.runtime.launcher status`` (``make status``)
 shows each server's state and restarts. Files it and the servers create are private
 to the user (mode 600). While running, it deletes conversations older than the
 retention period (``SPRO_CONVERSATION_RETENTION_DAYS``, 30 by default) and the chat
@@ -44,6 +44,8 @@ PRIVATE_UMASK = 0o077
 # layers, the language identifier) only spins its idle threads, about a fifth of the
 # Rasa server's CPU per message here (docs/capacity.md). The operator's value wins.
 SERVER_THREAD_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1"}
+# Rasa's CLI with the project's Rasa patches installed first (bot.runtime.rasa_server).
+RASA_COMMAND = (sys.executable, "-m", "bot.runtime.rasa_server")
 
 
 def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -108,7 +110,7 @@ def _train_if_changed(models_dir: Path, root: Path) -> Path:
     print("Training the model (config, domain or data changed)...", flush=True)
     subprocess.run(
         [
-            venv_bin("rasa"),
+            *RASA_COMMAND,
             "train",
             "--fixed-model-name",
             "spro",
@@ -253,7 +255,7 @@ class Stack:
             [
                 sys.executable,
                 "-m",
-                "bot.action_server",
+                "bot.runtime.action_server",
                 "--port",
                 str(self.actions_port),
             ],
@@ -264,7 +266,7 @@ class Stack:
         """Start the Rasa server on localhost (CORS is the public channels' own)."""
         self.rasa = self._spawn(
             [
-                venv_bin("rasa"),
+                *RASA_COMMAND,
                 "run",
                 "--model",
                 str(self.model),

@@ -22,9 +22,9 @@ import yaml
 from jsonschema import Draft7Validator, FormatChecker
 
 from bot import config
-from bot.language import OTHER_LANGUAGE_INTENT
+from bot.conversation.language import OTHER_LANGUAGE_INTENT
+from bot.conversation.routing import NOT_GIVEN, SECTORS, SITUATIONS
 from bot.lazy import Lazy
-from bot.routing import NOT_GIVEN, SECTORS, SITUATIONS
 from bot.text import fold
 
 log = logging.getLogger(__name__)
@@ -290,7 +290,7 @@ def _quick_situation(simple: str) -> str | None:
 
 def valid_codes() -> dict[str, tuple[str, ...]]:
     """Codes a button payload may set directly (``/inform{"situation": "salarie"}``)."""
-    from bot.routing import get_table
+    from bot.conversation.routing import get_table
 
     table = get_table()
     return {
@@ -403,10 +403,10 @@ def slot_updates(
 
     ``requested`` is the slot the form asked for (None outside the form); ``language``
     is the one ``bot.nlu.LanguageGuard`` found (None when unsure). Moving on after a
-    question asked twice is the form's job (``bot.questions``); here an answer that is
-    not understood only counts in ``misunderstood``.
+    question asked twice is the form's job (``bot.conversation.questions``); here an
+    answer that is not understood only counts in ``misunderstood``.
     """
-    from bot.routing import Profile, age_band, public_for
+    from bot.conversation.routing import Profile, age_band, public_for
 
     if intent in QUESTION_INTENTS:
         # "c'est quoi la VAE ?" asks about a topic: not a need

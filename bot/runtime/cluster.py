@@ -1,4 +1,6 @@
-"""Several Rasa instances behind HAProxy on one machine: ``python -m bot.cluster``.
+"""Several Rasa instances behind HAProxy on one machine.
+
+``python -m bot.runtime.cluster`` starts them.
 
 Starts, on localhost, N pairs of a Rasa server and its action server (each pair is the
 launcher's ``Stack``, configured by ``deploy/endpoints.production.yml``: PostgreSQL
@@ -8,7 +10,7 @@ instance gone is sent to another one). PostgreSQL and Redis must be running (by
 default on 127.0.0.1:5432, ``postgres`` user, and 127.0.0.1:6379); the tracker
 database is created if missing. ``scripts/setup-haproxy.sh`` installs HAProxy.
 
-    python -m bot.cluster --instances 2 --port 5005
+    python -m bot.runtime.cluster --instances 2 --port 5005
 
 Ctrl-C stops everything. Tests and benchmarks use :meth:`Cluster.temporary`.
 """
@@ -36,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import PROJECT_ROOT, console_accounts_file, var_dir
-from bot.launcher import Stack, ensure_model, free_port
+from bot.runtime.launcher import Stack, ensure_model, free_port
 
 PRODUCTION_ENDPOINTS = PROJECT_ROOT / "deploy" / "endpoints.production.yml"
 HAPROXY_TEMPLATE = PROJECT_ROOT / "deploy" / "haproxy.cfg.template"

@@ -117,6 +117,8 @@ class CallRecord:
     caller_contact: str = ""
     note: str = ""
     profile: dict[str, Any] = field(default_factory=dict)
+    # JSON as stored (possibly from an older payload: read with .get); the contract is
+    # bot.conversation.orientation_payload.
     orientation: dict[str, Any] | None = None
     chosen_structure: dict[str, Any] | None = None
     transcript: list[dict[str, Any]] = field(default_factory=list)

@@ -1,10 +1,11 @@
 """Plain helpers behind the dialogue actions: orientation, information, a person.
 
 They return ``Utterance``s (``domain.yml`` responses and their variables), never French
-text: the wording lives in ``domain.yml``. What a channel shows differently is said by
-the channel's name: the phone ``console`` gets no quick-reply buttons (the adviser reads
-aloud) and no closing hint; the ``webchat`` draws the orientation payload as structure
-cards, so the parts the cards show are not sent as text.
+text: the wording lives in ``domain.yml``. What a channel shows differently is declared
+in ``bot.conversation.channel_differences``: the phone ``console`` gets no quick-reply
+buttons (the adviser reads aloud) and no closing hint; the ``webchat`` draws the
+orientation payload as structure cards, so the parts the cards show are not sent as
+text.
 """
 
 from __future__ import annotations
@@ -12,26 +13,22 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.orientation import CARD_PARTS, Part, build_orientation, orientation_payload
-from bot.routing import Profile, get_table, route
-from bot.wording import Utterance
+from bot.conversation.channel_differences import channel_profile
+from bot.conversation.orientation import (
+    Part,
+    build_orientation,
+    orientation_payload,
+)
+from bot.conversation.orientation_payload import CommuneRef, OrientationPayload
+from bot.conversation.routing import Profile, get_table, route
+from bot.conversation.wording import Utterance
 
 log = logging.getLogger(__name__)
 
-CONSOLE_CHANNEL = "console"
-WEBCHAT_CHANNEL = "webchat"
-# Orientation parts each channel leaves out: the web chat's cards show the structures
-# and remote options; on the phone the adviser says the closing hint in their own
-# words.
-HIDDEN_PARTS: dict[str | None, frozenset[str]] = {
-    WEBCHAT_CHANNEL: CARD_PARTS,
-    CONSOLE_CHANNEL: frozenset({"closing"}),
-}
-
 
 def with_buttons(channel: str | None) -> bool:
-    """Quick replies everywhere except on the tele-advisers' console."""
-    return channel != CONSOLE_CHANNEL
+    """Quick replies unless the channel says otherwise (``channel_differences``)."""
+    return channel_profile(channel).quick_replies
 
 
 def home_region(latest_message: dict[str, Any] | None) -> str | None:
@@ -50,7 +47,7 @@ def _utterance(part: Part) -> Utterance:
 
 def orientation_messages(
     slots: dict[str, Any], channel: str | None, region_code: str | None = None
-) -> tuple[list[Utterance], dict[str, Any], list[Utterance]]:
+) -> tuple[list[Utterance], OrientationPayload, list[Utterance]]:
     """Messages before the payload, the payload, messages after it; never a dead end."""
     from bot import places
     from bot.knowledge import get_repository
@@ -76,20 +73,23 @@ def orientation_messages(
             ),
             Utterance("utter_no_knowledge"),
         ]
-        payload = orientation_payload(
-            decision,
+        commune_ref: CommuneRef | None = (
             {
                 "insee": insee,
                 "name": slots.get("commune_name"),
                 "postcode": slots.get("postcode"),
             }
             if insee
-            else None,
+            else None
+        )
+        payload = orientation_payload(
+            decision,
+            commune_ref,
             [],
             [],
         )
         return said, payload, []
-    before, after = orientation.around_payload(HIDDEN_PARTS.get(channel, frozenset()))
+    before, after = orientation.around_payload(channel_profile(channel).hidden_parts)
     return (
         [_utterance(p) for p in before],
         orientation.payload,

@@ -60,7 +60,7 @@ NEXT_QUESTIONS = (
 def routing_labels() -> tuple[dict[str, str], dict[str, str]]:
     """Need and public labels of the routing table (empty when it cannot be read)."""
     try:
-        from bot.routing import get_table
+        from bot.conversation.routing import get_table
 
         table = get_table()
     except (OSError, ValueError, KeyError):

@@ -1,6 +1,6 @@
 """The action server: rasa-sdk's, on localhost, optionally behind a shared secret.
 
-``python -m bot.action_server --port 5055`` serves ``bot.actions`` like
+``python -m bot.runtime.action_server --port 5055`` serves ``bot.actions`` like
 ``python -m rasa_sdk``, but listens on ``config.actions_interface()`` (127.0.0.1
 unless ``SPRO_ACTIONS_INTERFACE`` says otherwise), answers no cross-origin request,
 and, when ``SPRO_ACTIONS_SECRET`` is set (deployments where Rasa and the action
@@ -50,8 +50,8 @@ def warm_up() -> None:
     Done once at start (not at import): the first message then takes milliseconds,
     well within the action timeout Rasa applies (``config.action_timeout_seconds()``).
     """
+    from bot.conversation.profile import slot_updates
     from bot.knowledge import get_repository
-    from bot.profile import slot_updates
 
     try:
         slot_updates(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from bot.wording import Utterance
+from bot.conversation.wording import Utterance
 
 MAX_ASKS = 2
 REQUESTED_SLOT = "requested_slot"

@@ -19,14 +19,10 @@ from typing import Any, Callable, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.indicators import record_event
-from bot.orientation import network_name as knowledge_network_name
-from bot.orientation import structure_item
-from bot.privacy import mask_personal_data
-from channels.console import script_aid
-from channels.console.accounts import AccountBook, AccountsError, Adviser
-from channels.console.fiche import Section, build_sections
-from channels.console.profile import (
+from bot.advisers import script_aid
+from bot.advisers.accounts import AccountBook, AccountsError, Adviser
+from bot.advisers.fiche import Section, build_sections
+from bot.advisers.profile_view import (
     COMMUNE_SLOTS,
     PROFILE_SLOTS,
     CorrectionError,
@@ -37,8 +33,14 @@ from channels.console.profile import (
     profile_from_slots,
     profile_rows,
 )
-from channels.console.store import OUTCOMES, CallRecord, ConsoleStore
-from channels.text_input import InvalidText, normalise_text
+from bot.advisers.store import OUTCOMES, CallRecord, ConsoleStore
+from bot.conversation.channel_differences import CONSOLE
+from bot.conversation.orientation import network_name as knowledge_network_name
+from bot.conversation.orientation import structure_item
+from bot.conversation.orientation_payload import is_orientation, to_json
+from bot.indicators import record_event
+from bot.privacy import mask_personal_data
+from bot.text_input import InvalidText, normalise_text
 
 logger = logging.getLogger(__name__)
 
@@ -166,9 +168,12 @@ def resolve_commune(text: str) -> dict[str, Any]:
 
 
 def dialogue_codes() -> dict[str, tuple[str, ...]]:
-    """The codes the dialogue accepts for situation, need, sector (``bot.profile``)."""
-    from bot.profile import valid_codes
-    from bot.routing import NOT_GIVEN
+    """The codes the dialogue accepts for situation, need, sector.
+
+    They come from ``bot.conversation.profile``.
+    """
+    from bot.conversation.profile import valid_codes
+    from bot.conversation.routing import NOT_GIVEN
 
     try:
         codes = valid_codes()
@@ -360,8 +365,8 @@ class ConsoleService:
         replies = []
         for item in answer.messages:
             custom = item.get("custom")
-            if isinstance(custom, dict) and custom.get("type") == "orientation":
-                call.orientation = custom
+            if is_orientation(custom):
+                call.orientation = to_json(custom)
                 call.chosen_structure = None
             if item.get("text"):
                 replies.append(
@@ -520,7 +525,7 @@ def record_phone_call(call: CallRecord) -> None:
     try:
         record_event(
             "phone_call",
-            "console",
+            CONSOLE,
             str(call.outcome or ""),
             day=call.ended_at.date() if call.ended_at else None,
             commune_insee=str(profile.get("commune_insee") or "") or None,
@@ -550,4 +555,4 @@ def chosen_structure(structure_id: str, insee: str | None) -> dict[str, Any]:
         None,
     )
     item["distance_km"] = distance
-    return item
+    return dict(item)
