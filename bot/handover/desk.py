@@ -33,6 +33,7 @@ from bot.handover.rules import (
     NOT_FOUND,
     SLOTS,
     DeskError,
+    callback_open_days,
     callback_retention_days,
     checked_text,
     database_url,
@@ -58,6 +59,7 @@ __all__ = [
     "SLOTS",
     "DeskError",
     "HandoverDesk",
+    "callback_open_days",
     "callback_retention_days",
     "get_desk",
 ]
