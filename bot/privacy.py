@@ -14,10 +14,10 @@ suis / ici / c'est" followed by a capitalised first name and surname ("je suis S
 Martin", "ici Paul Girard"), a label ("Nom : DUPONT Jean"), a civility ("Mme Martin"),
 or a capitalised first name and surname next to an age or a phone number ("Jean Dupont,
 22 ans"). Postcodes, ages, years, situations and place names are kept: routing needs
-them. "je suis salarié", "je suis en terminale", "je suis à Tours", "ici Saint Malo" stay
-as typed: after "je suis", "ici" or "c'est", words of the assistant's own vocabulary (its
-NLU examples, ``data/nlu``) and commune names (the gazetteer, ``knowledge/places``) are
-never taken for a name.
+them. "je suis salarié", "je suis en terminale", "je suis à Tours", "ici Saint Malo"
+stay as typed: after "je suis", "ici" or "c'est", words of the assistant's own
+vocabulary (its NLU examples, ``data/nlu``) and commune names (the gazetteer,
+``knowledge/places``) are never taken for a name.
 """
 
 from __future__ import annotations

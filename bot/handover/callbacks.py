@@ -8,9 +8,8 @@ request when nobody closes it (``bot.handover.retention`` erases it).
 from __future__ import annotations
 
 import secrets
-from typing import Any
-
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
