@@ -265,3 +265,13 @@ def test_identical_records_merge_into_one_bounded_record(knowledge_copy, gazette
     assert cio["source"].endswith("et 49 autre(s) fiche(s) de la même source pour ce lieu")
     assert any("60 fiches de cet import décrivent le même lieu" in w for w in report.warnings)
 
+
+
+def test_import_shared_refuses_a_hostile_structure_file(knowledge_copy, gazetteer):
+    from bot.knowledge.importer import import_structures
+    from bot.knowledge.safe_input import UnsafeInput
+
+    hostile = knowledge_copy / "structures" / "cci.yaml"
+    hostile.write_text("x: &a b\nstructures:\n  - *a\n", encoding="utf-8")
+    with pytest.raises(UnsafeInput, match="cci.yaml : alias YAML « \\*a »"):
+        import_structures(config.shared_data_dir(), knowledge_copy / "structures", gazetteer)
