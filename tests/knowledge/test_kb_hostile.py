@@ -275,3 +275,19 @@ def test_import_shared_refuses_a_hostile_structure_file(knowledge_copy, gazettee
     hostile.write_text("x: &a b\nstructures:\n  - *a\n", encoding="utf-8")
     with pytest.raises(UnsafeInput, match="cci.yaml : alias YAML « \\*a »"):
         import_structures(config.shared_data_dir(), knowledge_copy / "structures", gazetteer)
+
+
+def test_an_import_over_a_hostile_staff_file_is_refused_in_french(
+    knowledge_copy, gazetteer, tmp_path
+):
+    hostile = knowledge_copy / "structures" / "cma.yaml"
+    hostile.write_text(
+        hostile.read_text(encoding="utf-8").replace(
+            "structures:\n", "structures:\n  - {id: x, latitude: .nan}\n", 1
+        ),
+        encoding="utf-8",
+    )
+    before = _structures(knowledge_copy)
+    with pytest.raises(ImportInputError, match="cma.yaml, ligne .* : « .nan » n'est pas"):
+        import_source("dila", _dila(tmp_path, [_service(1)]), knowledge_copy, gazetteer)
+    assert _structures(knowledge_copy) == before
