@@ -6,15 +6,17 @@ For each count, a DILA export of that many *identical* service records (same pla
 same content, one id each: the worst case for the dedup, every record lands on the same
 structure) is written to a temporary folder and imported into a copy of the small test
 knowledge (the project's networks, regions and sheets) by ``python -m bot import dila``
-in a child process. Printed: wall time, peak memory (RSS) of the child and time per
-1,000 records. Linear import: the time per 1,000 records stays flat as the count grows.
-The machine is shared: repeat a run before reading a small difference.
+in a child process. Printed: wall time, CPU time of the child (less sensitive than the
+wall time to other work on a shared machine), CPU time per 1,000 records and peak memory
+(RSS). Linear import: the time per 1,000 records stays flat as the count grows. The
+machine is shared: repeat a run before reading a small difference.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -58,8 +60,13 @@ def knowledge_folder(target: Path) -> Path:
     return target
 
 
-def run(count: int, timeout: float) -> tuple[float, float, bool]:
-    """Seconds, peak MB of the child, finished before ``timeout``."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(count: int, timeout: float) -> tuple[float, float, float, bool]:
+    """Wall seconds, CPU seconds, peak MB of the child, finished before ``timeout``."""
     with tempfile.TemporaryDirectory(prefix="spro-bench-import-") as tmp:
         export = Path(tmp) / "export.json"
         export.write_text(
@@ -68,11 +75,8 @@ def run(count: int, timeout: float) -> tuple[float, float, bool]:
         )
         folder = knowledge_folder(Path(tmp) / "knowledge")
         command = [sys.executable, "-m", "bot", "import", "dila", str(export)]
-        env = {"SPRO_KNOWLEDGE_DIR": str(folder), "PYTHONPATH": str(ROOT)}
-        import os
-
-        env = {**os.environ, **env}
-        start = time.perf_counter()
+        env = {**os.environ, "SPRO_KNOWLEDGE_DIR": str(folder), "PYTHONPATH": str(ROOT)}
+        start, cpu = time.perf_counter(), _children_cpu()
         child = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
@@ -83,12 +87,12 @@ def run(count: int, timeout: float) -> tuple[float, float, bool]:
             child.kill()
             child.communicate()
             output, finished = b"", False
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu
         # ru_maxrss of the children waited for so far: the largest child's peak.
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         if child.returncode not in (0, None) and output:
             print(output.decode("utf-8", "replace")[-800:])
-        return elapsed, peak, finished
+        return elapsed, cpu, peak, finished
 
 
 def main() -> None:
@@ -98,11 +102,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args()
     for count in (int(c) for c in args.counts.split(",")):
-        seconds, peak, finished = run(count, args.timeout)
+        seconds, cpu, peak, finished = run(count, args.timeout)
         state = "" if finished else f" (arrêté ou en échec après {args.timeout:g} s)"
         print(
-            f"{count:>7} fiches identiques : {seconds:6.1f} s, "
-            f"{seconds / count * 1000:.3f} s / 1 000 fiches, "
+            f"{count:>7} fiches identiques : {seconds:6.1f} s, CPU {cpu:6.1f} s, "
+            f"CPU {cpu / count * 1000:.3f} s / 1 000 fiches, "
             f"pic mémoire (max des imports) {peak:.0f} Mo{state}",
             flush=True,
         )

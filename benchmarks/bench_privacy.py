@@ -5,9 +5,10 @@ Run: ``.venv/bin/python benchmarks/bench_privacy.py [--rounds 20]``.
 Masking runs on every message of the public and of the console before it is stored, so
 it must stay far below the NLU's own cost. The messages are the test corpus
 (``tests/data/personal_data.yml``: personal data and ordinary orientation messages) and
-the NLU examples of ``data/nlu``. Printed: mean and p95 microseconds per message, and the
-one-off cost of the first call (it reads the vocabulary the masking checks names
-against). The machine is shared: repeat a run before reading a small difference.
+the NLU examples of ``data/nlu``. Printed: median, mean and p95 microseconds per
+message, and the one-off cost of the first call (it reads the vocabulary the masking
+checks names against). The machine is shared: repeat a run before reading a small
+difference.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def messages() -> list[str]:
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
             for line in str(block.get("examples", "")).splitlines():
-                text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line.lstrip("- ").strip())
+                example = line.lstrip("- ").strip()
+                text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", example)
                 if text:
                     texts.append(text)
     return texts
