@@ -66,11 +66,13 @@ _SPELLED_EMAIL = re.compile(
     r"(?i:(?<![\w.@])[\w+-](?: [\w.+-])+ ?(?:@|arobase|arrobase|at) ?[\w-]"
     r"(?: (?:[\w-]|\.|point|dot))*? (?:\.|point|dot) [\w-](?: [\w-])*(?!\w))"
 )
-# French numbers: 0X XX XX XX XX with optional separators (also grouped otherwise: "06
-# 123 456 78", "0612 345 678"), or +33 / 0033 / (+33) prefixes; "06/12/34/56/78".
+# French numbers: 0X XX XX XX XX with optional separators, or +33 / 0033 / (+33)
+# prefixes; "06/12/34/56/78"; personal lines grouped otherwise ("06 123 456 78", "0612
+# 345 678"), but not the services' 08 numbers written "0 800 222 100".
 _PHONE = re.compile(
     r"(?<![\d+])(?:(?:\(\+33\)|(?:\+|00[ ]?)33)[\s.-]?(?:\(0\)[\s.-]?)?[1-9]"
-    r"(?:[\s.-]?\d){8}|0[ .-]?[1-9](?:[ .-]?\d){8}|0[1-9](?:/\d{2}){4})(?!\d)"
+    r"(?:[\s.-]?\d){8}|0[1-9](?:[\s.-]?\d{2}){4}|0[ .-]?[1-79](?:[ .-]?\d){8}"
+    r"|0[1-9](?:/\d{2}){4})(?!\d)"
 )
 # Other countries: "+32 470 12 34 56", "+44 7911 123456", "+1 (555) 123-4567".
 _INTERNATIONAL_PHONE = re.compile(
