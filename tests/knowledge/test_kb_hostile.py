@@ -18,7 +18,6 @@ import yaml
 from bot import config
 from bot.cli import main
 from bot.knowledge.importers import ImportInputError, import_source
-from conftest import TEST_STRUCTURES
 
 RECORD = """\
   - id: ml-hostile
@@ -30,12 +29,6 @@ RECORD = """\
 {extra}    source: Test
     verified: 2026-01-15
 """
-# Line of the first field of RECORD in test.yaml (TEST_STRUCTURES comes first).
-FIRST = TEST_STRUCTURES.count("\n") + 1
-
-
-def hostile_record(name: str = "Mission locale hostile", extra: str = "") -> str:
-    return TEST_STRUCTURES + RECORD.format(name=name, extra=extra)
 
 
 def run(capsys, *argv: str) -> tuple[int, str]:
@@ -44,46 +37,30 @@ def run(capsys, *argv: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize(
-    ("text", "line", "expected"),
+    ("name", "extra", "offset", "expected"),
     [
-        (
-            hostile_record(extra="    latitude: .nan\n    longitude: 0.68\n"),
-            FIRST + 6,
-            "« .nan » n'est pas un nombre utilisable",
-        ),
-        (
-            hostile_record(extra="    latitude: -.inf\n    longitude: 0.68\n"),
-            FIRST + 6,
-            "« -.inf » n'est pas un nombre utilisable",
-        ),
-        (
-            hostile_record(extra="    name: Autre nom\n"),
-            FIRST + 6,
-            "le champ « name » est écrit deux fois dans le même bloc",
-        ),
-        (
-            hostile_record(name='"Mission\\0locale"'),
-            FIRST + 2,
-            "caractère de contrôle invisible (NUL)",
-        ),
-        (
-            hostile_record(name="Mission\x1blocale"),
-            FIRST + 2,
-            "caractère de contrôle invisible (U+001B)",
-        ),
-        (
-            hostile_record(name="*nom").replace("structures:", "x: &nom Nom\nstructures:"),
-            FIRST + 3,
-            "alias YAML « *nom »",
-        ),
+        ("Nom", "    latitude: .nan\n    longitude: 0.68\n", 6,
+         "« .nan » n'est pas un nombre utilisable"),
+        ("Nom", "    latitude: -.inf\n    longitude: 0.68\n", 6,
+         "« -.inf » n'est pas un nombre utilisable"),
+        ("Nom", "    name: Autre nom\n", 6,
+         "le champ « name » est écrit deux fois dans le même bloc"),
+        ('"Mission\\0locale"', "", 2, "caractère de contrôle invisible (NUL)"),
+        ("Mission\x1blocale", "", 2, "caractère de contrôle invisible (U+001B)"),
+        ("*nom", "", 2, "alias YAML « *nom »"),
     ],
     ids=["nan", "inf", "duplicate-key", "escaped-nul", "escape-char", "alias"],
 )
 def test_hostile_values_are_refused_at_check_and_load_keeps_the_live_base(
-    capsys, small_knowledge: Path, sqlite_url: str, text: str, line: int, expected: str
+    capsys, small_knowledge: Path, sqlite_url: str, name, extra, offset, expected
 ) -> None:
     assert run(capsys, "load", "--dir", str(small_knowledge), "--database", sqlite_url)[0] == 0
-    (small_knowledge / "structures" / "test.yaml").write_text(text, encoding="utf-8")
+    path = small_knowledge / "structures" / "test.yaml"
+    text = path.read_text(encoding="utf-8")  # the four test Missions locales
+    if name.startswith("*"):
+        text = "x: &nom Nom\n" + text
+    path.write_text(text + RECORD.format(name=name, extra=extra), encoding="utf-8")
+    line = text.count("\n") + 1 + offset
     code, out = run(capsys, "check", "--dir", str(small_knowledge))
     assert code == 1
     assert f"small/structures/test.yaml:{line}: erreur : {expected}" in out, out
