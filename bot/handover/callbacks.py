@@ -1,12 +1,14 @@
 """Call-back requests: recorded with explicit consent, listed, closed with an outcome.
 
 The contact (a checked phone number or e-mail) is kept until the retention period
-after closing has passed (``bot.handover.retention`` erases it).
+after closing has passed, and never longer than ``callback_open_days`` after the
+request when nobody closes it (``bot.handover.retention`` erases it).
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from bot.handover.rules import (
     MAX_NOTE,
     SLOTS,
     DeskError,
+    callback_open_days,
     normalise_contact,
 )
 from bot.handover.store import HandoverRequest, requests_table
@@ -54,13 +57,14 @@ class CallbackDesk(DeskRecords):
         note = str(note or "").strip()
         if len(note) > MAX_NOTE:
             raise DeskError(422, f"Le message est limité à {MAX_NOTE} caractères.")
+        created_at = self.now()
         request = HandoverRequest(
             id=secrets.token_urlsafe(16),
             kind="callback",
             status="open",
             sender_id=sender_id,
             token_hash=token_hash(secrets.token_urlsafe(24)),
-            created_at=self.now(),
+            created_at=created_at,
             region=region[:2],
             channel=channel[:32],
             snapshot=snapshot,
@@ -69,6 +73,7 @@ class CallbackDesk(DeskRecords):
             contact=value,
             slot=slot,
             note=mask_personal_data(note),
+            purge_after=created_at + timedelta(days=callback_open_days()),
         )
         self._insert(request)
         return request

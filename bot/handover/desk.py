@@ -34,6 +34,7 @@ from bot.handover.rules import (
     NOT_FOUND,
     SLOTS,
     DeskError,
+    callback_open_days,
     callback_retention_days,
     checked_text,
     database_url,
@@ -59,6 +60,7 @@ __all__ = [
     "SLOTS",
     "DeskError",
     "HandoverDesk",
+    "callback_open_days",
     "callback_retention_days",
     "get_desk",
 ]

@@ -1,19 +1,27 @@
 """The desk's retention and anonymous statistics.
 
-``purge`` erases expired call-back contacts and deletes old finished conversations;
+``purge`` erases expired call-back contacts (closed ones after the retention period,
+unanswered ones ``callback_open_days`` after the request, closed then as "expired") and
+deletes old finished conversations;
 ``statistics`` counts the finished requests per kind and outcome, with the mean wait.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from bot import config
 from bot.handover.records import DeskRecords
-from bot.handover.store import messages_table, requests_table, stats_table
+from bot.handover.rules import callback_open_days
+from bot.handover.store import (
+    HandoverRequest,
+    messages_table,
+    requests_table,
+    stats_table,
+)
 
 
 class RetentionDesk(DeskRecords):
@@ -23,12 +31,16 @@ class RetentionDesk(DeskRecords):
         """Erase expired call-back contacts and old finished conversations."""
         now = self.now()
         old = now - timedelta(days=config.conversation_retention_days())
+        expired = self._expire_unanswered_callbacks(now)
         with self.store.engine.begin() as db:
             contacts = db.execute(
                 update(requests_table)
                 .where(
                     requests_table.c.kind == "callback",
-                    requests_table.c.purge_after <= now,
+                    or_(
+                        requests_table.c.purge_after <= now,
+                        requests_table.c.id.in_(expired),
+                    ),
                     requests_table.c.contact.is_not(None),
                 )
                 .values(contact=None, contact_kind=None, note="")
@@ -52,6 +64,35 @@ class RetentionDesk(DeskRecords):
                     delete(requests_table).where(requests_table.c.id.in_(finished))
                 )
         return {"contacts": contacts, "conversations": len(finished)}
+
+    def _expire_unanswered_callbacks(self, now: datetime) -> list[str]:
+        """Close, as "expired", the open call-backs past their time; their ids.
+
+        A request recorded before its ``purge_after`` was set at creation is expired
+        ``callback_open_days`` after it was made.
+        """
+        oldest = now - timedelta(days=callback_open_days())
+        with self.store.engine.connect() as db:
+            rows = db.execute(
+                select(requests_table).where(
+                    requests_table.c.kind == "callback",
+                    requests_table.c.status == "open",
+                    or_(
+                        requests_table.c.purge_after <= now,
+                        and_(
+                            requests_table.c.purge_after.is_(None),
+                            requests_table.c.created_at <= oldest,
+                        ),
+                    ),
+                )
+            ).all()
+        return [
+            row.id
+            for row in rows
+            if self._finish(
+                HandoverRequest(**row._asdict()), "done", "expired", "open", None
+            )
+        ]
 
     def statistics(self, since: date | None = None) -> list[dict[str, Any]]:
         """Per kind and outcome: count and mean wait in seconds (anonymous rows)."""

@@ -24,6 +24,7 @@ AUTOMATIC_OUTCOMES = {
     "handed_back": "Rendue à l'assistant",
     "abandoned": "La personne a quitté la file",
     "ended_by_person": "La personne a quitté la conversation",
+    "expired": "Non rappelée à temps : coordonnées effacées",
 }
 CALLBACK_OUTCOMES = {
     "reached": "Personne recontactée",
@@ -57,6 +58,11 @@ def database_url() -> str:
 def callback_retention_days() -> float:
     """Days a call-back's contact data is kept after the request is closed."""
     return float(os.environ.get("SPRO_CALLBACK_RETENTION_DAYS", "7"))
+
+
+def callback_open_days() -> float:
+    """Days a call-back's contact data is kept when nobody closes the request."""
+    return float(os.environ.get("SPRO_CALLBACK_OPEN_DAYS", "30"))
 
 
 def presence_seconds() -> float:

@@ -24,6 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot import config
 from bot.knowledge.model import KnowledgeSet
+from bot.knowledge.safe_input import check_yaml
 
 ERROR, WARNING = "erreur", "avertissement"
 MAX_KM_FROM_COMMUNE = 30.0
@@ -176,7 +177,11 @@ def yaml_error_line(error: yaml.MarkedYAMLError) -> int:
 
 
 def parse_yaml(text: str) -> tuple[Any, Node | None]:
-    """Parse YAML (C loader when available) keeping the node tree for line numbers."""
+    """Parse YAML (C loader when available) keeping the node tree for line numbers.
+
+    Hostile content is refused first (``bot.knowledge.safe_input.UnsafeInput``).
+    """
+    check_yaml(text)
     loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()

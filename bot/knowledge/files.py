@@ -41,6 +41,7 @@ from bot.knowledge.model import (
     Source,
     SourcedFact,
 )
+from bot.knowledge.safe_input import UnsafeInput
 from bot.knowledge.structure_checks import StructureChecker
 from bot.places import Gazetteer, get_gazetteer
 
@@ -253,6 +254,9 @@ class _Checker(StructureChecker):
         self.result.files.append(path)
         try:
             loaded, root = parse_yaml(path.read_text(encoding="utf-8"))
+        except UnsafeInput as exc:
+            self.add(path, exc.line, exc.message, exc.fix)
+            return
         except (UnicodeDecodeError, yaml.YAMLError) as exc:
             self.add(
                 path,

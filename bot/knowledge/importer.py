@@ -26,6 +26,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.knowledge.checks import parse_yaml
+from bot.knowledge.safe_input import UnsafeInput
 from bot.places import Gazetteer, normalize, write_places_file
 
 SOURCES = {
@@ -219,7 +221,10 @@ def import_structures(
         path = structures_dir / f"{network}.yaml"
         existing = {}
         if path.exists():
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            try:
+                loaded = parse_yaml(path.read_text(encoding="utf-8"))[0] or {}
+            except UnsafeInput as exc:
+                raise UnsafeInput(exc.line, f"{path} : {exc.message}", exc.fix) from exc
             existing = {
                 r.get("id"): r
                 for r in loaded.get("structures") or []

@@ -29,6 +29,7 @@ from bot.knowledge.checks import (
     schema_errors,
     yaml_error_line,
 )
+from bot.knowledge.safe_input import UnsafeInput
 from bot.places import Gazetteer
 
 
@@ -66,6 +67,9 @@ class RecordReader:
             return self.read_preloaded(path, schema, key)
         try:
             loaded, root = parse_yaml(path.read_text(encoding="utf-8"))
+        except UnsafeInput as exc:
+            self.add(path, exc.line, exc.message, exc.fix)
+            return []
         except UnicodeDecodeError:
             self.add(
                 path, 1, "le fichier n'est pas en UTF-8", "enregistrez-le en UTF-8"

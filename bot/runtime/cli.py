@@ -206,6 +206,7 @@ def _staff_repository(args):
 def cmd_import_shared(args) -> int:
     """Import the shared open data into the project."""
     from bot.knowledge.importer import import_places, import_structures
+    from bot.knowledge.safe_input import UnsafeInput
     from bot.places import Gazetteer, set_gazetteer
 
     data = Path(args.data or config.shared_data_dir())
@@ -218,7 +219,11 @@ def cmd_import_shared(args) -> int:
     gazetteer = Gazetteer.from_file(places)
     set_gazetteer(None)
     folder = Path(args.dir or config.knowledge_dir()) / "structures"
-    counts = import_structures(data, folder, gazetteer)
+    try:
+        counts = import_structures(data, folder, gazetteer)
+    except UnsafeInput as exc:
+        print(f"Import arrêté, {exc}, puis relancez.")
+        return 1
     for network, number in counts.items():
         print(f"Structures {network} : {number} dans {folder / (network + '.yaml')}.")
     print("Vérifiez puis chargez : python -m bot check && python -m bot load")

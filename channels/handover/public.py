@@ -32,6 +32,7 @@ from bot.handover.desk import (
     SLOTS,
     DeskError,
     HandoverDesk,
+    callback_open_days,
     callback_retention_days,
 )
 from bot.handover.store import HandoverRequest
@@ -96,6 +97,7 @@ def person_state(desk: HandoverDesk, token: str) -> dict[str, Any]:
 def callback_expectation(hours_text: str) -> str:
     """When the person can expect to be contacted, honestly."""
     days = f"{callback_retention_days():g}"
+    open_days = f"{callback_open_days():g}"
     when = (
         f"pendant les horaires de la ligne ({hours_text.rstrip('.')})"
         if hours_text
@@ -106,7 +108,8 @@ def callback_expectation(hours_text: str) -> str:
         "Votre demande est enregistrée. Un conseiller ou une conseillère vous "
         f"recontactera {when}, en tenant compte du moment choisi. Vos coordonnées "
         "seront effacées au "
-        f"plus tard {days} jours après le rappel."
+        f"plus tard {days} jours après le rappel, et {open_days} jours après votre "
+        "demande si personne n'a pu vous rappeler."
     )
 
 
@@ -276,6 +279,7 @@ def public_line(line: dict[str, Any]) -> dict[str, Any]:
         "service_name": line["service_name"],
         "slots": [{"value": k, "label": v} for k, v in SLOTS.items()],
         "retention_days": callback_retention_days(),
+        "open_days": callback_open_days(),
     }
 
 

@@ -298,6 +298,7 @@ async def test_outside_the_line_hours_a_call_back_reaches_the_console(
     assert status == 409
     assert body["callback"]["open_now"] is False
     assert body["callback"]["hours"] == "du lundi au vendredi 9 h 00 – 17 h 00"
+    assert body["callback"]["open_days"] == 30  # shown in the form (issue 21 G)
     status, body = await public.call(
         "POST",
         f"{PUBLIC}/callback",
@@ -312,6 +313,9 @@ async def test_outside_the_line_hours_a_call_back_reaches_the_console(
     assert status == 201
     assert (
         "pendant les horaires de la ligne (du lundi au vendredi 9 h 00" in body["text"]
+    )
+    assert "et 30 jours après votre demande si personne n'a pu vous rappeler" in (
+        body["text"]
     )
     (callback,) = (await claire.call("GET", f"{DESK}/state"))[1]["callbacks"]
     assert callback["contact"] == "lea@example.org"

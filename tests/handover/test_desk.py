@@ -225,8 +225,8 @@ def test_call_back_contact_is_purged_after_the_retention(
     )
     stored = desk.callbacks()[0]
     assert stored.contact == "lea@example.org" and "06 12" not in stored.note
-    clock.advance(days=30)
-    assert desk.purge()["contacts"] == 0  # open requests keep their contact
+    clock.advance(days=20)
+    assert desk.purge()["contacts"] == 0  # open requests keep their contact a while
     desk.close_callback(request.id, "cmartin", "reached")
     assert desk.callbacks() == []
     clock.advance(days=6)
@@ -239,6 +239,55 @@ def test_call_back_contact_is_purged_after_the_retention(
     assert row.contact is None and row.contact_kind is None and row.note == ""
     assert "lea@example.org" not in repr(stats)
     assert stats[0].outcome == "reached" and stats[0].kind == "callback"
+
+
+@pytest.mark.parametrize("days", ["30", "2.5"])
+def test_a_call_back_never_closed_loses_its_contact_after_the_set_time(
+    desk: HandoverDesk,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    days: str,
+) -> None:
+    """Issue 21 G: nobody closes the request; the contact goes all the same."""
+    monkeypatch.setenv("SPRO_CALLBACK_OPEN_DAYS", days)
+    request = desk.request_callback(
+        "web-a",
+        SNAPSHOT,
+        consent=True,
+        contact_kind="phone",
+        contact="06 12 34 56 78",
+        slot="any",
+        note="Je préfère le matin",
+    )
+    clock.advance(days=float(days) - 0.5)
+    assert desk.purge()["contacts"] == 0
+    assert desk.callbacks()[0].contact == "0612345678"
+    clock.advance(days=1)
+    assert desk.purge()["contacts"] == 1
+    assert desk.callbacks() == []  # no longer offered to advisers: nothing to call
+    row = desk.get(request.id)
+    assert row is not None and row.contact is None and row.note == ""
+    assert (row.status, row.outcome) == ("done", "expired")
+    assert desk.statistics()[0]["outcome"] == "expired"
+    assert desk.purge()["contacts"] == 0
+
+
+def test_a_call_back_recorded_before_the_limit_existed_is_purged_too(
+    desk: HandoverDesk, clock: Clock
+) -> None:
+    request = desk.request_callback(
+        "web-a", SNAPSHOT, consent=True, contact_kind="email",
+        contact="lea@example.org", slot="any",
+    )
+    with desk.store.engine.begin() as db:  # as older versions stored it
+        db.execute(
+            requests_table.update()
+            .where(requests_table.c.id == request.id)
+            .values(purge_after=None)
+        )
+    clock.advance(days=31)
+    assert desk.purge()["contacts"] == 1
+    assert desk.get(request.id).contact is None
 
 
 def test_old_finished_conversations_are_deleted(

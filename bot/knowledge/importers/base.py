@@ -4,7 +4,9 @@ An importer turns one source file (or API answer) into ``Candidate`` records wri
 the knowledge files' own notation (``knowledge/schema/structures.schema.json``), or into
 ``Rejection``s that say, in French, which record was refused and why. Input that cannot
 be read at all (wrong encoding, truncated JSON, a CSV without the expected columns)
-raises ``ImportInputError``: nothing is imported then.
+raises ``ImportInputError``: nothing is imported then. Hostile input (nesting too deep,
+huge or control-character fields, non-finite numbers) is refused by the shared guards of
+``bot.knowledge.safe_input``, with its line.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +24,12 @@ from urllib.parse import urlparse
 from urllib.request import urlopen
 
 from bot.knowledge.checks import EMAIL, PHONE, format_phone, normalize_phone
+from bot.knowledge.safe_input import (
+    MAX_FIELD_CHARS,
+    UnsafeInput,
+    control_character,
+    parse_json,
+)
 from bot.places import Commune, Gazetteer
 
 URL_TIMEOUT_SECONDS = 60
@@ -117,7 +126,9 @@ def load_json(data: bytes) -> Any:
     """Parsed JSON; a truncated or damaged file gives its line and column in French."""
     text = decode(data)
     try:
-        return json.loads(text)
+        return parse_json(text)
+    except UnsafeInput as exc:
+        raise ImportInputError(str(exc)) from exc
     except json.JSONDecodeError as exc:
         truncated = (
             not text.rstrip().endswith(("}", "]")) or exc.pos >= len(text.rstrip()) - 1
@@ -151,9 +162,12 @@ def read_csv(
             "vérifiez qu'il s'agit "
             "bien de l'export officiel (séparateur « ; », en-têtes d'origine)"
         )
-    for values in reader:
-        line = reader.line_num
+    for line, values in _csv_rows(reader):
         if not any(v.strip() for v in values):
+            continue
+        problem = _field_problem(header, values)
+        if problem:
+            yield line, problem
             continue
         if len(values) != len(header):
             yield (
@@ -166,6 +180,37 @@ def read_csv(
             )
             continue
         yield line, dict(zip(header, values))
+
+
+def _csv_rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """(line, values) of each row; a row the csv module cannot cut: French error."""
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportInputError(
+                f"ligne {reader.line_num} : une valeur dépasse ce qu'un export "
+                f"officiel contient ({exc.__class__.__name__}) ; vérifiez les "
+                "guillemets de cette ligne ou téléchargez à nouveau l'export"
+            ) from exc
+        yield reader.line_num, values
+
+
+def _field_problem(header: list[str], values: list[str]) -> str | None:
+    """Why a CSV row is refused (a huge field, a control character), or None."""
+    for name, value in zip(header + [""] * len(values), values):
+        column = f"« {name} »" if name else "une colonne en trop"
+        if len(value) > MAX_FIELD_CHARS:
+            size, limit = (
+                f"{n:,}".replace(",", " ") for n in (len(value), MAX_FIELD_CHARS)
+            )
+            return f"valeur de {size} caractères dans {column} (au plus {limit})"
+        control = control_character(value)
+        if control:
+            return f"caractère de contrôle invisible ({control}) dans {column}"
+    return None
 
 
 def text_of(value: Any) -> str:
@@ -229,12 +274,13 @@ def clean_website(value: Any, warnings: list[str]) -> str:
 
 
 def coordinate(value: Any) -> float | None:
-    """A float from 47.39 or "47,39"; None when absent or unreadable."""
+    """A float from 47.39 or "47,39"; None when absent, unreadable or not finite."""
     text = text_of(value).replace(",", ".")
     try:
-        return round(float(text), 6) if text else None
+        number = float(text) if text else None
     except ValueError:
         return None
+    return round(number, 6) if number is not None and math.isfinite(number) else None
 
 
 def find_commune(

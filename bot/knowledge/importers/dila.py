@@ -37,6 +37,7 @@ from bot.knowledge.importers.base import (
     parse_day,
     text_of,
 )
+from bot.knowledge.safe_input import UnsafeInput, parse_json
 from bot.places import Gazetteer
 
 NAME = "dila"
@@ -76,8 +77,8 @@ def _field(record: dict, name: str) -> Any:
     value = record.get(name)
     if isinstance(value, str) and value[:1] in "[{":
         try:
-            return json.loads(value)
-        except json.JSONDecodeError:
+            return parse_json(value)
+        except (json.JSONDecodeError, UnsafeInput):
             return None
     return value
 

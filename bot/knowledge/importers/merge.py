@@ -26,10 +26,16 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge.checks import Problem, explain, schema_errors
+from bot.knowledge.checks import Problem, explain, parse_yaml, schema_errors
 from bot.knowledge.files import check_directory
 from bot.knowledge.hours import HoursError, parse_hours
-from bot.knowledge.importers.base import Candidate, Parsed, Rejection
+from bot.knowledge.importers.base import (
+    Candidate,
+    ImportInputError,
+    Parsed,
+    Rejection,
+)
+from bot.knowledge.safe_input import UnsafeInput, unsafe_value
 from bot.places import Gazetteer, normalize
 
 HEADER = (
@@ -66,7 +72,8 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[mi
         return True
 
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Sources named in one record when an import lists the same place many times.
+MAX_SOURCES_NAMED = 10
 
 
 @dataclass
@@ -145,6 +152,10 @@ def validate(
     """Candidates that follow the structures schema, the others with a French reason."""
     accepted, rejected = [], list(parsed.rejections)
     for candidate in parsed.candidates:
+        unsafe = unsafe_value(candidate.record)
+        if unsafe:
+            rejected.append(Rejection(candidate.position, unsafe))
+            continue
         record = {
             **candidate.record,
             "verified": candidate.record["verified"].isoformat(),
@@ -186,7 +197,12 @@ def validate(
 def _read_files(folder: Path) -> dict[Path, list[dict]]:
     files: dict[Path, list[dict]] = {}
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
-        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader) or {}
+        try:
+            loaded = parse_yaml(path.read_text(encoding="utf-8"))[0] or {}
+        except UnsafeInput as exc:
+            raise ImportInputError(
+                f"{path.name}, {exc} (python -m bot check le signale aussi)"
+            ) from exc
         files[path] = [
             r for r in (loaded.get("structures") or []) if isinstance(r, dict)
         ]
@@ -234,6 +250,7 @@ def merge(
                 )
     touched: set[Path] = set()
     batch: set[tuple[Path, int]] = set()
+    same_place: dict[tuple[Path, int], dict[str, None]] = {}
     for candidate in sorted(
         candidates, key=lambda c: c.record["verified"], reverse=True
     ):
@@ -259,8 +276,9 @@ def merge(
             ):
                 report.unchanged += 1
             elif (path, index) in batch:
-                # the same place twice in this import: keep both sources
-                old["source"] = _merge_sources(str(old["source"]), new["source"])
+                # the same place twice in this import: keep both sources (joined once
+                # at the end, so that many copies of one place stay linear)
+                same_place.setdefault((path, index), {})[new["source"]] = None
             else:
                 report.kept.append(
                     f"{old.get('id')} ({path.name}) : "
@@ -282,7 +300,25 @@ def merge(
         report.changed.append(Change(str(old["id"]), path.name, diff))
         touched.add(path)
         batch.add((path, index))
+    for (path, index), sources in same_place.items():
+        record = files[path][index]
+        record["source"] = _with_sources(str(record["source"]), list(sources))
+        if len(sources) > MAX_SOURCES_NAMED:
+            report.warnings.append(
+                f"{record['id']} ({path.name}) : {len(sources) + 1} fiches de cet "
+                "import décrivent le même lieu ; vérifiez la source"
+            )
     return {path: files[path] for path in touched}, report
+
+
+def _with_sources(first: str, others: list[str]) -> str:
+    """``first`` and the other sources once each, then a count past the tenth."""
+    new = [s for s in others if s not in first]
+    text = " ; ".join([p for p in (first, *new[:MAX_SOURCES_NAMED]) if p])
+    left = len(new) - MAX_SOURCES_NAMED
+    if left > 0:
+        text += f" ; et {left} autre(s) fiche(s) de la même source pour ce lieu"
+    return text
 
 
 _ORDER = (

@@ -27,6 +27,7 @@ from bot.knowledge.importers.base import (
     find_commune,
     text_of,
 )
+from bot.knowledge.safe_input import UnsafeInput, parse_json
 from bot.places import Gazetteer
 
 NAME = "transitions-pro"
@@ -55,7 +56,9 @@ def _to_json(text: str) -> Any:
         body,
     )
     try:
-        return json.loads(body)
+        return parse_json(body)
+    except UnsafeInput as exc:
+        raise ImportInputError(str(exc)) from exc
     except json.JSONDecodeError as exc:
         raise ImportInputError(
             f"liste illisible ligne {exc.lineno} : "

@@ -865,6 +865,7 @@
   function showCallbackForm(line) {
     closeCallbackForm();
     var days = Number(line.retention_days) || 7;
+    var openDays = Number(line.open_days) || 30;
     var form = el("form", "spro-callback");
     form.noValidate = true;
     form.setAttribute("aria-labelledby", "spro-callback-title");
@@ -923,7 +924,8 @@
     var consent = el("input");
     consent.type = "checkbox"; consent.name = "consent"; consent.id = "spro-cb-consent";
     var consentLabel = el("label", null, "J'accepte que le service garde ce numéro ou cette adresse " +
-      "pour me recontacter. Ils seront effacés au plus tard " + days + " jours après le rappel.");
+      "pour me recontacter. Ils seront effacés au plus tard " + days + " jours après le rappel, " +
+      "et " + openDays + " jours après ma demande si personne n'a pu me rappeler.");
     consentLabel.htmlFor = consent.id;
     consentRow.appendChild(consent); consentRow.appendChild(consentLabel);
     form.appendChild(consentRow);
