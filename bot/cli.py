@@ -203,9 +203,18 @@ def _staff_repository(args):
         return None
 
 
+# The shared directory files ``import-shared`` runs through the importers, in order
+# (oldest data first, so that the newest wins field by field): importer, path.
+SHARED_DIRECTORIES = (
+    ("dila2019", "sources/dila2019_spro_networks_4regions.csv"),
+    ("education", "sources/fr-en-annuaire-education_CIO_dept35.csv"),
+)
+
+
 def cmd_import_shared(args) -> int:
-    """Import the shared open data into the project."""
+    """Rebuild the places and structures from the shared open data."""
     from bot.knowledge.importer import import_places, import_structures
+    from bot.knowledge.importers import format_report, import_source
     from bot.places import Gazetteer, set_gazetteer
 
     data = Path(args.data or config.shared_data_dir())
@@ -217,10 +226,19 @@ def cmd_import_shared(args) -> int:
     print(f"Communes : {count} écrites dans {places}.")
     gazetteer = Gazetteer.from_file(places)
     set_gazetteer(None)
-    folder = Path(args.dir or config.knowledge_dir()) / "structures"
-    counts = import_structures(data, folder, gazetteer)
+    knowledge = Path(args.dir or config.knowledge_dir())
+    folder = knowledge / "structures"
+    regions = frozenset(args.region or _described_regions(knowledge))
+    counts = import_structures(data, folder, gazetteer, regions=regions)
+    print(f"Régions : {', '.join(sorted(regions))} (structures_france.csv)")
     for network, number in counts.items():
         print(f"Structures {network} : {number} dans {folder / (network + '.yaml')}.")
+    for source, relative in SHARED_DIRECTORIES:
+        report = import_source(source, data / relative, knowledge, gazetteer)
+        print()
+        print(format_report(report, limit=args.limit))
+        if not report.ok:
+            return 1
     print("Vérifiez puis chargez : python -m bot check && python -m bot load")
     return 0
 
@@ -378,7 +396,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp = add(
         "import-shared",
         cmd_import_shared,
-        "Importer l'open data partagé (communes, structures du Centre-Val de Loire).",
+        "Reconstruire depuis l'open data partagé : communes, structures des régions "
+        "de regions.yaml (structures_france.csv), puis les annuaires de "
+        "../shared/data/sources (dila2019, education).",
+    )
+    imp.add_argument(
+        "--region", action="append", help="code région INSEE (par défaut regions.yaml)"
+    )
+    imp.add_argument(
+        "--limit", type=int, default=5, help="lignes par rubrique des rapports"
     )
     imp.add_argument(
         "--data", help="dossier des données partagées (par défaut ../shared/data)"
@@ -391,9 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument(
         "source",
-        choices=["dila", "education", "data-inclusion", "transitions-pro"],
-        help="dila (service-public.fr), education (CIO), data-inclusion, "
-        "transitions-pro",
+        choices=["dila", "dila2019", "education", "data-inclusion", "transitions-pro"],
+        help="dila (service-public.fr), dila2019 (réexport CSV de 2019), education "
+        "(CIO), data-inclusion, transitions-pro",
     )
     importer.add_argument("location", help="fichier ou URL de l'export")
     importer.add_argument(

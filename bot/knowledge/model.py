@@ -135,6 +135,9 @@ class Structure:
     source: str = ""
     verified: date | None = None
     note: str = ""
+    # "commune" when the position is the commune's point, not the address's (distances
+    # are then approximate); "" when the coordinates are the address's own.
+    location: str = ""
 
     @property
     def hours_text(self) -> str:

@@ -3,7 +3,9 @@
 Rules (what a regional data officer expects from a directory import):
 
 - the same place from two sources is one record: same network, same commune (INSEE)
-  and same address once normalised, or the same record id;
+  and same address once normalised, or the same numbered street (« 9 place du Champ de
+  foire » in « Maison de l'emploi - 9 place du Champ-de-Foire »), or the same record id;
+  each such merge is listed in the report (``merged``);
 - the newest data wins: a record is updated only when the source's date is newer than
   the record's ``verified`` date, so a record staff verified by hand after the source's
   update is never overwritten; both sources are then named in ``source``;
@@ -88,6 +90,7 @@ class ImportReport:
     changed: list[Change] = field(default_factory=list)
     unchanged: int = 0
     kept: list[str] = field(default_factory=list)  # newer by staff or by another source
+    merged: list[str] = field(default_factory=list)  # same place, another id: one record
     rejected: list[Rejection] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -108,6 +111,7 @@ class ImportReport:
             "read": self.read,
             "unchanged": self.unchanged,
             "kept": self.kept,
+            "merged": self.merged,
             "added": [{"id": c.id, "file": c.file} for c in self.added],
             "changed": [
                 {
@@ -137,6 +141,20 @@ def address_key(network: str, insee: str, address: str) -> tuple[str, str, str]:
     """
     words = {_STREET_WORDS.get(w, w) for w in normalize(address).split()}
     return network, insee, " ".join(sorted(w for w in words if w))
+
+
+def street_key(network: str, insee: str, address: str) -> tuple[str, str, str] | None:
+    """Network, commune and the numbered street of an address; None without one.
+
+    The part of the address that starts with a number (parts are separated by « , » or
+    « - »): a building or service name around it does not keep two sources apart.
+    """
+    for part in re.split(r",| - ", address):
+        words = [_STREET_WORDS.get(w, w) for w in normalize(part).split()]
+        words = [w for w in words if w]
+        if len(words) >= 3 and words[0].isdigit():
+            return network, insee, " ".join(words)
+    return None
 
 
 def validate(
@@ -222,16 +240,22 @@ def merge(
     files = _read_files(structures_dir)
     by_id: dict[str, tuple[Path, int]] = {}
     by_key: dict[tuple[str, str, str], tuple[Path, int]] = {}
+    by_street: dict[tuple[str, str, str], tuple[Path, int]] = {}
+
+    def index_keys(record: dict, where: tuple[Path, int]) -> None:
+        place = (record["network"], record["insee"], record["address"])
+        by_key.setdefault(address_key(*place), where)
+        street = street_key(*place)
+        if street is not None:
+            by_street.setdefault(street, where)
+
     for path, records in files.items():
         for index, record in enumerate(records):
             by_id[str(record.get("id"))] = (path, index)
             if all(
                 isinstance(record.get(k), str) for k in ("network", "insee", "address")
             ):
-                by_key.setdefault(
-                    address_key(record["network"], record["insee"], record["address"]),
-                    (path, index),
-                )
+                index_keys(record, (path, index))
     touched: set[Path] = set()
     batch: set[tuple[Path, int]] = set()
     for candidate in sorted(
@@ -239,19 +263,28 @@ def merge(
     ):
         new = candidate.record
         report.warnings += [f"{candidate.position} : {w}" for w in candidate.warnings]
-        key = address_key(new["network"], new["insee"], new["address"])
-        where = by_id.get(new["id"]) or by_key.get(key)
+        street = street_key(new["network"], new["insee"], new["address"])
+        where = (
+            by_id.get(new["id"])
+            or by_key.get(address_key(new["network"], new["insee"], new["address"]))
+            or (by_street.get(street) if street else None)
+        )
         if where is None:
             path = structures_dir / f"{new['network']}.yaml"
             records = files.setdefault(path, [])
             records.append(dict(new))
-            by_id[new["id"]] = by_key[key] = (path, len(records) - 1)
+            by_id[new["id"]] = (path, len(records) - 1)
+            index_keys(new, by_id[new["id"]])
             report.added.append(Change(new["id"], path.name))
             touched.add(path)
             batch.add((path, len(records) - 1))
             continue
         path, index = where
         old = files[path][index]
+        if old.get("id") != new["id"] and new["source"] not in str(old.get("source")):
+            report.merged.append(
+                f"{candidate.position} ({new['id']}) → {old.get('id')} ({path.name})"
+            )
         old_date = _as_date(old.get("verified"))
         if old_date is not None and old_date >= new["verified"]:
             if old.get("source") == new["source"] or new["source"] in str(
@@ -273,6 +306,7 @@ def merge(
         updated["id"] = old["id"]
         if "note" not in new:  # the old note described the older data
             updated.pop("note", None)
+        _keep_better_position(old, new, updated)
         diff = {
             k: (old.get(k), updated.get(k))
             for k in dict.fromkeys([*old, *updated])
@@ -283,6 +317,19 @@ def merge(
         touched.add(path)
         batch.add((path, index))
     return {path: files[path] for path in touched}, report
+
+
+def _keep_better_position(old: dict, new: dict, updated: dict) -> None:
+    """A commune's point never replaces an address's own coordinates.
+
+    ``location: commune`` means the position is the commune's (a source without
+    coordinates); it goes when the newer source gives the address's coordinates.
+    """
+    if new.get("location") != "commune":
+        updated.pop("location", None)
+    elif old.get("location") != "commune" and "latitude" in old:
+        updated.update(latitude=old["latitude"], longitude=old["longitude"])
+        updated.pop("location", None)
 
 
 _ORDER = (
@@ -305,6 +352,7 @@ _ORDER = (
     "source",
     "verified",
     "note",
+    "location",
 )
 
 
@@ -394,6 +442,7 @@ def format_report(report: ImportReport, dry_run: bool = False, limit: int = 20) 
         f"Ajoutés : {len(report.added)} ; modifiés : {len(report.changed)} ; "
         f"identiques : {report.unchanged} ; "
         f"gardés (plus récents) : {len(report.kept)} ; "
+        f"fusionnés (même lieu) : {len(report.merged)} ; "
         f"refusés : {len(report.rejected)} ; "
         f"hors SPRO : {sum(report.ignored.values())}",
     ]
@@ -408,6 +457,7 @@ def format_report(report: ImportReport, dry_run: bool = False, limit: int = 20) 
             ],
         ),
         ("Gardés", report.kept),
+        ("Fusionnés avec une fiche existante (même lieu)", report.merged),
         ("Refusés", [str(r) for r in report.rejected]),
         ("Avertissements", report.warnings),
     ):
