@@ -229,7 +229,9 @@ def cmd_import_shared(args) -> int:
     knowledge = Path(args.dir or config.knowledge_dir())
     folder = knowledge / "structures"
     regions = frozenset(args.region or _described_regions(knowledge))
-    counts = import_structures(data, folder, gazetteer, regions=regions)
+    counts = import_structures(
+        data, folder, gazetteer, "structures_france.csv", regions
+    )
     print(f"Régions : {', '.join(sorted(regions))} (structures_france.csv)")
     for network, number in counts.items():
         print(f"Structures {network} : {number} dans {folder / (network + '.yaml')}.")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, Sequence
 
+from bot.knowledge.freshness import age_notice, distance_text
 from bot.knowledge.model import Network, Region, StructureMatch
 from bot.places import Commune
 from bot.routing import Decision
@@ -141,6 +142,9 @@ def structure_item(
         "open_now": s.open_now(at),
         "next_opening": s.next_opening(at),
         "distance_km": match.distance_km,
+        "distance_approximate": s.location == "commune",
+        "verified": s.verified.isoformat() if s.verified else None,
+        "age_notice": age_notice(s.verified, bool(s.phone)),
         "why": why,
         "recommended": recommended,
     }
@@ -154,6 +158,8 @@ def structure_text(item: dict[str, Any]) -> str:
     ]
     if item["phone"]:
         lines.append(f"Tél. {item['phone']}")
+    if item.get("age_notice"):
+        lines.append(item["age_notice"])
     if item["hours"]:
         state = {True: " (ouvert en ce moment)", False: " (fermé en ce moment)"}.get(
             item["open_now"], ""
@@ -165,9 +171,7 @@ def structure_text(item: dict[str, Any]) -> str:
         lines.append("Horaires : non renseignés, appelez avant de vous déplacer.")
     if item["distance_km"] is not None:
         lines.append(
-            f"À environ {item['distance_km']:.0f} km de chez vous.".replace(
-                "environ 0 km", "moins d'1 km"
-            )
+            distance_text(item["distance_km"], bool(item.get("distance_approximate")))
         )
     return "\n".join(lines)
 

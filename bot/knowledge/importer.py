@@ -185,17 +185,20 @@ def import_structures(
     data_dir: Path,
     structures_dir: Path,
     gazetteer: Gazetteer,
-    region_file: str = "structures_france.csv",
-    regions: frozenset[str] = frozenset({"24"}),
+    region_file: str = "structures_centre_val_de_loire.csv",
+    regions: frozenset[str] | None = None,
 ) -> dict[str, int]:
     """(Re)write ``structures_dir/<network>.yaml`` from the shared CSV.
 
-    Only the rows of ``regions`` (INSEE region codes). Return counts per network.
+    Only the rows of ``regions`` (INSEE region codes) when given. Return counts per
+    network.
     """
     by_network: dict[str, list[dict]] = {code: [] for code in NETWORKS.values()}
     with open(data_dir / region_file, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            if row["type"] in NETWORKS and row["code_region"] in regions:
+            if row["type"] in NETWORKS and (
+                regions is None or row["code_region"] in regions
+            ):
                 by_network[NETWORKS[row["type"]]].append(_structure(row, gazetteer))
     structures_dir.mkdir(parents=True, exist_ok=True)
     counts = {}
