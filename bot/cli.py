@@ -141,7 +141,7 @@ def cmd_status(args) -> int:
 
 def cmd_coverage(args) -> int:
     """Print the coverage report."""
-    from bot.knowledge.coverage import coverage_report, format_report
+    from bot.knowledge.coverage import coverage_report, format_report, table_lines
     from bot.knowledge.files import check_directory
 
     result = check_directory(args.dir)
@@ -152,6 +152,9 @@ def cmd_coverage(args) -> int:
         )
         return 1
     report = coverage_report(result.knowledge, regions=args.region or None)
+    if args.markdown:
+        print("\n".join(table_lines(report, markdown=True)))
+        return 0
     print(
         json.dumps(report, ensure_ascii=False, indent=2, default=str)
         if args.json
@@ -383,6 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--region", action="append", help="code région INSEE (ex. 24) ; répétable"
     )
     coverage.add_argument("--json", action="store_true", help="sortie JSON")
+    coverage.add_argument(
+        "--markdown",
+        action="store_true",
+        help="le tableau par département et réseau en Markdown (pour la doc)",
+    )
     search = add(
         "search",
         cmd_search,
