@@ -271,6 +271,42 @@ def cmd_import(args) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_campaign(args) -> int:
+    """Export the records to confirm, or apply a filled campaign file."""
+    from datetime import date
+
+    from bot.knowledge.campaign import export, format_result, import_checked
+    from bot.knowledge.importers import ImportInputError
+    from bot.knowledge.importers.base import read_bytes
+    from bot.places import get_gazetteer
+
+    folder = Path(args.dir or config.knowledge_dir())
+    if args.action == "export":
+        out = Path(args.out)
+        counts = export(folder, out, date.today(), args.departement)
+        for dep, number in counts.items():
+            print(
+                f"Département {dep} : {number} fiche(s) à confirmer → "
+                f"{out / f'campagne-{dep}.csv'} et .html"
+            )
+        if not counts:
+            print("Aucune fiche à confirmer.")
+        return 0
+    if not args.file:
+        print("Indiquez le fichier rempli : python -m bot campaign import FICHIER.csv")
+        return 1
+    checked_on = date.fromisoformat(args.date) if args.date else date.today()
+    try:
+        result = import_checked(
+            folder, read_bytes(args.file), get_gazetteer(), checked_on, args.dry_run
+        )
+    except (ImportInputError, OSError) as exc:
+        print(f"Campagne non appliquée : {exc}. Rien n'a changé.")
+        return 1
+    print(format_result(result))
+    return 0 if result.ok else 1
+
+
 def cmd_sync(args) -> int:
     """Update from the directories' APIs, then load."""
     from bot.knowledge.importers import ImportInputError, format_report
@@ -439,6 +475,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument(
         "--report", help="écrire le rapport complet (JSON) dans ce fichier"
+    )
+    campaign = add(
+        "campaign",
+        cmd_campaign,
+        "Campagne de vérification : « export » écrit, par département, les fiches à "
+        "confirmer (CSV à remplir + liste HTML imprimable) ; « import FICHIER.csv » "
+        "applique le fichier rempli (tout ou rien).",
+    )
+    campaign.add_argument("action", choices=["export", "import"])
+    campaign.add_argument("file", nargs="?", help="(import) le fichier CSV rempli")
+    campaign.add_argument(
+        "--out", default="campagne", help="(export) dossier où écrire les fichiers"
+    )
+    campaign.add_argument(
+        "--departement", action="append", help="(export) code département ; répétable"
+    )
+    campaign.add_argument(
+        "--date",
+        help="(import) date des vérifications, AAAA-MM-JJ (défaut : aujourd'hui)",
+    )
+    campaign.add_argument(
+        "--dry-run", action="store_true", help="(import) vérifier sans rien écrire"
     )
     syncing = add(
         "sync",

@@ -185,7 +185,12 @@ def table_lines(report: dict, markdown: bool = False) -> list[str]:
     """Records per département and main network, recent share and missing networks."""
     names = report["coverage"]["departements"]
     networks = report["coverage"]["networks"]
-    heads = ["Département", *(SHORT.get(n, n) for n in networks), "< 12 mois", "Réseaux"]
+    heads = [
+        "Département",
+        *(SHORT.get(n, n) for n in networks),
+        "< 12 mois",
+        "Réseaux",
+    ]
     rows = []
     for dep, row in report["table"].items():
         total = sum(c["records"] for c in row.values())

@@ -32,7 +32,9 @@ def age_notice(
 ) -> str:
     """The plain-French notice for old data, or "" when the data is recent enough."""
     today = today or date.today()
-    limit = config.knowledge_max_age_months() if max_age_months is None else max_age_months
+    limit = (
+        config.knowledge_max_age_months() if max_age_months is None else max_age_months
+    )
     if not is_stale(verified, today, limit):
         return ""
     what = f"Coordonnées de {verified.year}" if verified else "Coordonnées non datées"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.knowledge.importers.merge import dump_structures
+from bot.knowledge.importers.merge import CLOSED_FILE, closed_places, dump_structures
 from bot.places import Gazetteer, normalize, write_places_file
 
 SOURCES = {
@@ -201,6 +201,7 @@ def import_structures(
             ):
                 by_network[NETWORKS[row["type"]]].append(_structure(row, gazetteer))
     structures_dir.mkdir(parents=True, exist_ok=True)
+    closed = closed_places(structures_dir.parent / CLOSED_FILE)
     counts = {}
     for network, records in by_network.items():
         path = structures_dir / f"{network}.yaml"
@@ -214,6 +215,8 @@ def import_structures(
             }
         merged, used = [], set()
         for record in sorted(records, key=lambda r: (r["insee"], r["id"])):
+            if record["id"] in closed:  # a campaign found it closed: not brought back
+                continue
             old = existing.get(record["id"])
             staff_checked = (
                 old

@@ -277,7 +277,9 @@ def add_missing_structure_columns(engine: Engine) -> list[str]:
             kind = column.type.compile(dialect=engine.dialect)
             default = " NOT NULL DEFAULT ''" if kind.upper() == "TEXT" else ""
             connection.execute(
-                text(f"ALTER TABLE kb_structure ADD COLUMN {column.name} {kind}{default}")
+                text(
+                    f"ALTER TABLE kb_structure ADD COLUMN {column.name} {kind}{default}"
+                )
             )
             added.append(column.name)
     return added

@@ -127,7 +127,9 @@ def split_notes(notes: str) -> Notes | str:
         parts[text_of(label).lower()] = text_of(value)
     address = parts.get("adresse", "")
     if not address:
-        return "pas d'adresse dans « notes » (attendu « Adresse : rue,code postal,ville »)"
+        return (
+            "pas d'adresse dans « notes » (attendu « Adresse : rue,code postal,ville »)"
+        )
     pieces = [text_of(p) for p in address.rsplit(",", 2)]
     if len(pieces) != 3 or not all(pieces):
         return f"adresse « {address} » illisible (attendu « rue,code postal,ville »)"

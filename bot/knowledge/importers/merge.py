@@ -90,7 +90,9 @@ class ImportReport:
     changed: list[Change] = field(default_factory=list)
     unchanged: int = 0
     kept: list[str] = field(default_factory=list)  # newer by staff or by another source
-    merged: list[str] = field(default_factory=list)  # same place, another id: one record
+    merged: list[str] = field(
+        default_factory=list
+    )  # same place, another id: one record
     rejected: list[Rejection] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -157,6 +159,29 @@ def street_key(network: str, insee: str, address: str) -> tuple[str, str, str] |
     return None
 
 
+CLOSED_FILE = "closed_structures.yaml"
+
+
+def closed_places(path: Path) -> dict[Any, tuple[date, str]]:
+    """Records a campaign closed: by id and by address key -> (closing date, id)."""
+    if not path.exists():
+        return {}
+    loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader) or {}
+    found: dict[Any, tuple[date, str]] = {}
+    for item in loaded.get("closed") or []:
+        when = _as_date(item.get("closed_on")) if isinstance(item, dict) else None
+        if when is None:
+            continue
+        found[str(item.get("id"))] = found[
+            address_key(
+                str(item.get("network")),
+                str(item.get("insee")),
+                str(item.get("address")),
+            )
+        ] = (when, str(item.get("id")))
+    return found
+
+
 def validate(
     parsed: Parsed, gazetteer: Gazetteer, today: date
 ) -> tuple[list[Candidate], list[Rejection]]:
@@ -201,7 +226,7 @@ def validate(
     return accepted, rejected
 
 
-def _read_files(folder: Path) -> dict[Path, list[dict]]:
+def read_files(folder: Path) -> dict[Path, list[dict]]:
     files: dict[Path, list[dict]] = {}
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
         loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader) or {}
@@ -237,7 +262,7 @@ def merge(
     Returns the files that change (path -> records) and the report.
     """
     report = ImportReport(source="")
-    files = _read_files(structures_dir)
+    files = read_files(structures_dir)
     by_id: dict[str, tuple[Path, int]] = {}
     by_key: dict[tuple[str, str, str], tuple[Path, int]] = {}
     by_street: dict[tuple[str, str, str], tuple[Path, int]] = {}
@@ -258,11 +283,21 @@ def merge(
                 index_keys(record, (path, index))
     touched: set[Path] = set()
     batch: set[tuple[Path, int]] = set()
+    closed = closed_places(structures_dir.parent / CLOSED_FILE)
     for candidate in sorted(
         candidates, key=lambda c: c.record["verified"], reverse=True
     ):
         new = candidate.record
         report.warnings += [f"{candidate.position} : {w}" for w in candidate.warnings]
+        gone = closed.get(new["id"]) or closed.get(
+            address_key(new["network"], new["insee"], new["address"])
+        )
+        if gone is not None and gone[0] >= new["verified"]:
+            report.kept.append(
+                f"{candidate.position} : structure fermée ({gone[1]}), "
+                f"constaté le {gone[0]:%d/%m/%Y} : non réimportée"
+            )
+            continue
         street = street_key(new["network"], new["insee"], new["address"])
         where = (
             by_id.get(new["id"])
@@ -351,6 +386,7 @@ _ORDER = (
     "area_served",
     "source",
     "verified",
+    "verified_by",
     "note",
     "location",
 )
@@ -393,6 +429,23 @@ def apply(
     report.rejected = rejected
     if not changed_files:
         return report
+    report.problems, report.written = write_checked(
+        knowledge_dir, gazetteer, changed_files, dry_run
+    )
+    return report
+
+
+def write_checked(
+    knowledge_dir: Path,
+    gazetteer: Gazetteer,
+    changed_files: dict[Path, list[dict]],
+    dry_run: bool = False,
+) -> tuple[list[Problem], list[str]]:
+    """Write the structure files only if the whole knowledge then passes the check.
+
+    Returns the problems (nothing written) or the files written. Every file is staged
+    first, then swapped in, so that a failure leaves the previous files in place.
+    """
     with tempfile.TemporaryDirectory(prefix="spro-import-") as tmp:
         preview = Path(tmp) / knowledge_dir.name
         shutil.copytree(knowledge_dir, preview, ignore=shutil.ignore_patterns("places"))
@@ -412,25 +465,22 @@ def apply(
                 for path, records in changed_files.items()
             },
         )
-        if check.errors:
-            report.problems = check.errors
-            return report
-        if dry_run:
-            return report
-        staged = {}
-        for (
-            path,
-            records,
-        ) in changed_files.items():  # every file staged first, then swapped in
-            staged[path] = path.with_suffix(path.suffix + ".tmp")
-            staged[path].write_text(
-                dump_structures(records, re.sub(r"\.ya?ml$", "", path.name)),
-                encoding="utf-8",
-            )
-        for path, temporary in staged.items():
-            temporary.replace(path)
-            report.written.append(str(path))
-    return report
+    if check.errors:
+        return list(check.errors), []
+    if dry_run:
+        return [], []
+    staged = {}
+    for path, records in changed_files.items():
+        staged[path] = path.with_suffix(path.suffix + ".tmp")
+        staged[path].write_text(
+            dump_structures(records, re.sub(r"\.ya?ml$", "", path.name)),
+            encoding="utf-8",
+        )
+    written = []
+    for path, temporary in staged.items():
+        temporary.replace(path)
+        written.append(str(path))
+    return [], written
 
 
 def format_report(report: ImportReport, dry_run: bool = False, limit: int = 20) -> str:
