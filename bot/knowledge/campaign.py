@@ -173,8 +173,8 @@ def checklist_html(dep: str, rows: list[dict[str, str]], today: date) -> str:
 <dt>Date des données</dt><dd>{esc(row["verifiee_le"])}</dd>
 <dt>Manque</dt><dd>{esc(row["manque"]) or "rien"}</dd>
 </dl>
-<p class="cases">☐ confirmé &nbsp; ☐ modifié &nbsp; ☐ fermé &nbsp;&nbsp; Initiales : ______
-</p>
+<p class="cases">☐ confirmé &nbsp; ☐ modifié &nbsp; ☐ fermé &nbsp;&nbsp;
+Initiales : ______</p>
 <p class="corrections">Corrections : ____________________________________________</p>
 </li>"""
         )
@@ -183,7 +183,7 @@ def checklist_html(dep: str, rows: list[dict[str, str]], today: date) -> str:
 <html lang="fr">
 <head>
 <meta charset="utf-8">
-<title>Campagne de vérification – département {esc(dep)}</title>
+<title>Campagne de vérification - département {esc(dep)}</title>
 <style>
 body {{ font-family: sans-serif; margin: 1.5rem; color: #1e1e1e; }}
 ol {{ padding-left: 1.25rem; }}
@@ -195,7 +195,7 @@ dt {{ font-weight: 700; }} dd {{ margin: 0; }}
 </style>
 </head>
 <body>
-<h1>Campagne de vérification – département {esc(dep)}</h1>
+<h1>Campagne de vérification - département {esc(dep)}</h1>
 <p>Éditée le {today:%d/%m/%Y} : {len(rows)} fiche(s) à confirmer, les plus anciennes
 d'abord. Appelez la structure, cochez une case, notez vos initiales et les corrections,
 puis reportez-les dans <code>campagne-{esc(dep)}.csv</code> (colonne « statut » :
@@ -319,7 +319,8 @@ def import_checked(
         if problems:
             result.errors.append(f"ligne {line} : " + " ; ".join(problems))
             continue
-        plan.append((status, row["initiales"].upper(), found, values))
+        if found is not None:
+            plan.append((status, row["initiales"].upper(), found, values))
     if result.errors:
         return result
     touched: set[Path] = set()
@@ -358,7 +359,7 @@ def import_checked(
 
 def _append_closed(path: Path, closed: list[dict[str, Any]]) -> None:
     """Add the closed records to the trace file (staff read it, the bot does not)."""
-    previous = []
+    previous: list[dict[str, Any]] = []
     if path.exists():
         previous = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(
             "closed"

@@ -223,7 +223,7 @@ def import_structures(
                 and isinstance(old.get("verified"), date)
                 and old["verified"] > record["verified"]
             )
-            merged.append(old if staff_checked else record)
+            merged.append(old if old is not None and staff_checked else record)
             used.add(record["id"])
         merged.extend(r for key, r in existing.items() if key not in used)
         path.write_text(dump_structures(merged, network), encoding="utf-8")

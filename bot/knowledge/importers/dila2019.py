@@ -1,13 +1,13 @@
 """Service-public.fr local offices, 2019 re-export (Alaveteli authorities format).
 
-Producer: DILA, « Annuaire de l'administration – base de données locales » (Licence
+Producer: DILA, « Annuaire de l'administration - base de données locales » (Licence
 Ouverte), re-exported on 23 July 2019 by Open Knowledge France
 (``okfnfr/dada-france-authorities``). Columns: ``#id`` (``<pivotLocal>-<INSEE>-<nn>``),
 ``name``, ``request_email``, ``notes`` (« Adresse : street,postcode,town | Tél : … |
 Fax : … »), ``home_page``, ``tag_string`` (the DILA pivot type).
 
-- ``tag_string`` -> network code (``NETWORKS``); ``agefiph`` (regional delegations of the
-  disabled workers' fund, not Cap emploi) and other types are left out and counted.
+- ``tag_string`` -> network code (``NETWORKS``); ``agefiph`` (regional delegations of
+  the disabled workers' fund, not Cap emploi) and other types are left out and counted.
 - ``notes`` is split into address, postcode, town and phone; a record whose address
   cannot be split, or whose INSEE code (taken from ``#id``) is unknown, is refused with
   its line and a French reason, never guessed.

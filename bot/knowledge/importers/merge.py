@@ -227,6 +227,7 @@ def validate(
 
 
 def read_files(folder: Path) -> dict[Path, list[dict]]:
+    """The records of every structures file of ``folder``, by file."""
     files: dict[Path, list[dict]] = {}
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
         loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader) or {}
