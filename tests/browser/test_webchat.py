@@ -222,6 +222,8 @@ def test_the_card_says_how_old_the_data_is(new_page: NewPage, replay: ReplayServ
     text = card.inner_text()
     assert "Ouvert" not in text and "Fermé" not in text
     assert text.index("Coordonnées de 2019") < text.index("Appeler le 02 31 92 09 22")
+    serious = [v for v in run_axe(page) if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
 
 
 def test_server_down_keeps_the_typed_message(new_page: NewPage, tmp_path: Any) -> None:
