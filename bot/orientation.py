@@ -167,6 +167,8 @@ def structure_text(item: dict[str, Any]) -> str:
         if item.get("next_opening"):
             state = f" (fermé en ce moment, {item['next_opening']})"
         lines.append(f"Horaires : {item['hours']}{state}")
+    elif item.get("age_notice"):  # already says to call first
+        lines.append("Horaires : non renseignés.")
     else:
         lines.append("Horaires : non renseignés, appelez avant de vous déplacer.")
     if item["distance_km"] is not None:

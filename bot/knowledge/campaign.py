@@ -36,7 +36,12 @@ from bot import config
 from bot.knowledge.checks import EMAIL, PHONE, Problem, format_phone, normalize_phone
 from bot.knowledge.freshness import is_stale
 from bot.knowledge.importers.base import ImportInputError, decode
-from bot.knowledge.importers.merge import CLOSED_FILE, read_files, write_checked
+from bot.knowledge.importers.merge import (
+    CLOSED_FILE,
+    as_date,
+    read_files,
+    write_checked,
+)
 from bot.places import Gazetteer
 
 STATUSES = ("confirmé", "modifié", "fermé")
@@ -83,15 +88,6 @@ def missing(record: dict[str, Any]) -> list[str]:
     return gaps
 
 
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
 def to_confirm(
     knowledge_dir: Path,
     today: date,
@@ -109,7 +105,7 @@ def to_confirm(
             dep = insee[:3] if insee.startswith("97") else insee[:2]
             if departements and dep not in departements:
                 continue
-            if is_stale(_as_date(record.get("verified")), today, limit):
+            if is_stale(as_date(record.get("verified")), today, limit):
                 per_dep.setdefault(dep, []).append(record)
     for records in per_dep.values():
         records.sort(

@@ -169,7 +169,7 @@ def closed_places(path: Path) -> dict[Any, tuple[date, str]]:
     loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader) or {}
     found: dict[Any, tuple[date, str]] = {}
     for item in loaded.get("closed") or []:
-        when = _as_date(item.get("closed_on")) if isinstance(item, dict) else None
+        when = as_date(item.get("closed_on")) if isinstance(item, dict) else None
         if when is None:
             continue
         found[str(item.get("id"))] = found[
@@ -237,7 +237,8 @@ def read_files(folder: Path) -> dict[Path, list[dict]]:
     return files
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
+    """A date from a YAML value (date or ISO text); None when it is not one."""
     if isinstance(value, date):
         return value
     try:
@@ -321,7 +322,7 @@ def merge(
             report.merged.append(
                 f"{candidate.position} ({new['id']}) → {old.get('id')} ({path.name})"
             )
-        old_date = _as_date(old.get("verified"))
+        old_date = as_date(old.get("verified"))
         if old_date is not None and old_date >= new["verified"]:
             if old.get("source") == new["source"] or new["source"] in str(
                 old.get("source")
