@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup run test test-fast lint validate train shell lock bench evaluate clean
+.PHONY: setup run test test-fast lint validate train shell lock bench evaluate clean knowledge
 
 setup:  ## Create .venv and install the pinned stack (quick when nothing changed)
 	@bash scripts/setup.sh
@@ -48,6 +48,10 @@ bench: setup train  ## Start-up, memory and latency figures (docs/performance.md
 
 evaluate: setup train  ## Dialogue figures (held-out NLU, test stories, 30+ personas) into docs/dialogue.md
 	@$(PY) scripts/evaluate.py
+
+knowledge: setup  ## Rebuild knowledge/places and knowledge/structures from ../shared/data (SPRO_SHARED_DATA), then check
+	@$(PY) -m bot import-shared
+	@$(PY) -m bot check
 
 lock:  ## Regenerate requirements/lock.txt from requirements/base.in in a scratch venv
 	@bash scripts/lock.sh

@@ -53,6 +53,11 @@ def knowledge_schema_dir() -> Path:
     return PROJECT_ROOT / "knowledge" / "schema"
 
 
+def knowledge_max_age_months() -> int:
+    """Age (months) past which a record's data is said to be old (default 12)."""
+    return int(os.environ.get("SPRO_KNOWLEDGE_MAX_AGE_MONTHS", "12"))
+
+
 def knowledge_refresh_seconds() -> float:
     """How often, at most, the running bot checks the database for a newer load."""
     return float(os.environ.get("SPRO_KNOWLEDGE_REFRESH_SECONDS", "5"))

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from bot.handover.desk import HandoverDesk
 from bot.handover.store import HandoverStore, messages_table, requests_table
-from bot.launcher import free_port
+from bot.runtime.launcher import free_port
 from bot.privacy import mask_personal_data
 from bot.text import fold
 from channels.public_rest import PublicRestInput

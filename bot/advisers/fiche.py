@@ -66,6 +66,7 @@ def structure_lines(
     for field_label, value in (
         ("Adresse", address),
         ("Téléphone", structure.get("phone")),
+        ("Attention", structure.get("age_notice")),
         ("Courriel", structure.get("email")),
         ("Site", structure.get("website")),
         ("Horaires", structure.get("hours")),

@@ -131,6 +131,7 @@ def proposal(
             for d in (
                 place,
                 main.get("phone") and f"Tél. {main['phone']}",
+                main.get("age_notice"),
                 main.get("hours"),
             )
             if d
@@ -139,9 +140,13 @@ def proposal(
     else:
         propose = (
             f"Proposez : {network_name(network)} "
-            "(pas d'adresse connue près de la personne)"
+            "(pas de fiche locale près de la personne)"
         )
-        details, why = [], ""
+        details = [
+            "Où chercher : le site national du réseau et la ligne régionale "
+            "ci-dessous ; signalez le manque à l'équipe (python -m bot coverage)."
+        ]
+        why = ""
     secondary = None
     also = orientation.get("also")
     if also:

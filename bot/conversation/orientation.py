@@ -25,6 +25,7 @@ from bot.conversation.orientation_payload import (
     StructureItem,
 )
 from bot.conversation.routing import Decision
+from bot.knowledge.freshness import age_notice, distance_text
 from bot.knowledge.model import Network, Region, StructureMatch
 from bot.places import Commune
 
@@ -147,6 +148,9 @@ def structure_item(
         "open_now": s.open_now(at),
         "next_opening": s.next_opening(at),
         "distance_km": match.distance_km,
+        "distance_approximate": s.location == "commune",
+        "verified": s.verified.isoformat() if s.verified else None,
+        "age_notice": age_notice(s.verified, bool(s.phone)),
         "why": why,
         "recommended": recommended,
     }
@@ -160,6 +164,9 @@ def structure_text(item: StructureItem) -> str:
     ]
     if item["phone"]:
         lines.append(f"Tél. {item['phone']}")
+    notice = item["age_notice"]
+    if notice:
+        lines.append(notice)
     if item["hours"]:
         state = {
             True: " (ouvert en ce moment)",
@@ -169,14 +176,12 @@ def structure_text(item: StructureItem) -> str:
         if item.get("next_opening"):
             state = f" (fermé en ce moment, {item['next_opening']})"
         lines.append(f"Horaires : {item['hours']}{state}")
+    elif notice:  # already says to call first
+        lines.append("Horaires : non renseignés.")
     else:
         lines.append("Horaires : non renseignés, appelez avant de vous déplacer.")
     if item["distance_km"] is not None:
-        lines.append(
-            f"À environ {item['distance_km']:.0f} km de chez vous.".replace(
-                "environ 0 km", "moins d'1 km"
-            )
-        )
+        lines.append(distance_text(item["distance_km"], item["distance_approximate"]))
     return "\n".join(lines)
 
 

@@ -63,6 +63,9 @@ class StructureItem(TypedDict):
     open_now: bool | None
     next_opening: str | None
     distance_km: float | None
+    distance_approximate: bool
+    verified: str | None
+    age_notice: str | None
     why: str
     recommended: bool
 

@@ -234,8 +234,74 @@ def play(send: Send, persona: dict[str, Any]) -> PersonaResult:
     return result
 
 
-def summary(results: list[PersonaResult]) -> dict[str, Any]:
-    """Routing accuracy, turns and loops over all personas."""
+def _departement(insee: str | None) -> str | None:
+    from bot.places import commune
+
+    found = commune(insee) if insee else None
+    return found.departement_code if found else None
+
+
+def networks_with_records() -> set[tuple[str, str]]:
+    """(network, département) pairs the shipped knowledge files have a record for."""
+    from bot.knowledge.files import check_directory
+
+    knowledge = check_directory(None).knowledge
+    return (
+        {(s.network, s.departement) for s in knowledge.structures}
+        if knowledge
+        else set()
+    )
+
+
+def local_doors(
+    results: list[PersonaResult], with_records: set[tuple[str, str]]
+) -> dict[str, Any]:
+    """How many oriented personas got a local structure of the recommended network.
+
+    Local: in the person's département. Counted over all, where the open data has a
+    record of that network there, and per region.
+    """
+    from bot.places import get_gazetteer
+
+    regions = get_gazetteer().departements
+    rows = []
+    for r in results:
+        dep = _departement(r.commune)
+        if r.network is None or dep is None:
+            continue
+        first = r.first_structure
+        local = bool(
+            first
+            and first.get("network") == r.network
+            and _departement(first.get("insee")) == dep
+        )
+        rows.append((regions[dep][1], (r.network, dep) in with_records, local))
+    per_region: dict[str, list[int]] = {}
+    for region, has_data, local in rows:
+        if has_data:
+            cell = per_region.setdefault(region, [0, 0])
+            cell[0] += local
+            cell[1] += 1
+    where_data = [local for _region, has_data, local in rows if has_data]
+    return {
+        "oriented_with_commune": len(rows),
+        "local_door": sum(local for *_rest, local in rows),
+        "where_open_data": len(where_data),
+        "local_door_where_open_data": sum(where_data),
+        "share_where_open_data": sum(where_data) / len(where_data)
+        if where_data
+        else None,
+        "per_region_where_open_data": {
+            region: {"local": n, "personas": total, "share": n / total}
+            for region, (n, total) in sorted(per_region.items())
+        },
+    }
+
+
+def summary(
+    results: list[PersonaResult], with_records: set[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """Routing accuracy, turns, loops and local doors over all personas."""
     routed = [r for r in results if not r.problems()]
     turns = [r.turns for r in results if r.payload is not None or r.human_offer]
     ended = [r for r in results if r.payload is not None or r.human_offer]
@@ -248,6 +314,10 @@ def summary(results: list[PersonaResult]) -> dict[str, Any]:
         "median_turns": statistics.median(turns) if turns else None,
         "max_turns": max(turns) if turns else None,
         "failures": {r.id: r.problems() for r in results if r.problems()},
+        "local_doors": local_doors(
+            results,
+            networks_with_records() if with_records is None else with_records,
+        ),
     }
 
 
@@ -261,6 +331,20 @@ def markdown(figures: dict[str, Any]) -> str:
         f"| {figures['routing_accuracy']:.0%} | {figures['ended_with_next_step']} "
         f"| {figures['loops']} | {figures['median_turns']} | {figures['max_turns']} |",
     ]
+    doors = figures.get("local_doors")
+    if doors and doors["where_open_data"]:
+        lines.append(
+            f"\nA structure of the recommended network in the person's département: "
+            f"{doors['local_door']} of {doors['oriented_with_commune']} oriented "
+            f"personas; where the open data has one there: "
+            f"{doors['local_door_where_open_data']} of {doors['where_open_data']} "
+            f"({doors['share_where_open_data']:.0%}) — "
+            + ", ".join(
+                f"region {code} {cell['local']}/{cell['personas']}"
+                for code, cell in doors["per_region_where_open_data"].items()
+            )
+            + "."
+        )
     for persona, problems in figures["failures"].items():
         lines.append(f"\n- `{persona}`: {'; '.join(problems)}")
     return "\n".join(lines) + "\n"

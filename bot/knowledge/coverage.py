@@ -12,6 +12,7 @@ from bot.knowledge.model import MAIN_NETWORKS, KnowledgeSet
 from bot.places import Gazetteer, get_gazetteer
 
 MAX_AGE = timedelta(days=365)
+STALE_LISTED = 20
 # Networks reached through the region's own service, not through local places.
 NOT_LOCAL = {"region"}
 
@@ -33,6 +34,8 @@ def coverage_report(
         if region in region_codes
     )
     covered: dict[str, set[str]] = {}
+    # (département, network) -> [records, records verified within MAX_AGE]
+    cells: dict[tuple[str, str], list[int]] = {}
     for s in knowledge.structures:
         deps = {s.departement, *s.area.departements}
         deps.update(
@@ -44,6 +47,10 @@ def coverage_report(
             for c in gazetteer.epci_members(siren)
         )
         covered.setdefault(s.network, set()).update(deps)
+        for dep in deps:
+            cell = cells.setdefault((dep, s.network), [0, 0])
+            cell[0] += 1
+            cell[1] += s.verified is not None and s.verified >= limit
     shares = _shares(covered, departements, gazetteer)
     missing = []
     for network in knowledge.networks:
@@ -62,6 +69,19 @@ def coverage_report(
                 }
             )
 
+    # Gaps first: networks missing in the most départements come first.
+    missing.sort(key=lambda item: -len(item["departements"]))
+    table = {
+        dep: {
+            network: {
+                "records": cells.get((dep, network), [0, 0])[0],
+                "recent_share": _share(*reversed(cells.get((dep, network), [0, 0]))),
+            }
+            for network in MAIN_NETWORKS
+        }
+        for dep in departements
+    }
+
     def old(value: date | None) -> bool:
         return value is None or value < limit
 
@@ -74,6 +94,8 @@ def coverage_report(
         ],
         "departements": departements,
         "coverage": shares,
+        "table": table,
+        "data_dates": _data_dates(knowledge),
         "structures_per_network": {
             n.code: len([s for s in knowledge.structures if s.network == n.code])
             for n in knowledge.networks
@@ -132,6 +154,68 @@ def _shares(
     }
 
 
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 2) if whole else None
+
+
+def _data_dates(knowledge: KnowledgeSet) -> dict[str, list[str]]:
+    """Per network, the distinct years of its records' data (oldest first)."""
+    years: dict[str, set[int]] = {}
+    for s in knowledge.structures:
+        if s.verified is not None:
+            years.setdefault(s.network, set()).add(s.verified.year)
+    return {code: [str(y) for y in sorted(v)] for code, v in sorted(years.items())}
+
+
+SHORT = {
+    "cio": "CIO",
+    "suio": "SUIO",
+    "mission_locale": "ML",
+    "france_travail": "FT",
+    "cap_emploi": "Cap",
+    "apec": "Apec",
+    "cep_actifs_occupes": "CEP",
+    "transitions_pro": "TPro",
+    "information_jeunesse": "IJ",
+    "cidff": "CIDFF",
+}
+
+
+def table_lines(report: dict, markdown: bool = False) -> list[str]:
+    """Records per département and main network, recent share and missing networks."""
+    names = report["coverage"]["departements"]
+    networks = report["coverage"]["networks"]
+    heads = [
+        "Département",
+        *(SHORT.get(n, n) for n in networks),
+        "< 12 mois",
+        "Réseaux",
+    ]
+    rows = []
+    for dep, row in report["table"].items():
+        total = sum(c["records"] for c in row.values())
+        recent = sum(
+            round(c["records"] * (c["recent_share"] or 0)) for c in row.values()
+        )
+        present = sum(1 for c in row.values() if c["records"])
+        rows.append(
+            [
+                f"{names[dep]['name']} ({dep})",
+                *(str(row[n]["records"] or "—") for n in networks),
+                f"{recent / total:.0%}" if total else "—",
+                f"{present}/{len(networks)}",
+            ]
+        )
+    if markdown:
+        lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+        return lines + ["| " + " | ".join(r) + " |" for r in rows]
+    widths = [max(len(r[i]) for r in [heads, *rows]) for i in range(len(heads))]
+    return [
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r))
+        for r in [heads, *rows]
+    ]
+
+
 def _date(value) -> str:
     return value.strftime("%d/%m/%Y") if value else "date inconnue"
 
@@ -142,6 +226,27 @@ def format_report(report: dict) -> str:
         f"Rapport de couverture du {date.fromisoformat(report['date']):%d/%m/%Y}",
         "Régions : "
         + ", ".join(f"{r['name']} ({r['code']})" for r in report["regions"]),
+        "",
+    ]
+    lines += [
+        "Réseaux sans structure dans un département (l'assistant renvoie alors "
+        "vers le site national du réseau et la ligne régionale) :",
+    ]
+    if not report["missing"]:
+        lines.append("  aucun manque")
+    for item in report["missing"]:
+        deps = ", ".join(f"{d['name']} ({d['code']})" for d in item["departements"])
+        where = ", ".join(e for e in item["entry_points"] if e)
+        lines.append(f"  {item['name']} [{item['network']}] : {deps}")
+        if where:
+            lines.append(f"    où chercher : {where}")
+    lines += [
+        "",
+        "Fiches par département et réseau (— : aucune ; « < 12 mois » : part des "
+        "fiches vérifiées dans les 12 derniers mois) :",
+        *("  " + line for line in table_lines(report)),
+        "Dates des données par réseau : "
+        + "; ".join(f"{n} {', '.join(y)}" for n, y in report["data_dates"].items()),
         "",
     ]
     coverage = report["coverage"]
@@ -168,23 +273,19 @@ def format_report(report: dict) -> str:
     ]
     lines += [
         "",
-        "Réseaux sans structure dans un département (l'assistant renvoie alors "
-        "vers le site national) :",
-    ]
-    if not report["missing"]:
-        lines.append("  aucun manque")
-    for item in report["missing"]:
-        deps = ", ".join(f"{d['name']} ({d['code']})" for d in item["departements"])
-        lines.append(f"  {item['name']} [{item['network']}] : {deps}")
-    lines += [
-        "",
         "Fiches de structures vérifiées il y a plus de 12 mois : "
         f"{len(report['stale_structures'])}",
     ]
+    stale = report["stale_structures"]
     lines += [
         f"  {s['id']} ({s['name']}) : {_date(s['verified'])}"
-        for s in report["stale_structures"]
+        for s in stale[:STALE_LISTED]
     ]
+    if len(stale) > STALE_LISTED:
+        lines.append(
+            f"  … et {len(stale) - STALE_LISTED} autre(s) : --json pour la liste, "
+            "python -m bot campaign export pour les faire vérifier"
+        )
     lines += ["", f"Réseaux à revérifier : {len(report['stale_networks'])}"]
     lines += [
         f"  {n['code']} : {_date(n['verified'])}" for n in report["stale_networks"]

@@ -4,7 +4,7 @@ Re-runnable.
 
 - ``import_places``: the 2026 communes gazetteer ->
   ``knowledge/places/communes.csv.gz``.
-- ``import_structures``: the Centre-Val de Loire structures ->
+- ``import_structures``: the structures of the regions asked for ->
   ``knowledge/structures/<network>.yaml`` for France Travail (agencies renamed: the Pôle
   emploi -> France Travail rename is certain), CCI, CMA, chambres d'agriculture and
   CIDFF, each record keeping its source and the date of that source as ``verified``.
@@ -24,9 +24,8 @@ import csv
 from datetime import date
 from pathlib import Path
 
-import yaml
-
 from bot.knowledge.checks import parse_yaml
+from bot.knowledge.importers.merge import CLOSED_FILE, closed_places, dump_structures
 from bot.knowledge.safe_input import UnsafeInput
 from bot.places import Gazetteer, normalize, write_places_file
 
@@ -56,19 +55,11 @@ NOTES = {
     "france_travail": "Agence de 2019 (ex-Pôle emploi), nom mis à jour ; adresse à "
     "vérifier, horaires inconnus.",
     "cma": "Données de 2019 : les chambres de métiers sont désormais régionales (CMA "
-    "Centre-Val de Loire) ; "
+    "de la région) ; "
     "adresse, téléphone et e-mail à vérifier.",
 }
 DEFAULT_NOTE = (
     "Données de 2019 : adresse, téléphone et e-mail à vérifier ; horaires inconnus."
-)
-HEADER = (
-    "# yaml-language-server: $schema=../schema/structures.schema.json\n"
-    "# Structures « {network} » importées de l'open data partagé par « python -m "
-    "bot import-shared ».\n"
-    "# Vous pouvez corriger ces fiches : mettez alors « verified » à la date de "
-    "votre vérification,\n"
-    "# elles seront conservées lors d'un nouvel import. Voir knowledge/README.md.\n"
 )
 _SMALL_WORDS = {
     "de",
@@ -86,16 +77,6 @@ _SMALL_WORDS = {
     "d",
     "l",
 }
-
-
-class _Dumper(yaml.SafeDumper):
-    """Plain YAML for staff: no anchors/aliases, lists indented under their key."""
-
-    def ignore_aliases(self, data) -> bool:
-        return True
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False):
-        return super().increase_indent(flow, False)
 
 
 def import_places(data_dir: Path, out_path: Path) -> int:
@@ -205,17 +186,22 @@ def import_structures(
     structures_dir: Path,
     gazetteer: Gazetteer,
     region_file: str = "structures_centre_val_de_loire.csv",
+    regions: frozenset[str] | None = None,
 ) -> dict[str, int]:
     """(Re)write ``structures_dir/<network>.yaml`` from the shared CSV.
 
-    Return counts per network.
+    Only the rows of ``regions`` (INSEE region codes) when given. Return counts per
+    network.
     """
     by_network: dict[str, list[dict]] = {code: [] for code in NETWORKS.values()}
     with open(data_dir / region_file, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            if row["type"] in NETWORKS:
+            if row["type"] in NETWORKS and (
+                regions is None or row["code_region"] in regions
+            ):
                 by_network[NETWORKS[row["type"]]].append(_structure(row, gazetteer))
     structures_dir.mkdir(parents=True, exist_ok=True)
+    closed = closed_places(structures_dir.parent / CLOSED_FILE)
     counts = {}
     for network, records in by_network.items():
         path = structures_dir / f"{network}.yaml"
@@ -232,22 +218,17 @@ def import_structures(
             }
         merged, used = [], set()
         for record in sorted(records, key=lambda r: (r["insee"], r["id"])):
+            if record["id"] in closed:  # a campaign found it closed: not brought back
+                continue
             old = existing.get(record["id"])
             staff_checked = (
                 old
                 and isinstance(old.get("verified"), date)
                 and old["verified"] > record["verified"]
             )
-            merged.append(old if staff_checked else record)
+            merged.append(old if old is not None and staff_checked else record)
             used.add(record["id"])
         merged.extend(r for key, r in existing.items() if key not in used)
-        text = yaml.dump(
-            {"structures": merged},
-            Dumper=_Dumper,
-            allow_unicode=True,
-            sort_keys=False,
-            width=400,
-        )
-        path.write_text(HEADER.format(network=network) + text, encoding="utf-8")
+        path.write_text(dump_structures(merged, network), encoding="utf-8")
         counts[network] = len(merged)
     return counts

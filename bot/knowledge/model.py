@@ -134,7 +134,11 @@ class Structure:
     )
     source: str = ""
     verified: date | None = None
+    verified_by: str = ""  # initials of the staff member who checked it (campaign)
     note: str = ""
+    # "commune" when the position is the commune's point, not the address's (distances
+    # are then approximate); "" when the coordinates are the address's own.
+    location: str = ""
 
     @property
     def hours_text(self) -> str:

@@ -34,7 +34,9 @@ from sqlalchemy import (
     delete,
     event,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -260,6 +262,29 @@ def _required_date(value) -> date:
     return found
 
 
+def add_missing_structure_columns(engine: Engine) -> list[str]:
+    """Add the ``Structure`` fields a database made by an older version lacks.
+
+    A new optional field (e.g. ``location``) becomes a column with an empty default;
+    older snapshots read it as empty. Return the columns added.
+    """
+    present = {c["name"] for c in inspect(engine).get_columns("kb_structure")}
+    added = []
+    with engine.begin() as connection:
+        for column in StructureRow.__table__.columns:
+            if column.name in present:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            default = " NOT NULL DEFAULT ''" if kind.upper() == "TEXT" else ""
+            connection.execute(
+                text(
+                    f"ALTER TABLE kb_structure ADD COLUMN {column.name} {kind}{default}"
+                )
+            )
+            added.append(column.name)
+    return added
+
+
 def digest_of(knowledge: KnowledgeSet) -> str:
     """Stable fingerprint of the content.
 
@@ -279,6 +304,7 @@ def save_snapshot(url: str, knowledge: KnowledgeSet) -> int:
     """
     engine = engine_for(url)
     create_tables(Base.metadata, engine)
+    add_missing_structure_columns(engine)
     rows = knowledge_rows(knowledge)
     with engine.begin() as connection:
         snapshot_id = connection.execute(

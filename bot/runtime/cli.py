@@ -141,7 +141,7 @@ def cmd_status(args) -> int:
 
 def cmd_coverage(args) -> int:
     """Print the coverage report."""
-    from bot.knowledge.coverage import coverage_report, format_report
+    from bot.knowledge.coverage import coverage_report, format_report, table_lines
     from bot.knowledge.files import check_directory
 
     result = check_directory(args.dir)
@@ -152,6 +152,9 @@ def cmd_coverage(args) -> int:
         )
         return 1
     report = coverage_report(result.knowledge, regions=args.region or None)
+    if args.markdown:
+        print("\n".join(table_lines(report, markdown=True)))
+        return 0
     print(
         json.dumps(report, ensure_ascii=False, indent=2, default=str)
         if args.json
@@ -203,9 +206,18 @@ def _staff_repository(args):
         return None
 
 
+# The shared directory files ``import-shared`` runs through the importers, in order
+# (oldest data first, so that the newest wins field by field): importer, path.
+SHARED_DIRECTORIES = (
+    ("dila2019", "sources/dila2019_spro_networks_4regions.csv"),
+    ("education", "sources/fr-en-annuaire-education_CIO_dept35.csv"),
+)
+
+
 def cmd_import_shared(args) -> int:
-    """Import the shared open data into the project."""
+    """Rebuild the places and structures from the shared open data."""
     from bot.knowledge.importer import import_places, import_structures
+    from bot.knowledge.importers import format_report, import_source
     from bot.knowledge.safe_input import UnsafeInput
     from bot.places import Gazetteer, set_gazetteer
 
@@ -218,14 +230,25 @@ def cmd_import_shared(args) -> int:
     print(f"Communes : {count} écrites dans {places}.")
     gazetteer = Gazetteer.from_file(places)
     set_gazetteer(None)
-    folder = Path(args.dir or config.knowledge_dir()) / "structures"
+    knowledge = Path(args.dir or config.knowledge_dir())
+    folder = knowledge / "structures"
+    regions = frozenset(args.region or _described_regions(knowledge))
     try:
-        counts = import_structures(data, folder, gazetteer)
+        counts = import_structures(
+            data, folder, gazetteer, "structures_france.csv", regions
+        )
     except UnsafeInput as exc:
         print(f"Import arrêté, {exc}, puis relancez.")
         return 1
+    print(f"Régions : {', '.join(sorted(regions))} (structures_france.csv)")
     for network, number in counts.items():
         print(f"Structures {network} : {number} dans {folder / (network + '.yaml')}.")
+    for source, relative in SHARED_DIRECTORIES:
+        report = import_source(source, data / relative, knowledge, gazetteer)
+        print()
+        print(format_report(report, limit=args.limit))
+        if not report.ok:
+            return 1
     print("Vérifiez puis chargez : python -m bot check && python -m bot load")
     return 0
 
@@ -251,6 +274,42 @@ def cmd_import(args) -> int:
         )
         print(f"Rapport complet : {args.report}")
     return 0 if report.ok else 1
+
+
+def cmd_campaign(args) -> int:
+    """Export the records to confirm, or apply a filled campaign file."""
+    from datetime import date
+
+    from bot.knowledge.campaign import export, format_result, import_checked
+    from bot.knowledge.importers import ImportInputError
+    from bot.knowledge.importers.base import read_bytes
+    from bot.places import get_gazetteer
+
+    folder = Path(args.dir or config.knowledge_dir())
+    if args.action == "export":
+        out = Path(args.out)
+        counts = export(folder, out, date.today(), args.departement)
+        for dep, number in counts.items():
+            print(
+                f"Département {dep} : {number} fiche(s) à confirmer → "
+                f"{out / f'campagne-{dep}.csv'} et .html"
+            )
+        if not counts:
+            print("Aucune fiche à confirmer.")
+        return 0
+    if not args.file:
+        print("Indiquez le fichier rempli : python -m bot campaign import FICHIER.csv")
+        return 1
+    checked_on = date.fromisoformat(args.date) if args.date else date.today()
+    try:
+        result = import_checked(
+            folder, read_bytes(args.file), get_gazetteer(), checked_on, args.dry_run
+        )
+    except (ImportInputError, OSError) as exc:
+        print(f"Campagne non appliquée : {exc}. Rien n'a changé.")
+        return 1
+    print(format_result(result))
+    return 0 if result.ok else 1
 
 
 def cmd_sync(args) -> int:
@@ -369,6 +428,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--region", action="append", help="code région INSEE (ex. 24) ; répétable"
     )
     coverage.add_argument("--json", action="store_true", help="sortie JSON")
+    coverage.add_argument(
+        "--markdown",
+        action="store_true",
+        help="le tableau par département et réseau en Markdown (pour la doc)",
+    )
     search = add(
         "search",
         cmd_search,
@@ -384,7 +448,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp = add(
         "import-shared",
         cmd_import_shared,
-        "Importer l'open data partagé (communes, structures du Centre-Val de Loire).",
+        "Reconstruire depuis l'open data partagé : communes, structures des régions "
+        "de regions.yaml (structures_france.csv), puis les annuaires de "
+        "../shared/data/sources (dila2019, education).",
+    )
+    imp.add_argument(
+        "--region", action="append", help="code région INSEE (par défaut regions.yaml)"
+    )
+    imp.add_argument(
+        "--limit", type=int, default=5, help="lignes par rubrique des rapports"
     )
     imp.add_argument(
         "--data", help="dossier des données partagées (par défaut ../shared/data)"
@@ -397,9 +469,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument(
         "source",
-        choices=["dila", "education", "data-inclusion", "transitions-pro"],
-        help="dila (service-public.fr), education (CIO), data-inclusion, "
-        "transitions-pro",
+        choices=["dila", "dila2019", "education", "data-inclusion", "transitions-pro"],
+        help="dila (service-public.fr), dila2019 (réexport CSV de 2019), education "
+        "(CIO), data-inclusion, transitions-pro",
     )
     importer.add_argument("location", help="fichier ou URL de l'export")
     importer.add_argument(
@@ -409,6 +481,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument(
         "--report", help="écrire le rapport complet (JSON) dans ce fichier"
+    )
+    campaign = add(
+        "campaign",
+        cmd_campaign,
+        "Campagne de vérification : « export » écrit, par département, les fiches à "
+        "confirmer (CSV à remplir + liste HTML imprimable) ; « import FICHIER.csv » "
+        "applique le fichier rempli (tout ou rien).",
+    )
+    campaign.add_argument("action", choices=["export", "import"])
+    campaign.add_argument("file", nargs="?", help="(import) le fichier CSV rempli")
+    campaign.add_argument(
+        "--out", default="campagne", help="(export) dossier où écrire les fichiers"
+    )
+    campaign.add_argument(
+        "--departement", action="append", help="(export) code département ; répétable"
+    )
+    campaign.add_argument(
+        "--date",
+        help="(import) date des vérifications, AAAA-MM-JJ (défaut : aujourd'hui)",
+    )
+    campaign.add_argument(
+        "--dry-run", action="store_true", help="(import) vérifier sans rien écrire"
     )
     syncing = add(
         "sync",

@@ -199,6 +199,33 @@ def test_the_card_says_when_a_closed_structure_opens(new_page: NewPage, replay: 
     assert card.locator(".spro-card__next").inner_text() == "Ouvre demain à 9 h."
 
 
+def test_the_card_says_how_old_the_data_is(new_page: NewPage, replay: ReplayServer) -> None:
+    """``age_notice`` and ``distance_approximate`` of the payload are shown; no open/closed without hours."""
+    page = full_page(new_page, replay)
+    page.route(
+        "**/webhooks/webchat/webhook",
+        lambda route: route.fulfill(json=[{"custom": {
+            "type": "orientation",
+            "structures": [{"name": "CIO d'essai", "network": "cio", "open_now": None, "hours": "",
+                            "phone": "02 31 92 09 22", "verified": "2019-07-23",
+                            "age_notice": "Coordonnées de 2019 : appelez avant de vous déplacer.",
+                            "distance_km": 4.2, "distance_approximate": True,
+                            "address": "1 rue d'essai", "postcode": "14400", "commune": "Bayeux"}],
+            "remote": [],
+        }}]),
+    )
+    say(page, "essai")
+    card = page.locator(".spro-card")
+    card.wait_for()
+    assert card.locator(".spro-card__age").inner_text() == "Coordonnées de 2019 : appelez avant de vous déplacer."
+    assert "distance approximative" in card.locator(".spro-card__distance").inner_text()
+    text = card.inner_text()
+    assert "Ouvert" not in text and "Fermé" not in text
+    assert text.index("Coordonnées de 2019") < text.index("Appeler le 02 31 92 09 22")
+    serious = [v for v in run_axe(page) if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+
+
 def test_server_down_keeps_the_typed_message(new_page: NewPage, tmp_path: Any) -> None:
     server = start_replay(tmp_path)
     try:

@@ -82,3 +82,19 @@ def test_typed_html_is_shown_as_text(stack: Stack, accounts_text: str, new_page:
     page.get_by_text("Suggestion mise à jour.").wait_for(timeout=90_000)
     assert page.locator("#transcript img").count() == 0
     assert page.evaluate("window.pwned") is None
+
+
+def test_a_structure_from_old_data_says_so(stack: Stack, accounts_text: str, new_page: Any) -> None:  # noqa: F811
+    """Issue 19: the adviser reads the data's age on the card, the distance as approximate."""
+    (stack.log_dir / "console-accounts.yml").write_text(accounts_text, encoding="utf-8")
+    page = new_page()
+    sign_in(page, stack)
+    page.get_by_role("button", name="Nouvel appel").click()
+    page.get_by_text("Appel en cours").wait_for()
+    page.get_by_label("Réseau", exact=True).select_option("cio")
+    page.get_by_label("Commune, code postal ou code INSEE").fill("Bayeux")
+    page.get_by_role("button", name="Chercher").click()
+    page.get_by_text("structure(s) près de Bayeux").wait_for()
+    card = page.locator("#search-results .card").first
+    assert card.locator(".age").inner_text() == "Coordonnées de 2019 : appelez avant de vous déplacer."
+    assert "approximatif" in card.inner_text()

@@ -7,9 +7,9 @@ masked; the adviser's note is masked when the caller has not agreed to be recont
 
 from __future__ import annotations
 
-from channels.console.accounts import AccountBook
-from channels.console.service import ConsoleService
-from channels.console.store import ConsoleStore
+from bot.advisers.accounts import AccountBook
+from bot.advisers.service import ConsoleService
+from bot.advisers.store import ConsoleStore
 from tests.console.conftest import PASSWORDS
 from tests.console.test_service import ScriptedDialogue
 from tests.test_privacy_corpus import MASKED, assert_all_masked

@@ -13,6 +13,7 @@ from bot.conversation.routing import Profile, route
 
 STRUCTURE_KEYS = {"id", "network", "name", "address", "postcode", "commune", "insee", "phone",
                   "email", "website", "hours", "open_now", "next_opening", "distance_km", "why",
+                  "distance_approximate", "verified", "age_notice",
                   "recommended"}
 
 
@@ -39,15 +40,29 @@ def test_a_network_with_local_records_gives_the_nearest_structure_first(reposito
 
 
 def test_without_local_record_the_official_entry_point_and_the_regional_service(repository) -> None:
-    decision = route(Profile(situation="decrocheur", age=17))
+    # Cap emploi has no open data here: no local record in any of the four regions.
+    decision = route(Profile(situation="sans_emploi", age=40, need="emploi", disability=True))
     result = build_orientation(decision, places.commune("18279"), repository)
-    assert result.payload["network"] == "cio"
-    assert all(s["network"] != "cio" for s in result.payload["structures"])
+    assert result.payload["network"] == "cap_emploi"
+    assert all(s["network"] != "cap_emploi" for s in result.payload["structures"])
     urls = [item["url"] for item in result.payload["remote"]]
-    assert "https://www.onisep.fr" in urls
+    assert "https://www.agefiph.fr" in urls
     text = "\n".join(result.texts)
     assert "Je n'ai pas encore l'adresse" in text and "0 800 222 100" in text
-    assert "Mission locale" in text, "the other door is offered"
+    assert "France Travail" in text, "the other door is offered"
+
+
+def test_old_data_is_dated_in_the_payload_and_the_text(repository) -> None:
+    """A 2019 record carries its date and the plain notice; phone first, no open/closed."""
+    decision = route(Profile(situation="decrocheur", age=17))
+    result = build_orientation(decision, places.commune("14047"), repository)  # Bayeux
+    first = result.payload["structures"][0]
+    assert first["network"] == "cio" and first["verified"] == "2019-07-23"
+    assert first["age_notice"] == "Coordonnées de 2019 : appelez avant de vous déplacer."
+    assert first["open_now"] is None and first["distance_approximate"] is True
+    text = "\n".join(result.texts)
+    assert "Coordonnées de 2019 : appelez avant de vous déplacer." in text
+    assert "distance approximative" in text
 
 
 def test_the_commune_may_be_refused(repository) -> None:

@@ -46,3 +46,13 @@ def test_routing_accuracy_and_median_turns(results: dict[str, PersonaResult]) ->
     assert figures["loops"] == 0, "no persona receives the same question three times"
     assert figures["ended_with_next_step"] == figures["personas"], (
         f"every conversation ends in an orientation or a human offer within {MAX_USER_MESSAGES} messages")
+
+
+def test_a_local_door_where_the_open_data_has_one(results: dict[str, PersonaResult]) -> None:
+    """Issue 19: in each seed region, at least 80 % of the people whose recommended network has a
+    record in their département receive one of its structures there."""
+    doors = summary(list(results.values()))["local_doors"]
+    print(doors)
+    assert set(doors["per_region_where_open_data"]) == {"24", "28", "52", "53"}
+    for region, cell in doors["per_region_where_open_data"].items():
+        assert cell["share"] >= 0.8, (region, cell)

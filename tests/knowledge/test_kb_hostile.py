@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bot import config
-from bot.cli import main
+from bot.runtime.cli import main
 from bot.knowledge.importers import ImportInputError, import_source
 
 RECORD = """\

@@ -58,8 +58,8 @@ def test_real_france_travail_ranking(gazetteer):
     assert distances == sorted(distances) and len(matches) == 3
     vierzon = real.nearest_structures("france_travail", "18279")[0].structure
     assert vierzon.commune == "Vierzon" and vierzon.source and vierzon.verified.year == 2019
-    assert real.nearest_structures("mission_locale", "18279") == []  # no open data: entry points instead
-    assert real.network("mission_locale").entry_points[0].url == "https://www.unml.info"
+    assert real.nearest_structures("cap_emploi", "18279") == []  # no open data: entry points instead
+    assert real.network("cap_emploi").entry_points[0].url == "https://www.agefiph.fr"
 
 
 def test_structure_fields(repo):

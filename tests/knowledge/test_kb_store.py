@@ -143,3 +143,18 @@ def test_structure_table_and_file_reading_derive_from_the_model():
     in_files = set(schema["properties"]["structures"]["items"]["properties"])
     derived = {"departement"}  # computed from the INSEE code, never written in the files
     assert {file_key(f) for f in fields(Structure)} - derived == in_files
+
+
+def test_a_database_made_before_a_new_field_gets_its_column_at_the_next_load(sqlite_url, small_knowledge):
+    """``location`` and ``verified_by`` came with issue 19: an older SQLite base is completed, not broken."""
+    from sqlalchemy import text
+
+    assert load_directory(small_knowledge, sqlite_url).snapshot_id
+    engine = create_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE kb_structure DROP COLUMN location"))
+        connection.execute(text("ALTER TABLE kb_structure DROP COLUMN verified_by"))
+    engine.dispose()
+    outcome = load_directory(small_knowledge, sqlite_url)
+    assert outcome.check.errors == [] and outcome.snapshot_id
+    assert SqlRepository(sqlite_url).structure("ml-a").location == ""

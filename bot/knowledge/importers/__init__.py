@@ -15,7 +15,13 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from bot.knowledge.importers import dila, education, inclusion, transitions_pro
+from bot.knowledge.importers import (
+    dila,
+    dila2019,
+    education,
+    inclusion,
+    transitions_pro,
+)
 from bot.knowledge.importers.base import ImportInputError, Parsed, read_bytes
 from bot.knowledge.importers.merge import ImportReport, apply, format_report
 from bot.places import Gazetteer
@@ -26,6 +32,11 @@ SOURCES: dict[str, tuple[Parser, str]] = {
     dila.NAME: (
         dila.parse,
         "Service-public.fr, base de données locales (export JSON ou API Annuaire)",
+    ),
+    dila2019.NAME: (
+        dila2019.parse,
+        "Service-public.fr, base de données locales, réexport CSV de 2019 "
+        "(#id,name,request_email,notes,home_page,tag_string)",
     ),
     education.NAME: (
         education.parse,

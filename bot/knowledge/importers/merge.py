@@ -3,7 +3,9 @@
 Rules (what a regional data officer expects from a directory import):
 
 - the same place from two sources is one record: same network, same commune (INSEE)
-  and same address once normalised, or the same record id;
+  and same address once normalised, or the same numbered street (« 9 place du Champ de
+  foire » in « Maison de l'emploi - 9 place du Champ-de-Foire »), or the same record id;
+  each such merge is listed in the report (``merged``);
 - the newest data wins: a record is updated only when the source's date is newer than
   the record's ``verified`` date, so a record staff verified by hand after the source's
   update is never overwritten; both sources are then named in ``source``;
@@ -95,6 +97,9 @@ class ImportReport:
     changed: list[Change] = field(default_factory=list)
     unchanged: int = 0
     kept: list[str] = field(default_factory=list)  # newer by staff or by another source
+    merged: list[str] = field(
+        default_factory=list
+    )  # same place, another id: one record
     rejected: list[Rejection] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -115,6 +120,7 @@ class ImportReport:
             "read": self.read,
             "unchanged": self.unchanged,
             "kept": self.kept,
+            "merged": self.merged,
             "added": [{"id": c.id, "file": c.file} for c in self.added],
             "changed": [
                 {
@@ -144,6 +150,48 @@ def address_key(network: str, insee: str, address: str) -> tuple[str, str, str]:
     """
     words = {_STREET_WORDS.get(w, w) for w in normalize(address).split()}
     return network, insee, " ".join(sorted(w for w in words if w))
+
+
+def street_key(network: str, insee: str, address: str) -> tuple[str, str, str] | None:
+    """Network, commune and the numbered street of an address; None without one.
+
+    The part of the address that starts with a number (parts are separated by « , » or
+    « - »): a building or service name around it does not keep two sources apart.
+    """
+    for part in re.split(r",| - ", address):
+        words = [_STREET_WORDS.get(w, w) for w in normalize(part).split()]
+        words = [w for w in words if w]
+        if len(words) >= 3 and words[0].isdigit():
+            return network, insee, " ".join(words)
+    return None
+
+
+CLOSED_FILE = "closed_structures.yaml"
+
+
+def closed_places(path: Path) -> dict[Any, tuple[date, str]]:
+    """Records a campaign closed: by id and by address key -> (closing date, id)."""
+    if not path.exists():
+        return {}
+    try:
+        loaded = parse_yaml(path.read_text(encoding="utf-8"))[0] or {}
+    except UnsafeInput as exc:
+        raise ImportInputError(
+            f"{path.name}, {exc} (python -m bot check le signale aussi)"
+        ) from exc
+    found: dict[Any, tuple[date, str]] = {}
+    for item in loaded.get("closed") or []:
+        when = as_date(item.get("closed_on")) if isinstance(item, dict) else None
+        if when is None:
+            continue
+        found[str(item.get("id"))] = found[
+            address_key(
+                str(item.get("network")),
+                str(item.get("insee")),
+                str(item.get("address")),
+            )
+        ] = (when, str(item.get("id")))
+    return found
 
 
 def validate(
@@ -194,7 +242,8 @@ def validate(
     return accepted, rejected
 
 
-def _read_files(folder: Path) -> dict[Path, list[dict]]:
+def read_files(folder: Path) -> dict[Path, list[dict]]:
+    """The records of every structures file of ``folder``, by file."""
     files: dict[Path, list[dict]] = {}
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
         try:
@@ -209,7 +258,8 @@ def _read_files(folder: Path) -> dict[Path, list[dict]]:
     return files
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
+    """A date from a YAML value (date or ISO text); None when it is not one."""
     if isinstance(value, date):
         return value
     try:
@@ -235,41 +285,66 @@ def merge(
     Returns the files that change (path -> records) and the report.
     """
     report = ImportReport(source="")
-    files = _read_files(structures_dir)
+    files = read_files(structures_dir)
     by_id: dict[str, tuple[Path, int]] = {}
     by_key: dict[tuple[str, str, str], tuple[Path, int]] = {}
+    by_street: dict[tuple[str, str, str], tuple[Path, int]] = {}
+
+    def index_keys(record: dict, where: tuple[Path, int]) -> None:
+        place = (record["network"], record["insee"], record["address"])
+        by_key.setdefault(address_key(*place), where)
+        street = street_key(*place)
+        if street is not None:
+            by_street.setdefault(street, where)
+
     for path, records in files.items():
         for index, record in enumerate(records):
             by_id[str(record.get("id"))] = (path, index)
             if all(
                 isinstance(record.get(k), str) for k in ("network", "insee", "address")
             ):
-                by_key.setdefault(
-                    address_key(record["network"], record["insee"], record["address"]),
-                    (path, index),
-                )
+                index_keys(record, (path, index))
     touched: set[Path] = set()
     batch: set[tuple[Path, int]] = set()
     same_place: dict[tuple[Path, int], dict[str, None]] = {}
+    closed = closed_places(structures_dir.parent / CLOSED_FILE)
     for candidate in sorted(
         candidates, key=lambda c: c.record["verified"], reverse=True
     ):
         new = candidate.record
         report.warnings += [f"{candidate.position} : {w}" for w in candidate.warnings]
-        key = address_key(new["network"], new["insee"], new["address"])
-        where = by_id.get(new["id"]) or by_key.get(key)
+        gone = closed.get(new["id"]) or closed.get(
+            address_key(new["network"], new["insee"], new["address"])
+        )
+        if gone is not None and gone[0] >= new["verified"]:
+            report.kept.append(
+                f"{candidate.position} : structure fermée ({gone[1]}), "
+                f"constaté le {gone[0]:%d/%m/%Y} : non réimportée"
+            )
+            continue
+        street = street_key(new["network"], new["insee"], new["address"])
+        where = (
+            by_id.get(new["id"])
+            or by_key.get(address_key(new["network"], new["insee"], new["address"]))
+            or (by_street.get(street) if street else None)
+        )
         if where is None:
             path = structures_dir / f"{new['network']}.yaml"
             records = files.setdefault(path, [])
             records.append(dict(new))
-            by_id[new["id"]] = by_key[key] = (path, len(records) - 1)
+            by_id[new["id"]] = (path, len(records) - 1)
+            index_keys(new, by_id[new["id"]])
             report.added.append(Change(new["id"], path.name))
             touched.add(path)
             batch.add((path, len(records) - 1))
             continue
         path, index = where
         old = files[path][index]
-        old_date = _as_date(old.get("verified"))
+        if old.get("id") != new["id"] and new["source"] not in str(old.get("source")):
+            report.merged.append(
+                f"{candidate.position} ({new['id']}) → {old.get('id')} ({path.name})"
+            )
+        old_date = as_date(old.get("verified"))
         if old_date is not None and old_date >= new["verified"]:
             if old.get("source") == new["source"] or new["source"] in str(
                 old.get("source")
@@ -291,6 +366,7 @@ def merge(
         updated["id"] = old["id"]
         if "note" not in new:  # the old note described the older data
             updated.pop("note", None)
+        _keep_better_position(old, new, updated)
         diff = {
             k: (old.get(k), updated.get(k))
             for k in dict.fromkeys([*old, *updated])
@@ -321,6 +397,19 @@ def _with_sources(first: str, others: list[str]) -> str:
     return text
 
 
+def _keep_better_position(old: dict, new: dict, updated: dict) -> None:
+    """A commune's point never replaces an address's own coordinates.
+
+    ``location: commune`` means the position is the commune's (a source without
+    coordinates); it goes when the newer source gives the address's coordinates.
+    """
+    if new.get("location") != "commune":
+        updated.pop("location", None)
+    elif old.get("location") != "commune" and "latitude" in old:
+        updated.update(latitude=old["latitude"], longitude=old["longitude"])
+        updated.pop("location", None)
+
+
 _ORDER = (
     "id",
     "network",
@@ -340,7 +429,9 @@ _ORDER = (
     "area_served",
     "source",
     "verified",
+    "verified_by",
     "note",
+    "location",
 )
 
 
@@ -381,6 +472,23 @@ def apply(
     report.rejected = rejected
     if not changed_files:
         return report
+    report.problems, report.written = write_checked(
+        knowledge_dir, gazetteer, changed_files, dry_run
+    )
+    return report
+
+
+def write_checked(
+    knowledge_dir: Path,
+    gazetteer: Gazetteer,
+    changed_files: dict[Path, list[dict]],
+    dry_run: bool = False,
+) -> tuple[list[Problem], list[str]]:
+    """Write the structure files only if the whole knowledge then passes the check.
+
+    Returns the problems (nothing written) or the files written. Every file is staged
+    first, then swapped in, so that a failure leaves the previous files in place.
+    """
     with tempfile.TemporaryDirectory(prefix="spro-import-") as tmp:
         preview = Path(tmp) / knowledge_dir.name
         shutil.copytree(knowledge_dir, preview, ignore=shutil.ignore_patterns("places"))
@@ -400,25 +508,22 @@ def apply(
                 for path, records in changed_files.items()
             },
         )
-        if check.errors:
-            report.problems = check.errors
-            return report
-        if dry_run:
-            return report
-        staged = {}
-        for (
-            path,
-            records,
-        ) in changed_files.items():  # every file staged first, then swapped in
-            staged[path] = path.with_suffix(path.suffix + ".tmp")
-            staged[path].write_text(
-                dump_structures(records, re.sub(r"\.ya?ml$", "", path.name)),
-                encoding="utf-8",
-            )
-        for path, temporary in staged.items():
-            temporary.replace(path)
-            report.written.append(str(path))
-    return report
+    if check.errors:
+        return list(check.errors), []
+    if dry_run:
+        return [], []
+    staged = {}
+    for path, records in changed_files.items():
+        staged[path] = path.with_suffix(path.suffix + ".tmp")
+        staged[path].write_text(
+            dump_structures(records, re.sub(r"\.ya?ml$", "", path.name)),
+            encoding="utf-8",
+        )
+    written = []
+    for path, temporary in staged.items():
+        temporary.replace(path)
+        written.append(str(path))
+    return [], written
 
 
 def format_report(report: ImportReport, dry_run: bool = False, limit: int = 20) -> str:
@@ -430,6 +535,7 @@ def format_report(report: ImportReport, dry_run: bool = False, limit: int = 20) 
         f"Ajoutés : {len(report.added)} ; modifiés : {len(report.changed)} ; "
         f"identiques : {report.unchanged} ; "
         f"gardés (plus récents) : {len(report.kept)} ; "
+        f"fusionnés (même lieu) : {len(report.merged)} ; "
         f"refusés : {len(report.rejected)} ; "
         f"hors SPRO : {sum(report.ignored.values())}",
     ]
@@ -444,6 +550,7 @@ def format_report(report: ImportReport, dry_run: bool = False, limit: int = 20) 
             ],
         ),
         ("Gardés", report.kept),
+        ("Fusionnés avec une fiche existante (même lieu)", report.merged),
         ("Refusés", [str(r) for r in report.rejected]),
         ("Avertissements", report.warnings),
     ):

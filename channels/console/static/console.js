@@ -239,11 +239,13 @@
     const address = [structure.address, structure.postcode, structure.commune].filter(Boolean).join(" ");
     if (address) card.append(el("p", address));
     if (structure.phone) card.append(el("p", "Téléphone : " + structure.phone));
+    if (structure.age_notice) card.append(el("p", structure.age_notice, "age"));
     if (structure.hours) card.append(el("p", "Horaires : " + structure.hours));
     if (structure.open_now === true) card.append(el("p", "Ouvert maintenant", "open"));
     if (structure.open_now === false) card.append(el("p", "Fermé maintenant", "closed"));
     if (structure.distance_km !== null && structure.distance_km !== undefined) {
-      card.append(el("p", "À " + structure.distance_km + " km"));
+      card.append(el("p", "À " + structure.distance_km + " km" +
+        (structure.distance_approximate ? " (approximatif : centre de la commune)" : "")));
     }
     if (structure.why) card.append(el("p", "Pourquoi : " + structure.why));
     if (choosable && call && call.open) {

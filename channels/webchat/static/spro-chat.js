@@ -499,8 +499,13 @@
     var town = [s.postcode, s.commune].filter(function (x) { return typeof x === "string" && x; }).join(" ");
     if (town) { addr.appendChild(el("span", "spro-line", town)); }
     if (addr.childNodes.length) { card.appendChild(addr); }
+    if (typeof s.age_notice === "string" && s.age_notice) {
+      // Old data (the record's date is in the payload): said before anything else to use.
+      card.appendChild(el("p", "spro-card__age", s.age_notice));
+    }
     if (typeof s.distance_km === "number" && isFinite(s.distance_km)) {
-      card.appendChild(el("p", "spro-card__distance", "À environ " + frNumber(s.distance_km, 1) + " km"));
+      card.appendChild(el("p", "spro-card__distance", "À environ " + frNumber(s.distance_km, 1) + " km" +
+        (s.distance_approximate === true ? " (distance approximative, depuis le centre de la commune)" : "")));
     }
     if (s.open_now === true || s.open_now === false) {
       card.appendChild(el("p", "spro-card__open spro-card__open--" + (s.open_now ? "yes" : "no"),
