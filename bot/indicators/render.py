@@ -243,9 +243,10 @@ def gaps_html(indicators: Indicators) -> str:
         for g in indicators.gaps
     ]
     table = (
-        "<table><caption>Réseaux à compléter en priorité, par département</caption>"
+        "<table><caption>Réseaux à compléter en priorité, par département : "
+        "nombre d'orientations sans structure locale</caption>"
         '<thead><tr><th scope="col">Département</th><th scope="col">Réseau</th>'
-        '<th scope="col">Orientations sans structure locale</th></tr></thead><tbody>'
+        '<th scope="col" class="num">Nombre</th></tr></thead><tbody>'
         + "".join(
             f'<tr><th scope="row">{escape(d)}</th><td>{escape(n)}</td>'
             f'<td class="num">{escape(c)}</td></tr>'

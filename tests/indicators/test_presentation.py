@@ -1,5 +1,8 @@
-"""What staff read: the CSV in a French spreadsheet, whole chart labels, table headers,
-when the figures were computed, the territory pair, and the names of INSEE notions."""
+"""What staff read in the dashboard, the report and the CSV.
+
+The CSV in a French spreadsheet, whole chart labels, table headers, when the figures
+were computed, the territory pair, and the names of INSEE notions.
+"""
 
 from __future__ import annotations
 
