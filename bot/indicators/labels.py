@@ -122,8 +122,8 @@ class TerritoryMismatch(ValueError):
         """The region and the département chosen, and the French message."""
         super().__init__(
             f"Le département {label('departement', departement)} n'est pas dans la "
-            f"région {label('region', region)} : choisissez un département de cette "
-            "région, ou « Tous les départements »."
+            f"région {label('region', region)}\u00a0: choisissez un département de "
+            "cette région, ou «\u00a0Tous les départements\u00a0»."
         )
         self.region = region
         self.departement = departement

@@ -45,7 +45,9 @@ def percent(share: float | None) -> str:
 
 
 def _paris(moment: datetime) -> str:
-    return f"{moment.astimezone(PARIS):%d/%m/%Y à %H:%M}"
+    """« 06/12/2026 à 4 h 08 », Paris time."""
+    local = moment.astimezone(PARIS)
+    return f"{local:%d/%m/%Y} à {local.hour}\u00a0h\u00a0{local:%M}"
 
 
 def freshness_note(indicators: Indicators) -> str:
@@ -53,20 +55,20 @@ def freshness_note(indicators: Indicators) -> str:
     idle = f"{config.indicators_idle_minutes():g}"
     if indicators.computed_at is None or indicators.counted_until is None:
         when = (
-            "Aucun calcul des conversations n'a encore été fait sur ce serveur : "
+            "Aucun calcul des conversations n'a encore été fait sur ce serveur\u00a0: "
             "elles ne sont pas encore comptées."
         )
     else:
         when = (
-            f"Chiffres calculés le {_paris(indicators.computed_at)} (heure de Paris) : "
-            "ils comptent les conversations terminées avant le "
+            f"Chiffres calculés le {_paris(indicators.computed_at)} (heure de Paris). "
+            "Ils comptent les conversations terminées avant le "
             f"{_paris(indicators.counted_until)}."
         )
     return (
-        f"{when} Une conversation est comptée quand elle est restée {idle} minutes "
-        "sans message : les conversations en cours ou terminées depuis n'apparaissent "
-        "pas encore. Les passages à une personne, les demandes de rappel et les appels "
-        "de la console sont comptés dès leur clôture."
+        f"{when} Une conversation est comptée après {idle}\u00a0minutes sans "
+        "message\u00a0; les plus récentes n'apparaissent pas encore. Passages à une "
+        "personne, demandes de rappel et appels de la console\u00a0: comptés dès leur "
+        "clôture."
     )
 
 
@@ -164,7 +166,7 @@ def body_html(
             number(oriented, m) if indicators.total else "—",
         ),
         ("Avec une structure locale", percent(local) or "—"),
-        ("Réponse jugée utile (« Oui »)", percent(helped) or "—"),
+        ("Réponse jugée utile («\u00a0Oui\u00a0»)", percent(helped) or "—"),
         ("Passages à une personne (tchat)", number(indicators.handovers, m)),
         ("Demandes de rappel", number(indicators.call_backs, m)),
         ("Appels clos à la console", number(indicators.phone_calls, m)),

@@ -96,7 +96,7 @@ def test_the_page_says_when_figures_were_computed_and_what_is_not_counted(
     """Before any derivation, and after one: the time, and the 90 minutes of silence."""
     empty = body_html(compute(store, Filters.for_year(2026), min_cell=5))
     assert "Aucun calcul des conversations n&#x27;a encore été fait" in empty
-    assert "restée 90 minutes sans message" in empty
+    assert "comptée après 90\u00a0minutes sans message" in empty
     until = datetime(2026, 3, 10, 13, 20, tzinfo=timezone.utc)
     with store.engine.begin() as connection:
         connection.execute(
@@ -110,15 +110,16 @@ def test_the_page_says_when_figures_were_computed_and_what_is_not_counted(
     indicators = compute(store, Filters.for_year(2026), min_cell=5)
     assert indicators.as_json()["counted_until"] == "2026-03-10T13:20:00+00:00"
     page = body_html(indicators)
-    assert "Chiffres calculés le 10/03/2026 à 15:50 (heure de Paris)" in page
-    assert "conversations terminées avant le 10/03/2026 à 14:20" in page
+    assert "Chiffres calculés le 10/03/2026 à 15\u00a0h\u00a050 (heure de Paris)" in page
+    assert "conversations terminées avant le 10/03/2026 à 14\u00a0h\u00a020" in page
 
 
 def test_a_departement_outside_the_region_chosen_is_refused() -> None:
     """Bretagne with the 41: refused in French; the page falls back on Bretagne."""
     with pytest.raises(FilterError) as refused:
         filters_from({"region": "53", "departement": "41"}, "24")
-    assert "Loir-et-Cher (41) n'est pas dans la région Bretagne" in str(refused.value)
+    message = str(refused.value)
+    assert "Loir-et-Cher (41) n'est pas dans la région Bretagne\u00a0:" in message
     fallback = refused.value.fallback
     assert fallback is not None
     assert (fallback.region, fallback.departement) == ("53", "")
