@@ -211,15 +211,21 @@ LAYOUT_DEFECTS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_the_page_says_when_figures_were_computed(
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+def dashboard_page(
+    request: pytest.FixtureRequest,
     dashboard: str,
     new_page: Any,  # noqa: F811
-    viewport: dict[str, int],
-) -> None:
+) -> Any:
+    """A pilotage account's dashboard on a phone (360x740), then on a desktop."""
+    signed = new_page(viewport=request.param)
+    sign_in(signed, dashboard)
+    return signed
+
+
+def test_the_page_says_when_figures_were_computed(dashboard_page: Any) -> None:
     """Above the key figures: when computed, up to when, and the 90 minutes rule."""
-    page = new_page(viewport=viewport)
-    sign_in(page, dashboard)
+    page = dashboard_page
     notice = page.locator(".freshness")
     assert notice.is_visible()
     text = notice.inner_text()
@@ -230,15 +236,9 @@ def test_the_page_says_when_figures_were_computed(
     assert box and figures and box["y"] < figures["y"], "said before the figures"
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_a_departement_outside_the_region_is_refused(
-    dashboard: str,
-    new_page: Any,  # noqa: F811
-    viewport: dict[str, int],
-) -> None:
+def test_a_departement_outside_the_region_is_refused(dashboard_page: Any) -> None:
     """Bretagne with the 41 (listed for the region shown before): an alert, Bretagne."""
-    page = new_page(viewport=viewport)
-    sign_in(page, dashboard)
+    page = dashboard_page
     page.get_by_label("Région", exact=True).select_option("53")
     page.locator("#departement").select_option("41")
     page.get_by_role("button", name="Afficher").click()
@@ -252,15 +252,9 @@ def test_a_departement_outside_the_region_is_refused(
     assert not serious(run_axe(page))
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_tables_and_chart_labels_are_whole_on_screen(
-    dashboard: str,
-    new_page: Any,  # noqa: F811
-    viewport: dict[str, int],
-) -> None:
+def test_tables_and_chart_labels_are_whole_on_screen(dashboard_page: Any) -> None:
     """Every data table unfolded: no word cut in a cell, no chart label cut."""
-    page = new_page(viewport=viewport)
-    sign_in(page, dashboard)
+    page = dashboard_page
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     assert page.evaluate(LAYOUT_DEFECTS) == []
     assert page.get_by_text("Intercommunalités (EPCI)").first.is_visible()

@@ -110,7 +110,7 @@ def test_the_page_says_when_figures_were_computed_and_what_is_not_counted(
     indicators = compute(store, Filters.for_year(2026), min_cell=5)
     assert indicators.as_json()["counted_until"] == "2026-03-10T13:20:00+00:00"
     page = body_html(indicators)
-    assert "Chiffres calculés le 10/03/2026 à 15\u00a0h\u00a050 (heure de Paris)" in page
+    assert "calculés le 10/03/2026 à 15\u00a0h\u00a050 (heure de Paris)" in page
     assert "conversations terminées avant le 10/03/2026 à 14\u00a0h\u00a020" in page
 
 
