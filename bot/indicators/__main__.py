@@ -21,18 +21,10 @@ from bot import config
 
 def _filters(args: argparse.Namespace):
     from bot.indicators.aggregate import Filters
-    from bot.indicators.labels import territories
+    from bot.indicators.labels import checked_territory
 
-    names = territories()
-    departement = (args.departement or "").upper()
-    region = args.region or ""
-    if departement and departement not in names["departement"]:
-        raise ValueError(f"Département inconnu : « {departement} ».")
-    if region and region not in names["region"]:
-        raise ValueError(f"Région inconnue : « {region} ».")
-    if departement:
-        region = names["departement_region"][departement]
-    return Filters.for_year(args.year, region=region, departement=departement)
+    territory = checked_territory(args.region or "", (args.departement or "").upper())
+    return Filters.for_year(args.year, **territory)
 
 
 def cmd_derive(args: argparse.Namespace) -> int:

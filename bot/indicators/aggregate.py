@@ -13,13 +13,19 @@ hidden when small.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, select
 
 from bot import config
-from bot.indicators.store import CHANNELS, IndicatorStore, counts_table, daily_table
+from bot.indicators.store import (
+    CHANNELS,
+    IndicatorStore,
+    counts_table,
+    daily_table,
+    windows_table,
+)
 
 OTHERS = "autres"
 DIMENSIONS = (
@@ -109,6 +115,10 @@ class Indicators:
     call_backs: int | None = None
     phone_calls: int | None = None
     mean_wait_seconds: int | None = None
+    # The last derivation from the tracker store (UTC): when it ran, and the time up to
+    # which ended conversations are counted. None before the first run.
+    computed_at: datetime | None = None
+    counted_until: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -132,7 +142,13 @@ class Indicators:
             "call_backs": self.call_backs,
             "phone_calls": self.phone_calls,
             "mean_wait_seconds": self.mean_wait_seconds,
+            "computed_at": _iso(self.computed_at),
+            "counted_until": _iso(self.counted_until),
         }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
 
 
 def suppress(counts: dict[str, int], min_cell: int) -> list[Cell]:
@@ -201,6 +217,9 @@ def compute(
             seconds[(dimension, value)] = int(secs or 0)
         days = connection.execute(weekly).all()
         gap_rows = connection.execute(gaps).all()
+        last_run = connection.execute(
+            select(func.max(windows_table.c.derived_at), func.max(windows_table.c.end))
+        ).one()
     kinds = by_dimension.get("kind", {})
     total = kinds.get("conversation", 0)
     per_week: dict[date, int] = {}
@@ -224,6 +243,9 @@ def compute(
         weeks=weeks,
         months=months,
     )
+    if last_run[0] is not None:
+        indicators.computed_at = last_run[0].replace(tzinfo=timezone.utc)
+        indicators.counted_until = datetime.fromtimestamp(last_run[1], timezone.utc)
     if indicators.total:
         for dimension in DIMENSIONS:
             indicators.breakdowns[dimension] = suppress(

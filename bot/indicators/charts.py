@@ -7,12 +7,17 @@ below it. Colours contrast at least 4.5:1 with white (WCAG 2.1 AA, 1.4.11 for gr
 
 from __future__ import annotations
 
+import textwrap
 from html import escape
 
 BAR = "#000091"  # bleu France, 14.9:1 on white
 BAR_HIDDEN = "#666666"  # hidden or merged values
 TEXT = "#161616"
 GRID = "#929292"
+# Width of a bar chart's drawing (SVG units) and the longest line of a label above a bar
+# at the 15-unit font (about 7.5 units a character in Marianne or Arial).
+BARS_WIDTH = 380
+LABEL_CHARACTERS = 46
 
 
 def _number(value: int | None, min_cell: int) -> str:
@@ -27,39 +32,46 @@ def bar_chart(
     rows: list[tuple[str, int | None, float | None]],
     min_cell: int,
 ) -> str:
-    """Horizontal bars, one per (label, count, share); hidden counts in grey."""
+    """Horizontal bars, one per (label, count, share); hidden counts in grey.
+
+    Each label is written whole above its bar, on as many lines as it needs (never
+    cut): the chart stays narrow enough to be read on a phone and in the A4 report.
+    """
     if not rows:
         return ""
-    width, label_width, row_height = 600, 250, 30
-    height = row_height * len(rows) + 8
+    width, line_height, bar_height, value_width = BARS_WIDTH, 18, 16, 120
     largest = max((n for _, n, _ in rows if n is not None), default=1) or 1
-    bars_width = width - label_width - 125
-    parts = []
-    for index, (text, count, share) in enumerate(rows):
-        y = 4 + index * row_height
+    bars_width = width - value_width
+    parts, y = [], 4
+    for text, count, share in rows:
+        for line in wrap_label(text):
+            y += line_height
+            parts.append(f'<text x="0" y="{y - 4}">{escape(line)}</text>')
         length = max(2, round(bars_width * (count or 0) / largest)) if count else 6
         shown = _number(count, min_cell) + (
-            f" ({share:.0%})" if share is not None else ""
+            f" ({round(share * 100)}\u00a0%)" if share is not None else ""
         )
-        short = text if len(text) <= 27 else text[:26] + "…"
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 20}" text-anchor="end">'
-            f"{escape(short)}</text>"
-            f'<rect x="{label_width}" y="{y + 4}" width="{length}" '
-            f'height="{row_height - 10}" '
+            f'<rect x="0" y="{y}" width="{length}" height="{bar_height}" '
             f'fill="{BAR if count is not None else BAR_HIDDEN}"/>'
-            f'<text x="{label_width + length + 6}" y="{y + 20}">{escape(shown)}</text>'
+            f'<text x="{length + 6}" y="{y + bar_height - 3}">{escape(shown)}</text>'
         )
+        y += bar_height + 12
     summary = "; ".join(f"{t} : {_number(n, min_cell)}" for t, n, _ in rows[:3])
     return _svg(
         chart_id,
         title,
         f"Plus grandes valeurs — {summary}.",
         width,
-        height,
+        y,
         "".join(parts),
         "chart bars",
     )
+
+
+def wrap_label(text: str) -> list[str]:
+    """A label on lines of ``LABEL_CHARACTERS`` characters at most, cut at spaces."""
+    return textwrap.wrap(text, LABEL_CHARACTERS, break_on_hyphens=False) or [""]
 
 
 def column_chart(

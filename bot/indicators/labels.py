@@ -33,7 +33,9 @@ TITLES = {
     "satisfaction": "Cette réponse vous aide-t-elle ?",
     "feedback_theme": "Thèmes des remarques",
     "abandoned_at": "Où les personnes abandonnent (question posée en dernier)",
-    "epci": "Bassins de vie (EPCI) de la commune donnée",
+    # An EPCI is an intercommunalité (communauté de communes, d'agglomération, urbaine,
+    # métropole); INSEE's « bassins de vie » are another zoning, not available here.
+    "epci": "Intercommunalités (EPCI) de la commune donnée",
     "handover_outcome": "Issue des passages à une personne (tchat)",
     "call_back_outcome": "Issue des demandes de rappel",
     "phone_call_outcome": "Issue des appels clos à la console (selon le conseiller)",
@@ -92,6 +94,39 @@ def territories() -> dict[str, dict[str, str]]:
         "epci": epcis,
         "departement_region": departement_region,
     }
+
+
+def checked_territory(region: str, departement: str) -> dict[str, str]:
+    """Region and département codes, known and consistent; ``ValueError`` in French.
+
+    A département alone gives its region; a département outside the region chosen is
+    refused (``TerritoryMismatch``) rather than silently shown.
+    """
+    names = territories()
+    if departement and departement not in names["departement"]:
+        raise ValueError(f"Département inconnu : « {departement[:5]} ».")
+    if region and region not in names["region"]:
+        raise ValueError(f"Région inconnue : « {region[:5]} ».")
+    if not departement:
+        return {"region": region, "departement": ""}
+    own_region = names["departement_region"][departement]
+    if region and region != own_region:
+        raise TerritoryMismatch(region, departement)
+    return {"region": own_region, "departement": departement}
+
+
+class TerritoryMismatch(ValueError):
+    """A département chosen with a region it does not belong to."""
+
+    def __init__(self, region: str, departement: str) -> None:
+        """The region and the département chosen, and the French message."""
+        super().__init__(
+            f"Le département {label('departement', departement)} n'est pas dans la "
+            f"région {label('region', region)}\u00a0: choisissez un département de "
+            "cette région, ou «\u00a0Tous les départements\u00a0»."
+        )
+        self.region = region
+        self.departement = departement
 
 
 def label(dimension: str, code: str) -> str:

@@ -7,15 +7,27 @@ import io
 import os
 import subprocess
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from html import escape
 from pathlib import Path
 from typing import Sequence
+from zoneinfo import ZoneInfo
 
+from bot import config
 from bot.indicators.aggregate import DIMENSIONS, Cell, Filters, Indicators, table_rows
 from bot.indicators.charts import bar_chart, column_chart
 from bot.indicators.labels import TITLES, label, territories
 from bot.text import MONTHS
+
+PARIS = ZoneInfo("Europe/Paris")
+# Names of the CSV's rows that are not a breakdown of TITLES.
+CSV_INDICATORS = {
+    "conversations": "Conversations",
+    "mois": "Conversations par mois",
+    "semaine": "Conversations par semaine (du lundi)",
+    "lacune": "Lacunes : orientations sans structure locale",
+}
+CSV_HEADER = ("Indicateur", "Valeur", "Nombre", "Part (%)", "Remarque")
 
 CHROMIUM = os.environ.get("SPRO_CHROMIUM", "/usr/bin/chromium")
 
@@ -30,6 +42,34 @@ def number(value: int | None, min_cell: int) -> str:
 def percent(share: float | None) -> str:
     """A share as a French percentage."""
     return "" if share is None else f"{share * 100:.1f}\u00a0%".replace(".", ",")
+
+
+def _paris(moment: datetime) -> str:
+    """« 06/12/2026 à 4 h 08 », Paris time."""
+    local = moment.astimezone(PARIS)
+    return f"{local:%d/%m/%Y} à {local.hour}\u00a0h\u00a0{local:%M}"
+
+
+def freshness_note(indicators: Indicators) -> str:
+    """When the figures were computed, and what they do not count yet (French)."""
+    idle = f"{config.indicators_idle_minutes():g}"
+    if indicators.computed_at is None or indicators.counted_until is None:
+        when = (
+            "Aucun calcul des conversations n'a encore été fait sur ce serveur\u00a0: "
+            "elles ne sont pas encore comptées."
+        )
+    else:
+        when = (
+            f"Chiffres calculés le {_paris(indicators.computed_at)} (heure de Paris). "
+            "Ils comptent les conversations terminées avant le "
+            f"{_paris(indicators.counted_until)}."
+        )
+    return (
+        f"{when} Une conversation est comptée après {idle}\u00a0minutes sans "
+        "message\u00a0; les plus récentes n'apparaissent pas encore. Passages à une "
+        "personne, demandes de rappel et appels de la console\u00a0: comptés dès leur "
+        "clôture."
+    )
 
 
 def territory_label(filters: Filters) -> str:
@@ -49,7 +89,9 @@ def period_label(filters: Filters) -> str:
 def _table(
     caption: str, headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]
 ) -> str:
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
+    head = f'<th scope="col">{escape(headers[0])}</th>' + "".join(
+        f'<th scope="col" class="num">{escape(h)}</th>' for h in headers[1:]
+    )
     body = "".join(
         "<tr>"
         + f'<th scope="row">{escape(r[0])}</th>'
@@ -89,7 +131,10 @@ def body_html(
     """Key figures, then one card per chart with its data table (unfolded in print)."""
     m = indicators.min_cell
     details = "<details open>" if tables_open else "<details>"
-    parts = [f'<p class="note">{escape(note)}</p>' if note else ""]
+    parts = [
+        f'<p class="note">{escape(note)}</p>' if note else "",
+        f'<p class="note freshness">{escape(freshness_note(indicators))}</p>',
+    ]
     oriented = next(
         (
             c.count
@@ -121,7 +166,7 @@ def body_html(
             number(oriented, m) if indicators.total else "—",
         ),
         ("Avec une structure locale", percent(local) or "—"),
-        ("Réponse jugée utile (« Oui »)", percent(helped) or "—"),
+        ("Réponse jugée utile («\u00a0Oui\u00a0»)", percent(helped) or "—"),
         ("Passages à une personne (tchat)", number(indicators.handovers, m)),
         ("Demandes de rappel", number(indicators.call_backs, m)),
         ("Appels clos à la console", number(indicators.phone_calls, m)),
@@ -200,9 +245,10 @@ def gaps_html(indicators: Indicators) -> str:
         for g in indicators.gaps
     ]
     table = (
-        "<table><caption>Réseaux à compléter en priorité, par département</caption>"
+        "<table><caption>Réseaux à compléter en priorité, par département : "
+        "nombre d'orientations sans structure locale</caption>"
         '<thead><tr><th scope="col">Département</th><th scope="col">Réseau</th>'
-        '<th scope="col">Orientations sans structure locale</th></tr></thead><tbody>'
+        '<th scope="col" class="num">Nombre</th></tr></thead><tbody>'
         + "".join(
             f'<tr><th scope="row">{escape(d)}</th><td>{escape(n)}</td>'
             f'<td class="num">{escape(c)}</td></tr>'
@@ -243,11 +289,18 @@ def report_html(indicators: Indicators, css: str, generated: date | None = None)
 
 
 def csv_text(indicators: Indicators) -> str:
-    """The aggregated table as CSV (semicolons, for French spreadsheets); no records."""
+    """The aggregated table as CSV for French spreadsheets; never records.
+
+    UTF-8 with a byte order mark (so Excel reads the accents), semicolons, French
+    column and indicator names, counts as plain integers, shares as percentages with a
+    decimal comma (« 12,21 »); a hidden count leaves « Nombre » empty and says
+    « moins de 5 » in « Remarque », so the column holds numbers only. The codes are in
+    the JSON API.
+    """
     buffer = io.StringIO()
+    buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(["indicateur", "code", "libellé", "nombre", "part"])
-    writer.writerow(["seuil", "", f"effectifs < {indicators.min_cell} masqués", "", ""])
+    writer.writerow(CSV_HEADER)
     for row in table_rows(indicators):
         dimension = str(row["indicateur"])
         code = str(row["valeur"])
@@ -255,18 +308,25 @@ def csv_text(indicators: Indicators) -> str:
             dep, network = code.split(":", 1)
             place = label("departement", dep) if dep else "Commune non donnée"
             text = f"{place} — {label('gap', network)}"
-        elif dimension in ("conversations", "semaine"):
-            text = code
+        elif dimension == "conversations":
+            text = "Total"
+        elif dimension == "mois":
+            month = date.fromisoformat(code)
+            text = f"{MONTHS[month.month - 1]} {month.year}"
+        elif dimension == "semaine":
+            text = f"{date.fromisoformat(code):%d/%m/%Y}"
         else:
             text = label(dimension, code)
-        count = row["nombre"]
+        count, share = row["nombre"], row["part"]
         writer.writerow(
             [
-                dimension,
-                code,
+                CSV_INDICATORS.get(dimension) or TITLES.get(dimension, dimension),
                 text,
-                f"<{indicators.min_cell}" if count is None else count,
-                "" if row["part"] is None else f"{row['part']:.4f}",
+                "" if count is None else count,
+                "" if share is None else f"{share * 100:.2f}".replace(".", ","),
+                f"moins de {indicators.min_cell} (effectif masqué)"
+                if count is None
+                else "",
             ]
         )
     return buffer.getvalue()

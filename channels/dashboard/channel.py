@@ -209,10 +209,9 @@ class DashboardInput(InputChannel):
                 return self.login_page()
             try:
                 filters = filters_from(request.args, self.region)
-            except ValueError as error:
-                return await self.dashboard_page(
-                    user, default_filters(self.region), str(error)
-                )
+            except ValueError as error:  # shown with the error's fallback filters
+                shown = getattr(error, "fallback", None) or default_filters(self.region)
+                return await self.dashboard_page(user, shown, str(error))
             return await self.dashboard_page(user, filters)
 
         @bp.route("/static/dashboard.css", methods=["GET"])

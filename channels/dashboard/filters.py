@@ -1,6 +1,8 @@
 """The dashboard's filters read from a query string (period, territory, channel).
 
-Invalid values raise ``ValueError`` with a French message the page shows.
+Invalid values raise ``ValueError`` with a French message the page shows; when the
+error leaves a sensible choice (a département outside the region chosen: the region
+alone), the error carries it as ``fallback`` and the page shows it under the message.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.indicators.aggregate import Filters
-from bot.indicators.labels import territories
+from bot.indicators.labels import TerritoryMismatch, checked_territory
 
 
 def default_filters(region: str) -> Filters:
@@ -29,17 +31,22 @@ def _month(text: str, what: str) -> date:
         ) from None
 
 
+class FilterError(ValueError):
+    """Invalid filters, with the filters to show instead (or None: the defaults)."""
+
+    def __init__(self, message: str, fallback: Filters | None = None) -> None:
+        """The French message and the filters the page shows with it."""
+        super().__init__(message)
+        self.fallback = fallback
+
+
 def _territory(args: Any, region: str) -> dict[str, str]:
+    """Region and département; without a region in the query, the département's own."""
     departement = str(args.get("departement", "") or "").strip().upper()
     wanted_region = str(args.get("region", region) or "").strip()
-    names = territories()
-    if departement and departement not in names["departement"]:
-        raise ValueError(f"Département inconnu : « {departement[:5]} ».")
-    if wanted_region and wanted_region not in names["region"]:
-        raise ValueError(f"Région inconnue : « {wanted_region[:5]} ».")
-    if departement:
-        wanted_region = names["departement_region"].get(departement, wanted_region)
-    return {"region": wanted_region, "departement": departement}
+    if departement and "region" not in args:
+        wanted_region = ""
+    return checked_territory(wanted_region, departement)
 
 
 def filters_from(args: Any, region: str) -> Filters:
@@ -50,7 +57,13 @@ def filters_from(args: Any, region: str) -> Filters:
     if end - start > timedelta(days=3 * 366):
         raise ValueError("Choisissez une période de trois ans au plus.")
     channel = str(args.get("channel", "") or "")
-    return Filters.months(start, end, channel=channel, **_territory(args, region))
+    try:
+        territory = _territory(args, region)
+    except TerritoryMismatch as error:
+        # The region chosen last wins: show it with all its départements.
+        fallback = Filters.months(start, end, channel=channel, region=error.region)
+        raise FilterError(str(error), fallback) from None
+    return Filters.months(start, end, channel=channel, **territory)
 
 
 def report_filters(args: Any, region: str) -> Filters:

@@ -137,7 +137,8 @@ def filters_form(filters: Filters) -> str:
         f'<input id="end" name="end" type="month" value="{filters.end:%Y-%m}"></p>'
         f'<p><label for="region">Région</label><select id="region" name="region">'
         f"{options(regions, filters.region, 'Toutes les régions')}</select></p>"
-        '<p><label for="departement">Département</label>'
+        '<p><label for="departement">Département <span class="hint">(de la région '
+        "affichée)</span></label>"
         '<select id="departement" name="departement">'
         f"{options(departements, filters.departement, 'Tous les départements')}"
         "</select></p>"

@@ -127,7 +127,7 @@ async def test_figures_page_report_and_csv(server: str, store: IndicatorStore) -
             assert answer.status == 200
             assert "attachment" in answer.headers["Content-Disposition"]
             text = await answer.text()
-        assert "outcome;oriented;Orientée vers une structure;14;" in text
+        assert "Issue des conversations;Orientée vers une structure;14;70,00;" in text
         async with pilot.get(
             f"{server}{BASE}/report?year=2026&region=24&format=html"
         ) as answer:

@@ -127,6 +127,7 @@ def test_dashboard_and_report_show_what_was_sent(indicator_stack: Stack) -> None
         timeout=30,
     )
     assert signed.ok and "Tableau de bord" in signed.text
+    assert "Chiffres calculés le" in signed.text  # the derivation just run
     year = date.today().year
     api = pilot.get(
         f"{base}/webhooks/dashboard/api/indicators",
@@ -162,11 +163,13 @@ def test_dashboard_and_report_show_what_was_sent(indicator_stack: Stack) -> None
         params={"year": year, "departement": "41", "format": "csv"},
         timeout=30,
     )
-    rows = list(csv.reader(io.StringIO(report.text), delimiter=";"))
-    figures = {(r[0], r[1]): r[3] for r in rows[1:]}
-    assert figures[("conversations", "total")] == "6"
-    assert figures[("outcome", "oriented")] == "6"
-    assert figures[("satisfaction", "autres")] == "6"
+    text = report.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    figures = {(r["Indicateur"], r["Valeur"]): r["Nombre"] for r in rows}
+    assert figures[("Conversations", "Total")] == "6"
+    assert figures[("Issue des conversations", "Orientée vers une structure")] == "6"
+    merged = ("Cette réponse vous aide-t-elle ?", "Autres (petits effectifs regroupés)")
+    assert figures[merged] == "6"
     html = pilot.get(
         f"{base}/webhooks/dashboard/report",
         params={"year": year, "departement": "41", "format": "html"},
