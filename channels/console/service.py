@@ -305,7 +305,7 @@ class ConsoleService:
         turn = {"who": "caller", "text": masked, "at": iso(self.store.now())}
         replies = await self._run_turn(call, masked, dialogue)
         call.transcript.insert(len(call.transcript) - len(replies), turn)
-        self.store.save_call(call)
+        self.save_open(call)
         return call
 
     async def correct(
@@ -326,7 +326,7 @@ class ConsoleService:
         payload = f"/{self.correction_intent}{json.dumps(entities, ensure_ascii=False)}"
         await self._run_turn(call, payload, dialogue)
         if any(call.profile.get(name) != wanted for name, wanted in expected.items()):
-            self.store.save_call(call)
+            self.save_open(call)
             raise ConsoleError(502, CORRECTION_NOT_TAKEN)
         shown = (
             f"{expected['commune_name']} ({expected['postcode']})"
@@ -341,7 +341,7 @@ class ConsoleService:
                 "at": iso(self.store.now()),
             }
         )
-        self.store.save_call(call)
+        self.save_open(call)
         return call
 
     async def _run_turn(
@@ -385,7 +385,7 @@ class ConsoleService:
             if structure_id is None
             else chosen_structure(str(structure_id), call.profile.get("commune_insee"))
         )
-        self.store.save_call(call)
+        self.save_open(call)
         return call
 
     def record_caller(
@@ -404,7 +404,7 @@ class ConsoleService:
         call.caller_contact = short(contact, MAX_CALLER_FIELD_CHARS) if consent else ""
         note_text = short(note, MAX_NOTE_CHARS)
         call.note = note_text if consent else mask_personal_data(note_text)
-        self.store.save_call(call)
+        self.save_open(call)
         return call
 
     def close(self, adviser: Adviser, call_id: str, outcome: Any) -> CallRecord:
@@ -417,9 +417,15 @@ class ConsoleService:
                 + ", ".join(f"« {v} »" for v in OUTCOMES.values())
                 + ".",
             )
-        self.store.close_call(call, outcome)
+        if not self.store.close_call(call, outcome):
+            raise ConsoleError(409, CLOSED)
         record_phone_call(call)
         return call
+
+    def save_open(self, call: CallRecord) -> None:
+        """Save a call; ``ConsoleError(409)`` when it was closed meanwhile."""
+        if not self.store.save_call(call):
+            raise ConsoleError(409, CLOSED)
 
     def fiche(self, adviser: Adviser, call_id: str) -> list[Section]:
         """The fiche de liaison of a call, network names from the knowledge base."""

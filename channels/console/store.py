@@ -335,27 +335,42 @@ class ConsoleStore(LazyEngine):
             ).all()
         return [CallRecord(**row._asdict()) for row in rows]
 
-    def save_call(self, call: CallRecord) -> None:
-        """Write the call's changeable fields."""
+    def save_call(self, call: CallRecord) -> bool:
+        """Write the changeable fields of a call still open; False once it is closed.
+
+        Conditional on ``ended_at IS NULL`` in the database: a write that arrives
+        after the closing (a message still in the dialogue) cannot reopen the call.
+        """
         with self.engine.begin() as connection:
-            connection.execute(
-                update(calls_table)
-                .where(calls_table.c.id == call.id)
-                .values({name: getattr(call, name) for name in _MUTABLE})
+            return bool(
+                connection.execute(
+                    update(calls_table)
+                    .where(calls_table.c.id == call.id, calls_table.c.ended_at.is_(None))
+                    .values({name: getattr(call, name) for name in _MUTABLE})
+                ).rowcount
             )
 
-    def close_call(self, call: CallRecord, outcome: str) -> None:
-        """End the call with an outcome and record the anonymous statistics row."""
+    def close_call(self, call: CallRecord, outcome: str) -> bool:
+        """End an open call with an outcome and record the anonymous statistics row.
+
+        False, and nothing written, when the call was already closed: of two
+        closings, one only counts.
+        """
         if outcome not in OUTCOMES:
             raise ValueError(outcome)
-        call.ended_at = self.now()
-        call.outcome = outcome
+        ended_at = self.now()
         with self.engine.begin() as connection:
-            connection.execute(
+            closed = connection.execute(
                 update(calls_table)
-                .where(calls_table.c.id == call.id)
-                .values({name: getattr(call, name) for name in _MUTABLE})
-            )
+                .where(calls_table.c.id == call.id, calls_table.c.ended_at.is_(None))
+                .values(
+                    {name: getattr(call, name) for name in _MUTABLE}
+                    | {"ended_at": ended_at, "outcome": outcome}
+                )
+            ).rowcount
+            if not closed:
+                return False
+            call.ended_at, call.outcome = ended_at, outcome
             connection.execute(
                 outcomes_table.insert().values(
                     day=call.ended_at.date(),
@@ -366,6 +381,7 @@ class ConsoleStore(LazyEngine):
                     duration_s=call.duration_seconds(),
                 )
             )
+        return True
 
     # Retention and statistics ---------------------------------------------------------
     def purge(self, days: int | None = None) -> dict[str, int]:
