@@ -27,6 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels import guard
 from channels.console.accounts import AccountBook, Adviser
 from channels.console.fiche import as_html, as_text
 from channels.console.service import (
@@ -180,6 +181,7 @@ class ConsoleInput(InputChannel):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The page, its static files and the API."""
         bp = Blueprint(f"console_{type(self).__name__}", __name__)
+        guard.protect(bp)
 
         def dialogue(request: Request) -> RasaDialogue:
             return RasaDialogue(

@@ -345,7 +345,9 @@ class ConsoleStore(LazyEngine):
             return bool(
                 connection.execute(
                     update(calls_table)
-                    .where(calls_table.c.id == call.id, calls_table.c.ended_at.is_(None))
+                    .where(
+                        calls_table.c.id == call.id, calls_table.c.ended_at.is_(None)
+                    )
                     .values({name: getattr(call, name) for name in _MUTABLE})
                 ).rowcount
             )

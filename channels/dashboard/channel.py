@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 from bot.indicators.aggregate import Filters, Indicators, compute
 from bot.indicators.render import csv_text, pdf_bytes, report_filename, report_html
 from bot.indicators.store import IndicatorStore, get_store
+from channels import guard
 from channels.console.accounts import AccountBook, AccountsError, Adviser
 from channels.console.store import ConsoleStore
 from channels.dashboard.filters import default_filters, filters_from, report_filters
@@ -184,6 +185,7 @@ class DashboardInput(InputChannel):
     ) -> Blueprint:
         """Pages, report downloads, JSON API and the periodic derivation."""
         bp = Blueprint(f"dashboard_{type(self).__name__}", __name__)
+        guard.protect(bp)
 
         @bp.middleware("response")
         async def headers(request: Request, answer: HTTPResponse) -> None:

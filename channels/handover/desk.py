@@ -36,6 +36,7 @@ from bot.handover.desk import (
     HandoverDesk,
 )
 from bot.handover.store import HandoverRequest, Message
+from channels import guard
 from channels.console import script_aid
 from channels.console.accounts import AccountBook, Adviser
 from channels.console.channel import COOKIE
@@ -227,6 +228,7 @@ class HandoverDeskInput(DeskChannel):
     ) -> Blueprint:
         """Static files and the advisers' API."""
         bp = Blueprint(f"handover_desk_{type(self).__name__}", __name__)
+        guard.protect(bp)
 
         @bp.middleware("response")
         async def headers(request: Request, answer: HTTPResponse) -> None:
