@@ -63,6 +63,10 @@ class DashboardError(Exception):
         self.message = message
 
 
+# The report's formats: a header value is only ever one of these (never the query).
+REPORT_FORMATS = {"html": "html", "pdf": "pdf", "csv": "csv"}
+
+
 def derive_every_seconds() -> float:
     """Seconds between two derivations (``SPRO_INDICATORS_DERIVE_SECONDS``)."""
     return float(os.environ.get("SPRO_INDICATORS_DERIVE_SECONDS", "900"))
@@ -262,9 +266,13 @@ class DashboardInput(InputChannel):
                 filters = report_filters(request.args, self.region)
             except ValueError as error:
                 return response.text(str(error), status=400)
-            return await self.report_response(
-                filters, str(request.args.get("format", "html"))
-            )
+            kind = str(request.args.get("format", "html"))
+            if kind not in REPORT_FORMATS:
+                return response.text(
+                    "Format de rapport inconnu : choisissez html, pdf ou csv.",
+                    status=400,
+                )
+            return await self.report_response(filters, REPORT_FORMATS[kind])
 
         return bp
 
