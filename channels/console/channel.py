@@ -27,7 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import guard
+from channels import guard, rate_limits
 from channels.console.accounts import AccountBook, Adviser
 from channels.console.fiche import as_html, as_text
 from channels.console.service import (
@@ -216,8 +216,11 @@ class ConsoleInput(InputChannel):
                         check_same_origin(request)
                     return await handler(request, *args, **kwargs)
                 except ConsoleError as error:
+                    wait = error.extra.get("retry_after")
                     return response.json(
-                        {"error": error.message, **error.extra}, status=error.status
+                        {"error": error.message, **error.extra},
+                        status=error.status,
+                        headers={"Retry-After": str(wait)} if wait else None,
                     )
 
             wrapped.__name__ = handler.__name__
@@ -242,7 +245,9 @@ class ConsoleInput(InputChannel):
         async def login(request: Request) -> HTTPResponse:
             body = json_body(request)
             signed_in = await self.service.sign_in(
-                str(body.get("username", "")), str(body.get("password", ""))
+                str(body.get("username", "")),
+                str(body.get("password", "")),
+                rate_limits.client_address(request),
             )
             answer = response.json(
                 {

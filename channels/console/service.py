@@ -38,12 +38,11 @@ from channels.console.profile import (
     profile_rows,
 )
 from channels.console.store import OUTCOMES, CallRecord, ConsoleStore
+from channels.sign_in_throttle import SignInThrottle
 from channels.text_input import InvalidText, normalise_text
 
 logger = logging.getLogger(__name__)
 
-MAX_LOGIN_FAILURES = 5
-LOCKOUT_MINUTES = 15
 MAX_SAID_CHARS = 2000
 MAX_NOTE_CHARS = 2000
 MAX_CALLER_FIELD_CHARS = 200
@@ -52,10 +51,6 @@ NOT_SIGNED_IN = "Connectez-vous pour utiliser la console."
 NOT_FOUND = "Appel introuvable."
 CLOSED = "Cet appel est clos : il ne peut plus être modifié."
 AGENT_NOT_READY = "L'assistant démarre encore. Réessayez dans quelques secondes."
-LOCKED_OUT = (
-    "Trop d'essais. Réessayez dans 15 minutes ou demandez à votre responsable "
-    "de vérifier votre compte."
-)
 DIALOGUE_FAILED = (
     "L'assistant n'a pas pu traiter ce message. Votre texte est conservé : "
     "réessayez ou continuez l'appel sans l'assistant."
@@ -218,19 +213,25 @@ class ConsoleService:
         self.accounts = accounts
         self.correction_intent = correction_intent
         self.network_names = network_names
+        self.throttle = SignInThrottle(lambda: store.engine, now=store.now)
 
     # Sessions -------------------------------------------------------------------------
-    async def sign_in(self, username: str, password: str) -> SignedIn:
-        """Check the password and open a session; at most 5 tries per 15 minutes."""
+    async def sign_in(
+        self, username: str, password: str, address: str = ""
+    ) -> SignedIn:
+        """Check the password and open a session.
+
+        Failures slow down the tries of this account from this ``address`` only
+        (``channels.sign_in_throttle``): nobody can lock an adviser out.
+        """
         username = username.strip().lower()[:64]
         if not username or not password:
             raise ConsoleError(
                 400, "Saisissez votre identifiant et votre mot de passe."
             )
-        if not self.store.claim_sign_in_attempt(
-            username, MAX_LOGIN_FAILURES, LOCKOUT_MINUTES
-        ):
-            raise ConsoleError(429, LOCKED_OUT)
+        wait = self.throttle.claim(username, address)
+        if wait is not None:
+            raise ConsoleError(429, wait.message, retry_after=wait.seconds)
         try:
             adviser = await asyncio.get_running_loop().run_in_executor(
                 None, self.accounts.authenticate, username, password
@@ -243,8 +244,9 @@ class ConsoleService:
                 "prévenez l'équipe technique.",
             ) from None
         if adviser is None:
+            self.throttle.failed(address)
             raise ConsoleError(401, "Identifiant ou mot de passe incorrect.")
-        self.store.clear_sign_in_attempts(username)
+        self.throttle.succeeded(username, address)
         token, expires = self.store.create_session(adviser.username)
         return SignedIn(adviser, token, expires)
 

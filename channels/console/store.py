@@ -34,7 +34,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 
 from bot import config
 from bot.db import LazyEngine, token_hash, utcnow
@@ -76,17 +75,6 @@ calls_table = Table(
     Column("chosen_structure", JSON),
     Column("transcript", JSON, nullable=False, default=list),
     Column("corrections", JSON, nullable=False, default=list),
-)
-
-# Sign-in attempts per username in the current lockout window: in the database, so the
-# lockout holds across processes and instances, and claimed before the password check,
-# so that parallel attempts cannot all pass the check.
-sign_in_attempts_table = Table(
-    "console_sign_in_attempts",
-    metadata,
-    Column("username", String(64), primary_key=True),
-    Column("attempts", Integer, nullable=False),
-    Column("window_start", DateTime, nullable=False),
 )
 
 outcomes_table = Table(
@@ -234,56 +222,6 @@ class ConsoleStore(LazyEngine):
                 )
             )
 
-    # Sign-in lockout ------------------------------------------------------------------
-    def claim_sign_in_attempt(
-        self, username: str, limit: int, window_minutes: float
-    ) -> bool:
-        """Count one sign-in attempt.
-
-        False when ``limit`` were already made in the window.
-
-        The count is raised by conditional UPDATEs, atomic in the database: of many
-        parallel attempts, at most ``limit`` are allowed.
-        """
-        now = self.now()
-        table = sign_in_attempts_table
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(
-                    table.insert().values(
-                        username=username, attempts=1, window_start=now
-                    )
-                )
-            return True
-        except IntegrityError:
-            pass  # attempts already counted for this username
-        with self.engine.begin() as connection:
-            restarted = connection.execute(
-                update(table)
-                .where(
-                    table.c.username == username,
-                    table.c.window_start <= now - timedelta(minutes=window_minutes),
-                )
-                .values(attempts=1, window_start=now)
-            ).rowcount
-            if restarted:
-                return True
-            claimed = connection.execute(
-                update(table)
-                .where(table.c.username == username, table.c.attempts < limit)
-                .values(attempts=table.c.attempts + 1)
-            ).rowcount
-        return bool(claimed)
-
-    def clear_sign_in_attempts(self, username: str) -> None:
-        """Forget the attempts of a username after a successful sign-in."""
-        with self.engine.begin() as connection:
-            connection.execute(
-                delete(sign_in_attempts_table).where(
-                    sign_in_attempts_table.c.username == username
-                )
-            )
-
     # Calls ----------------------------------------------------------------------------
     def create_call(self, username: str) -> CallRecord:
         """Start a call.
@@ -399,11 +337,6 @@ class ConsoleStore(LazyEngine):
             sessions = connection.execute(
                 delete(sessions_table).where(sessions_table.c.expires_at <= now)
             ).rowcount
-            connection.execute(
-                delete(sign_in_attempts_table).where(
-                    sign_in_attempts_table.c.window_start < now - timedelta(days=1)
-                )
-            )
         return {"calls": calls, "sessions": sessions}
 
     def outcome_counts(self, since: date | None = None) -> dict[str, int]:

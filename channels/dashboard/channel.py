@@ -15,7 +15,6 @@ import asyncio
 import json
 import logging
 import os
-import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qs, urlparse
@@ -28,19 +27,18 @@ from sanic.response import HTTPResponse
 from bot.indicators.aggregate import Filters, Indicators, compute
 from bot.indicators.render import csv_text, pdf_bytes, report_filename, report_html
 from bot.indicators.store import IndicatorStore, get_store
-from channels import guard
+from channels import guard, rate_limits
 from channels.console.accounts import AccountBook, AccountsError, Adviser
 from channels.console.store import ConsoleStore
 from channels.dashboard.filters import default_filters, filters_from, report_filters
 from channels.dashboard.pages import PREFIX, dashboard_html, login_html
+from channels.sign_in_throttle import SignInThrottle
 
 logger = logging.getLogger(__name__)
 
 COOKIE = "spro_pilotage"
 STATIC_DIR = Path(__file__).parent / "static"
 CSS = STATIC_DIR / "dashboard.css"
-MAX_LOGIN_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -103,7 +101,6 @@ class DashboardInput(InputChannel):
         self._sessions = sessions
         self._indicators = indicators
         self.accounts = accounts or AccountBook(role="pilotage")
-        self._failures: dict[str, tuple[int, float]] = {}
 
     @property
     def sessions(self) -> ConsoleStore:
@@ -124,13 +121,6 @@ class DashboardInput(InputChannel):
         username = self.sessions.session_user(token) if token else None
         return self.accounts.get(username) if username else None
 
-    def _locked_out(self, username: str) -> bool:
-        failures, since = self._failures.get(username, (0, 0.0))
-        if time.monotonic() - since > LOCKOUT_SECONDS:
-            self._failures.pop(username, None)
-            return False
-        return failures >= MAX_LOGIN_FAILURES
-
     async def sign_in(self, request: Request) -> HTTPResponse:
         """Check the password (form or JSON) and open a session."""
         fields = form_fields(request)
@@ -140,8 +130,13 @@ class DashboardInput(InputChannel):
             return self.login_page(
                 "Saisissez votre identifiant et votre mot de passe.", 400
             )
-        if self._locked_out(username):
-            return self.login_page("Trop d'essais. Réessayez dans 15 minutes.", 429)
+        address = rate_limits.client_address(request)
+        throttle = SignInThrottle(lambda: self.sessions.engine, now=self.sessions.now)
+        wait = throttle.claim(username, address)
+        if wait is not None:
+            answer = self.login_page(wait.message, 429)
+            answer.headers["Retry-After"] = str(wait.seconds)
+            return answer
         try:
             user = await asyncio.get_running_loop().run_in_executor(
                 None, self.accounts.authenticate, username, password
@@ -152,10 +147,9 @@ class DashboardInput(InputChannel):
                 "Les comptes sont mal configurés : prévenez l'équipe technique.", 503
             )
         if user is None:
-            failures, since = self._failures.get(username, (0, time.monotonic()))
-            self._failures[username] = (failures + 1, since)
+            throttle.failed(address)
             return self.login_page("Identifiant ou mot de passe incorrect.", 401)
-        self._failures.pop(username, None)
+        throttle.succeeded(username, address)
         token, _ = self.sessions.create_session(user.username)
         answer = response.redirect(f"{PREFIX}/", status=303)
         answer.cookies[COOKIE] = token

@@ -132,6 +132,7 @@ async def full_server(
     monkeypatch.setenv("SPRO_VAR_DIR", str(tmp_path))
     monkeypatch.setenv("SPRO_CONVERSATION_SECRET", "une clé de test")
     monkeypatch.delenv("SPRO_REDIS_HOST", raising=False)
+    monkeypatch.delenv("SPRO_RATE_LIMITS", raising=False)  # the real limits here
     channels, desk = every_channel(tmp_path, accounts_file)
     monkeypatch.setattr("channels.handover.public.get_desk", lambda: desk)
     Sanic.test_mode = True
