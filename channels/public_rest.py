@@ -53,7 +53,7 @@ METADATA_FORMATS = {
     "channel_page": re.compile(r"[A-Za-z0-9_./:#?=&%-]{1,200}"),
 }
 # The chat routes other sites may call (CORS), by the end of their path.
-CHAT_ROUTES = ("/webhook", "/conversations", "/config")
+CHAT_ROUTES = ("/webhook", "/conversations", "/config", "/health")
 # Seconds after which the person is answered even if the turn goes on (it is saved).
 ANSWER_DEADLINE_SECONDS = 10.0
 
