@@ -12,6 +12,7 @@ Conversation ids are stored hashed: a key in Redis opens nothing.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import threading
@@ -140,13 +141,15 @@ _COUNTERS: dict[Any, Any] = {}
 
 
 def counter() -> MemoryCounter | RedisCounter:
-    """The counter of this process: Redis when configured."""
+    """The counter of this process: Redis when configured.
+
+    A Redis client belongs to the event loop it was made in: one per loop.
+    """
     address = config.redis_address()
-    if address not in _COUNTERS:
-        _COUNTERS[address] = (
-            MemoryCounter() if address is None else RedisCounter(*address)
-        )
-    return _COUNTERS[address]
+    key = (address, None if address is None else id(asyncio.get_running_loop()))
+    if key not in _COUNTERS:
+        _COUNTERS[key] = MemoryCounter() if address is None else RedisCounter(*address)
+    return _COUNTERS[key]
 
 
 def _hash(value: str) -> str:
