@@ -31,6 +31,7 @@ import aiohttp
 
 from bot.runtime.launcher import Stack, ensure_model, free_port, write_endpoints
 from bot.reports import write_block
+from channels.rate_limits import UNLIMITED
 
 PASSWORD = "un mot de passe de banc d'essai"
 PG = ("127.0.0.1", 5432)
@@ -312,6 +313,8 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="update docs/handover.md")
     args = parser.parse_args()
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    # The load comes from one address: the flood limits would refuse it.
+    os.environ.setdefault("SPRO_RATE_LIMITS", UNLIMITED)
     with tempfile.TemporaryDirectory(prefix="spro-bench-handover-") as tmp:
         stacks, setting, database = start_instances(Path(tmp), args.conversations)
         try:

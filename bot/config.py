@@ -176,3 +176,32 @@ def indicators_min_cell() -> int:
 def indicators_idle_minutes() -> float:
     """A conversation silent for this long is over and becomes an indicator record."""
     return float(os.environ.get("SPRO_INDICATORS_IDLE_MINUTES", "90"))
+
+
+def redis_address() -> tuple[str, int] | None:
+    """The Redis server the instances share (``SPRO_REDIS_HOST``), or None."""
+    host = os.environ.get("SPRO_REDIS_HOST", "")
+    if not host:
+        return None
+    return host, int(os.environ.get("SPRO_REDIS_PORT", "6379") or 6379)
+
+
+def rate_limit_overrides() -> dict[str, tuple[int, int, int]]:
+    """Overrides of the rate limits: ``SPRO_RATE_LIMITS``.
+
+    ``name=per_address/per_conversation/seconds``, comma-separated, for
+    example ``callbacks=10/2/3600,conversations=120/0/60`` (0: no limit).
+    """
+    overrides = {}
+    for item in os.environ.get("SPRO_RATE_LIMITS", "").split(","):
+        name, _, value = item.strip().partition("=")
+        numbers = value.split("/")
+        if name and len(numbers) == 3 and all(n.strip().isdigit() for n in numbers):
+            address, conversation, seconds = (int(n) for n in numbers)
+            overrides[name] = (address, conversation, max(1, seconds))
+    return overrides
+
+
+def redis_namespace() -> str:
+    """Prefix of this deployment's keys in Redis (``SPRO_REDIS_NAMESPACE``)."""
+    return os.environ.get("SPRO_REDIS_NAMESPACE", "spro")

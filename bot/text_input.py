@@ -21,7 +21,8 @@ class InvalidText(ValueError):
     """Text with code points the assistant does not take; the message is French."""
 
 
-def _invalid_code_point(char: str) -> bool:
+def invalid_code_point(char: str) -> bool:
+    """True for a code point no channel takes."""
     point = ord(char)
     category = unicodedata.category(char)
     return (
@@ -34,7 +35,7 @@ def _invalid_code_point(char: str) -> bool:
 
 def normalise_text(text: str) -> str:
     """NFKC text without invisible format characters; ``InvalidText`` otherwise."""
-    if any(_invalid_code_point(char) for char in text):
+    if any(invalid_code_point(char) for char in text):
         raise InvalidText(INVALID_TEXT)
     text = unicodedata.normalize("NFKC", text)
     return "".join(char for char in text if unicodedata.category(char) != "Cf").strip()

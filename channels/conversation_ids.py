@@ -20,7 +20,8 @@ from pathlib import Path
 
 from bot import config
 
-_ID = re.compile(r"^c-(?P<nonce>[A-Za-z0-9_-]{24})\.(?P<signature>[A-Za-z0-9_-]{22})$")
+# Matched in full (``fullmatch``: "$" would accept a trailing newline).
+_ID = re.compile(r"c-(?P<nonce>[A-Za-z0-9_-]{24})\.(?P<signature>[A-Za-z0-9_-]{22})")
 
 
 def _b64(data: bytes) -> str:
@@ -65,7 +66,7 @@ def issue() -> str:
 
 def is_valid(conversation_id: str) -> bool:
     """True for an id this server (or one sharing its key) issued."""
-    match = _ID.match(conversation_id)
+    match = _ID.fullmatch(conversation_id)
     if match is None:
         return False
     return hmac.compare_digest(

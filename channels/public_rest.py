@@ -27,8 +27,6 @@ import asyncio
 import json
 import logging
 import re
-import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
@@ -40,9 +38,10 @@ from sanic.response import HTTPResponse
 
 from bot import config
 from bot.conversation.service_problem import service_problem_text
+from bot.handover.relay import relay_to_adviser
 from bot.privacy import mask_personal_data
 from bot.text_input import InvalidText, normalise_text
-from channels import conversation_ids, http_errors
+from channels import conversation_ids, guard, rate_limits
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +51,11 @@ MAX_JSON_DEPTH = 8
 MAX_METADATA_KEYS = 10
 # Metadata a client may attach, with the form of its value; other keys are dropped.
 METADATA_FORMATS = {
-    "region": re.compile(r"^\d{2}$"),
-    "channel_page": re.compile(r"^[\w./:#?=&%-]{1,200}$"),
+    "region": re.compile(r"[0-9]{2}"),
+    "channel_page": re.compile(r"[A-Za-z0-9_./:#?=&%-]{1,200}"),
 }
 # The chat routes other sites may call (CORS), by the end of their path.
-CHAT_ROUTES = ("/webhook", "/conversations", "/config")
+CHAT_ROUTES = ("/webhook", "/conversations", "/config", "/health")
 # Seconds after which the person is answered even if the turn goes on (it is saved).
 ANSWER_DEADLINE_SECONDS = 10.0
 
@@ -68,10 +67,6 @@ NOT_A_QUICK_REPLY = (
 BUSY = (
     "Je réponds encore à votre message précédent. Patientez un instant avant "
     "d'envoyer le suivant."
-)
-TOO_MANY = (
-    "Vous envoyez beaucoup de messages à la suite. Patientez une minute, puis "
-    "reprenez : rien de ce que vous avez écrit n'est perdu."
 )
 UNKNOWN_CONVERSATION = (
     "Conversation inconnue : demandez un identifiant de conversation avec "
@@ -110,28 +105,6 @@ class IncomingMessage:
     metadata: dict[str, Any]
 
 
-def nesting_exceeds(text: str, limit: int) -> bool:
-    """True when JSON ``text`` nests arrays or objects deeper than ``limit``."""
-    depth, in_string, escaped = 0, False, False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
-
-
 def checked_metadata(metadata: Any) -> dict[str, str]:
     """The metadata kept: known keys with a value of the expected form."""
     if metadata is None:
@@ -147,7 +120,7 @@ def checked_metadata(metadata: Any) -> dict[str, str]:
         value = metadata.get(key)
         if value is None:
             continue
-        if not isinstance(value, str) or not form.match(value):
+        if not isinstance(value, str) or not form.fullmatch(value):
             expected = " (un code de région à 2 chiffres)" if key == "region" else ""
             raise Refused(400, f"Valeur non acceptée pour metadata.{key}{expected}.")
         kept[key] = value
@@ -164,7 +137,7 @@ def parse_body(body: bytes) -> IncomingMessage:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise Refused(400, BAD_JSON) from None
-    if nesting_exceeds(text, MAX_JSON_DEPTH):
+    if guard.nesting_exceeds(text, MAX_JSON_DEPTH):
         raise Refused(
             400, "La requête est trop imbriquée : un objet JSON simple est attendu."
         )
@@ -224,28 +197,26 @@ def bot_text(text: str, recipient_id: str) -> dict[str, Any]:
 
 
 class SenderLimiter:
-    """One message at a time per conversation, and a number per minute (per process)."""
+    """One message at a time per conversation (in this process).
+
+    The number per minute is counted by ``channels.rate_limits`` (shared by the
+    instances when Redis is configured).
+    """
 
     def __init__(self) -> None:
         """No conversation is busy yet."""
         self.busy: set[str] = set()
-        self.recent: dict[str, deque[float]] = {}
 
-    def acquire(self, sender: str) -> None:
+    async def acquire(self, sender: str) -> None:
         """Count a message; ``Refused(429)`` when the conversation must wait."""
         if sender in self.busy:
             raise Refused(429, BUSY)
-        now = time.monotonic()
-        if len(self.recent) > 10_000:
-            self.recent = {
-                k: v for k, v in self.recent.items() if v and v[-1] > now - 60
-            }
-        times = self.recent.setdefault(sender, deque())
-        while times and times[0] <= now - 60:
-            times.popleft()
-        if len(times) >= config.messages_per_minute():
-            raise Refused(429, TOO_MANY)
-        times.append(now)
+        try:
+            await rate_limits.check_conversation(
+                "messages", sender, config.messages_per_minute()
+            )
+        except rate_limits.Limited as limited:
+            raise Refused(429, limited.message) from None
         self.busy.add(sender)
 
     def release(self, sender: str) -> None:
@@ -344,7 +315,7 @@ class PublicRestInput(RestInput):
     ) -> None:
         """Add the health check, ``POST /conversations`` and ``POST /webhook``."""
         self.limiter = SenderLimiter()
-        blueprint.listener("before_server_start")(http_errors.install)
+        guard.protect(blueprint)
         add_public_cors(blueprint)
 
         @blueprint.route(health_path, methods=["GET"])
@@ -386,8 +357,10 @@ class PublicRestInput(RestInput):
             incoming, agent
         ):
             return [bot_text(NOT_A_QUICK_REPLY, incoming.sender_id)]
+        if await self.held_by_adviser(incoming):
+            return []
         limiter = self.limiter or SenderLimiter()
-        limiter.acquire(incoming.sender_id)
+        await limiter.acquire(incoming.sender_id)
         collector = CollectingOutputChannel()
         message = UserMessage(
             mask_personal_data(incoming.text),
@@ -421,6 +394,14 @@ class PublicRestInput(RestInput):
         if not collector.messages:
             return [bot_text(service_problem_text(region), incoming.sender_id)]
         return collector.messages
+
+    @staticmethod
+    async def held_by_adviser(incoming: IncomingMessage) -> bool:
+        """True when the message went to the adviser holding the conversation.
+
+        The assistant then stays silent, on the REST channel as in the web chat.
+        """
+        return await relay_to_adviser(incoming.sender_id, incoming.text)
 
     @staticmethod
     async def is_quick_reply(incoming: IncomingMessage, agent: Any) -> bool:

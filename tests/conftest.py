@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -10,7 +11,12 @@ import pytest
 
 from bot.evaluation.rest import conversation_id, load_knowledge, post_message
 from bot.runtime.launcher import Stack, ensure_model
+from channels.rate_limits import UNLIMITED
 from tests.stacks import running_stack
+
+# Every server of the suite is reached from 127.0.0.1: the flood limits are off for
+# them (and the servers they start inherit it); tests/security/ tests the real ones.
+os.environ.setdefault("SPRO_RATE_LIMITS", UNLIMITED)
 
 Chat = Callable[[str, str], list[dict[str, Any]]]
 

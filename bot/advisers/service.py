@@ -33,6 +33,7 @@ from bot.advisers.profile_view import (
     profile_from_slots,
     profile_rows,
 )
+from bot.advisers.sign_in_throttle import SignInThrottle
 from bot.advisers.store import OUTCOMES, CallRecord, ConsoleStore
 from bot.conversation.channel_differences import CONSOLE
 from bot.conversation.orientation import network_name as knowledge_network_name
@@ -44,8 +45,6 @@ from bot.text_input import InvalidText, normalise_text
 
 logger = logging.getLogger(__name__)
 
-MAX_LOGIN_FAILURES = 5
-LOCKOUT_MINUTES = 15
 MAX_SAID_CHARS = 2000
 MAX_NOTE_CHARS = 2000
 MAX_CALLER_FIELD_CHARS = 200
@@ -54,10 +53,6 @@ NOT_SIGNED_IN = "Connectez-vous pour utiliser la console."
 NOT_FOUND = "Appel introuvable."
 CLOSED = "Cet appel est clos : il ne peut plus être modifié."
 AGENT_NOT_READY = "L'assistant démarre encore. Réessayez dans quelques secondes."
-LOCKED_OUT = (
-    "Trop d'essais. Réessayez dans 15 minutes ou demandez à votre responsable "
-    "de vérifier votre compte."
-)
 DIALOGUE_FAILED = (
     "L'assistant n'a pas pu traiter ce message. Votre texte est conservé : "
     "réessayez ou continuez l'appel sans l'assistant."
@@ -223,19 +218,25 @@ class ConsoleService:
         self.accounts = accounts
         self.correction_intent = correction_intent
         self.network_names = network_names
+        self.throttle = SignInThrottle(lambda: store.engine, now=store.now)
 
     # Sessions -------------------------------------------------------------------------
-    async def sign_in(self, username: str, password: str) -> SignedIn:
-        """Check the password and open a session; at most 5 tries per 15 minutes."""
+    async def sign_in(
+        self, username: str, password: str, address: str = ""
+    ) -> SignedIn:
+        """Check the password and open a session.
+
+        Failures slow down the tries of this account from this ``address`` only
+        (``bot.advisers.sign_in_throttle``): nobody can lock an adviser out.
+        """
         username = username.strip().lower()[:64]
         if not username or not password:
             raise ConsoleError(
                 400, "Saisissez votre identifiant et votre mot de passe."
             )
-        if not self.store.claim_sign_in_attempt(
-            username, MAX_LOGIN_FAILURES, LOCKOUT_MINUTES
-        ):
-            raise ConsoleError(429, LOCKED_OUT)
+        wait = self.throttle.claim(username, address)
+        if wait is not None:
+            raise ConsoleError(429, wait.message, retry_after=wait.seconds)
         try:
             adviser = await asyncio.get_running_loop().run_in_executor(
                 None, self.accounts.authenticate, username, password
@@ -248,8 +249,9 @@ class ConsoleService:
                 "prévenez l'équipe technique.",
             ) from None
         if adviser is None:
+            self.throttle.failed(address)
             raise ConsoleError(401, "Identifiant ou mot de passe incorrect.")
-        self.store.clear_sign_in_attempts(username)
+        self.throttle.succeeded(username, address)
         token, expires = self.store.create_session(adviser.username)
         return SignedIn(adviser, token, expires)
 
@@ -310,7 +312,7 @@ class ConsoleService:
         turn = {"who": "caller", "text": masked, "at": iso(self.store.now())}
         replies = await self._run_turn(call, masked, dialogue)
         call.transcript.insert(len(call.transcript) - len(replies), turn)
-        self.store.save_call(call)
+        self.save_open(call)
         return call
 
     async def correct(
@@ -331,7 +333,7 @@ class ConsoleService:
         payload = f"/{self.correction_intent}{json.dumps(entities, ensure_ascii=False)}"
         await self._run_turn(call, payload, dialogue)
         if any(call.profile.get(name) != wanted for name, wanted in expected.items()):
-            self.store.save_call(call)
+            self.save_open(call)
             raise ConsoleError(502, CORRECTION_NOT_TAKEN)
         shown = (
             f"{expected['commune_name']} ({expected['postcode']})"
@@ -346,7 +348,7 @@ class ConsoleService:
                 "at": iso(self.store.now()),
             }
         )
-        self.store.save_call(call)
+        self.save_open(call)
         return call
 
     async def _run_turn(
@@ -390,7 +392,7 @@ class ConsoleService:
             if structure_id is None
             else chosen_structure(str(structure_id), call.profile.get("commune_insee"))
         )
-        self.store.save_call(call)
+        self.save_open(call)
         return call
 
     def record_caller(
@@ -409,7 +411,7 @@ class ConsoleService:
         call.caller_contact = short(contact, MAX_CALLER_FIELD_CHARS) if consent else ""
         note_text = short(note, MAX_NOTE_CHARS)
         call.note = note_text if consent else mask_personal_data(note_text)
-        self.store.save_call(call)
+        self.save_open(call)
         return call
 
     def close(self, adviser: Adviser, call_id: str, outcome: Any) -> CallRecord:
@@ -422,9 +424,15 @@ class ConsoleService:
                 + ", ".join(f"« {v} »" for v in OUTCOMES.values())
                 + ".",
             )
-        self.store.close_call(call, outcome)
+        if not self.store.close_call(call, outcome):
+            raise ConsoleError(409, CLOSED)
         record_phone_call(call)
         return call
+
+    def save_open(self, call: CallRecord) -> None:
+        """Save a call; ``ConsoleError(409)`` when it was closed meanwhile."""
+        if not self.store.save_call(call):
+            raise ConsoleError(409, CLOSED)
 
     def fiche(self, adviser: Adviser, call_id: str) -> list[Section]:
         """The fiche de liaison of a call, network names from the knowledge base."""

@@ -34,7 +34,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 
 from bot import config
 from bot.db import LazyEngine, token_hash, utcnow
@@ -76,17 +75,6 @@ calls_table = Table(
     Column("chosen_structure", JSON),
     Column("transcript", JSON, nullable=False, default=list),
     Column("corrections", JSON, nullable=False, default=list),
-)
-
-# Sign-in attempts per username in the current lockout window: in the database, so the
-# lockout holds across processes and instances, and claimed before the password check,
-# so that parallel attempts cannot all pass the check.
-sign_in_attempts_table = Table(
-    "console_sign_in_attempts",
-    metadata,
-    Column("username", String(64), primary_key=True),
-    Column("attempts", Integer, nullable=False),
-    Column("window_start", DateTime, nullable=False),
 )
 
 outcomes_table = Table(
@@ -236,56 +224,6 @@ class ConsoleStore(LazyEngine):
                 )
             )
 
-    # Sign-in lockout ------------------------------------------------------------------
-    def claim_sign_in_attempt(
-        self, username: str, limit: int, window_minutes: float
-    ) -> bool:
-        """Count one sign-in attempt.
-
-        False when ``limit`` were already made in the window.
-
-        The count is raised by conditional UPDATEs, atomic in the database: of many
-        parallel attempts, at most ``limit`` are allowed.
-        """
-        now = self.now()
-        table = sign_in_attempts_table
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(
-                    table.insert().values(
-                        username=username, attempts=1, window_start=now
-                    )
-                )
-            return True
-        except IntegrityError:
-            pass  # attempts already counted for this username
-        with self.engine.begin() as connection:
-            restarted = connection.execute(
-                update(table)
-                .where(
-                    table.c.username == username,
-                    table.c.window_start <= now - timedelta(minutes=window_minutes),
-                )
-                .values(attempts=1, window_start=now)
-            ).rowcount
-            if restarted:
-                return True
-            claimed = connection.execute(
-                update(table)
-                .where(table.c.username == username, table.c.attempts < limit)
-                .values(attempts=table.c.attempts + 1)
-            ).rowcount
-        return bool(claimed)
-
-    def clear_sign_in_attempts(self, username: str) -> None:
-        """Forget the attempts of a username after a successful sign-in."""
-        with self.engine.begin() as connection:
-            connection.execute(
-                delete(sign_in_attempts_table).where(
-                    sign_in_attempts_table.c.username == username
-                )
-            )
-
     # Calls ----------------------------------------------------------------------------
     def create_call(self, username: str) -> CallRecord:
         """Start a call.
@@ -337,27 +275,44 @@ class ConsoleStore(LazyEngine):
             ).all()
         return [CallRecord(**row._asdict()) for row in rows]
 
-    def save_call(self, call: CallRecord) -> None:
-        """Write the call's changeable fields."""
+    def save_call(self, call: CallRecord) -> bool:
+        """Write the changeable fields of a call still open; False once it is closed.
+
+        Conditional on ``ended_at IS NULL`` in the database: a write that arrives
+        after the closing (a message still in the dialogue) cannot reopen the call.
+        """
         with self.engine.begin() as connection:
-            connection.execute(
-                update(calls_table)
-                .where(calls_table.c.id == call.id)
-                .values({name: getattr(call, name) for name in _MUTABLE})
+            return bool(
+                connection.execute(
+                    update(calls_table)
+                    .where(
+                        calls_table.c.id == call.id, calls_table.c.ended_at.is_(None)
+                    )
+                    .values({name: getattr(call, name) for name in _MUTABLE})
+                ).rowcount
             )
 
-    def close_call(self, call: CallRecord, outcome: str) -> None:
-        """End the call with an outcome and record the anonymous statistics row."""
+    def close_call(self, call: CallRecord, outcome: str) -> bool:
+        """End an open call with an outcome and record the anonymous statistics row.
+
+        False, and nothing written, when the call was already closed: of two
+        closings, one only counts.
+        """
         if outcome not in OUTCOMES:
             raise ValueError(outcome)
-        call.ended_at = self.now()
-        call.outcome = outcome
+        ended_at = self.now()
         with self.engine.begin() as connection:
-            connection.execute(
+            closed = connection.execute(
                 update(calls_table)
-                .where(calls_table.c.id == call.id)
-                .values({name: getattr(call, name) for name in _MUTABLE})
-            )
+                .where(calls_table.c.id == call.id, calls_table.c.ended_at.is_(None))
+                .values(
+                    {name: getattr(call, name) for name in _MUTABLE}
+                    | {"ended_at": ended_at, "outcome": outcome}
+                )
+            ).rowcount
+            if not closed:
+                return False
+            call.ended_at, call.outcome = ended_at, outcome
             connection.execute(
                 outcomes_table.insert().values(
                     day=call.ended_at.date(),
@@ -368,6 +323,7 @@ class ConsoleStore(LazyEngine):
                     duration_s=call.duration_seconds(),
                 )
             )
+        return True
 
     # Retention and statistics ---------------------------------------------------------
     def purge(self, days: int | None = None) -> dict[str, int]:
@@ -383,11 +339,6 @@ class ConsoleStore(LazyEngine):
             sessions = connection.execute(
                 delete(sessions_table).where(sessions_table.c.expires_at <= now)
             ).rowcount
-            connection.execute(
-                delete(sign_in_attempts_table).where(
-                    sign_in_attempts_table.c.window_start < now - timedelta(days=1)
-                )
-            )
         return {"calls": calls, "sessions": sessions}
 
     def outcome_counts(self, since: date | None = None) -> dict[str, int]:

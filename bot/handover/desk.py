@@ -325,8 +325,12 @@ class HandoverDesk(CallbackDesk, RetentionDesk):
     def take(self, request_id: str, username: str) -> HandoverRequest:
         """Take a waiting conversation (only one adviser wins a race)."""
         with self.store.engine.begin() as db:
+            # The adviser's row is locked (PostgreSQL) so that their takes run one
+            # after the other; the count in the UPDATE holds on SQLite's single writer.
             me = db.execute(
-                select(advisers_table).where(advisers_table.c.username == username)
+                select(advisers_table)
+                .where(advisers_table.c.username == username)
+                .with_for_update()
             ).first()
             if me is None or not me.available:
                 raise DeskError(
@@ -344,6 +348,7 @@ class HandoverDesk(CallbackDesk, RetentionDesk):
                     requests_table.c.id == request_id,
                     requests_table.c.kind == "live",
                     requests_table.c.status == "waiting",
+                    held_by(username) < me.capacity,
                 )
                 .values(
                     status="taken",
@@ -410,6 +415,17 @@ class HandoverDesk(CallbackDesk, RetentionDesk):
         if request.status != "taken":
             raise DeskError(409, "Prenez d'abord la conversation.")
         return request
+
+
+def held_by(username: str) -> Any:
+    """SQL: the number of conversations ``username`` holds, read by the statement."""
+    held = requests_table.alias("held")
+    return (
+        select(func.count())
+        .select_from(held)
+        .where(held.c.status == "taken", held.c.adviser == username)
+        .scalar_subquery()
+    )
 
 
 _DESK: Lazy[HandoverDesk] = Lazy(lambda: HandoverDesk(HandoverStore(database_url())))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import tempfile
 from datetime import date, datetime
@@ -369,7 +370,9 @@ def pdf_bytes(html: str, timeout: float = 60.0) -> bytes:
 def report_filename(filters: Filters, extension: str) -> str:
     """« rapport-spro-28-2026.pdf »."""
     place = filters.departement or filters.region or "tous"
-    return f"rapport-spro-{place}-{filters.start.year}.{extension}"
+    name = f"rapport-spro-{place}-{filters.start.year}.{extension}"
+    # A header value: ASCII letters, digits, dot and dash only.
+    return re.sub(r"[^A-Za-z0-9.-]", "-", name)
 
 
 def departement_region(departement: str) -> str:

@@ -97,6 +97,9 @@ class Services:
             "SPRO_PG_PASSWORD": self.pg_password,
             "SPRO_REDIS_HOST": self.redis_host,
             "SPRO_REDIS_PORT": str(self.redis_port),
+            # HAProxy adds the client's address (option forwardfor): the rate limits
+            # count people, not the proxy.
+            "SANIC_PROXIES_COUNT": "1",
         }
 
 

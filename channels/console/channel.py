@@ -36,6 +36,7 @@ from bot.advisers.service import (
     iso,
 )
 from bot.advisers.store import OUTCOMES, ConsoleStore
+from channels import guard, rate_limits
 from channels.adviser_session import COOKIE
 
 COOKIE_PATH = "/webhooks/console"
@@ -180,6 +181,7 @@ class ConsoleInput(InputChannel):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The page, its static files and the API."""
         bp = Blueprint(f"console_{type(self).__name__}", __name__)
+        guard.protect(bp)
 
         def dialogue(request: Request) -> RasaDialogue:
             return RasaDialogue(
@@ -214,8 +216,11 @@ class ConsoleInput(InputChannel):
                         check_same_origin(request)
                     return await handler(request, *args, **kwargs)
                 except ConsoleError as error:
+                    wait = error.extra.get("retry_after")
                     return response.json(
-                        {"error": error.message, **error.extra}, status=error.status
+                        {"error": error.message, **error.extra},
+                        status=error.status,
+                        headers={"Retry-After": str(wait)} if wait else None,
                     )
 
             wrapped.__name__ = handler.__name__
@@ -240,7 +245,9 @@ class ConsoleInput(InputChannel):
         async def login(request: Request) -> HTTPResponse:
             body = json_body(request)
             signed_in = await self.service.sign_in(
-                str(body.get("username", "")), str(body.get("password", ""))
+                str(body.get("username", "")),
+                str(body.get("password", "")),
+                rate_limits.client_address(request),
             )
             answer = response.json(
                 {

@@ -15,10 +15,9 @@ import asyncio
 import json
 import logging
 import os
-import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -26,10 +25,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.advisers.accounts import AccountBook, AccountsError, Adviser
+from bot.advisers.sign_in_throttle import SignInThrottle
 from bot.advisers.store import ConsoleStore
 from bot.indicators.aggregate import Filters, Indicators, compute
 from bot.indicators.render import csv_text, pdf_bytes, report_filename, report_html
 from bot.indicators.store import IndicatorStore, get_store
+from channels import guard, rate_limits
 from channels.dashboard.filters import default_filters, filters_from, report_filters
 from channels.dashboard.pages import PREFIX, dashboard_html, login_html
 
@@ -38,8 +39,6 @@ logger = logging.getLogger(__name__)
 COOKIE = "spro_pilotage"
 STATIC_DIR = Path(__file__).parent / "static"
 CSS = STATIC_DIR / "dashboard.css"
-MAX_LOGIN_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -52,14 +51,8 @@ SECURITY_HEADERS = {
 }
 
 
-class DashboardError(Exception):
-    """A refusal with an HTTP status and a French message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        """Status and message."""
-        super().__init__(message)
-        self.status = status
-        self.message = message
+# The report's formats: a header value is only ever one of these (never the query).
+REPORT_FORMATS = {"html": "html", "pdf": "pdf", "csv": "csv"}
 
 
 def derive_every_seconds() -> float:
@@ -98,7 +91,6 @@ class DashboardInput(InputChannel):
         self._sessions = sessions
         self._indicators = indicators
         self.accounts = accounts or AccountBook(role="pilotage")
-        self._failures: dict[str, tuple[int, float]] = {}
 
     @property
     def sessions(self) -> ConsoleStore:
@@ -119,13 +111,6 @@ class DashboardInput(InputChannel):
         username = self.sessions.session_user(token) if token else None
         return self.accounts.get(username) if username else None
 
-    def _locked_out(self, username: str) -> bool:
-        failures, since = self._failures.get(username, (0, 0.0))
-        if time.monotonic() - since > LOCKOUT_SECONDS:
-            self._failures.pop(username, None)
-            return False
-        return failures >= MAX_LOGIN_FAILURES
-
     async def sign_in(self, request: Request) -> HTTPResponse:
         """Check the password (form or JSON) and open a session."""
         fields = form_fields(request)
@@ -135,8 +120,13 @@ class DashboardInput(InputChannel):
             return self.login_page(
                 "Saisissez votre identifiant et votre mot de passe.", 400
             )
-        if self._locked_out(username):
-            return self.login_page("Trop d'essais. Réessayez dans 15 minutes.", 429)
+        address = rate_limits.client_address(request)
+        throttle = SignInThrottle(lambda: self.sessions.engine, now=self.sessions.now)
+        wait = throttle.claim(username, address)
+        if wait is not None:
+            answer = self.login_page(wait.message, 429)
+            answer.headers["Retry-After"] = str(wait.seconds)
+            return answer
         try:
             user = await asyncio.get_running_loop().run_in_executor(
                 None, self.accounts.authenticate, username, password
@@ -147,10 +137,9 @@ class DashboardInput(InputChannel):
                 "Les comptes sont mal configurés : prévenez l'équipe technique.", 503
             )
         if user is None:
-            failures, since = self._failures.get(username, (0, time.monotonic()))
-            self._failures[username] = (failures + 1, since)
+            throttle.failed(address)
             return self.login_page("Identifiant ou mot de passe incorrect.", 401)
-        self._failures.pop(username, None)
+        throttle.succeeded(username, address)
         token, _ = self.sessions.create_session(user.username)
         answer = response.redirect(f"{PREFIX}/", status=303)
         answer.cookies[COOKIE] = token
@@ -184,6 +173,7 @@ class DashboardInput(InputChannel):
     ) -> Blueprint:
         """Pages, report downloads, JSON API and the periodic derivation."""
         bp = Blueprint(f"dashboard_{type(self).__name__}", __name__)
+        guard.protect(bp)
 
         @bp.middleware("response")
         async def headers(request: Request, answer: HTTPResponse) -> None:
@@ -220,10 +210,7 @@ class DashboardInput(InputChannel):
 
         @bp.route("/login", methods=["POST"])
         async def login(request: Request) -> HTTPResponse:
-            try:
-                check_same_origin(request)
-            except DashboardError as error:
-                return self.login_page(error.message, error.status)
+            # Posted from another site (or ``Origin: null``): refused by channels.guard.
             return await self.sign_in(request)
 
         @bp.route("/logout", methods=["POST"])
@@ -259,9 +246,13 @@ class DashboardInput(InputChannel):
                 filters = report_filters(request.args, self.region)
             except ValueError as error:
                 return response.text(str(error), status=400)
-            return await self.report_response(
-                filters, str(request.args.get("format", "html"))
-            )
+            kind = str(request.args.get("format", "html"))
+            if kind not in REPORT_FORMATS:
+                return response.text(
+                    "Format de rapport inconnu : choisissez html, pdf ou csv.",
+                    status=400,
+                )
+            return await self.report_response(filters, REPORT_FORMATS[kind])
 
         return bp
 
@@ -350,12 +341,3 @@ def form_fields(request: Request) -> dict[str, str]:
             {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
         )
     return {k: v[0] for k, v in parse_qs(raw).items()}
-
-
-def check_same_origin(request: Request) -> None:
-    """Refuse a sign-in posted from another site."""
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and urlparse(origin).netloc != request.host:
-        raise DashboardError(
-            403, "Requête refusée : elle ne vient pas du tableau de bord."
-        )

@@ -44,6 +44,7 @@ from bot.handover.desk import (
     DeskError,
     HandoverDesk,
 )
+from channels import guard
 from channels.adviser_session import COOKIE
 from channels.handover.base import DeskChannel, json_object
 from channels.handover.hub import hub_for, message_json, stream_conversation
@@ -119,6 +120,7 @@ class HandoverDeskInput(DeskChannel):
     ) -> Blueprint:
         """Static files and the advisers' API."""
         bp = Blueprint(f"handover_desk_{type(self).__name__}", __name__)
+        guard.protect(bp)
 
         @bp.middleware("response")
         async def headers(request: Request, answer: HTTPResponse) -> None:

@@ -36,7 +36,7 @@ from bot.handover.desk import (
     callback_retention_days,
 )
 from bot.handover.store import HandoverRequest
-from channels import conversation_ids
+from channels import conversation_ids, guard
 from channels.handover.base import DeskChannel, json_object
 from channels.handover.hub import hub_for, stream_conversation
 from channels.public_rest import add_public_cors
@@ -165,6 +165,7 @@ class HandoverInput(DeskChannel):
     ) -> Blueprint:
         """The public routes."""
         bp = Blueprint(f"handover_{type(self).__name__}", __name__)
+        guard.protect(bp)
 
         add_public_cors(bp, paths=None)
 

@@ -30,8 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.handover.relay import relay_to_adviser
-from channels.public_rest import IncomingMessage, PublicRestInput
+from channels.public_rest import PublicRestInput
 from channels.webchat.settings import WebChatSettings
 
 logger = logging.getLogger(__name__)
@@ -121,14 +120,3 @@ class WebChatInput(PublicRestInput):
 
         self.add_message_routes(webchat, on_new_message, health_path="/health")
         return webchat
-
-    async def answer(
-        self,
-        incoming: IncomingMessage,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        agent: Any = None,
-    ) -> list[dict[str, Any]]:
-        """While an adviser holds the conversation, the assistant stays silent."""
-        if incoming.text and await relay_to_adviser(incoming.sender_id, incoming.text):
-            return []
-        return await super().answer(incoming, on_new_message, agent)

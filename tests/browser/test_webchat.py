@@ -226,27 +226,35 @@ def test_the_card_says_how_old_the_data_is(new_page: NewPage, replay: ReplayServ
     assert serious == [], serious
 
 
-def test_server_down_keeps_the_typed_message(new_page: NewPage, tmp_path: Any) -> None:
-    server = start_replay(tmp_path)
+def test_a_crashed_server_is_waited_for_and_the_message_sent_again(
+    new_page: NewPage, tmp_path: Any
+) -> None:
+    """Issue 21: the server is killed; the person is told it restarts, with the regional
+    line, keeps their message, and it leaves by itself once the server is back."""
+    server = start_replay(tmp_path, {"human_phone": "01 23 45 67 89"})
     try:
         page = full_page(new_page, server)
-        server.stop()
+        server.process.kill()  # kill -9: a crash, not a clean stop
+        server.process.wait()
         say(page, "Je cherche une formation de soudeur")
         alert = page.get_by_role("alert")
         alert.get_by_role("button", name="Renvoyer le message").wait_for()
-        assert "Le service ne répond pas pour le moment" in alert.inner_text()
-        assert "Votre message n'est pas perdu" in alert.inner_text()
+        told = alert.inner_text()
+        assert "Le service ne répond pas pour le moment. Il redémarre" in told
+        assert "la ligne régionale : 01 23 45 67 89" in told
+        assert "Votre message n'est pas perdu" in told
         assert page.get_by_label("Votre message").input_value() == "Je cherche une formation de soudeur"
         assert page.locator(".spro-msg--user").count() == 0
-        # The server comes back: the message is still there after a reload, and is sent.
+        page.wait_for_timeout(3000)  # still down: the widget keeps waiting
+        assert page.locator(".spro-msg--user").count() == 0
+        # The server is back (the launcher restarts it): the message leaves by itself.
         server.start()
-        page.reload()
-        page.locator(".spro-msg--bot").first.wait_for()
-        assert page.get_by_label("Votre message").input_value() == "Je cherche une formation de soudeur"
-        page.get_by_label("Votre message").press("Enter")
-        page.locator(".spro-msg--bot", has_text="Vous avez écrit : Je cherche une formation").wait_for()
+        page.locator(".spro-msg--bot", has_text="Vous avez écrit : Je cherche une formation").wait_for(
+            timeout=15_000
+        )
         assert page.get_by_label("Votre message").input_value() == ""
         assert page.get_by_role("button", name="Renvoyer le message").count() == 0
+        assert page.locator(".spro-msg--user").count() == 1
     finally:
         server.stop()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -16,7 +15,6 @@ from tests.console.conftest import (
     CEP_ORIENTATION,
     PASSWORDS,
     YOUNG_WOMAN_PROFILE,
-    Clock,
 )
 
 SLOT_TYPES = {
@@ -161,32 +159,6 @@ async def test_sign_out_needs_a_session(service: ConsoleService) -> None:
         with pytest.raises(ConsoleError) as refused:
             service.sign_out(token)
         assert refused.value.status == 401
-
-
-def test_lockout_is_shared_by_instances_and_holds_in_parallel(
-    tmp_path: Any, clock: Clock
-) -> None:
-    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    first, second = ConsoleStore(url, now=clock), ConsoleStore(url, now=clock)
-    try:
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            allowed = list(
-                pool.map(
-                    lambda i: (first if i % 2 else second).claim_sign_in_attempt(
-                        "pdurand", 5, 15
-                    ),
-                    range(40),
-                )
-            )
-        assert allowed.count(True) == 5
-        assert not second.claim_sign_in_attempt("pdurand", 5, 15)
-        clock.advance(minutes=16)
-        assert first.claim_sign_in_attempt("pdurand", 5, 15)
-        second.clear_sign_in_attempts("pdurand")
-        assert all(first.claim_sign_in_attempt("pdurand", 5, 15) for _ in range(5))
-    finally:
-        first.dispose()
-        second.dispose()
 
 
 async def test_the_adviser_types_words_not_commands(service: ConsoleService) -> None:

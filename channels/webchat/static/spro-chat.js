@@ -60,6 +60,9 @@
     typing: "L'assistant écrit",
     slow: "La réponse prend plus de temps que d'habitude, merci de patienter",
     unreachable: "Le service ne répond pas pour le moment.",
+    restarting: " Il redémarre : votre message partira tout seul dès qu'il répondra de nouveau.",
+    restartingLine: " En attendant, vous pouvez appeler la ligne régionale",
+    restartingNoLine: " En attendant, le numéro de la ligne régionale est indiqué dans « Parler à une personne ».",
     tooSlow: "Le service met trop de temps à répondre.",
     kept: " Votre message n'est pas perdu : il est resté dans la zone de saisie.",
     keptChoice: " Votre choix n'est pas perdu.",
@@ -163,6 +166,9 @@
                  retention_days: null, networks: {} };
   var busy = false;
   var failed = null;  // {text, shown, typed}: what to resend after a failure
+  var WAIT_MS = 2000;  // while the server restarts, its health is asked this often…
+  var WAIT_LIMIT_MS = 5 * 60 * 1000;  // …for this long, then the resend button stays
+  var waitTimer = null;
 
   /* ---------- building the chat ---------- */
 
@@ -593,6 +599,27 @@
     errorText.textContent = "";
     resendButton.hidden = true;
     failed = null;
+    window.clearTimeout(waitTimer);
+  }
+
+  // The server does not answer (it restarts after a crash): say so with the regional
+  // line, and send the message again by itself as soon as the server answers.
+  function restartingText() {
+    var phone = (config.human || {}).phone;
+    return T.unreachable + T.restarting +
+      (telHref(phone) ? T.restartingLine + " : " + phone + "." : T.restartingNoLine);
+  }
+  function resendWhenBack(started) {
+    window.clearTimeout(waitTimer);
+    waitTimer = window.setTimeout(function () {
+      if (!failed || busy) { return; }
+      function again() {
+        if (failed && Date.now() - started < WAIT_LIMIT_MS) { resendWhenBack(started); }
+      }
+      fetch(base + "health", { credentials: "omit", cache: "no-store" }).then(function (response) {
+        if (response.ok && failed && !busy) { resendButton.click(); } else { again(); }
+      }).catch(again);
+    }, WAIT_MS);
   }
 
   function conversationId(controller) {
@@ -645,6 +672,7 @@
         if (!response.ok) {
           var err = new Error(body && typeof body.error === "string" ? body.error : T.unreachable);
           err.fromServer = true;
+          err.status = response.status;
           throw err;
         }
         return body;
@@ -670,9 +698,12 @@
         state.draft = input.value;
       }
       saveState();
+      var restarting = !(error && error.name === "AbortError") &&
+        (!(error && error.fromServer) || [502, 503, 504].indexOf(error.status) >= 0);
       var reason = error && error.name === "AbortError" ? T.tooSlow
-        : (error && error.fromServer ? error.message : T.unreachable);
+        : (restarting ? restartingText() : error.message);
       showError(reason + (typed ? T.kept : (shown ? T.keptChoice : "")));
+      if (restarting) { resendWhenBack(Date.now()); }
     }).then(function () {
       window.clearTimeout(slowTimer);
       window.clearTimeout(abortTimer);
