@@ -79,12 +79,13 @@ def accounts_file(tmp_path: Path) -> Path:
 
 def every_channel(tmp_path: Path, accounts_file: Path) -> tuple[list[Any], Any]:
     """Every channel of credentials.yml, on test databases; and the desk."""
+    from bot.advisers.accounts import AccountBook
+    from bot.advisers.store import ConsoleStore
     from bot.handover.desk import HandoverDesk
     from bot.handover.store import HandoverStore
     from bot.indicators.store import IndicatorStore
-    from bot.advisers.accounts import AccountBook
+    from bot.runtime.rasa_server import RasaPatches
     from channels.console.channel import ConsoleInput
-    from bot.advisers.store import ConsoleStore
     from channels.dashboard.channel import DashboardInput
     from channels.handover.desk import HandoverDeskInput
     from channels.handover.public import HandoverInput
@@ -105,6 +106,7 @@ def every_channel(tmp_path: Path, accounts_file: Path) -> tuple[list[Any], Any]:
             accounts=AccountBook(accounts_file, role="pilotage"),
             indicators=IndicatorStore(f"sqlite:///{tmp_path / 'indicators.sqlite3'}"),
         ),
+        RasaPatches(),  # serves no route; its from_credentials installs the patches
     ]
     return channels, desk
 
@@ -134,7 +136,7 @@ async def full_server(
     monkeypatch.delenv("SPRO_REDIS_HOST", raising=False)
     monkeypatch.delenv("SPRO_RATE_LIMITS", raising=False)  # the real limits here
     channels, desk = every_channel(tmp_path, accounts_file)
-    monkeypatch.setattr("channels.handover.public.get_desk", lambda: desk)
+    monkeypatch.setattr("bot.handover.relay.get_desk", lambda: desk)
     Sanic.test_mode = True
     app = configure_app(channels, enable_api=False)
     app.config.PROXIES_COUNT = 1

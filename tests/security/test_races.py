@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from bot.handover.desk import HandoverDesk
 from bot.handover.rules import DeskError
 from bot.handover.store import HandoverStore, requests_table, stats_table
-from channels.console import service as console_service
+from bot.advisers import service as console_service
 from bot.advisers.accounts import AccountBook, hash_password
 from bot.advisers.service import ConsoleError, ConsoleService, DialogueTurn
 from bot.advisers.store import ConsoleStore
