@@ -318,11 +318,17 @@ def extract(text: str, requested: str | None = None) -> Extraction:
     elif guess := _first(simple, rules.situations, weak=True):
         values["situation_guess"] = guess
     own = values.get("situation") or (status.situation if status else None)
-    own_situation = own in ("sans_emploi", "salarie", "independant")
+    own_situation = own in ("sans_emploi", "salarie", "independant", "apprenti")
     speaks_of_child = _any(simple, rules.parent)
-    # the words of a status say who the person is; the request is read without them
-    # first ("je suis apprenti et je veux changer de métier": reconversion)
-    for request in (status.masked(simple), simple) if status else (simple,):
+    # the words of a status say who the person is, not the request ("je suis apprenti et
+    # je veux changer de métier": reconversion), unless the confident words say the same
+    # situation ("salariée en CDD, mon contrat se termine": what to do next)
+    readings = [simple]
+    if status is not None:
+        readings = [status.masked(simple)] + (
+            [simple] if situation == status.situation else []
+        )
+    for request in readings:
         need = _need(request, rules, skip_school=own_situation and speaks_of_child)
         if need is not None:
             values["need"] = need
@@ -517,7 +523,8 @@ def slot_updates(
     values = dict(extraction.values)
     guess = slots.get("situation_guess")
     if requested == "situation" and guess and "situation" not in values:
-        if intent == "affirm":
+        if intent == "affirm" or values.get("situation_guess") == guess:
+            # "oui", or the status said again in answer to its confirmation
             values["situation"] = get_rules().situation_of(guess)
         elif intent == "deny":
             # "non" to "vous êtes … ?": ask the situation itself, not a skip
