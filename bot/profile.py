@@ -433,6 +433,32 @@ def _choose_among(simple: str, choices: list[dict[str, str]]) -> str | None:
     return None
 
 
+def _entity_place(text: str, named: str, requested: bool) -> Any:
+    """The place DIET's ``commune`` span names, checked against the whole sentence.
+
+    The gazetteer's reading of the sentence wins when it holds the span in a longer
+    name ("saint" of "saint amand montrond"); a look-alike of the span in free text
+    ("ancien": Ancier) is no commune.
+    """
+    from bot import places
+
+    resolution = places.resolve(named)
+    if resolution.status == "not_found":
+        return resolution
+    in_text = places.find_in_text(text)
+    span = simplify(named)
+    if (
+        in_text.status != "not_found"
+        and in_text.method != "fuzzy"
+        and span in simplify(in_text.matched_text)
+        and len(in_text.matched_text) > len(named)
+    ):
+        return in_text
+    if resolution.method == "fuzzy" and not requested:
+        return places.find_in_text("")  # not found
+    return resolution
+
+
 def commune_updates(
     text: str,
     requested: str | None,
@@ -461,7 +487,7 @@ def commune_updates(
     if resolution is None or resolution.status == "not_found":
         named = by_entity.get("commune")
         if isinstance(named, str):
-            resolution = places.resolve(named)
+            resolution = _entity_place(text, named, requested == "commune_insee")
     if resolution is None or resolution.status == "not_found":
         resolution = places.find_in_text(text)
         if resolution.method == "fuzzy" and requested != "commune_insee":
@@ -541,6 +567,9 @@ def slot_updates(
             else:
                 values[name] = value
         elif name == "age" and "age" not in values:
+            start = entity.get("start")
+            if isinstance(start, int) and _NOT_OWN_AGE.search(simplify(text[:start])):
+                continue  # a duration, "depuis 18 ans", is not the person's age
             digits = re.findall(r"\d{1,2}", str(value))
             if digits and (age := _plausible(int(digits[0]))) is not None:
                 values["age"] = age

@@ -8,7 +8,8 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.launcher import Stack
-from bot.evaluation.personas import MAX_USER_MESSAGES, PersonaResult, load_personas, markdown, play, summary
+from bot.evaluation.personas import (
+    MAX_USER_MESSAGES, PersonaResult, english_summary, load_personas, markdown, play, summary)
 from bot.evaluation.rest import post_message
 
 pytestmark = pytest.mark.e2e
@@ -46,3 +47,22 @@ def test_routing_accuracy_and_median_turns(results: dict[str, PersonaResult]) ->
     assert figures["loops"] == 0, "no persona receives the same question three times"
     assert figures["ended_with_next_step"] == figures["personas"], (
         f"every conversation ends in an orientation or a human offer within {MAX_USER_MESSAGES} messages")
+
+
+# The blind personas (tests/blind/README.md): written without seeing the training data,
+# the routing table or these personas; never edited to fit. The targets.
+BLIND_FILE = Path(__file__).with_name("personas_blind.yml")
+BLIND = load_personas(BLIND_FILE)
+BLIND_ACCURACY = 0.95
+
+
+def test_the_blind_personas_reach_the_targets(stack: Stack) -> None:
+    results = [play(lambda s, t: post_message(stack.url, s, t), p) for p in BLIND]
+    figures = {**summary(results), **english_summary(BLIND, results)}
+    report = Path(PROJECT_ROOT / "results")
+    report.mkdir(exist_ok=True)
+    (report / "personas_blind.md").write_text(markdown(figures), encoding="utf-8")
+    assert figures["loops"] == 0, figures["failures"]
+    assert figures["median_turns"] <= 3
+    assert figures["routing_accuracy"] >= BLIND_ACCURACY, figures["failures"]
+    assert figures["english_as_expected"] >= 0.9 * figures["english"], figures["failures"]
