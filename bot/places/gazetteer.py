@@ -220,6 +220,13 @@ class Gazetteer:
                     or not (cue or words[start][0][:1].isupper())
                 ):
                     continue  # part of a longer name, in everyday words ("à cause de")
+                if (
+                    length == 2
+                    and norms[start] in words_.articles
+                    and not words[start + 1][0][:1].isupper()
+                    and norms[start + 1] in words_.common_words | words_.cues
+                ):
+                    continue  # an article and an everyday word: "sur la côte"
                 if length == 1:
                     capital = words[start][0][:1].isupper() and start > 0
                     if (

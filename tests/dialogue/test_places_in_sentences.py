@@ -14,6 +14,8 @@ from bot.profile import commune_updates, slot_updates
         "je suis taxi à mon compte, le dos en a marre",  # "a" of avoir, not "à"
         "mon patron m'a viré l'an dernier",
         "j'ai une RQTH à cause de mon dos",  # part of a longer name, in everyday words
+        "l'été je fais serveur sur la côte",  # an article and an everyday word
+        "I want to set up a vineyard in the Loire valley",  # the river, not Loiré
     ],
 )
 def test_everyday_words_after_the_verb_avoir_are_no_commune(text: str) -> None:
