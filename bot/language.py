@@ -44,6 +44,8 @@ _CODE = re.compile(r"[{}<>=\[\]`$\\|;]|__|\w\(")
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # Back to French in a conversation held in English: this many French words.
 FRENCH_WORDS_TO_SWITCH_BACK = 2
+# A keyboard mash: every word at least this long, without a vowel.
+NOISE_LENGTH = 5
 _LATIN = re.compile(r"[a-z]")
 # A Latin-script word of three letters or more without a vowel is keyboard noise.
 _VOWEL = re.compile(r"[aeiouy]")
@@ -62,6 +64,7 @@ class LanguageWords:
     english_intents: dict[str, tuple[re.Pattern[str], ...]] = field(
         default_factory=dict
     )
+    french_intents: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> LanguageWords:
@@ -79,11 +82,18 @@ class LanguageWords:
             words={code: frozenset(w) for code, w in data["words"].items()},
             goodbye=tuple(re.compile(p) for p in data.get("goodbye", [])),
             negations=frozenset(data.get("negations", [])),
-            english_intents={
-                intent: tuple(re.compile(p) for p in patterns)
-                for intent, patterns in (data.get("english_intents") or {}).items()
-            },
+            english_intents=_intent_patterns(data.get("english_intents")),
+            french_intents=_intent_patterns(data.get("french_intents")),
         )
+
+
+def _intent_patterns(
+    data: dict[str, list[str]] | None,
+) -> dict[str, tuple[re.Pattern[str], ...]]:
+    return {
+        intent: tuple(re.compile(p) for p in patterns)
+        for intent, patterns in (data or {}).items()
+    }
 
 
 def read_words() -> LanguageWords:
@@ -198,13 +208,28 @@ def is_goodbye(text: str) -> bool:
     return False
 
 
-def english_intent(text: str) -> str | None:
-    """The intent of an English message beyond the profile (a person, restart, yes…)."""
+def _intent_in(
+    text: str, intents: dict[str, tuple[re.Pattern[str], ...]]
+) -> str | None:
     simple = simplify(text)
-    for intent, patterns in get_words().english_intents.items():
+    for intent, patterns in intents.items():
         if any(p.search(simple) for p in patterns):
             return intent
     return None
+
+
+def english_intent(text: str) -> str | None:
+    """The intent of an English message beyond the profile (a person, restart, yes…)."""
+    return _intent_in(text, get_words().english_intents)
+
+
+def is_keyboard_noise(text: str) -> bool:
+    """Only long Latin "words" without a vowel ("xcvbn"): a keyboard mash."""
+    words = _words(text)
+    return bool(words) and all(
+        len(w) >= NOISE_LENGTH and _LATIN.search(w) and not _VOWEL.search(w)
+        for w in words
+    )
 
 
 def guarded_intent(text: str, intent: str | None, language: str | None) -> str | None:
@@ -216,9 +241,11 @@ def guarded_intent(text: str, intent: str | None, language: str | None) -> str |
     - English, or too short to tell: the requests of ``english_intents``; any other
       English message says something about the person (``inform``): English is a
       second language of the dialogue, read by the profile phrasings;
+    - French: a person asked for, or a short insult (``french_intents``);
+    - keyboard mashes ("xcvbn") are noise, like emoji;
     - another language: ``other_language``.
     """
-    if says_nothing(text):
+    if says_nothing(text) or is_keyboard_noise(text):
         return NOISE_INTENT
     if language in (ENGLISH, None) and (found := english_intent(text)):
         return found  # also short messages no language is sure of: "start again", "no"
@@ -226,6 +253,10 @@ def guarded_intent(text: str, intent: str | None, language: str | None) -> str |
         return ENGLISH_DEFAULT_INTENT  # read by the profile phrasings, like French
     if language is not None and language != FRENCH:
         return OTHER_LANGUAGE_INTENT
+    if language in (FRENCH, None) and (
+        found := _intent_in(text, get_words().french_intents)
+    ):
+        return found  # a person asked for is always offered
     if intent == GOODBYE_INTENT and not is_goodbye(text):
         return NOT_UNDERSTOOD_INTENT
     return None

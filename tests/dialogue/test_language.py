@@ -211,3 +211,32 @@ def test_an_english_answer_can_skip_the_question() -> None:
         "I'd prefer not to say", "other_language", [], {"language": "en"}, "age", "en"
     )
     assert updates["skipped"] == ["age"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("passez-moi un humain", "ask_human"),
+        ("je voudrais parler à une conseillère svp", "ask_human"),
+        ("ferme-la", "insult"),
+        ("sale robot de merde", "insult"),
+        ("xcvbn,;", "gibberish"),
+    ],
+)
+def test_a_person_asked_for_insults_and_keyboard_mashes_whatever_the_model_says(
+    text: str, intent: str
+) -> None:
+    assert _guarded(text, "out_of_scope").get("intent")["name"] == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je veux parler à un conseiller de la mission locale",  # a structure: orientation
+        "un boulot de merde, je veux changer de métier",  # venting, not an insult
+        "cdd",
+        "bts",
+    ],
+)
+def test_the_french_reading_is_left_to_the_model_otherwise(text: str) -> None:
+    assert _guarded(text, "inform").get("intent")["name"] == "inform"
