@@ -39,9 +39,9 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.conversation.language import (
     DETECTED_LANGUAGE,
-    FRENCH,
-    OTHER_LANGUAGE_INTENT,
+    NOT_UNDERSTOOD,
     detect_language,
+    guarded_intent,
 )
 from bot.rasa_patches import patch_enabled
 
@@ -81,8 +81,12 @@ class SharedSpacyNLP(SpacyNLP):
 class LanguageGuard(GraphComponent):
     """A message in another language is never read as a French intent.
 
-    Placed after the intent classifiers: when ``bot.conversation.language`` is sure
-    the text is not French, the intent becomes ``other_language`` (confidence 1). The
+    Placed after the intent classifiers,
+    ``bot.conversation.language.guarded_intent`` decides (with confidence 1): a
+    message in a language other than French or English becomes ``other_language``;
+    English gets its own reading (a person, restart, yes, no…,
+    else ``inform``, read by the profile phrasings); a message of emoji or signs only
+    is ``gibberish`` and a "goodbye" without a goodbye in words ``nlu_fallback``. The
     language found (``fr``, ``en``…, or nothing when unsure) goes into the parse data
     as ``detected_language`` for the actions.
     """
@@ -99,23 +103,26 @@ class LanguageGuard(GraphComponent):
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Set ``detected_language``; override the intent of non-French messages."""
+        """Set ``detected_language``; replace the intent where the language says."""
         for message in messages:
             text = message.get(TEXT) or ""
             language = detect_language(text)
-            if language is None:
+            if language is not None:
+                message.set(DETECTED_LANGUAGE, language, add_to_output=True)
+            current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            replaced = guarded_intent(text, current, language)
+            if replaced is None or replaced == current:
                 continue
-            message.set(DETECTED_LANGUAGE, language, add_to_output=True)
-            if language != FRENCH:
-                intent = {
-                    INTENT_NAME_KEY: OTHER_LANGUAGE_INTENT,
-                    PREDICTED_CONFIDENCE_KEY: 1.0,
-                }
-                ranking = [
+            intent = {INTENT_NAME_KEY: replaced, PREDICTED_CONFIDENCE_KEY: 1.0}
+            ranking = (
+                []  # nothing to offer as "Vouliez-vous dire… ?"
+                if replaced in NOT_UNDERSTOOD
+                else [
                     r
                     for r in message.get(INTENT_RANKING_KEY) or []
-                    if r.get(INTENT_NAME_KEY) != OTHER_LANGUAGE_INTENT
+                    if r.get(INTENT_NAME_KEY) != replaced
                 ]
-                message.set(INTENT, intent, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            )
+            message.set(INTENT, intent, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
         return messages

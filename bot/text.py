@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # French month names, January first.
@@ -30,3 +31,12 @@ def fold(text: str) -> str:
         "NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae")
     )
     return "".join(ch for ch in value if not unicodedata.combining(ch))
+
+
+def simplify(text: str) -> str:
+    """Lower case, no accents, apostrophes and punctuation as spaces, single spaces.
+
+    With a space at each end, so that a pattern can start a word: " j ai 17 ans ".
+    """
+    value = re.sub(r"[^a-z0-9+]+", " ", fold(text))
+    return f" {' '.join(value.split())} "

@@ -1,4 +1,4 @@
-"""Measure the dialogue: NLU on both held-out sets, test stories, personas over REST.
+"""Measure the dialogue: NLU on every held-out set, test stories, personas over REST.
 
 ``make evaluate`` (``.venv/bin/python scripts/evaluate.py``) uses the trained model
 (training it first only if its inputs changed), writes the raw reports to ``results/``
@@ -18,17 +18,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation.personas import load_personas, markdown, play, summary  # noqa: E402
+from bot.evaluation.personas import english_summary, load_personas, markdown, play, summary  # noqa: E402
 from bot.evaluation.rest import load_knowledge, post_message  # noqa: E402
 from bot.runtime.launcher import RASA_COMMAND, Stack, child_environment, ensure_model, free_port, write_endpoints  # noqa: E402
 from bot.reports import write_block  # noqa: E402
 
 RESULTS = ROOT / "results"
 DOCUMENTS = (ROOT / "docs" / "dialogue.md",)
-# The held-out NLU sets (never trained on): the first one, and the second one written from
-# the seed reports' situations and the information sheets.
-HELD_OUT_SETS = ("tests/test_nlu.yml", "tests/test_nlu_2.yml")
+# The held-out NLU sets (never trained on): the first one, the second one written from the
+# seed reports' situations and the information sheets, and the blind one (written by someone
+# who never saw data/nlu, the stories or the personas: tests/blind/README.md).
+HELD_OUT_SETS = tuple(
+    str(p.relative_to(ROOT)) for p in sorted((ROOT / "tests").glob("test_nlu*.yml"))
+)
 PERSONAS_FILE = ROOT / "tests" / "e2e" / "personas.yml"
+BLIND_PERSONAS_FILE = ROOT / "tests" / "e2e" / "personas_blind.yml"
 
 
 def rasa(*args: str) -> subprocess.CompletedProcess:
@@ -68,8 +72,8 @@ def core_figures(model: Path) -> dict:
     return {"stories": stories, "passed": stories - failed, "returncode": run.returncode}
 
 
-def persona_figures(model: Path) -> dict:
-    """Play every persona against freshly started servers."""
+def persona_figures(model: Path, files: tuple[Path, ...]) -> list[dict]:
+    """Play every persona of each file against freshly started servers (one stack)."""
     with tempfile.TemporaryDirectory(prefix="spro-eval-") as folder:
         work = Path(folder)
         load_knowledge(work)
@@ -80,13 +84,31 @@ def persona_figures(model: Path) -> dict:
         stack.start()
         try:
             stack.wait_ready()
-            results = [play(lambda s, t: post_message(stack.url, s, t), p) for p in load_personas(PERSONAS_FILE)]
+            figures = []
+            for file in files:
+                personas = load_personas(file)
+                results = [play(lambda s, t: post_message(stack.url, s, t), p) for p in personas]
+                figures.append({**summary(results), **english_summary(personas, results)})
         finally:
             stack.stop()
-    return summary(results)
+    return figures
 
 
-def table(nlu_sets: list[tuple[str, dict]], core: dict, personas: dict) -> str:
+def persona_rows(name: str, personas: dict) -> list[str]:
+    """The table rows of one personas file."""
+    english = personas.get("english") or 0
+    english_share = (f"{personas['english_as_expected']} / {english} ({personas['english_as_expected'] / english:.0%})"
+                     if english else "n/a")
+    return [
+        f"| Personas as expected ({name}, REST, real servers) | {personas['routed_as_expected']} / {personas['personas']} ({personas['routing_accuracy']:.0%}) |",
+        f"| Personas ending with an orientation or a human offer, ≤ 8 messages ({name}) | {personas['ended_with_next_step']} / {personas['personas']} |",
+        f"| Personas asked the same question three times, loops ({name}) | {personas['loops']} |",
+        f"| Median user messages to the orientation ({name}) | {personas['median_turns']} (max {personas['max_turns']}) |",
+        f"| English personas as expected ({name}) | {english_share} |",
+    ]
+
+
+def table(nlu_sets: list[tuple[str, dict]], core: dict, personas: list[tuple[str, dict]]) -> str:
     """The figures as markdown."""
     def pct(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.3f}"
@@ -105,12 +127,10 @@ def table(nlu_sets: list[tuple[str, dict]], core: dict, personas: dict) -> str:
         ]
     rows += [
         f"| Test stories passed (tests/test_stories.yml) | {core['passed']} / {core['stories']} |",
-        f"| Personas as expected (REST, real servers) | {personas['routed_as_expected']} / {personas['personas']} ({personas['routing_accuracy']:.0%}) |",
-        f"| Personas ending with an orientation or a human offer (≤ 8 messages) | {personas['ended_with_next_step']} / {personas['personas']} |",
-        f"| Personas asked the same question three times (loops) | {personas['loops']} |",
-        f"| Median user messages to the orientation | {personas['median_turns']} (max {personas['max_turns']}) |",
-        "",
     ]
+    for name, figures in personas:
+        rows += persona_rows(name, figures)
+    rows.append("")
     return "\n".join(rows)
 
 
@@ -120,14 +140,18 @@ def main() -> int:
     model = ensure_model()
     nlu_sets = [(held_out, nlu_figures(model, held_out)) for held_out in HELD_OUT_SETS]
     core = core_figures(model)
-    personas = persona_figures(model)
-    (RESULTS / "personas.md").write_text(markdown(personas), encoding="utf-8")
+    files = tuple(f for f in (PERSONAS_FILE, BLIND_PERSONAS_FILE) if f.exists())
+    personas = list(zip((str(f.relative_to(ROOT)) for f in files), persona_figures(model, files)))
+    for name, figures in personas:
+        report = RESULTS / f"{Path(name).stem}.md"
+        report.write_text(markdown(figures), encoding="utf-8")
     figures = table(nlu_sets, core, personas)
     for document in DOCUMENTS:
         write_block(document, "figures", figures)
     print(figures)
-    if personas["failures"]:
-        print(markdown(personas))
+    for name, persona_figures_of_file in personas:
+        if persona_figures_of_file["failures"]:
+            print(f"\n{name}\n" + markdown(persona_figures_of_file))
     return 0
 
 

@@ -16,8 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.feedback import ask_feedback_once
+from bot.actions.language import NOTICE, notice_given
 from bot.actions.say import say
 from bot.conversation.dialogue import home_region, orientation_messages, with_buttons
+from bot.conversation.language import ENGLISH
 from bot.conversation.profile import get_rules
 from bot.conversation.questions import (
     MAX_ASKS,
@@ -63,6 +65,9 @@ class ValidateOrientationForm(FormValidationAction):
         """Acknowledge the answer; move forward if the next question was asked twice."""
         events = await super().get_validation_events(dispatcher, tracker, domain)
         set_now = tracker.slots_to_validate()
+        if tracker.get_slot("language") == ENGLISH and not notice_given(tracker.events):
+            # the first English message: say once what goes on in English, what does not
+            dispatcher.utter_message(response=NOTICE)
         if just_answered(tracker.events):
             if not set_now.keys() & set(self.domain_slots(domain)):
                 # nothing for the form in the message: Rasa lets the rules answer it
@@ -87,11 +92,13 @@ class ValidateOrientationForm(FormValidationAction):
             return
         if set_now.get("commune_insee"):
             set_now = {**set_now, "commune_name": tracker.get_slot("commune_name")}
+        rules, language = get_rules(), tracker.get_slot("language")
         facts = facts_noted(
             set_now,
             tracker.get_slot("requested_slot"),
-            get_table().needs,
-            get_rules().situation_labels,
+            rules.need_labels(language, get_table().needs),
+            rules.labels(language),
+            language,
         )
         if facts:
             dispatcher.utter_message(response="utter_noted", facts=facts)
@@ -120,12 +127,14 @@ class ActionAskQuestion(Action, metaclass=abc.ABCMeta):
     ) -> list[EventType]:
         """One short question."""
         channel = tracker.get_latest_input_channel()
+        rules = get_rules()
         utterance = question(
             self.slot,
             tracker.current_slot_values(),
             last_question(tracker.events),
             with_buttons(channel),
-            get_rules().situation_labels,
+            rules.labels(tracker.get_slot("language")),
+            {status.code: status.choices for status in rules.statuses},
         )
         say(dispatcher, [utterance])
         return []

@@ -22,10 +22,10 @@ import yaml
 from jsonschema import Draft7Validator, FormatChecker
 
 from bot import config
-from bot.conversation.language import OTHER_LANGUAGE_INTENT
+from bot.conversation.language import OTHER_LANGUAGE_INTENT, next_language
 from bot.conversation.routing import NOT_GIVEN, SECTORS, SITUATIONS
 from bot.lazy import Lazy
-from bot.text import fold
+from bot.text import simplify
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,29 @@ class CodedRule:
 
 
 @dataclass(frozen=True)
+class Status:
+    """A situation said in other words than the confident ones (congé parental, RSA…).
+
+    It gives a routing ``situation`` (``non_precise``: any public) only once confirmed;
+    ``choices`` are the other plausible situations offered as buttons.
+    """
+
+    code: str
+    situation: str
+    label: str
+    label_en: str
+    choices: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+    examples: tuple[str, ...] = ()
+
+    def masked(self, simple: str) -> str:
+        """The text without the words that say this status (they say no request)."""
+        for pattern in self.patterns:
+            simple = pattern.sub(" ", simple)
+        return simple
+
+
+@dataclass(frozen=True)
 class ProfileRules:
     """The phrasings of ``knowledge/profile_rules.yml``, compiled."""
 
@@ -59,11 +82,48 @@ class ProfileRules:
     age_patterns: tuple[re.Pattern[str], ...]
     number_words: dict[str, int]
     short_answers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    statuses: tuple[Status, ...] = ()
+    # English names of the situations and of the needs, by code
+    labels_en: dict[str, str] = field(default_factory=dict)
+    need_labels_en: dict[str, str] = field(default_factory=dict)
 
     @property
     def situation_labels(self) -> dict[str, str]:
         """How the assistant names each situation to the person ("parent d'élève")."""
-        return {rule.code: rule.label or rule.code for rule in self.situations}
+        return self.labels()
+
+    def labels(self, language: str | None = None) -> dict[str, str]:
+        """Situation and status codes -> how to name them, in French or English."""
+        french = {rule.code: rule.label or rule.code for rule in self.situations}
+        french.update({status.code: status.label for status in self.statuses})
+        if language != "en":
+            return french
+        english = {s.code: s.label_en for s in self.statuses}
+        return {**french, **self.labels_en, **english}
+
+    def need_labels(
+        self, language: str | None, french: dict[str, str]
+    ) -> dict[str, str]:
+        """The need labels of the facts noted, in English for English speakers."""
+        if language != "en":
+            return french
+        return {
+            code: self.need_labels_en.get(code, label) for code, label in french.items()
+        }
+
+    def status(self, code: str | None) -> Status | None:
+        """The status of that code, if it is one."""
+        return next((s for s in self.statuses if s.code == code), None)
+
+    def situation_of(self, guess: str) -> str:
+        """The routing situation a confirmed guess gives (a status or a situation)."""
+        status = self.status(guess)
+        return status.situation if status else guess
+
+    def alternatives(self, guess: str) -> list[str]:
+        """The other plausible situations offered with the confirmation of ``guess``."""
+        status = self.status(guess)
+        return list(status.choices) if status else []
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> "ProfileRules":
@@ -103,6 +163,25 @@ class ProfileRules:
                 )
             return tuple(rules)
 
+        statuses = []
+        for item in data["statuses"]:
+            for code in (item["situation"], *item["choices"]):
+                if code not in SITUATIONS and code != NOT_GIVEN:
+                    raise ValueError(
+                        f"{RULES_FILE} : situation inconnue « {code} » "
+                        f"dans statuses ({item['code']})."
+                    )
+            statuses.append(
+                Status(
+                    code=item["code"],
+                    situation=item["situation"],
+                    label=item["label"],
+                    label_en=item["label_en"],
+                    choices=tuple(item["choices"]),
+                    patterns=_compiled(item["patterns"]),
+                    examples=tuple(item["examples"]),
+                )
+            )
         for item in data["short_answers"]:
             if item["code"] not in SITUATIONS:
                 raise ValueError(
@@ -124,7 +203,14 @@ class ProfileRules:
             short_answers=tuple(
                 (item["code"], tuple(item["words"])) for item in data["short_answers"]
             ),
+            statuses=tuple(statuses),
+            labels_en=_english_labels(data["situations"]),
+            need_labels_en=_english_labels(data["needs"]),
         )
+
+
+def _english_labels(items: list[dict[str, Any]]) -> dict[str, str]:
+    return {item["code"]: item["label_en"] for item in items if item.get("label_en")}
 
 
 def _compiled(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
@@ -154,12 +240,6 @@ def get_rules() -> ProfileRules:
 def set_rules(rules: ProfileRules | None) -> None:
     """Replace (or with None, forget) the cached phrasings."""
     _RULES.set(rules)
-
-
-def simplify(text: str) -> str:
-    """Lower case, no accents, apostrophes and punctuation as spaces, single spaces."""
-    value = re.sub(r"[^a-z0-9+]+", " ", fold(text))
-    return f" {' '.join(value.split())} "
 
 
 def _any(text: str, patterns: tuple[re.Pattern[str], ...]) -> bool:
@@ -225,22 +305,33 @@ def extract(text: str, requested: str | None = None) -> Extraction:
     if age is not None:
         values["age"] = age
     situation = _first(simple, rules.situations)
-    if situation is None and requested == "situation":
-        # a cue given as the answer is the answer
-        situation = _first(simple, rules.situations, weak=True)
-    if situation is not None:
+    status = next((s for s in rules.statuses if _any(simple, s.patterns)), None)
+    if status is not None and situation != status.situation:
+        # a status in other words is never routed on without a confirmation
+        values["situation_guess"] = status.code
+    elif situation is not None:
         values["situation"] = situation
-    else:
-        guess = _first(simple, rules.situations, weak=True)
-        if guess is not None:
-            values["situation_guess"] = guess
-    own_situation = values.get("situation") in ("sans_emploi", "salarie", "independant")
+    elif requested == "situation" and (
+        cue := _first(simple, rules.situations, weak=True)
+    ):
+        values["situation"] = cue  # a cue given as the answer is the answer
+    elif guess := _first(simple, rules.situations, weak=True):
+        values["situation_guess"] = guess
+    own = values.get("situation") or (status.situation if status else None)
+    own_situation = own in ("sans_emploi", "salarie", "independant", "apprenti")
     speaks_of_child = _any(simple, rules.parent)
-    for rule in rules.needs:
-        if rule.code == "orientation_scolaire" and own_situation and speaks_of_child:
-            continue  # the child's orientation; the person's own need is another one
-        if _any(simple, rule.patterns):
-            values["need"] = rule.code
+    # the words of a status say who the person is, not the request ("je suis apprenti et
+    # je veux changer de métier": reconversion), unless the confident words say the same
+    # situation ("salariée en CDD, mon contrat se termine": what to do next)
+    readings = [simple]
+    if status is not None:
+        readings = [status.masked(simple)] + (
+            [simple] if situation == status.situation else []
+        )
+    for request in readings:
+        need = _need(request, rules, skip_school=own_situation and speaks_of_child)
+        if need is not None:
+            values["need"] = need
             break
     sector = _first(simple, rules.sectors)
     if sector is not None:
@@ -262,6 +353,16 @@ def extract(text: str, requested: str | None = None) -> Extraction:
         if quick:
             values["situation"] = quick
     return result
+
+
+def _need(simple: str, rules: ProfileRules, skip_school: bool) -> str | None:
+    """The first need said; ``skip_school``: the child's orientation is not the need."""
+    for rule in rules.needs:
+        if rule.code == "orientation_scolaire" and skip_school:
+            continue
+        if _any(simple, rule.patterns):
+            return rule.code
+    return None
 
 
 def _first(simple: str, rules: tuple[CodedRule, ...], weak: bool = False) -> str | None:
@@ -332,6 +433,32 @@ def _choose_among(simple: str, choices: list[dict[str, str]]) -> str | None:
     return None
 
 
+def _entity_place(text: str, named: str, requested: bool) -> Any:
+    """The place DIET's ``commune`` span names, checked against the whole sentence.
+
+    The gazetteer's reading of the sentence wins when it holds the span in a longer
+    name ("saint" of "saint amand montrond"); a look-alike of the span in free text
+    ("ancien": Ancier) is no commune.
+    """
+    from bot import places
+
+    resolution = places.resolve(named)
+    if resolution.status == "not_found":
+        return resolution
+    in_text = places.find_in_text(text)
+    span = simplify(named)
+    if (
+        in_text.status != "not_found"
+        and in_text.method != "fuzzy"
+        and span in simplify(in_text.matched_text)
+        and len(in_text.matched_text) > len(named)
+    ):
+        return in_text
+    if resolution.method == "fuzzy" and not requested:
+        return places.find_in_text("")  # not found
+    return resolution
+
+
 def commune_updates(
     text: str,
     requested: str | None,
@@ -360,7 +487,7 @@ def commune_updates(
     if resolution is None or resolution.status == "not_found":
         named = by_entity.get("commune")
         if isinstance(named, str):
-            resolution = places.resolve(named)
+            resolution = _entity_place(text, named, requested == "commune_insee")
     if resolution is None or resolution.status == "not_found":
         resolution = places.find_in_text(text)
         if resolution.method == "fuzzy" and requested != "commune_insee":
@@ -413,7 +540,7 @@ def slot_updates(
         return {}
     updates: dict[str, Any] = {}
     if language is not None:
-        new_language = None if language == FRENCH else language
+        new_language = next_language(slots.get("language"), language, text)
         if new_language != slots.get("language"):
             updates["language"] = new_language
         if language not in UNDERSTOOD_LANGUAGES:
@@ -422,8 +549,9 @@ def slot_updates(
     values = dict(extraction.values)
     guess = slots.get("situation_guess")
     if requested == "situation" and guess and "situation" not in values:
-        if intent == "affirm":
-            values["situation"] = guess
+        if intent == "affirm" or values.get("situation_guess") == guess:
+            # "oui", or the status said again in answer to its confirmation
+            values["situation"] = get_rules().situation_of(guess)
         elif intent == "deny":
             # "non" to "vous êtes … ?": ask the situation itself, not a skip
             values["situation_guess"] = None
@@ -439,6 +567,9 @@ def slot_updates(
             else:
                 values[name] = value
         elif name == "age" and "age" not in values:
+            start = entity.get("start")
+            if isinstance(start, int) and _NOT_OWN_AGE.search(simplify(text[:start])):
+                continue  # a duration, "depuis 18 ans", is not the person's age
             digits = re.findall(r"\d{1,2}", str(value))
             if digits and (age := _plausible(int(digits[0]))) is not None:
                 values["age"] = age

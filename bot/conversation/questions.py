@@ -18,7 +18,7 @@ that does not fit the question but brings other facts is acknowledged (``facts_n
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from bot.conversation.wording import Utterance
 
@@ -38,11 +38,15 @@ QUESTIONS: dict[str, tuple[str, str]] = {
 }
 COMMUNE_CHOICE = ("utter_ask_commune_choice", "utter_ask_commune_choice_again")
 CONFIRM_SITUATION = "utter_confirm_situation"
+# A status said in other words (knowledge/profile_rules.yml `statuses`): Oui, the other
+# plausible situations, or another one.
+CONFIRM_STATUS = "utter_confirm_status"
+CONFIRMATIONS = (CONFIRM_SITUATION, CONFIRM_STATUS)
 ALL_QUESTIONS = frozenset(
     {
         *(n for pair in QUESTIONS.values() for n in pair),
         *COMMUNE_CHOICE,
-        CONFIRM_SITUATION,
+        *CONFIRMATIONS,
     }
 )
 # Facts an answer may bring, in the order they are acknowledged.
@@ -138,12 +142,27 @@ def question(
     last_asked: str | None,
     buttons: bool,
     situation_labels: Mapping[str, str],
+    alternatives: Mapping[str, Sequence[str]] | None = None,
 ) -> Utterance:
-    """The question for ``slot``: first wording, or the second right after the first."""
+    """The question for ``slot``: first wording, or the second right after the first.
+
+    A situation guessed is confirmed first: a status (``alternatives`` gives its other
+    plausible situations, offered as buttons) or a weak cue (Oui / Non).
+    """
     guess = slots.get("situation_guess")
-    if slot == "situation" and guess and last_asked != CONFIRM_SITUATION:
+    if slot == "situation" and guess and last_asked not in CONFIRMATIONS:
+        label = situation_labels.get(guess, guess)
+        if alternatives is None or guess not in alternatives:
+            return Utterance(CONFIRM_SITUATION, {"situation_label": label})
+        choice_buttons = [
+            {
+                "title": _capitalised(situation_labels.get(code, code)),
+                "payload": f'/inform{{"situation": "{code}"}}',
+            }
+            for code in alternatives[guess]
+        ]
         return Utterance(
-            CONFIRM_SITUATION, {"situation_label": situation_labels.get(guess, guess)}
+            CONFIRM_STATUS, {"status_label": label}, choice_buttons if buttons else []
         )
     choices = slots.get("commune_choices") or []
     if slot == COMMUNE and choices:
@@ -167,13 +186,22 @@ def question(
     return Utterance(again if last_asked in (first, again) else first)
 
 
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def facts_noted(
     set_now: Mapping[str, Any],
     pending: str | None,
     need_labels: Mapping[str, str],
     situation_labels: Mapping[str, str],
+    language: str | None = None,
 ) -> str | None:
-    """« 22 ans, Tours » when an answer brought other facts than the one asked."""
+    """« 22 ans, Tours » when an answer brought other facts than the one asked.
+
+    In English (``language`` "en") the age reads « 22 years old »; the labels given
+    are already in the person's language.
+    """
     if (
         not pending
         or pending in set_now
@@ -186,11 +214,12 @@ def facts_noted(
         if value in (None, "", []) or slot == pending:
             continue
         if slot == "age":
-            facts.append(f"{value:.0f} ans")
+            unit = "years old" if language == "en" else "ans"
+            facts.append(f"{value:.0f} {unit}")
         elif slot == "need":
             facts.append(need_labels.get(value, value).lower())
-        elif slot == "situation":
-            facts.append(situation_labels.get(value, value))
+        elif slot == "situation" and value in situation_labels:
+            facts.append(situation_labels[value])
         elif slot == "commune_name":
             facts.append(str(value))
     return ", ".join(facts) or None

@@ -30,6 +30,8 @@ SITUATIONS = (
     "sans_emploi",
     "salarie",
     "independant",
+    # an apprentice is an employee and a young person (profile_rules.yml statuses)
+    "apprenti",
 )
 SECTORS = ("artisanat", "commerce", "agriculture")
 BY_SECTOR = "by_sector"
@@ -225,11 +227,14 @@ def public_for(profile: Profile) -> str:
     if situation == "decrocheur":
         # left school without a diploma: a young person's situation
         return "jeune_decrocheur"
-    if situation in ("sans_emploi", "salarie", "independant"):
+    if situation in ("sans_emploi", "salarie", "independant", "apprenti"):
         if profile.disability:
             return "travailleur_handicape"
         if profile.cadre:
             return "cadre"
+        if situation == "apprenti":
+            # an employee, and a young person: the young people's door under 26
+            return "jeune_16_25" if young else "actif_occupe"
         if situation in ("salarie", "independant"):
             return "actif_occupe"
         return "jeune_16_25" if young else "demandeur_emploi"

@@ -44,6 +44,8 @@ QUESTION_MARKERS = (
     ("Are you studying, working", "situation"),
     ("Si je comprends bien, vous êtes", "confirm"),
     ("If I understand correctly", "confirm"),
+    (": c'est bien ça ?", "confirm"),
+    (": is that right?", "confirm"),
     ("Quel âge avez-vous", "age"),
     ("Avez-vous moins de 26 ans", "age"),
     ("How old are you", "age"),
@@ -318,6 +320,27 @@ def summary(
             results,
             networks_with_records() if with_records is None else with_records,
         ),
+    }
+
+
+def is_english(persona: dict[str, Any]) -> bool:
+    """A persona who writes English: ``lang: en``, else its first message is English."""
+    from bot.conversation.language import ENGLISH, detect_language
+
+    language = persona.get("lang") or persona.get("language")
+    if language:
+        return str(language).lower().startswith(ENGLISH)
+    return detect_language(str(persona.get("first", ""))) == ENGLISH
+
+
+def english_summary(
+    personas: list[dict[str, Any]], results: list[PersonaResult]
+) -> dict[str, int]:
+    """How many personas write English, and how many of them went as expected."""
+    english = [r for p, r in zip(personas, results) if is_english(p)]
+    return {
+        "english": len(english),
+        "english_as_expected": sum(1 for r in english if not r.problems()),
     }
 
 

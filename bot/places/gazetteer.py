@@ -208,13 +208,25 @@ class Gazetteer:
                 )
         matches = []  # (score, start, length)
         for start in range(len(words)):
-            cue = start > 0 and norms[start - 1] in words_.cues
+            cue = start > 0 and _is_cue(words, norms, start - 1, words_.cues)
             for length in range(min(6, len(words) - start), 0, -1):
                 key = " ".join(norms[start : start + length])
                 if key not in self.by_key and not (
                     length > 1 and key in self.by_short_key
                 ):
                     continue
+                if key not in self.by_key and (
+                    norms[start] in words_.common_words
+                    or not (cue or words[start][0][:1].isupper())
+                ):
+                    continue  # part of a longer name, in everyday words ("à cause de")
+                if (
+                    length == 2
+                    and norms[start] in words_.articles
+                    and not words[start + 1][0][:1].isupper()
+                    and norms[start + 1] in words_.common_words | words_.cues
+                ):
+                    continue  # an article and an everyday word: "sur la côte"
                 if length == 1:
                     capital = words[start][0][:1].isupper() and start > 0
                     if (
@@ -244,7 +256,7 @@ class Gazetteer:
             1, len(words)
         ):  # near misses right after a cue: "j'habite a joue les tour"
             if (
-                norms[start - 1] not in words_.cues
+                not _is_cue(words, norms, start - 1, words_.cues)
                 or norms[start] in words_.common_words
                 or norms[start] in words_.stop_after_place
             ):
@@ -293,3 +305,19 @@ class Gazetteer:
         if end < len(norms) and norms[end].upper() in self.departements:
             return 1
         return 0
+
+
+# Subject pronouns before "a": the verb avoir ("m'a viré", "en a marre"), not "à".
+_BEFORE_AVOIR = frozenset(
+    {"m", "t", "l", "il", "elle", "on", "en", "y", "qui", "ca", "j", "n"}
+)
+
+
+def _is_cue(
+    words: list[tuple[str, str]], norms: list[str], index: int, cues: frozenset[str]
+) -> bool:
+    """Whether the word at ``index`` announces a place ("à", "vers", "habite"…)."""
+    if norms[index] not in cues:
+        return False
+    raw = words[index][0]
+    return not (raw.lower() == "a" and index > 0 and norms[index - 1] in _BEFORE_AVOIR)

@@ -48,11 +48,11 @@ def test_short_or_unclear_texts_are_left_to_the_french_understanding(text: str) 
     assert detect_language(text) in (None, "fr")
 
 
-def test_a_message_in_english_gets_the_other_language_intent_and_its_language() -> None:
+def test_a_message_in_english_is_read_in_english_never_as_a_french_intent() -> None:
     message = Message.build(text="hello, I need to find a job", intent="goodbye")
     message.set("intent", {"name": "goodbye", "confidence": 0.9})
     LanguageGuard().process([message])
-    assert message.get("intent") == {"name": "other_language", "confidence": 1.0}
+    assert message.get("intent") == {"name": "inform", "confidence": 1.0}
     assert message.get(DETECTED_LANGUAGE) == "en"
     french = Message.build(text="je cherche un emploi à Tours")
     french.set("intent", {"name": "inform", "confidence": 0.9})
@@ -106,3 +106,137 @@ def test_the_language_words_are_data_checked_by_their_schema() -> None:
     data["words"]["en"].append("Hello World")
     with pytest.raises(ValueError, match=r"languages\.yml"):
         LanguageWords.from_data(data)
+
+
+def _guarded(text: str, intent: str, confidence: float = 0.9) -> Message:
+    message = Message.build(text=text)
+    message.set("intent", {"name": intent, "confidence": confidence})
+    message.set(
+        "intent_ranking",
+        [{"name": intent, "confidence": confidence}, {"name": "inform", "confidence": 0.1}],
+    )
+    LanguageGuard().process([message])
+    return message
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["🔥💯", "🔥💯🔥💯🔥💯", "🇫🇷🇬🇧", "👨‍👩‍👧‍👦" * 200, "!!! ???", "pas au revoir", "non pas au revoir"],
+)
+def test_emoji_only_and_negated_goodbyes_are_not_understood_never_a_goodbye(
+    text: str,
+) -> None:
+    message = _guarded(text, "goodbye")
+    expected = "nlu_fallback" if "revoir" in text else "gibberish"
+    assert message.get("intent") == {"name": expected, "confidence": 1.0}
+    # no "Vouliez-vous dire… ?" between readings that were never there
+    assert [r["name"] for r in message.get("intent_ranking")] == [expected]
+
+
+@pytest.mark.parametrize(
+    "text", ["au revoir", "merci, au revoir !", "bonne journée", "bye", "à plus", "see you"]
+)
+def test_a_clear_goodbye_in_words_stays_a_goodbye(text: str) -> None:
+    assert _guarded(text, "goodbye").get("intent")["name"] == "goodbye"
+
+
+@pytest.mark.parametrize("text", ["{__import__('os').system('id')}", "<!--", "<script>alert(1)</script>"])
+def test_code_is_no_language_so_a_first_fallback_stays_in_french(text: str) -> None:
+    assert detect_language(text) is None
+    assert "language" not in slot_updates(text, "nlu_fallback", [], {}, None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Can I talk to a person please?", "ask_human"),
+        ("I would like to speak to an adviser", "ask_human"),
+        ("start again", "restart"),
+        ("yes, that's right", "affirm"),
+        ("no, it's not", "deny"),
+        ("thank you so much", "thank"),
+        ("I am looking for a job", "inform"),
+        ("Hola, busco trabajo", "other_language"),
+    ],
+)
+def test_english_requests_are_understood(text: str, intent: str) -> None:
+    assert _guarded(text, "inform").get("intent")["name"] == intent
+
+
+def test_french_words_in_an_english_sentence_keep_it_english() -> None:
+    assert detect_language("I live in Joué-lès-Tours") == "en"
+    assert detect_language("I'm a student à la fac in Nantes") == "en"
+    assert detect_language("je cherche un job à Tours") == "fr"
+    # once in English, "oui" or a commune does not switch the conversation back
+    assert "language" not in slot_updates("oui", "affirm", [], {"language": "en"}, None, "fr")
+    said_in_french = slot_updates(
+        "je préfère continuer en français", "inform", [], {"language": "en"}, None, "fr"
+    )
+    assert said_in_french["language"] is None
+
+
+def test_an_english_first_message_gives_its_facts_like_a_french_one() -> None:
+    updates = slot_updates(
+        "Hi, I am an international student at the University of Tours and I need help "
+        "choosing my master",
+        "other_language",
+        [],
+        {},
+        None,
+        "en",
+    )
+    assert (updates["situation"], updates["need"], updates["commune_name"]) == (
+        "etudiant",
+        "orientation_scolaire",
+        "Tours",
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "slot", "value"),
+    [
+        ("student at the university", "situation", "etudiant"),
+        ("unemployed", "situation", "sans_emploi"),
+        ("I'm 24 years old", "age", 24.0),
+        ("aged 31", "age", 31.0),
+    ],
+)
+def test_english_answers_to_the_english_questions(answer: str, slot: str, value: object) -> None:
+    updates = slot_updates(answer, "other_language", [], {"language": "en"}, slot, "en")
+    assert updates[slot] == value and not updates.get("misunderstood")
+
+
+def test_an_english_answer_can_skip_the_question() -> None:
+    updates = slot_updates(
+        "I'd prefer not to say", "other_language", [], {"language": "en"}, "age", "en"
+    )
+    assert updates["skipped"] == ["age"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("passez-moi un humain", "ask_human"),
+        ("je voudrais parler à une conseillère svp", "ask_human"),
+        ("ferme-la", "insult"),
+        ("sale robot de merde", "insult"),
+        ("xcvbn,;", "gibberish"),
+    ],
+)
+def test_a_person_asked_for_insults_and_keyboard_mashes_whatever_the_model_says(
+    text: str, intent: str
+) -> None:
+    assert _guarded(text, "out_of_scope").get("intent")["name"] == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je veux parler à un conseiller de la mission locale",  # a structure: orientation
+        "un boulot de merde, je veux changer de métier",  # venting, not an insult
+        "cdd",
+        "bts",
+    ],
+)
+def test_the_french_reading_is_left_to_the_model_otherwise(text: str) -> None:
+    assert _guarded(text, "inform").get("intent")["name"] == "inform"

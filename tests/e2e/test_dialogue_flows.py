@@ -97,7 +97,7 @@ def test_facts_given_out_of_turn_are_acknowledged_and_the_question_reworded(chat
 
 def test_english_goes_on_to_an_orientation_in_english(chat: Chat, sender: str) -> None:
     first = texts(chat(sender, "Hello, I am 22 and I am looking for a job"))
-    assert "I answer in French and a little English" in first and "Au revoir" not in first
+    assert "Let's go on in English" in first and "Au revoir" not in first
     assert "In which town do you live" in first, "age, situation and need understood in English"
     payload = orientation_payload(chat(sender, "Tours"))
     assert payload and payload["network"] == "mission_locale"
@@ -114,3 +114,32 @@ def test_after_the_cpf_sheet_an_employee_is_sent_to_the_cep(chat: Chat, sender: 
     chat(sender, "je suis salariée")
     payload = orientation_payload(chat(sender, "Blois"))
     assert payload and (payload["network"], payload["also"]) == ("cep_actifs_occupes", "transitions_pro")
+
+
+@pytest.mark.parametrize("text", ["🔥💯", "🇫🇷🇫🇷🇫🇷", "👨‍👩‍👧‍👦" * 200, "pas au revoir"])
+def test_no_goodbye_without_a_goodbye_in_words(chat: Chat, sender: str, text: str) -> None:
+    answer = texts(chat(sender, text))
+    assert "Au revoir" not in answer and "n'ai pas bien compris" in answer, answer
+
+
+@pytest.mark.parametrize("text", ["{__import__('os').system('id')}", "<!--"])
+def test_a_first_message_not_understood_is_answered_in_french(chat: Chat, sender: str, text: str) -> None:
+    answer = texts(chat(sender, text))
+    assert "Sorry" not in answer and "Je n'ai pas" in answer, answer
+
+
+def test_an_employee_on_parental_leave_is_asked_before_being_routed(chat: Chat, sender: str) -> None:
+    answer = chat(sender, "je suis en congé parental et je voudrais changer de voie quand je reprendrai, j'habite Tours")
+    assert orientation_payload(answer) is None
+    assert "congé parental : c'est bien ça ?" in texts(answer)
+    payload = orientation_payload(chat(sender, "oui"))
+    if payload is None:  # the age may still be needed
+        payload = orientation_payload(chat(sender, "34 ans"))
+    assert payload and payload["network"] == "cep_actifs_occupes"
+
+
+def test_an_international_student_writing_english_is_oriented_in_english(chat: Chat, sender: str) -> None:
+    answer = chat(sender, "Hi, I'm an international student at the university in Tours and I need advice on choosing my master")
+    payload = orientation_payload(answer)
+    assert payload and payload["network"] == "suio" and payload["commune"]["name"] == "Tours"
+    assert "I suggest" in texts(answer)

@@ -8,7 +8,8 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.runtime.launcher import Stack
-from bot.evaluation.personas import MAX_USER_MESSAGES, PersonaResult, load_personas, markdown, play, summary
+from bot.evaluation.personas import (
+    MAX_USER_MESSAGES, PersonaResult, english_summary, load_personas, markdown, play, summary)
 from bot.evaluation.rest import post_message
 
 pytestmark = pytest.mark.e2e
@@ -56,3 +57,22 @@ def test_a_local_door_where_the_open_data_has_one(results: dict[str, PersonaResu
     assert set(doors["per_region_where_open_data"]) == {"24", "28", "52", "53"}
     for region, cell in doors["per_region_where_open_data"].items():
         assert cell["share"] >= 0.8, (region, cell)
+
+
+# The blind personas (tests/blind/README.md): written without seeing the training data,
+# the routing table or these personas; never edited to fit. The targets.
+BLIND_FILE = Path(__file__).with_name("personas_blind.yml")
+BLIND = load_personas(BLIND_FILE)
+BLIND_ACCURACY = 0.95
+
+
+def test_the_blind_personas_reach_the_targets(stack: Stack) -> None:
+    results = [play(lambda s, t: post_message(stack.url, s, t), p) for p in BLIND]
+    figures = {**summary(results), **english_summary(BLIND, results)}
+    report = Path(PROJECT_ROOT / "results")
+    report.mkdir(exist_ok=True)
+    (report / "personas_blind.md").write_text(markdown(figures), encoding="utf-8")
+    assert figures["loops"] == 0, figures["failures"]
+    assert figures["median_turns"] <= 3
+    assert figures["routing_accuracy"] >= BLIND_ACCURACY, figures["failures"]
+    assert figures["english_as_expected"] >= 0.9 * figures["english"], figures["failures"]
