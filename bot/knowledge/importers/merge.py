@@ -169,16 +169,29 @@ def street_key(network: str, insee: str, address: str) -> tuple[str, str, str] |
 CLOSED_FILE = "closed_structures.yaml"
 
 
-def closed_places(path: Path) -> dict[Any, tuple[date, str]]:
-    """Records a campaign closed: by id and by address key -> (closing date, id)."""
-    if not path.exists():
-        return {}
+def _staff_file(path: Path) -> dict:
+    """A staff YAML file read through the guards; a French error names the file."""
     try:
-        loaded = parse_yaml(path.read_text(encoding="utf-8"))[0] or {}
+        loaded = parse_yaml(path.read_text(encoding="utf-8"))[0]
     except UnsafeInput as exc:
         raise ImportInputError(
             f"{path.name}, {exc} (python -m bot check le signale aussi)"
         ) from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ImportInputError(
+            f"{path.name} : le fichier doit commencer par « structures: » suivi des fiches ; "
+            "python -m bot check le signale aussi"
+        )
+    return loaded
+
+
+def closed_places(path: Path) -> dict[Any, tuple[date, str]]:
+    """Records a campaign closed: by id and by address key -> (closing date, id)."""
+    if not path.exists():
+        return {}
+    loaded = _staff_file(path)
     found: dict[Any, tuple[date, str]] = {}
     for item in loaded.get("closed") or []:
         when = as_date(item.get("closed_on")) if isinstance(item, dict) else None
@@ -246,12 +259,7 @@ def read_files(folder: Path) -> dict[Path, list[dict]]:
     """The records of every structures file of ``folder``, by file."""
     files: dict[Path, list[dict]] = {}
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
-        try:
-            loaded = parse_yaml(path.read_text(encoding="utf-8"))[0] or {}
-        except UnsafeInput as exc:
-            raise ImportInputError(
-                f"{path.name}, {exc} (python -m bot check le signale aussi)"
-            ) from exc
+        loaded = _staff_file(path)
         files[path] = [
             r for r in (loaded.get("structures") or []) if isinstance(r, dict)
         ]
