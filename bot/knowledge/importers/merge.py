@@ -181,7 +181,7 @@ def _staff_file(path: Path) -> dict:
         return {}
     if not isinstance(loaded, dict):
         raise ImportInputError(
-            f"{path.name} : le fichier doit commencer par « structures: » suivi des fiches ; "
+            f"{path.name} : le fichier doit commencer par une clé (« structures: » ou « closed: ») ; "
             "python -m bot check le signale aussi"
         )
     return loaded
