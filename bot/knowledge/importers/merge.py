@@ -181,8 +181,8 @@ def _staff_file(path: Path) -> dict:
         return {}
     if not isinstance(loaded, dict):
         raise ImportInputError(
-            f"{path.name} : le fichier doit commencer par une clé (« structures: » ou « closed: ») ; "
-            "python -m bot check le signale aussi"
+            f"{path.name} : le fichier doit commencer par une clé "
+            "(« structures: » ou « closed: ») ; python -m bot check le signale aussi"
         )
     return loaded
 
