@@ -8,8 +8,9 @@ bot messages out), with what a public endpoint needs on top:
   ``sender`` gets 403, so nobody reaches a conversation they did not start;
 - limits, each refused with a French ``{"error": …}``: body over 64 kB (413), JSON
   nested deeper than 8 levels, metadata other than a 2-digit ``region`` and a short
-  ``channel_page`` (400), invalid code points such as lone surrogates (400), more than
-  one message at a time or ``config.messages_per_minute()`` per conversation (429);
+  ``channel_page`` (400), invalid code points such as lone surrogates (400), all
+  checked by ``channels.public_requests``; more than one message at a time or
+  ``config.messages_per_minute()`` per conversation (429);
 - the text is normalised (NFKC: full-width "j'ai 22 ans" becomes plain), and e-mails,
   phone numbers, names and IBANs are masked before the NLU, the tracker or the logs;
 - ``/intent`` messages are accepted only as the payload of a quick reply: one the
@@ -24,10 +25,7 @@ bot messages out), with what a public endpoint needs on top:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import re
-from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -40,20 +38,12 @@ from bot import config
 from bot.conversation.service_problem import service_problem_text
 from bot.handover.relay import relay_to_adviser
 from bot.privacy import mask_personal_data
-from bot.text_input import InvalidText, normalise_text
 from channels import conversation_ids, guard, rate_limits
+from channels.public_requests import IncomingMessage, Refused, parse_body, read_body
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
-MAX_BODY_BYTES = 64 * 1024
-MAX_JSON_DEPTH = 8
-MAX_METADATA_KEYS = 10
-# Metadata a client may attach, with the form of its value; other keys are dropped.
-METADATA_FORMATS = {
-    "region": re.compile(r"[0-9]{2}"),
-    "channel_page": re.compile(r"[A-Za-z0-9_./:#?=&%-]{1,200}"),
-}
 # The chat routes other sites may call (CORS), by the end of their path.
 CHAT_ROUTES = ("/webhook", "/conversations", "/config", "/health")
 # Seconds after which the person is answered even if the turn goes on (it is saved).
@@ -68,14 +58,6 @@ BUSY = (
     "Je réponds encore à votre message précédent. Patientez un instant avant "
     "d'envoyer le suivant."
 )
-UNKNOWN_CONVERSATION = (
-    "Conversation inconnue : demandez un identifiant de conversation avec "
-    "POST /webhooks/rest/conversations, puis envoyez-le dans « sender »."
-)
-BAD_JSON = (
-    "La requête doit être un objet JSON encodé en UTF-8, par exemple "
-    '{"sender": "<identifiant reçu>", "message": "Bonjour"}.'
-)
 
 
 def too_long_message(length: int) -> str:
@@ -84,111 +66,6 @@ def too_long_message(length: int) -> str:
         f"Votre message est très long ({length} caractères). Pouvez-vous le résumer "
         f"en quelques phrases ({MAX_MESSAGE_CHARS} caractères au plus) ?"
     )
-
-
-class Refused(ValueError):
-    """A request the channel does not take: an HTTP status and a French message."""
-
-    def __init__(self, status: int, message: str) -> None:
-        """Status and the French explanation sent as ``{"error": …}``."""
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-@dataclass(frozen=True)
-class IncomingMessage:
-    """A checked request: who speaks, the normalised text and the kept metadata."""
-
-    sender_id: str
-    text: str
-    metadata: dict[str, Any]
-
-
-def checked_metadata(metadata: Any) -> dict[str, str]:
-    """The metadata kept: known keys with a value of the expected form."""
-    if metadata is None:
-        return {}
-    if not isinstance(metadata, dict) or len(metadata) > MAX_METADATA_KEYS:
-        raise Refused(
-            400,
-            "Le champ « metadata » doit être un petit objet JSON, par "
-            'exemple {"region": "24"}.',
-        )
-    kept = {}
-    for key, form in METADATA_FORMATS.items():
-        value = metadata.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, str) or not form.fullmatch(value):
-            expected = " (un code de région à 2 chiffres)" if key == "region" else ""
-            raise Refused(400, f"Valeur non acceptée pour metadata.{key}{expected}.")
-        kept[key] = value
-    return kept
-
-
-def parse_body(body: bytes) -> IncomingMessage:
-    """Parse and check a webhook body; raise ``Refused`` in French."""
-    if len(body) > MAX_BODY_BYTES:
-        raise Refused(
-            413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus)."
-        )
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Refused(400, BAD_JSON) from None
-    if guard.nesting_exceeds(text, MAX_JSON_DEPTH):
-        raise Refused(
-            400, "La requête est trop imbriquée : un objet JSON simple est attendu."
-        )
-    try:
-        payload = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        raise Refused(400, BAD_JSON) from None
-    if not isinstance(payload, dict):
-        raise Refused(
-            400, 'La requête doit être un objet JSON : {"sender": …, "message": …}.'
-        )
-    sender = payload.get("sender")
-    if not isinstance(sender, str) or not sender:
-        raise Refused(
-            400,
-            "Le champ « sender » est obligatoire : l'identifiant de "
-            "conversation reçu de POST /webhooks/rest/conversations.",
-        )
-    if not conversation_ids.is_valid(sender):
-        raise Refused(403, UNKNOWN_CONVERSATION)
-    message = payload.get("message", "")
-    if message is None:
-        message = ""
-    if not isinstance(message, str):
-        raise Refused(400, "Le champ « message » doit être un texte.")
-    try:
-        text = normalise_text(message)
-    except InvalidText as error:
-        raise Refused(400, str(error)) from None
-    return IncomingMessage(
-        sender_id=sender, text=text, metadata=checked_metadata(payload.get("metadata"))
-    )
-
-
-async def read_body(request: Request) -> bytes:
-    """The body of a streamed request, refused (413) as soon as it is too large."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise Refused(
-            413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus)."
-        )
-    body = bytearray()
-    while True:
-        chunk = await request.stream.read() if request.stream else None
-        if chunk is None:
-            return bytes(body)
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise Refused(
-                413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus)."
-            )
 
 
 def bot_text(text: str, recipient_id: str) -> dict[str, Any]:

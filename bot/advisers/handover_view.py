@@ -1,6 +1,7 @@
 """What an adviser sees of the chat desk's requests.
 
-Queue lines, call-backs, a taken conversation with the script aid, its fiche de liaison.
+The desk's state (availability, queue, call-backs, line), a taken conversation with
+the script aid, its fiche de liaison.
 
 Plain Python over ``bot.handover``'s requests and this package's script aid and fiche;
 the desk's routes (``channels.handover.desk``) turn it into JSON responses.
@@ -17,8 +18,8 @@ from bot.advisers.fiche import Section, build_sections
 from bot.advisers.service import network_name
 from bot.advisers.store import CallRecord
 from bot.conversation.channel_differences import CHANNEL_PROFILES
-from bot.handover.desk import LIVE_OUTCOMES, SLOTS
-from bot.handover.store import HandoverRequest, Message
+from bot.handover.desk import CALLBACK_OUTCOMES, LIVE_OUTCOMES, SLOTS
+from bot.handover.store import AdviserState, HandoverRequest, Message
 
 STATUS_LABELS = {
     "waiting": "En attente",
@@ -79,6 +80,34 @@ def callback_item(request: HandoverRequest) -> dict[str, Any]:
         "note": request.note,
         "profile": script_aid.profile_lines(profile),
         "proposal": script_aid.proposal(snapshot.get("orientation"), network_name),
+    }
+
+
+def desk_state(
+    adviser: Adviser,
+    me: AdviserState | None,
+    queue: list[HandoverRequest],
+    callbacks: list[HandoverRequest],
+    line: dict[str, Any],
+) -> dict[str, Any]:
+    """What the desk shows: the adviser's availability, queue, call-backs, line."""
+    return {
+        "me": {
+            "first_name": first_name(adviser),
+            "available": bool(me and me.available),
+            "capacity": me.capacity if me else 1,
+        },
+        "queue": [queue_item(r) for r in queue],
+        "callbacks": [callback_item(r) for r in callbacks],
+        "line": {
+            "open_now": line["open_now"],
+            "hours": line["hours"],
+            "advisers": line["advisers"],
+        },
+        "outcomes": [{"value": k, "label": v} for k, v in LIVE_OUTCOMES.items()],
+        "callback_outcomes": [
+            {"value": k, "label": v} for k, v in CALLBACK_OUTCOMES.items()
+        ],
     }
 
 

@@ -12,32 +12,35 @@ questions for the phone. See docs/console.md.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, Awaitable, Callable
-from urllib.parse import urlparse
+from typing import Any
 
-from rasa.core.channels.channel import (
-    CollectingOutputChannel,
-    InputChannel,
-    UserMessage,
-)
+from rasa.core.channels.channel import InputChannel
 from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.advisers.accounts import AccountBook, Adviser
-from bot.advisers.fiche import as_html, as_text
-from bot.advisers.service import (
-    ConsoleError,
-    ConsoleService,
-    DialogueTurn,
-    iso,
-)
-from bot.advisers.store import OUTCOMES, ConsoleStore
+from bot.advisers.service import ConsoleService, iso
+from bot.advisers.store import ConsoleStore
 from channels import guard, rate_limits
-from channels.adviser_session import COOKIE
+from channels.adviser_session import (
+    COOKIE,
+    add_static_files,
+    clear_session_cookie,
+    set_session_cookie,
+    staff_headers,
+)
+from channels.console.dialogue import OnNewMessage, RasaDialogue
+from channels.console.requests import (
+    adviser_json,
+    api,
+    calls_json,
+    fiche_answer,
+    fields_json,
+    json_body,
+)
 
 COOKIE_PATH = "/webhooks/console"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -57,73 +60,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
-
-Handler = Callable[..., Awaitable[HTTPResponse]]
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-
-
-class ConsoleOutputChannel(CollectingOutputChannel):
-    """Collects the bot's messages as channel ``console`` (the phone wording).
-
-    Quick-reply buttons are not offered on the phone: their titles become ``options``,
-    a plain list the adviser can read out.
-    """
-
-    @classmethod
-    def name(cls) -> str:
-        """Name the dialogue sees as the output channel."""
-        return "console"
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        """Text plus the buttons' titles as options."""
-        options = [str(b.get("title", "")) for b in buttons if b.get("title")]
-        await self._persist_message(
-            {"recipient_id": recipient_id, "text": text, "options": options}
-        )
-
-
-class RasaDialogue:
-    """The ``Dialogue`` of ``ConsoleService`` backed by this server's Rasa agent."""
-
-    def __init__(
-        self, agent: Any, on_new_message: OnNewMessage, channel_name: str
-    ) -> None:
-        """The agent (None while the server starts) and Rasa's message handler."""
-        self.agent = agent
-        self.on_new_message = on_new_message
-        self.channel_name = channel_name
-
-    def ready(self) -> bool:
-        """False until the model is loaded."""
-        return self.agent is not None and self.agent.is_ready()
-
-    def slot_types(self) -> dict[str, dict[str, Any]]:
-        """Type and values of every slot of the domain."""
-        return {
-            slot.name: {
-                "type": slot.type_name,
-                "values": list(getattr(slot, "values", []) or []),
-            }
-            for slot in self.agent.domain.slots
-        }
-
-    async def turn(self, conversation_id: str, text: str) -> DialogueTurn:
-        """One message through the dialogue; its messages and the slots afterwards."""
-        collector = ConsoleOutputChannel()
-        await self.on_new_message(
-            UserMessage(
-                text,
-                collector,
-                conversation_id,
-                input_channel=self.channel_name,
-                metadata={"channel_page": "console"},
-            )
-        )
-        tracker = await self.agent.tracker_store.retrieve(conversation_id)
-        slots = tracker.current_slot_values() if tracker is not None else {}
-        return DialogueTurn(messages=collector.messages, slots=slots)
 
 
 class ConsoleInput(InputChannel):
@@ -182,6 +118,7 @@ class ConsoleInput(InputChannel):
         """The page, its static files and the API."""
         bp = Blueprint(f"console_{type(self).__name__}", __name__)
         guard.protect(bp)
+        add_static_files(bp, STATIC_DIR, STATIC_FILES)
 
         def dialogue(request: Request) -> RasaDialogue:
             return RasaDialogue(
@@ -196,35 +133,8 @@ class ConsoleInput(InputChannel):
 
         @bp.middleware("response")
         async def headers(request: Request, answer: HTTPResponse) -> None:
-            for name in [
-                h for h in answer.headers if h.lower().startswith("access-control-")
-            ]:
-                del answer.headers[name]
-            for name, value in SECURITY_HEADERS.items():
-                answer.headers.setdefault(name, value)
+            staff_headers(answer, SECURITY_HEADERS)
             answer.headers["Cache-Control"] = "no-store"
-
-        def api(handler: Handler) -> Handler:
-            async def wrapped(
-                request: Request, *args: Any, **kwargs: Any
-            ) -> HTTPResponse:
-                if request.method == "OPTIONS":
-                    # Same-origin pages send no preflight; others get no CORS header.
-                    return response.empty(status=204)
-                try:
-                    if request.method != "GET":
-                        check_same_origin(request)
-                    return await handler(request, *args, **kwargs)
-                except ConsoleError as error:
-                    wait = error.extra.get("retry_after")
-                    return response.json(
-                        {"error": error.message, **error.extra},
-                        status=error.status,
-                        headers={"Retry-After": str(wait)} if wait else None,
-                    )
-
-            wrapped.__name__ = handler.__name__
-            return wrapped
 
         @bp.route("/", methods=["GET"])
         async def page(request: Request) -> HTTPResponse:
@@ -233,12 +143,6 @@ class ConsoleInput(InputChannel):
             return await response.file(
                 STATIC_DIR / "console.html", mime_type="text/html; charset=utf-8"
             )
-
-        @bp.route("/static/<name:str>", methods=["GET"])
-        async def static(_: Request, name: str) -> HTTPResponse:
-            if name not in STATIC_FILES:
-                return response.text("Fichier introuvable.", status=404)
-            return await response.file(STATIC_DIR / name, mime_type=STATIC_FILES[name])
 
         @bp.route("/api/login", methods=["POST", "OPTIONS"])
         @api
@@ -255,12 +159,8 @@ class ConsoleInput(InputChannel):
                     "expires_at": iso(signed_in.expires_at),
                 }
             )
-            answer.cookies[COOKIE] = signed_in.token
-            cookie = answer.cookies[COOKIE]
-            cookie["httponly"] = True
-            cookie["samesite"] = "Strict"
-            cookie["path"] = COOKIE_PATH
-            cookie["secure"] = self.secure_cookie or request.scheme == "https"
+            secure = self.secure_cookie or request.scheme == "https"
+            set_session_cookie(answer, COOKIE, signed_in.token, COOKIE_PATH, secure)
             return answer
 
         @bp.route("/api/logout", methods=["POST", "OPTIONS"])
@@ -268,9 +168,7 @@ class ConsoleInput(InputChannel):
         async def logout(request: Request) -> HTTPResponse:
             self.service.sign_out(request.cookies.get(COOKIE))
             answer = response.json({"signed_out": True})
-            answer.cookies[COOKIE] = ""
-            answer.cookies[COOKIE]["max-age"] = 0
-            answer.cookies[COOKIE]["path"] = COOKIE_PATH
+            clear_session_cookie(answer, COOKIE, COOKIE_PATH)
             return answer
 
         @bp.route("/api/me", methods=["GET", "OPTIONS"])
@@ -282,31 +180,12 @@ class ConsoleInput(InputChannel):
         @api
         async def fields(request: Request) -> HTTPResponse:
             adviser(request)
-            specs = self.service.fields(dialogue(request))
-            return response.json(
-                {
-                    "fields": [s.as_dict() for s in specs],
-                    "outcomes": [{"value": k, "label": v} for k, v in OUTCOMES.items()],
-                }
-            )
+            return response.json(fields_json(self.service.fields(dialogue(request))))
 
         @bp.route("/api/calls", methods=["GET", "OPTIONS"])
         @api
         async def list_calls(request: Request) -> HTTPResponse:
-            calls = self.service.calls(adviser(request))
-            return response.json(
-                {
-                    "calls": [
-                        {
-                            "id": c.id,
-                            "started_at": iso(c.started_at),
-                            "open": c.is_open,
-                            "outcome_label": OUTCOMES.get(c.outcome or ""),
-                        }
-                        for c in calls
-                    ]
-                }
-            )
+            return response.json(calls_json(self.service.calls(adviser(request))))
 
         @bp.route("/api/calls", methods=["POST"])
         @api
@@ -386,19 +265,8 @@ class ConsoleInput(InputChannel):
         async def fiche(request: Request, call_id: str) -> HTTPResponse:
             who = adviser(request)
             sections = self.service.fiche(who, call_id)
-            as_page = request.args.get("format") == "html"
-            if as_page:
-                prefix = request.path.rsplit("/api/", 1)[0]
-                answer = response.html(as_html(sections, f"{prefix}/static/fiche.css"))
-            else:
-                answer = response.text(as_text(sections))
-            if request.args.get("download") == "1":
-                day = self.service.call(who, call_id).started_at.strftime("%Y-%m-%d")
-                extension = "html" if as_page else "txt"
-                answer.headers["Content-Disposition"] = (
-                    f'attachment; filename="fiche-de-liaison-{day}.{extension}"'
-                )
-            return answer
+            started_at = self.service.call(who, call_id).started_at
+            return fiche_answer(request, sections, started_at)
 
         @bp.route("/api/networks", methods=["GET", "OPTIONS"])
         @api
@@ -418,30 +286,3 @@ class ConsoleInput(InputChannel):
             )
 
         return bp
-
-
-def adviser_json(adviser: Adviser) -> dict[str, str]:
-    """The adviser as the page shows them."""
-    return {"username": adviser.username, "name": adviser.name}
-
-
-def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object, or ``ConsoleError(400)``."""
-    try:
-        body = json.loads(request.body or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise ConsoleError(400, "La requête doit être un objet JSON.") from None
-    if not isinstance(body, dict):
-        raise ConsoleError(400, "La requête doit être un objet JSON.")
-    return body
-
-
-def check_same_origin(request: Request) -> None:
-    """Refuse changes sent from another site (with SameSite cookies, a second lock)."""
-    if "application/json" not in request.headers.get("content-type", ""):
-        raise ConsoleError(
-            415, "La requête doit être envoyée en JSON (application/json)."
-        )
-    origin = request.headers.get("origin")
-    if origin and urlparse(origin).netloc != request.host:
-        raise ConsoleError(403, "Requête refusée : elle ne vient pas de la console.")

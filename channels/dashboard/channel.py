@@ -5,19 +5,16 @@ console's accounts file with ``role: pilotage`` (advisers cannot sign in here, n
 pilotage accounts in the console); sessions are the console's (HttpOnly, SameSite=Strict
 cookie, lifetime and idle timeout) under their own cookie. Pages are drawn on the server
 (SVG charts and their tables), so they work without JavaScript and print as they look.
-The channel also derives the indicator records from the tracker store every few minutes
-(docs/indicators.md).
+The channel also starts the derivation of the indicator records from the tracker store
+(``bot.indicators.periodic``, docs/indicators.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 from pathlib import Path
 from typing import Any, Awaitable, Callable
-from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -28,11 +25,14 @@ from bot.advisers.accounts import AccountBook, AccountsError, Adviser
 from bot.advisers.sign_in_throttle import SignInThrottle
 from bot.advisers.store import ConsoleStore
 from bot.indicators.aggregate import Filters, Indicators, compute
+from bot.indicators.periodic import derive_periodically
 from bot.indicators.render import csv_text, pdf_bytes, report_filename, report_html
 from bot.indicators.store import IndicatorStore, get_store
 from channels import guard, rate_limits
+from channels.adviser_session import clear_session_cookie, set_session_cookie
 from channels.dashboard.filters import default_filters, filters_from, report_filters
 from channels.dashboard.pages import PREFIX, dashboard_html, login_html
+from channels.dashboard.requests import form_fields
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +56,6 @@ SECURITY_HEADERS = {
 
 # The report's formats: a header value is only ever one of these (never the query).
 REPORT_FORMATS = {"html": "html", "pdf": "pdf", "csv": "csv"}
-
-
-def derive_every_seconds() -> float:
-    """Seconds between two derivations (``SPRO_INDICATORS_DERIVE_SECONDS``)."""
-    return float(os.environ.get("SPRO_INDICATORS_DERIVE_SECONDS", "900"))
 
 
 class DashboardInput(InputChannel):
@@ -145,12 +140,8 @@ class DashboardInput(InputChannel):
         throttle.succeeded(username, address)
         token, _ = self.sessions.create_session(user.username)
         answer = response.redirect(f"{PREFIX}/", status=303)
-        answer.cookies[COOKIE] = token
-        cookie = answer.cookies[COOKIE]
-        cookie["httponly"] = True
-        cookie["samesite"] = "Strict"
-        cookie["path"] = PREFIX
-        cookie["secure"] = self.secure_cookie or request.scheme == "https"
+        secure = self.secure_cookie or request.scheme == "https"
+        set_session_cookie(answer, COOKIE, token, PREFIX, secure)
         return answer
 
     # Pages ----------------------------------------------------------------------------
@@ -185,7 +176,11 @@ class DashboardInput(InputChannel):
 
         @bp.listener("after_server_start")
         async def start_deriving(app: Any, _: Any) -> None:
-            app.ctx.indicators_task = asyncio.create_task(self.derive_periodically(app))
+            app.ctx.indicators_task = asyncio.create_task(
+                derive_periodically(
+                    lambda: getattr(app.ctx, "agent", None), lambda: self.indicators
+                )
+            )
 
         @bp.listener("before_server_stop")
         async def stop_deriving(app: Any, _: Any) -> None:
@@ -222,9 +217,7 @@ class DashboardInput(InputChannel):
             if token:
                 self.sessions.delete_session(token)
             answer = response.redirect(f"{PREFIX}/", status=303)
-            answer.cookies[COOKIE] = ""
-            answer.cookies[COOKIE]["max-age"] = 0
-            answer.cookies[COOKIE]["path"] = PREFIX
+            clear_session_cookie(answer, COOKIE, PREFIX)
             return answer
 
         @bp.route("/api/indicators", methods=["GET"])
@@ -290,57 +283,3 @@ class DashboardInput(InputChannel):
             f'attachment; filename="{report_filename(filters, kind)}"'
         )
         return answer
-
-    async def derive_periodically(self, app: Any) -> None:
-        """Derive new records from the tracker store, now and then every few minutes."""
-        from bot.indicators.derive import derive_indicators
-
-        loop = asyncio.get_running_loop()
-        while True:
-            url = tracker_url(app)
-            agent = getattr(app.ctx, "agent", None)
-            if url is None and agent is not None and agent.is_ready():
-                logger.warning(
-                    "Indicators: the tracker store is not SQL; nothing derived"
-                )
-                return
-            if url is None:  # the model is still loading
-                await asyncio.sleep(5)
-                continue
-            try:
-                result = await loop.run_in_executor(
-                    None, derive_indicators, url, self.indicators
-                )
-                if result.records:
-                    logger.info(
-                        "Indicators: %d conversation(s) recorded", result.records
-                    )
-            except Exception:  # a failed run is retried at the next one
-                logger.exception("Indicators: derivation failed; retried later")
-            await asyncio.sleep(derive_every_seconds())
-
-
-def tracker_url(app: Any) -> str | None:
-    """URL of the Rasa server's SQL tracker store, once the agent is loaded."""
-    agent = getattr(app.ctx, "agent", None)
-    store = getattr(agent, "tracker_store", None)
-    store = getattr(store, "_tracker_store", store)
-    engine = getattr(store, "engine", None)
-    if engine is None:
-        return None
-    return engine.url.render_as_string(hide_password=False)
-
-
-def form_fields(request: Request) -> dict[str, str]:
-    """Fields of a form post (urlencoded) or of a JSON body."""
-    content_type = request.headers.get("content-type", "")
-    raw = (request.body or b"").decode("utf-8", errors="replace")
-    if "application/json" in content_type:
-        try:
-            data = json.loads(raw or "{}")
-        except json.JSONDecodeError:
-            return {}
-        return (
-            {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-        )
-    return {k: v[0] for k, v in parse_qs(raw).items()}

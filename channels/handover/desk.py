@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlparse
 
 from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, response
@@ -30,22 +29,21 @@ from sanic.response import HTTPResponse
 from bot.advisers.accounts import AccountBook, Adviser
 from bot.advisers.fiche import as_html, as_text
 from bot.advisers.handover_view import (
-    callback_item,
     conversation_json,
+    desk_state,
     fiche_sections,
     first_name,
-    queue_item,
 )
 from bot.advisers.service import ConsoleError, ConsoleService
 from bot.advisers.store import ConsoleStore
-from bot.handover.desk import (
-    CALLBACK_OUTCOMES,
-    LIVE_OUTCOMES,
-    DeskError,
-    HandoverDesk,
-)
+from bot.handover.desk import DeskError, HandoverDesk
 from channels import guard
-from channels.adviser_session import COOKIE
+from channels.adviser_session import (
+    COOKIE,
+    add_static_files,
+    cross_site_refusal,
+    staff_headers,
+)
 from channels.handover.base import DeskChannel, json_object
 from channels.handover.hub import hub_for, message_json, stream_conversation
 from channels.handover.public import last_event_id
@@ -122,14 +120,11 @@ class HandoverDeskInput(DeskChannel):
         bp = Blueprint(f"handover_desk_{type(self).__name__}", __name__)
         guard.protect(bp)
 
+        add_static_files(bp, STATIC_DIR, STATIC_FILES)
+
         @bp.middleware("response")
         async def headers(request: Request, answer: HTTPResponse) -> None:
-            for name in [
-                h for h in answer.headers if h.lower().startswith("access-control-")
-            ]:
-                del answer.headers[name]  # the console is never for other sites
-            for name, value in SECURITY_HEADERS.items():
-                answer.headers.setdefault(name, value)
+            staff_headers(answer, SECURITY_HEADERS)
 
         def api(
             handler: Callable[..., Awaitable[HTTPResponse]],
@@ -146,12 +141,6 @@ class HandoverDeskInput(DeskChannel):
             wrapped.__name__ = handler.__name__
             return wrapped
 
-        @bp.route("/static/<name:str>", methods=["GET"])
-        async def static(_: Request, name: str) -> HTTPResponse:
-            if name not in STATIC_FILES:
-                return response.text("Fichier introuvable.", status=404)
-            return await response.file(STATIC_DIR / name, mime_type=STATIC_FILES[name])
-
         @bp.route("/api/state", methods=["GET"])
         @api
         async def state(request: Request, adviser: Adviser) -> HTTPResponse:
@@ -159,28 +148,7 @@ class HandoverDeskInput(DeskChannel):
             queue = await self.run(self.desk.queue, adviser.username)
             callbacks = await self.run(self.desk.callbacks)
             line = await self.run(self.desk.line_status, None)
-            return response.json(
-                {
-                    "me": {
-                        "first_name": first_name(adviser),
-                        "available": bool(me and me.available),
-                        "capacity": me.capacity if me else 1,
-                    },
-                    "queue": [queue_item(r) for r in queue],
-                    "callbacks": [callback_item(r) for r in callbacks],
-                    "line": {
-                        "open_now": line["open_now"],
-                        "hours": line["hours"],
-                        "advisers": line["advisers"],
-                    },
-                    "outcomes": [
-                        {"value": k, "label": v} for k, v in LIVE_OUTCOMES.items()
-                    ],
-                    "callback_outcomes": [
-                        {"value": k, "label": v} for k, v in CALLBACK_OUTCOMES.items()
-                    ],
-                }
-            )
+            return response.json(desk_state(adviser, me, queue, callbacks, line))
 
         @bp.route("/api/availability", methods=["POST"])
         @api
@@ -313,8 +281,6 @@ class HandoverDeskInput(DeskChannel):
 
 def same_origin(request: Request) -> None:
     """Refuse changes sent from another site (a second lock beside SameSite cookies)."""
-    if "application/json" not in request.headers.get("content-type", ""):
-        raise DeskError(415, "La requête doit être envoyée en JSON (application/json).")
-    origin = request.headers.get("origin")
-    if origin and urlparse(origin).netloc != request.host:
-        raise DeskError(403, "Requête refusée : elle ne vient pas de la console.")
+    refusal = cross_site_refusal(request)
+    if refusal is not None:
+        raise DeskError(*refusal)

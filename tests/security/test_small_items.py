@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from channels import conversation_ids, rate_limits
-from channels.public_rest import Refused, checked_metadata
+from channels.public_requests import Refused, checked_metadata
 
 
 @pytest.fixture(autouse=True)

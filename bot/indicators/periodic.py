@@ -1,0 +1,62 @@
+"""The indicators derived while the Rasa server runs: now, then every few minutes.
+
+Started by the dashboard channel (``channels.dashboard.channel``); each run reads the
+SQL tracker store of the loaded agent (docs/indicators.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any, Callable
+
+from bot.indicators.store import IndicatorStore
+
+logger = logging.getLogger(__name__)
+
+
+def derive_every_seconds() -> float:
+    """Seconds between two derivations (``SPRO_INDICATORS_DERIVE_SECONDS``)."""
+    return float(os.environ.get("SPRO_INDICATORS_DERIVE_SECONDS", "900"))
+
+
+def tracker_url(agent: Any) -> str | None:
+    """URL of the agent's SQL tracker store, once the agent is loaded."""
+    store = getattr(agent, "tracker_store", None)
+    store = getattr(store, "_tracker_store", store)
+    engine = getattr(store, "engine", None)
+    if engine is None:
+        return None
+    return engine.url.render_as_string(hide_password=False)
+
+
+async def derive_periodically(
+    agent_of: Callable[[], Any], indicators: Callable[[], IndicatorStore]
+) -> None:
+    """Derive new records from the tracker store, now and then every few minutes.
+
+    ``agent_of`` gives the server's agent (None while it loads), ``indicators`` the
+    store the records go to.
+    """
+    from bot.indicators.derive import derive_indicators
+
+    loop = asyncio.get_running_loop()
+    while True:
+        agent = agent_of()
+        url = tracker_url(agent)
+        if url is None and agent is not None and agent.is_ready():
+            logger.warning("Indicators: the tracker store is not SQL; nothing derived")
+            return
+        if url is None:  # the model is still loading
+            await asyncio.sleep(5)
+            continue
+        try:
+            result = await loop.run_in_executor(
+                None, derive_indicators, url, indicators()
+            )
+            if result.records:
+                logger.info("Indicators: %d conversation(s) recorded", result.records)
+        except Exception:  # a failed run is retried at the next one
+            logger.exception("Indicators: derivation failed; retried later")
+        await asyncio.sleep(derive_every_seconds())
