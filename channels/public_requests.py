@@ -18,8 +18,9 @@ from sanic.request import Request
 from bot.text_input import InvalidText, normalise_text
 from channels import conversation_ids, guard
 
-MAX_BODY_BYTES = 64 * 1024
-MAX_JSON_DEPTH = 8
+MAX_BODY_BYTES = guard.PUBLIC.max_body_bytes
+# « Requête trop volumineuse (64 ko au plus). », the guard's own wording.
+TOO_LARGE = guard.TOO_LARGE.format(MAX_BODY_BYTES // 1024)
 MAX_METADATA_KEYS = 10
 # Metadata a client may attach, with the form of its value; other keys are dropped.
 METADATA_FORMATS = {
@@ -81,14 +82,12 @@ def checked_metadata(metadata: Any) -> dict[str, str]:
 def parse_body(body: bytes) -> IncomingMessage:
     """Parse and check a webhook body; raise ``Refused`` in French."""
     if len(body) > MAX_BODY_BYTES:
-        raise Refused(
-            413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus)."
-        )
+        raise Refused(413, TOO_LARGE)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise Refused(400, BAD_JSON) from None
-    if guard.nesting_exceeds(text, MAX_JSON_DEPTH):
+    if guard.nesting_exceeds(text, guard.MAX_JSON_DEPTH):
         raise Refused(
             400, "La requête est trop imbriquée : un objet JSON simple est attendu."
         )
@@ -127,9 +126,7 @@ async def read_body(request: Request) -> bytes:
     """The body of a streamed request, refused (413) as soon as it is too large."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise Refused(
-            413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus)."
-        )
+        raise Refused(413, TOO_LARGE)
     body = bytearray()
     while True:
         chunk = await request.stream.read() if request.stream else None
@@ -137,6 +134,4 @@ async def read_body(request: Request) -> bytes:
             return bytes(body)
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            raise Refused(
-                413, f"Requête trop volumineuse ({MAX_BODY_BYTES // 1024} ko au plus)."
-            )
+            raise Refused(413, TOO_LARGE)
