@@ -24,7 +24,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot import config
 from bot.knowledge.model import KnowledgeSet
-from bot.knowledge.safe_input import check_yaml
+from bot.knowledge.safe_input import UnsafeFile, UnsafeInput, check_yaml
+from bot.knowledge.yaml_errors import describe
 
 ERROR, WARNING = "erreur", "avertissement"
 MAX_KM_FROM_COMMUNE = 30.0
@@ -167,25 +168,20 @@ def _date_or_text(loader: Any, node: Node) -> Any:
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
 
 
-def yaml_error_line(error: yaml.MarkedYAMLError) -> int:
-    """1-based line of a YAML error: where an unclosed quote opens, else the problem."""
-    context = error.context_mark
-    if context is not None and "quoted scalar" in str(error.context or ""):
-        return context.line + 1
-    mark = error.problem_mark or context
-    return mark.line + 1 if mark else 1
-
-
 def parse_yaml(text: str) -> tuple[Any, Node | None]:
     """Parse YAML (C loader when available) keeping the node tree for line numbers.
 
-    Hostile content is refused first (``bot.knowledge.safe_input.UnsafeInput``).
+    Hostile content and syntax errors are refused first, all at once and in French
+    (``bot.knowledge.safe_input.UnsafeFile``); so is what only building finds (a
+    ``!tag``).
     """
     check_yaml(text)
     loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
         return (loader.construct_document(node) if node is not None else None), node
+    except yaml.YAMLError as error:
+        raise UnsafeFile([UnsafeInput(*describe(text, error))]) from error
     finally:
         loader.dispose()
 

@@ -14,10 +14,9 @@ file, the line and what to fix; ``result.knowledge`` is the validated
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
-
-import yaml
 
 from bot import config
 from bot.knowledge.checks import (
@@ -41,7 +40,7 @@ from bot.knowledge.model import (
     Source,
     SourcedFact,
 )
-from bot.knowledge.safe_input import UnsafeInput
+from bot.knowledge.safe_input import UnsafeFile
 from bot.knowledge.structure_checks import StructureChecker
 from bot.places import Gazetteer, get_gazetteer
 
@@ -72,7 +71,8 @@ class _Checker(StructureChecker):
         networks = []
         for line, node, rec in self.read(path, "networks", "networks"):
             code = rec["code"]
-            if code in seen:
+            double = code in seen
+            if double:
                 self.add(
                     path,
                     line,
@@ -80,8 +80,7 @@ class _Checker(StructureChecker):
                     f"{seen[code]})",
                     "gardez une seule entrée par réseau",
                 )
-                continue
-            seen[code] = line
+            seen.setdefault(code, line)
             verified = self.parse_date(
                 rec["verified"],
                 path,
@@ -103,6 +102,8 @@ class _Checker(StructureChecker):
                         entry.get("hours", ""),
                     )
                 )
+            if double:
+                continue
             networks.append(
                 Network(
                     code,
@@ -254,15 +255,13 @@ class _Checker(StructureChecker):
         self.result.files.append(path)
         try:
             loaded, root = parse_yaml(path.read_text(encoding="utf-8"))
-        except UnsafeInput as exc:
-            self.add(path, exc.line, exc.message, exc.fix)
+        except UnsafeFile as exc:
+            for problem in exc.problems:
+                self.add(path, problem.line, problem.message, problem.fix)
             return
-        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        except UnicodeDecodeError:
             self.add(
-                path,
-                1,
-                f"le fichier n'est pas lisible ({exc.__class__.__name__})",
-                "vérifiez la syntaxe",
+                path, 1, "le fichier n'est pas en UTF-8", "enregistrez-le en UTF-8"
             )
             return
         for error in schema_errors("place_words", plain(loaded)):
@@ -282,14 +281,14 @@ class _Checker(StructureChecker):
         seen: set[str] = set()
         sheets = []
         for line, node, rec in self.read(path, "sheets", "sheets"):
-            if rec["code"] in seen:
+            double = rec["code"] in seen
+            if double:
                 self.add(
                     path,
                     line,
                     f"la fiche « {rec['code']} » est en double",
                     "gardez un code unique par fiche",
                 )
-                continue
             seen.add(rec["code"])
             reviewed = self.parse_date(
                 rec["reviewed"],
@@ -297,7 +296,7 @@ class _Checker(StructureChecker):
                 self.field_line(node, "reviewed", line),
                 "de relecture",
             )
-            if reviewed is None:
+            if reviewed is None or double:
                 continue
             sheets.append(
                 InfoSheet(
@@ -311,6 +310,22 @@ class _Checker(StructureChecker):
                 )
             )
         return sheets
+
+
+def written_codes(path: Path) -> set[str]:
+    """The network codes written in ``path``, even in records that have errors.
+
+    The other files are checked against them: a mistake in networks.yaml is reported
+    there, not once per structure of that network.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return set(_CODE_LINE.findall(text))
+
+
+_CODE_LINE = re.compile(r"""^[ -]*code:\s*["']?([a-z0-9_]+)["']?\s*(?:#.*)?$""", re.M)
 
 
 def check_directory(
@@ -330,7 +345,7 @@ def check_directory(
     checker = _Checker(folder, gazetteer or get_gazetteer(), today or date.today())
     checker.preloaded = {Path(p): records for p, records in (preloaded or {}).items()}
     networks = checker.networks()
-    codes = {n.code for n in networks}
+    codes = {n.code for n in networks} | written_codes(folder / "networks.yaml")
     structures = checker.structures(codes)
     regions = checker.regions(codes)
     sheets = checker.sheets()

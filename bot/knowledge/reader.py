@@ -8,10 +8,10 @@ record type shares (dates, phone numbers). ``bot.knowledge.structure_checks`` an
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from bot.knowledge.checks import (
@@ -27,9 +27,8 @@ from bot.knowledge.checks import (
     parse_yaml,
     plain,
     schema_errors,
-    yaml_error_line,
 )
-from bot.knowledge.safe_input import UnsafeInput
+from bot.knowledge.safe_input import UnsafeFile, UnsafeInput
 from bot.places import Gazetteer
 
 
@@ -60,40 +59,28 @@ class RecordReader:
     def read(self, path: Path, schema: str, key: str) -> list[tuple[int, Node, dict]]:
         """Parse and schema-check one file.
 
-        Return (line, YAML node, plain record) of valid records.
+        Return (line, YAML node, plain record) of valid records. The records a schema
+        error leaves incomplete are kept, without their wrong fields, in
+        ``self.incomplete`` (until the next read) so that their other fields are
+        checked in the same run. When the file cannot be read as a whole (syntax,
+        refused content), each record of its list is read on its own: every record's
+        problems are reported at once and the good records are still checked.
         """
         self.result.files.append(path)
+        self.incomplete: list[tuple[int, Node, dict]] = []
         if path in self.preloaded:
             return self.read_preloaded(path, schema, key)
         try:
-            loaded, root = parse_yaml(path.read_text(encoding="utf-8"))
-        except UnsafeInput as exc:
-            self.add(path, exc.line, exc.message, exc.fix)
-            return []
+            text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             self.add(
                 path, 1, "le fichier n'est pas en UTF-8", "enregistrez-le en UTF-8"
             )
             return []
-        except yaml.MarkedYAMLError as exc:
-            line = yaml_error_line(exc)
-            self.add(
-                path,
-                line,
-                f"le fichier n'est pas du YAML valide ({exc.problem})",
-                "vérifiez l'indentation (espaces, pas de tabulation), les "
-                "deux-points et les guillemets "
-                "autour de cette ligne",
-            )
-            return []
-        except yaml.YAMLError as exc:
-            self.add(
-                path,
-                1,
-                f"le fichier n'est pas du YAML valide ({exc})",
-                "vérifiez la syntaxe du fichier",
-            )
-            return []
+        try:
+            loaded, root = parse_yaml(text)
+        except UnsafeFile as exc:
+            return self._read_records_apart(path, schema, key, text, exc.problems)
         if root is None:
             self.add(
                 path,
@@ -102,8 +89,14 @@ class RecordReader:
                 f"commencez par « {key}: » suivi de la liste",
             )
             return []
+        return self._checked(path, schema, key, loaded, root)
+
+    def _checked(
+        self, path: Path, schema: str, key: str, loaded: object, root: Node
+    ) -> list[tuple[int, Node, dict]]:
+        """Schema-check one parsed document; its valid records (see ``read``)."""
         data = plain(loaded)
-        bad_records: set[int] = set()
+        wrong: dict[int, set[str]] = {}
         for error in schema_errors(schema, data):
             path_items = list(error.absolute_path)
             if (
@@ -111,7 +104,8 @@ class RecordReader:
                 and path_items[0] == key
                 and isinstance(path_items[1], int)
             ):
-                bad_records.add(path_items[1])
+                fields = wrong.setdefault(path_items[1], set())
+                fields.update(str(item) for item in path_items[2:3])
             raw = node_at(root, path_items)
             message, fix = explain(
                 error, raw.value if isinstance(raw, ScalarNode) else None
@@ -121,10 +115,47 @@ class RecordReader:
             return []
         records = []
         for index, record in enumerate(data[key]):
-            if index not in bad_records and isinstance(record, dict):
-                records.append(
-                    (line_of(root, [key, index]), node_at(root, [key, index]), record)
-                )
+            if not isinstance(record, dict):
+                continue
+            found = (line_of(root, [key, index]), node_at(root, [key, index]))
+            if index in wrong:
+                kept = {k: v for k, v in record.items() if k not in wrong[index]}
+                self.incomplete.append((*found, kept))
+            else:
+                records.append((*found, record))
+        return records
+
+    def _read_records_apart(
+        self,
+        path: Path,
+        schema: str,
+        key: str,
+        text: str,
+        problems: list[UnsafeInput],
+    ) -> list[tuple[int, Node, dict]]:
+        """Read each record of an unreadable file on its own (see ``read``)."""
+        chunks = record_chunks(text, key)
+        first = chunks[0][0] if chunks else None
+        apart: list[UnsafeInput] = []
+        parsed = []
+        for start, chunk in chunks:
+            try:
+                parsed.append(parse_yaml(chunk))
+            except UnsafeFile as exc:
+                apart += exc.problems
+        if not apart:  # the records read alone: the trouble is around them
+            first = None
+        for problem in problems:
+            if first is None or problem.line < first:
+                self.add(path, problem.line, problem.message, problem.fix)
+        for problem in apart:
+            self.add(path, problem.line, problem.message, problem.fix)
+        if first is None:
+            return []
+        records = []
+        for loaded, root in parsed:
+            if root is not None:
+                records += self._checked(path, schema, key, loaded, root)
         return records
 
     def read_preloaded(
@@ -198,3 +229,39 @@ class RecordReader:
             )
             return ""
         return format_phone(value)
+
+
+_ITEM = re.compile(r"^( *)-(?:\s|$)")
+
+
+def record_chunks(text: str, key: str) -> list[tuple[int, str]]:
+    """Each item of the ``key:`` list, alone: (first line, text parsing on its own).
+
+    The text is padded with empty lines so that its line numbers are the file's; an
+    empty list when the file has no recognisable ``key:`` list.
+    """
+    lines = text.splitlines()
+    head = next(
+        (i for i, line in enumerate(lines) if re.match(rf"^{key}:\s*(#.*)?$", line)),
+        None,
+    )
+    if head is None:
+        return []
+    indent = None
+    starts: list[int] = []
+    end = len(lines)
+    for number in range(head + 1, len(lines)):
+        line = lines[number]
+        item = _ITEM.match(line)
+        if indent is None and item:
+            indent = item.group(1)
+        if indent is not None and item and item.group(1) == indent:
+            starts.append(number)
+        elif line[:1] not in ("", " ", "#", "\t", "-"):
+            end = number  # the next top-level key ends the list
+            break
+    bounds = zip(starts, [*starts[1:], end])
+    return [
+        (first + 1, "\n" * (first - 1) + f"{key}:\n" + "\n".join(lines[first:last]))
+        for first, last in bounds
+    ]

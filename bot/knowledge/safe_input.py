@@ -2,7 +2,7 @@
 
 Staff files (YAML) and imported directories (JSON, CSV) may be damaged or hostile.
 Before anything is built from them, these checks refuse, with a French message and the
-line:
+line (for a YAML file: every refusal at once, and its syntax errors in French):
 
 - control characters (NUL…) other than tab and line ends, typed or escaped (a NUL);
 - numbers that are not finite (``.nan``, ``.inf``, ``NaN``);
@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from bot.knowledge.yaml_errors import describe
+
 MAX_DEPTH = 32
 MAX_FIELD_CHARS = 10_000
 
@@ -48,6 +50,16 @@ class UnsafeInput(ValueError):
         self.line, self.message, self.fix = line, message, fix
 
 
+class UnsafeFile(UnsafeInput):
+    """Every refusal of one file (``problems``); reads as the first one."""
+
+    def __init__(self, problems: list[UnsafeInput]) -> None:
+        """The refusals, in line order (at least one)."""
+        first = problems[0]
+        super().__init__(first.line, first.message, first.fix)
+        self.problems = problems
+
+
 def control_character(text: str) -> str | None:
     """The first forbidden control character of ``text``, named ("NUL", "U+001B")."""
     found = _CONTROL.search(text)
@@ -57,62 +69,89 @@ def control_character(text: str) -> str | None:
     return "NUL" if code == 0 else f"U+{code:04X}"
 
 
-def _control_refusal(line: int, name: str, where: str = "") -> UnsafeInput:
+def _control_refusal(line: int, name: str | None, where: str = "") -> UnsafeInput:
     return UnsafeInput(
         line,
-        f"caractère de contrôle invisible ({name}){where}",
+        f"caractère de contrôle invisible ({name or '?'}){where}",
         "retapez la valeur ou réenregistrez le fichier depuis un éditeur de texte",
     )
 
 
-def check_text(text: str) -> None:
-    """Refuse typed control characters, with their line."""
-    found = _CONTROL.search(text)
-    if found is not None:
+def _control_refusals(text: str) -> list[UnsafeInput]:
+    """One refusal per line holding typed control characters."""
+    refusals: list[UnsafeInput] = []
+    for found in _CONTROL.finditer(text):
         line = text.count("\n", 0, found.start()) + 1
-        raise _control_refusal(line, control_character(found.group()) or "")
+        if not refusals or refusals[-1].line != line:
+            refusals.append(_control_refusal(line, control_character(found.group())))
+    return refusals
 
 
 def check_yaml(text: str) -> None:
     """Refuse what a staff YAML file must not hold (see the module docstring).
 
-    One pass over the parser's events (C parser when available), before anything is
-    composed or built: aliases, duplicate keys, depth, control characters and
-    non-finite numbers, each with the line where it is written.
+    ``UnsafeFile`` carries every refusal of the file, in line order (see
+    ``yaml_refusals``).
     """
-    check_text(text)
+    refusals = yaml_refusals(text)
+    if refusals:
+        raise UnsafeFile(refusals)
+
+
+def yaml_refusals(text: str) -> list[UnsafeInput]:
+    """Every refusal of a staff YAML file, each with its line, in French.
+
+    One pass over the parser's events (C parser when available), before anything is
+    composed or built: aliases, duplicate keys, control characters and non-finite
+    numbers are all collected; nesting deeper than ``MAX_DEPTH`` or a syntax error
+    (told in French by ``bot.knowledge.yaml_errors``) ends the pass. Typed control
+    characters are replaced by spaces for the pass, so what follows is checked too.
+    """
+    refusals = _control_refusals(text)
+    clean = _CONTROL.sub(" ", text) if refusals else text
     # For each open mapping: the keys seen and whether the next node is a key.
     stack: list[tuple[set[str], list[bool]] | None] = []
-    for event in yaml.parse(text, Loader=_YAML_LOADER):
-        line = event.start_mark.line + 1 if event.start_mark else 1
-        if isinstance(event, _CLOSES):
-            stack.pop()
-            continue
-        if not isinstance(event, (yaml.NodeEvent, yaml.CollectionStartEvent)):
-            continue
-        frame = stack[-1] if stack else None
-        is_key = frame is not None and frame[1][0]
-        if frame is not None:
-            frame[1][0] = not frame[1][0]
-        if isinstance(event, yaml.AliasEvent):
-            raise UnsafeInput(
-                line,
-                f"alias YAML « *{event.anchor} » : les fichiers de connaissances "
-                "n'en utilisent pas",
-                "recopiez la valeur à cet endroit au lieu d'y renvoyer",
-            )
-        if isinstance(event, yaml.ScalarEvent):
-            _check_scalar(event, line, is_key, frame)
-        elif isinstance(event, _OPENS):
-            if len(stack) >= MAX_DEPTH:
-                raise UnsafeInput(
-                    line,
-                    f"données imbriquées sur plus de {MAX_DEPTH} niveaux",
-                    "vérifiez les crochets, les accolades et l'indentation",
+    try:
+        for event in yaml.parse(clean, Loader=_YAML_LOADER):
+            line = event.start_mark.line + 1 if event.start_mark else 1
+            if isinstance(event, _CLOSES):
+                stack.pop()
+                continue
+            if not isinstance(event, (yaml.NodeEvent, yaml.CollectionStartEvent)):
+                continue
+            frame = stack[-1] if stack else None
+            is_key = frame is not None and frame[1][0]
+            if frame is not None:
+                frame[1][0] = not frame[1][0]
+            if isinstance(event, yaml.AliasEvent):
+                refusals.append(
+                    UnsafeInput(
+                        line,
+                        f"alias YAML « *{event.anchor} » : les fichiers de "
+                        "connaissances n'en utilisent pas",
+                        "recopiez la valeur à cet endroit au lieu d'y renvoyer",
+                    )
                 )
-            stack.append(
-                (set(), [True]) if isinstance(event, yaml.MappingStartEvent) else None
-            )
+            elif isinstance(event, yaml.ScalarEvent):
+                refusals += _check_scalar(event, line, is_key, frame)
+            elif isinstance(event, _OPENS):
+                if len(stack) >= MAX_DEPTH:
+                    refusals.append(
+                        UnsafeInput(
+                            line,
+                            f"données imbriquées sur plus de {MAX_DEPTH} niveaux",
+                            "vérifiez les crochets, les accolades et l'indentation",
+                        )
+                    )
+                    break
+                stack.append(
+                    (set(), [True])
+                    if isinstance(event, yaml.MappingStartEvent)
+                    else None
+                )
+    except yaml.YAMLError as error:
+        refusals.append(UnsafeInput(*describe(clean, error)))
+    return sorted(refusals, key=lambda refusal: refusal.line)
 
 
 def _check_scalar(
@@ -120,25 +159,30 @@ def _check_scalar(
     line: int,
     is_key: bool,
     frame: tuple[set[str], list[bool]] | None,
-) -> None:
-    name = control_character(event.value)
-    if name is not None:
-        raise _control_refusal(line, name, f" dans « {event.value[:40]!r} »")
+) -> list[UnsafeInput]:
     if event.implicit[0] and not event.style and _NOT_FINITE.match(event.value):
-        raise UnsafeInput(
-            line,
-            f"« {event.value} » n'est pas un nombre utilisable",
-            "écrivez un nombre (ex. 47.39), ou supprimez la ligne si la valeur "
-            "est inconnue",
-        )
+        return [
+            UnsafeInput(
+                line,
+                f"« {event.value} » n'est pas un nombre utilisable",
+                "écrivez un nombre (ex. 47.39), ou supprimez la ligne si la valeur "
+                "est inconnue",
+            )
+        ]
+    name = control_character(event.value)  # escaped in quotes ("\0")
+    if name is not None:
+        return [_control_refusal(line, name, f" dans « {event.value[:40]!r} »")]
     if is_key and frame is not None:
         if event.value in frame[0]:
-            raise UnsafeInput(
-                line,
-                f"le champ « {event.value} » est écrit deux fois dans le même bloc",
-                "gardez une seule ligne pour ce champ",
-            )
+            return [
+                UnsafeInput(
+                    line,
+                    f"le champ « {event.value} » est écrit deux fois dans le même bloc",
+                    "gardez une seule ligne pour ce champ",
+                )
+            ]
         frame[0].add(event.value)
+    return []
 
 
 def json_depth_line(text: str, limit: int = MAX_DEPTH) -> int | None:

@@ -8,6 +8,7 @@ files.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from yaml.nodes import Node
 
@@ -21,7 +22,7 @@ from bot.knowledge.model import (
     structure_from_plain,
 )
 from bot.knowledge.reader import RecordReader
-from bot.places import haversine_km
+from bot.places import Commune, haversine_km, normalize
 
 
 class StructureChecker(RecordReader):
@@ -35,29 +36,42 @@ class StructureChecker(RecordReader):
         structures = []
         for path in files:
             for line, node, rec in self.read(path, "structures", "structures"):
-                structure = self.structure(path, line, node, rec, network_codes)
-                if structure is None:
-                    continue
-                if structure.id in seen:
-                    self.add(
-                        path,
-                        line,
-                        f"l'identifiant « {structure.id} » est déjà utilisé "
-                        f"({seen[structure.id]})",
-                        "donnez un identifiant unique à chaque structure",
-                    )
-                    continue
-                seen[structure.id] = f"{self.rel(path)}, ligne {line}"
-                structures.append(structure)
+                if self.unique(rec, path, line, seen):
+                    structure = self.structure(path, line, node, rec, network_codes)
+                    if structure is not None:
+                        structures.append(structure)
+            for line, node, rec in self.incomplete:  # their other fields, this run
+                self.unique(rec, path, line, seen)
+                self.structure(path, line, node, rec, network_codes)
         return structures
+
+    def unique(self, rec: dict, path: Path, line: int, seen: dict[str, str]) -> bool:
+        """False (and an error) when the record's identifier is already used."""
+        key = rec.get("id")
+        if not isinstance(key, str):
+            return True
+        if key in seen:
+            self.add(
+                path,
+                line,
+                f"l'identifiant « {key} » est déjà utilisé ({seen[key]})",
+                "donnez un identifiant unique à chaque structure",
+            )
+            return False
+        seen[key] = f"{self.rel(path)}, ligne {line}"
+        return True
 
     def structure(
         self, path: Path, line: int, node: Node, rec: dict, network_codes: set[str]
     ) -> Structure | None:
-        """One structure record checked, or None when it has an error."""
+        """One structure record checked, or None when it has an error.
+
+        An incomplete record (see ``RecordReader.read``) has its present fields
+        checked and gives None.
+        """
         errors_before = len(self.result.errors)
         at = lambda name: self.field_line(node, name, line)  # noqa: E731
-        if rec["network"] not in network_codes:
+        if "network" in rec and rec["network"] not in network_codes:
             self.add(
                 path,
                 at("network"),
@@ -65,8 +79,8 @@ class StructureChecker(RecordReader):
                 "utilisez un code de knowledge/networks.yaml (ex. mission_locale) "
                 "ou ajoutez ce réseau",
             )
-        commune = self.gazetteer.commune(rec["insee"])
-        if commune is None:
+        commune = self.gazetteer.commune(rec["insee"]) if "insee" in rec else None
+        if commune is None and "insee" in rec:
             self.add(
                 path,
                 at("insee"),
@@ -75,32 +89,8 @@ class StructureChecker(RecordReader):
                 "<commune> » "
                 "(attention : ce n'est pas le code postal)",
             )
-        elif (
-            rec["postcode"] not in commune.postcodes
-            and rec["postcode"][:2] != commune.departement_code[:2]
-            and not (
-                commune.departement_code in ("2A", "2B")
-                and rec["postcode"].startswith("20")
-            )
-        ):
-            self.add(
-                path,
-                at("postcode"),
-                f"le code postal {rec['postcode']} n'est pas dans le département de "
-                f"{commune.name} ({commune.departement_code})",
-                "vérifiez le code postal et le code INSEE",
-            )
-        elif rec["postcode"] not in commune.postcodes and self.gazetteer.for_postcode(
-            rec["postcode"]
-        ):
-            self.add(
-                path,
-                at("postcode"),
-                f"le code postal {rec['postcode']} n'est pas un code de {commune.name} "
-                f"({', '.join(commune.postcodes)}) mais d'une autre commune",
-                "vérifiez le code postal et le code INSEE (un code CEDEX est accepté)",
-                WARNING,
-            )
+        elif commune is not None and "postcode" in rec:
+            self.postcode(path, at, rec, commune)
         phone = self.check_phone(rec.get("phone", ""), path, at("phone"))
         if rec.get("email") and not EMAIL.match(rec["email"]):
             self.add(
@@ -119,8 +109,10 @@ class StructureChecker(RecordReader):
                 f"horaires illisibles : {exc}",
                 "corrigez les horaires ou supprimez « hours »",
             )
-        verified = self.parse_date(
-            rec["verified"], path, at("verified"), "de vérification"
+        verified = (
+            self.parse_date(rec["verified"], path, at("verified"), "de vérification")
+            if "verified" in rec
+            else None
         )
         area = AreaServed(
             tuple(rec.get("area_served", {}).get("communes", [])),
@@ -160,7 +152,12 @@ class StructureChecker(RecordReader):
                 "il faut la latitude et la longitude, ou aucune des deux",
                 "complétez ou supprimez les coordonnées",
             )
-        if len(self.result.errors) > errors_before or commune is None:
+        if (
+            len(self.result.errors) > errors_before
+            or commune is None
+            or verified is None
+            or not {"name", "address", "network", "postcode"} <= rec.keys()
+        ):
             return None
         if latitude is None or longitude is None:
             if commune.latitude is None or commune.longitude is None:
@@ -202,4 +199,59 @@ class StructureChecker(RecordReader):
             hours=hours,
             area=area,
             verified=verified,
+        )
+
+    def postcode(
+        self, path: Path, at: Callable[[str], int], rec: dict, commune: Commune
+    ) -> None:
+        """The postcode against the commune of the INSEE code.
+
+        An error when the postcode is not in its département, or when it and the
+        commune written in the record name another commune than the INSEE code (the
+        public would read the wrong town: typically a postcode typed in « insee »);
+        a warning when only the postcode is another commune's (a CEDEX code).
+        """
+        postcode = rec["postcode"]
+        if postcode in commune.postcodes:
+            return
+        if postcode[:2] != commune.departement_code[:2] and not (
+            commune.departement_code in ("2A", "2B") and postcode.startswith("20")
+        ):
+            self.add(
+                path,
+                at("postcode"),
+                f"le code postal {postcode} n'est pas dans le département de "
+                f"{commune.name} ({commune.departement_code})",
+                "vérifiez le code postal et le code INSEE",
+            )
+            return
+        others = self.gazetteer.for_postcode(postcode)
+        if not others:
+            return
+        written = rec.get("commune") or ""
+        if rec["insee"] == postcode or (
+            written and normalize(written) != normalize(commune.name)
+        ):
+            meant = next(
+                (c for c in others if normalize(c.name) == normalize(written)),
+                others[0],
+            )
+            self.add(
+                path,
+                at("insee"),
+                f"le code INSEE « {rec['insee']} » est celui de {commune.name}, mais "
+                f"le code postal {postcode}"
+                + (f" et la commune « {written} »" if written else "")
+                + f" désignent {meant.name} (code INSEE {meant.insee})",
+                f"écrivez le code INSEE de la commune (« {meant.insee} » pour "
+                f"{meant.name}), pas le code postal ; sinon corrigez le code postal",
+            )
+            return
+        self.add(
+            path,
+            at("postcode"),
+            f"le code postal {postcode} n'est pas un code de {commune.name} "
+            f"({', '.join(commune.postcodes)}) mais d'une autre commune",
+            "vérifiez le code postal et le code INSEE (un code CEDEX est accepté)",
+            WARNING,
         )
