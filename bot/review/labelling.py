@@ -82,11 +82,11 @@ def reviewed_file(root: Path = PROJECT_ROOT) -> Path:
     return root / "data" / "nlu" / "reviewed.yml"
 
 
-def sheet_codes() -> set[str]:
-    """Codes of the information sheets (``knowledge/sheets.yaml``)."""
+def sheets() -> dict[str, str]:
+    """Code -> title of the information sheets (``knowledge/sheets.yaml``)."""
     path = config.knowledge_dir() / "sheets.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(s["code"]) for s in data.get("sheets") or []}
+    return {str(s["code"]): str(s["title"]) for s in data.get("sheets") or []}
 
 
 def annotated(text: str, entities: dict[str, str]) -> str:
@@ -119,7 +119,7 @@ def checked(label: Label) -> Label:
         )
     if label.intent not in INTENTS:
         raise LabelError(f"Intention inconnue : « {label.intent[:40]} ».")
-    if label.sheet and label.sheet not in sheet_codes():
+    if label.sheet and label.sheet not in sheets():
         raise LabelError(f"Fiche inconnue : « {label.sheet[:40]} ».")
     if label.sheet and label.intent != "ask_info":
         raise LabelError("Une fiche ne se relie qu'à une question d'information.")
