@@ -6,7 +6,8 @@ included). The layers, bottom first, are README's "Architecture" list:
 0. ground floor: ``bot.config``, ``bot.db``, ``bot.lazy``, ``bot.text``… (no layer above)
 1. knowledge: ``bot.knowledge``, ``bot.places``
 2. conversation: ``bot.conversation``
-3. services: ``bot.indicators``, ``bot.handover``, ``bot.advisers``, ``bot.evaluation``
+3. services: ``bot.indicators``, ``bot.handover``, ``bot.advisers``, ``bot.evaluation``,
+   ``bot.review``
 4. Rasa-facing: ``bot.actions``, ``bot.nlu``, ``bot.rasa_patches``
 5. runtime: ``bot.runtime``, ``python -m bot``
 6. channels: ``channels`` (HTTP adapters)
@@ -29,7 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (),  # 0: whatever is not named below (bot's ground floor)
     ("bot.knowledge", "bot.places"),
     ("bot.conversation",),
-    ("bot.indicators", "bot.handover", "bot.advisers", "bot.evaluation"),
+    ("bot.indicators", "bot.handover", "bot.advisers", "bot.evaluation", "bot.review"),
     ("bot.actions", "bot.nlu", "bot.rasa_patches"),
     ("bot.runtime", "bot.__main__"),
     ("channels",),
@@ -171,7 +172,10 @@ def test_no_import_cycle() -> None:
 
 def test_the_checks_see_a_violation() -> None:
     """The checks above can fail: an uphill import and a cycle are found."""
-    edges = {"bot.config": {"bot.runtime.launcher"}, "bot.runtime.launcher": {"bot.config"}}
+    edges = {
+        "bot.config": {"bot.runtime.launcher"},
+        "bot.runtime.launcher": {"bot.config"},
+    }
     assert layer("bot.runtime.launcher") > layer("bot.config")
     assert cycles(edges) == [["bot.config", "bot.runtime.launcher"]]
     assert channel_package("channels.console.channel") == "channels.console"

@@ -33,6 +33,7 @@ from channels.adviser_session import clear_session_cookie, set_session_cookie
 from channels.dashboard.filters import default_filters, filters_from, report_filters
 from channels.dashboard.pages import PREFIX, dashboard_html, login_html
 from channels.dashboard.requests import form_fields
+from channels.dashboard.review import add_review_routes
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +202,8 @@ class DashboardInput(InputChannel):
                 shown = getattr(error, "fallback", None) or default_filters(self.region)
                 return await self.dashboard_page(user, shown, str(error))
             return await self.dashboard_page(user, filters)
+
+        add_review_routes(bp, self)
 
         @bp.route("/static/dashboard.css", methods=["GET"])
         async def static(_: Request) -> HTTPResponse:

@@ -51,6 +51,7 @@ def dashboard_html(
     report = f"{PREFIX}/report?"
     body = (
         f'<header class="top"><p>Connecté : {escape(user.name)} (pilotage)</p>'
+        f'<p><a href="{PREFIX}/review">Messages à relire</a></p>'
         f'<form method="post" action="{PREFIX}/logout">'
         '<button type="submit">Se déconnecter'
         "</button></form></header>"

@@ -7,8 +7,11 @@ accounts, sessions and indicators come from that folder, as on the real server.
 from __future__ import annotations
 
 import argparse
+from types import SimpleNamespace
+from typing import Any
 
 from sanic import Sanic
+from sqlalchemy import create_engine
 
 from channels.dashboard.channel import DashboardInput
 
@@ -22,9 +25,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--region", default="24")
+    parser.add_argument("--tracker-url", help="SQL tracker store the inbox reads")
     args = parser.parse_args()
     channel = DashboardInput(region=args.region)
     app = Sanic("dashboard_alone")
+    if args.tracker_url:
+        # What the review inbox reads of Rasa's agent: its tracker store's engine.
+        @app.before_server_start
+        async def agent(app: Any, _: Any) -> None:
+            engine = create_engine(args.tracker_url)
+            app.ctx.agent = SimpleNamespace(
+                tracker_store=SimpleNamespace(engine=engine)
+            )
+
     app.blueprint(channel.blueprint(no_conversation), url_prefix="/webhooks/dashboard")
     app.run(host="127.0.0.1", port=args.port, access_log=False, motd=False, workers=1)
 

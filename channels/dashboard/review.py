@@ -1,0 +1,139 @@
+"""The review inbox's routes on the dashboard's blueprint (pilotage accounts).
+
+``GET /review`` lists the messages to review (``bot.review.inbox``, read from the
+server's tracker store), ``POST /review/label`` writes a label
+(``bot.review.labelling``); docs/review.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlencode
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.advisers.accounts import Adviser
+from bot.indicators.labels import checked_territory
+from bot.indicators.periodic import tracker_url
+from bot.review.inbox import REASONS, Inbox, InboxFilters, inbox
+from bot.review.labelling import (
+    ENTITIES,
+    OUT_OF_SCOPE,
+    Label,
+    LabelError,
+    labelled_keys,
+    sheets,
+    write_label,
+)
+from channels.dashboard.pages import PREFIX
+from channels.dashboard.requests import form_fields
+from channels.dashboard.review_pages import inbox_html
+
+SCRIPT = Path(__file__).parent / "static" / "review.js"
+# The inbox page runs its own script (selection of words); nothing else is allowed.
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+DEFAULT_DAYS = 30
+
+
+class SignedIn(Protocol):
+    """The dashboard channel, as far as these routes need it."""
+
+    def user_for(self, request: Request) -> Adviser | None:
+        """The signed-in pilotage account, or None."""
+
+
+def inbox_filters(args: Any) -> InboxFilters:
+    """Filters from the query string; ``ValueError`` (in French) when invalid."""
+    today = date.today()
+    try:
+        start = date.fromisoformat(str(args.get("start") or today - timedelta(30)))
+        end = date.fromisoformat(str(args.get("end") or today))
+    except ValueError:
+        raise ValueError("Dates invalides (attendu : AAAA-MM-JJ).") from None
+    if end < start or end - start > timedelta(days=366):
+        raise ValueError("Choisissez une période d'un an au plus, début avant fin.")
+    reason = str(args.get("reason") or "")
+    if reason and reason not in REASONS:
+        raise ValueError("Raison inconnue.")
+    territory = checked_territory(
+        str(args.get("region") or "").strip(),
+        str(args.get("departement") or "").strip().upper(),
+    )
+    channel = str(args.get("channel") or "")
+    return InboxFilters(start, end, channel=channel, reason=reason, **territory)
+
+
+def add_review_routes(bp: Blueprint, channel: SignedIn) -> None:
+    """The inbox page, the labelling post and the page's script."""
+
+    def url_of(request: Request) -> str | None:
+        return tracker_url(getattr(request.app.ctx, "agent", None))
+
+    async def inbox_page(
+        request: Request, user: Adviser, args: Any, notice: str = "", error: str = ""
+    ) -> HTTPResponse:
+        try:
+            filters = inbox_filters(args)
+        except ValueError as problem:
+            filters, error = inbox_filters({}), str(problem)
+        url = url_of(request)
+        loop = asyncio.get_running_loop()
+        found = Inbox([], 0, 0)
+        if url is None:
+            error = error or (
+                "Les conversations ne sont pas lisibles pour le moment "
+                "(modèle en cours de chargement) : réessayez dans une minute."
+            )
+        else:
+            keys = await loop.run_in_executor(None, labelled_keys)
+            found = await loop.run_in_executor(None, partial(inbox, url, filters, keys))
+        html = inbox_html(user, filters, found, sheets(), notice, error)
+        answer = response.html(html, status=400 if error else 200)
+        answer.headers["Content-Security-Policy"] = PAGE_POLICY
+        return answer
+
+    @bp.route("/review", methods=["GET"])
+    async def review(request: Request) -> HTTPResponse:
+        user = channel.user_for(request)
+        if user is None:
+            return response.redirect(f"{PREFIX}/", status=303)
+        notice = "Étiquette enregistrée." if request.args.get("done") else ""
+        return await inbox_page(request, user, request.args, notice)
+
+    @bp.route("/review/label", methods=["POST"])
+    async def label(request: Request) -> HTTPResponse:
+        user = channel.user_for(request)
+        if user is None:
+            return response.redirect(f"{PREFIX}/", status=303)
+        fields = form_fields(request)
+        # The filters the form was posted from (kept for the page shown after).
+        back = {k: v[0] for k, v in parse_qs(fields.get("back", "")).items()}
+        decision = fields.get("decision", "label")
+        intent = OUT_OF_SCOPE if decision == OUT_OF_SCOPE else fields.get("intent", "")
+        entities = {name: fields.get(name, "") for name in ENTITIES if fields.get(name)}
+        written = Label(
+            fields.get("text", ""),
+            intent,
+            user.username,
+            {} if intent == OUT_OF_SCOPE else entities,
+            "" if intent == OUT_OF_SCOPE else fields.get("sheet", ""),
+        )
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, write_label, written)
+        except LabelError as problem:
+            return await inbox_page(request, user, back, error=str(problem))
+        query = urlencode({**back, "done": "1"})
+        return response.redirect(f"{PREFIX}/review?{query}", status=303)
+
+    @bp.route("/static/review.js", methods=["GET"])
+    async def script(_: Request) -> HTTPResponse:
+        return await response.file(SCRIPT, mime_type="text/javascript; charset=utf-8")

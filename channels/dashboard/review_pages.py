@@ -1,0 +1,176 @@
+"""The review inbox page drawn on the server: filters, groups, labelling forms.
+
+Works without JavaScript (every entity is a text field); ``review.js`` only adds
+« select words, then mark them as a commune or an age ».
+"""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import urlencode
+
+from bot.advisers.accounts import Adviser
+from bot.indicators.labels import label, territories
+from bot.indicators.store import CHANNELS
+from bot.review.inbox import REASONS, Group, Inbox, InboxFilters
+from bot.review.labelling import ENTITIES, INTENTS, OUT_OF_SCOPE
+from channels.dashboard.pages import PREFIX, alert_html, page
+
+SPEAKERS = {"person": "Personne", "assistant": "Assistant"}
+
+
+def _options(items: list[tuple[str, str]], selected: str, everything: str) -> str:
+    """``<option>``s, the first one empty (``everything``) when given."""
+    first = f'<option value="">{escape(everything)}</option>' if everything else ""
+    return first + "".join(
+        f'<option value="{escape(code)}"{" selected" if code == selected else ""}>'
+        f"{escape(text)}</option>"
+        for code, text in items
+    )
+
+
+def filters_form(filters: InboxFilters) -> str:
+    """The filter form (GET): days, channel, territory, reason."""
+    names = territories()
+    regions = sorted(names["region"].items(), key=lambda item: item[1])
+    departements = sorted(
+        (c, label("departement", c))
+        for c in names["departement"]
+        if not filters.region or names["departement_region"].get(c) == filters.region
+    )
+    fields = (
+        ("channel", "Canal", list(CHANNELS.items()), filters.channel, "Tous"),
+        ("region", "Région", regions, filters.region, "Toutes"),
+        ("departement", "Département", departements, filters.departement, "Tous"),
+        ("reason", "Raison", list(REASONS.items()), filters.reason, "Toutes"),
+    )
+    selects = "".join(
+        f'<p><label for="{name}">{text}</label><select id="{name}" name="{name}">'
+        f"{_options(items, selected, everything)}</select></p>"
+        for name, text, items, selected, everything in fields
+    )
+    return (
+        f'<form class="filters" method="get" action="{PREFIX}/review" '
+        'aria-label="Filtres"><fieldset><legend>Filtres</legend>'
+        '<p><label for="start">Du</label><input id="start" name="start" type="date" '
+        f'value="{filters.start.isoformat()}"></p>'
+        '<p><label for="end">Au</label><input id="end" name="end" type="date" '
+        f'value="{filters.end.isoformat()}"></p>'
+        f'{selects}<p><button type="submit">Afficher</button></p></fieldset></form>'
+    )
+
+
+def _prediction(group: Group) -> str:
+    """What the model predicted, in words."""
+    intent = INTENTS.get(group.intent, group.intent or "aucune")
+    entities = {e for m in group.messages for e in m.entities}
+    found = ", ".join(
+        f"{ENTITIES.get(name, name)} : « {value} »" for name, value in sorted(entities)
+    )
+    return (
+        f"Prédiction du modèle : {escape(intent)} (<code>{escape(group.intent)}</code>)"
+        f", confiance {round(group.confidence * 100)}\u00a0%"
+        + (f" ; entités : {escape(found)}" if found else " ; aucune entité")
+    )
+
+
+def _context(group: Group, number: int) -> str:
+    """The masked conversation around the first message of the group."""
+    lines = "".join(
+        f"<li><strong>{SPEAKERS[who]} :</strong> {escape(text)}</li>"
+        for who, text in group.messages[0].context
+    )
+    return (
+        f"<details><summary>Conversation autour du message {number} (masquée)"
+        f'</summary><ol class="context">{lines}</ol></details>'
+    )
+
+
+def label_form(group: Group, number: int, query: str, sheets: dict[str, str]) -> str:
+    """The labelling form of one group: intent, entities, sheet, « hors champ »."""
+    n = number
+    intents = [(code, f"{text} ({code})") for code, text in INTENTS.items()]
+    predicted = group.intent if group.intent in INTENTS else ""
+    entity_fields = "".join(
+        f'<p><label for="{name}-{n}">{text} citée <span class="hint">(recopiez les '
+        "mots du message, ou sélectionnez-les)</span></label>"
+        f'<input id="{name}-{n}" name="{name}" data-entity="{name}" '
+        'autocomplete="off"></p>'
+        for name, text in ENTITIES.items()
+    )
+    return (
+        f'<form method="post" action="{PREFIX}/review/label" class="label-form">'
+        f'<input type="hidden" name="text" value="{escape(group.text)}">'
+        f'<input type="hidden" name="back" value="{escape(query)}">'
+        f"<fieldset><legend>Étiqueter le message {n}</legend>"
+        f'<p><label for="intent-{n}">Intention</label>'
+        f'<select id="intent-{n}" name="intent">'
+        f"{_options(intents, predicted, '' if predicted else 'Choisissez')}"
+        f"</select></p>{entity_fields}"
+        f'<p><label for="sheet-{n}">Fiche d\'information <span class="hint">(pour une '
+        "question d'information)</span></label>"
+        f'<select id="sheet-{n}" name="sheet">'
+        f"{_options(sorted(sheets.items()), '', 'Aucune')}</select></p>"
+        '<p class="actions"><button type="submit" name="decision" value="label">'
+        "Enregistrer l'étiquette</button> "
+        f'<button type="submit" name="decision" value="{OUT_OF_SCOPE}" '
+        'class="secondary">Hors champ</button></p></fieldset></form>'
+    )
+
+
+def group_html(group: Group, number: int, query: str, sheets: dict[str, str]) -> str:
+    """One group: its text, count, reasons, prediction, context and form."""
+    reasons = ", ".join(REASONS[r] for r in group.reasons)
+    return (
+        f'<section class="card" aria-labelledby="m-{number}">'
+        f'<h2 id="m-{number}">Message {number} : '
+        f'<q class="message-text">{escape(group.text)}</q></h2>'
+        f"<p>{group.count} message{'s' if group.count > 1 else ''} ; {reasons}.</p>"
+        f"<p>{_prediction(group)}.</p>{_context(group, number)}"
+        f"{label_form(group, number, query, sheets)}</section>"
+    )
+
+
+def inbox_html(
+    user: Adviser,
+    filters: InboxFilters,
+    inbox: Inbox,
+    sheets: dict[str, str],
+    notice: str = "",
+    error: str = "",
+) -> str:
+    """The whole inbox page."""
+    query = urlencode(
+        {k: str(v) for k, v in filters.__dict__.items() if v}, doseq=False
+    )
+    if inbox.hidden:
+        listing = (
+            f"<p>Moins de {inbox.min_cell} conversations sur ce territoire et cette "
+            "période : les messages ne sont pas affichés, pour que personne ne puisse "
+            "être reconnu. Élargissez le territoire ou la période.</p>"
+        )
+    elif not inbox.groups:
+        listing = "<p>Aucun message à relire avec ces filtres.</p>"
+    else:
+        listing = "".join(
+            group_html(group, n, query, sheets)
+            for n, group in enumerate(inbox.groups, 1)
+        )
+    status = f'<p class="notice" role="status">{escape(notice)}</p>' if notice else ""
+    body = (
+        f'<header class="top"><p>Connecté : {escape(user.name)} (pilotage)</p>'
+        f'<p><a href="{PREFIX}/">Tableau de bord</a></p>'
+        f'<form method="post" action="{PREFIX}/logout">'
+        '<button type="submit">Se déconnecter</button></form></header>'
+        '<main id="contenu"><h1>Messages à relire</h1>'
+        "<p>Messages du public non compris, compris avec peu d'assurance, suivis "
+        "d'un « Non » ou d'un passage à une personne. Textes masqués tels qu'ils sont "
+        "conservés ; un message quitte cette liste quand sa conversation est "
+        "effacée, sauf s'il a été étiqueté. Une étiquette ne change pas le modèle en "
+        "service : elle attend le prochain réentraînement contrôlé.</p>"
+        f"{status}{alert_html(error)}{filters_form(filters)}"
+        f"<p>{len(inbox.groups)} groupe(s) de messages, {inbox.conversations} "
+        f"conversation(s) sur la période.</p>{listing}</main>"
+        f'<script src="{PREFIX}/static/review.js" defer></script>'
+    )
+    return page("Messages à relire — premier accueil", body)

@@ -1,0 +1,1 @@
+"""Tests of the review inbox, the labels and the quality gate."""
