@@ -80,7 +80,8 @@
     asking: "Demande transmise, un instant…",
     callbackInstead: "Être recontacté·e plutôt",
     nobodyLeft: "Plus aucun conseiller ni aucune conseillère n'est disponible pour écrire en ce moment. Vous pouvez attendre, ou laisser un numéro ou une adresse pour être recontacté·e.",
-    lost: "La liaison avec le conseiller ou la conseillère est interrompue. Vous pouvez continuer avec l'assistant."
+    lost: "La liaison avec le conseiller ou la conseillère est interrompue. Vous pouvez continuer avec l'assistant.",
+    reconnecting: "La connexion est coupée, nouvelle tentative en cours. Les messages reçus entre-temps s'afficheront dès son retour."
   };
   var HANDOVER_ACTIVE = ["waiting", "taken"];
 
@@ -727,6 +728,9 @@
   /* ---------- a person: hand-over to an adviser, or a call-back request ---------- */
 
   var events = null;  // the EventSource of the held conversation
+  var leaving = false;  // the page is being left or reloaded: its stream's end means nothing
+  var rejoinTimer = null;
+  var rejoinMs = 0;  // the next wait before following the desk again (doubles up to 15 s)
 
   function handoverActive() {
     return !!(state.handover && HANDOVER_ACTIVE.indexOf(state.handover.status) >= 0);
@@ -802,10 +806,12 @@
   }
 
   function followDesk() {
-    if (events || !state.handover) { return; }
+    if (events || !state.handover || leaving) { return; }
+    window.clearTimeout(rejoinTimer);
     var url = handoverBase + "events?token=" + encodeURIComponent(state.handover.token) +
       "&after=" + (state.handover.lastId || 0);
     events = new EventSource(url);
+    events.addEventListener("open", function () { rejoinMs = 0; });
     events.addEventListener("message", function (event) {
       var m = null;
       try { m = JSON.parse(event.data); } catch (e) { return; }
@@ -824,15 +830,56 @@
       if (view && state.handover) { showDeskState(view, true); }
     });
     events.onerror = function () {
-      if (events && events.readyState === 2) {  // refused: the request no longer exists
-        addToHistory({ from: "desk", text: T.lost });
-        stopDesk();
+      if (leaving || !events) { return; }
+      if (deskText.textContent !== T.reconnecting) {
+        deskText.textContent = T.reconnecting;
+        announce(T.reconnecting);
       }
+      if (events.readyState !== 2) { return; }  // the browser tries again by itself
+      events.close();
+      events = null;
+      rejoinLater();
     };
   }
 
+  // The stream was refused or cut for good (network down, instance gone, page reloaded):
+  // only the desk says whether the conversation still goes on. Ask it after 1, 2, 4… up
+  // to 15 s, then follow the stream again from the last message seen.
+  function rejoinLater() {
+    window.clearTimeout(rejoinTimer);
+    rejoinMs = Math.min(15000, rejoinMs ? rejoinMs * 2 : 1000);
+    rejoinTimer = window.setTimeout(rejoinDesk, rejoinMs);
+  }
+
+  function rejoinDesk() {
+    if (!state.handover || events || leaving) { return; }
+    var url = handoverBase + "state?token=" + encodeURIComponent(state.handover.token);
+    fetch(url, { credentials: "omit", cache: "no-store" }).then(function (response) {
+      if (!state.handover) { return; }
+      if (response.status === 404) {  // the desk no longer knows this conversation
+        addToHistory({ from: "desk", text: T.lost });
+        stopDesk();
+      } else if (response.ok) {
+        followDesk();  // the messages missed meanwhile come first, then the state
+      } else {
+        rejoinLater();
+      }
+    }).catch(rejoinLater);
+  }
+
+  // Leaving or reloading the page cuts its stream: that is no reason to end the chat.
+  window.addEventListener("pagehide", function () {
+    leaving = true;
+    if (events) { events.close(); events = null; }
+  });
+  window.addEventListener("pageshow", function (event) {
+    leaving = false;
+    if (event.persisted && handoverActive()) { followDesk(); }
+  });
+
   function stopDesk() {
     if (events) { events.close(); events = null; }
+    window.clearTimeout(rejoinTimer);
     deskBar.hidden = true;
     deskText.textContent = "";
     if (state.handover) { state.handover.status = "over"; }
