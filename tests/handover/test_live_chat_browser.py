@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import subprocess
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -30,6 +29,7 @@ from tests.console.conftest import PASSWORDS, accounts_text  # noqa: F401 - fixt
 pytestmark = pytest.mark.browser
 
 DESK = "/webhooks/console/desk/api"
+UNAVAILABLE = '{"error": "Le service est momentanément indisponible."}'
 
 
 @dataclass
@@ -39,6 +39,35 @@ class Balanced:
     url: str
     servers: list[ReplayServer]
     stats_socket: Path
+    config: Path
+    haproxy: subprocess.Popen[bytes] | None = None
+
+    def start_balancer(self) -> None:
+        """Start HAProxy and wait until both instances are in service."""
+        with open(self.config.with_suffix(".log"), "ab") as log:
+            self.haproxy = subprocess.Popen(
+                [haproxy_executable(), "-db", "-f", str(self.config)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                rows = haproxy_servers(self.stats_socket)
+            except OSError:
+                rows = {}
+            if len(rows) == 2 and all(r["status"] == "UP" for r in rows.values()):
+                break
+            assert time.monotonic() < deadline, f"HAProxy not ready: {rows}"
+            time.sleep(0.2)
+
+    def stop_balancer(self) -> None:
+        """Stop HAProxy: every connection through it is cut."""
+        if self.haproxy is not None:
+            self.haproxy.kill()
+            self.haproxy.wait(timeout=10)
+            self.haproxy = None
 
 
 @pytest.fixture(scope="module")
@@ -58,35 +87,16 @@ def balanced(
         "GET /webhooks/rest/", "GET /webhooks/webchat/health"
     )
     (work / "haproxy.cfg").write_text(config, encoding="utf-8")
-    haproxy: subprocess.Popen[bytes] | None = None
+    balanced = Balanced(
+        f"http://127.0.0.1:{port}", servers, socket, work / "haproxy.cfg"
+    )
     try:
         for server in servers:
             server.start()
-        with open(work / "haproxy.log", "ab") as log:
-            haproxy = subprocess.Popen(
-                [haproxy_executable(), "-db", "-f", str(work / "haproxy.cfg")],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                rows = haproxy_servers(socket)
-            except OSError:
-                rows = {}
-            if len(rows) == 2 and all(r["status"] == "UP" for r in rows.values()):
-                break
-            assert time.monotonic() < deadline, f"HAProxy not ready: {rows}"
-            time.sleep(0.2)
-        url = f"http://127.0.0.1:{port}"
-        with urllib.request.urlopen(f"{url}/webhooks/webchat/health", timeout=5):
-            pass
-        yield Balanced(url, servers, socket)
+        balanced.start_balancer()
+        yield balanced
     finally:
-        if haproxy is not None:
-            haproxy.terminate()
-            haproxy.wait(timeout=10)
+        balanced.stop_balancer()
         for server in servers:
             server.stop()
 
@@ -97,15 +107,21 @@ class Adviser:
     def __init__(self, browser: Any, url: str) -> None:  # noqa: F811
         self.context = browser.new_context(base_url=url)
         self.api = self.context.request
-        self.call("post", "/webhooks/console/api/login", username="cmartin",
-                  password=PASSWORDS["cmartin"])
+        self.call(
+            "post",
+            "/webhooks/console/api/login",
+            username="cmartin",
+            password=PASSWORDS["cmartin"],
+        )
         self.call("post", f"{DESK}/availability", available=True, capacity=1)
         self.request_id = ""
 
     def call(self, method: str, path: str, **body: Any) -> Any:
-        answer = getattr(self.api, method)(path, data=body) if body else getattr(
-            self.api, method
-        )(path)
+        answer = (
+            getattr(self.api, method)(path, data=body)
+            if body
+            else getattr(self.api, method)(path)
+        )
         assert answer.ok, f"{path}: {answer.status} {answer.text()}"
         return answer.json()
 
@@ -121,8 +137,10 @@ class Adviser:
         self.request_id = waiting[0]["id"]
         self.call("post", f"{DESK}/conversations/{self.request_id}/take", confirm=True)
 
-    def say(self, text: str) -> None:
-        self.call("post", f"{DESK}/conversations/{self.request_id}/say", text=text)
+    def say(self, text: str, via: str = "") -> None:
+        """Send a message, through the balancer or ``via`` one instance's address."""
+        path = f"{via}{DESK}/conversations/{self.request_id}/say"
+        self.call("post", path, text=text)
 
     def person_said(self) -> list[str]:
         view = self.call("get", f"{DESK}/conversations/{self.request_id}")
@@ -130,8 +148,10 @@ class Adviser:
 
     def close(self) -> None:
         if self.request_id:
-            self.api.post(f"{DESK}/conversations/{self.request_id}/hand-back",
-                          data={"confirm": True})
+            self.api.post(
+                f"{DESK}/conversations/{self.request_id}/hand-back",
+                data={"confirm": True},
+            )
         self.call("post", f"{DESK}/availability", available=False, capacity=1)
         self.context.close()
 
@@ -191,7 +211,9 @@ def handover_status(page: Any) -> str:
 
 
 def test_a_reload_keeps_the_live_chat(
-    balanced: Balanced, adviser: Adviser, new_page: Any  # noqa: F811
+    balanced: Balanced,
+    adviser: Adviser,
+    new_page: Any,  # noqa: F811
 ) -> None:
     page = new_page()
     start_live_chat(page, balanced.url, adviser)
@@ -212,17 +234,77 @@ def test_a_reload_keeps_the_live_chat(
         assert time.monotonic() < deadline, adviser.person_said()
         time.sleep(0.2)
     page.wait_for_timeout(1000)
-    assert page.locator(".spro-msg--bot").count() == bot_messages, "the assistant is silent"
+    assert page.locator(".spro-msg--bot").count() == bot_messages, (
+        "the assistant is silent"
+    )
 
     # Messages written while the page is away arrive once, in order, when it is back.
     page.goto("about:blank")
     adviser.say("Je regarde les formations près de chez vous.")
     adviser.say("Voici une piste.")
     page.goto(f"{balanced.url}/webhooks/webchat/")
-    wait_for_texts(page, [
-        "Bonjour, je suis Claire.", "Vous êtes toujours là ?",
-        "Je regarde les formations près de chez vous.", "Voici une piste.",
-    ])
+    wait_for_texts(
+        page,
+        [
+            "Bonjour, je suis Claire.",
+            "Vous êtes toujours là ?",
+            "Je regarde les formations près de chez vous.",
+            "Voici une piste.",
+        ],
+    )
     page.wait_for_timeout(1500)
     assert len(adviser_texts(page)) == 4, "nothing twice"
+    assert handover_status(page) == "taken"
+
+
+def test_a_network_drop_of_30_seconds_loses_nothing(
+    balanced: Balanced,
+    adviser: Adviser,
+    new_page: Any,  # noqa: F811
+) -> None:
+    """15 s without network, then 15 s of errors from the balancer, then all is back."""
+    page = new_page()
+    start_live_chat(page, balanced.url, adviser)
+    adviser.say("Bonjour, je suis Claire.")
+    wait_for_texts(page, ["Bonjour, je suis Claire."])
+
+    page.context.set_offline(True)
+    balanced.stop_balancer()  # the open stream is cut
+    page.wait_for_timeout(2000)
+    adviser.say("Avez-vous un diplôme ?", via=balanced.servers[1].url)
+    person_writes(page, "J'ai un CAP.")
+    page.locator(".spro-error", has_text="n'est pas perdu").wait_for()
+    assert page.get_by_label("Votre message").input_value() == "J'ai un CAP."
+    page.wait_for_timeout(14_000)
+    # Then the network comes back before the service: the balancer answers 503.
+    page.route(
+        "**/webhooks/**",
+        lambda route: route.fulfill(
+            status=503, content_type="application/json; charset=utf-8", body=UNAVAILABLE
+        ),
+    )
+    balanced.start_balancer()
+    page.context.set_offline(False)
+    adviser.say("Un CAP ouvre beaucoup de portes.")
+    page.wait_for_timeout(14_000)
+    page.unroute("**/webhooks/**")
+
+    wait_for_texts(
+        page,
+        [
+            "Bonjour, je suis Claire.",
+            "Avez-vous un diplôme ?",
+            "Un CAP ouvre beaucoup de portes.",
+        ],
+        seconds=30,
+    )
+    assert "interrompue" not in page.locator(".spro-log").inner_text()
+    page.locator(".spro-deskbar", has_text="Vous échangez avec Claire").wait_for()
+    page.get_by_role("button", name="Renvoyer le message").click()
+    deadline = time.monotonic() + 10
+    while adviser.person_said() != ["J'ai un CAP."]:
+        assert time.monotonic() < deadline, adviser.person_said()
+        time.sleep(0.2)
+    page.wait_for_timeout(1500)
+    assert len(adviser_texts(page)) == 3, "nothing twice"
     assert handover_status(page) == "taken"
