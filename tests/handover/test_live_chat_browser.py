@@ -308,3 +308,36 @@ def test_a_network_drop_of_30_seconds_loses_nothing(
     page.wait_for_timeout(1500)
     assert len(adviser_texts(page)) == 3, "nothing twice"
     assert handover_status(page) == "taken"
+
+
+def test_a_second_tab_joins_the_live_chat(
+    balanced: Balanced,
+    adviser: Adviser,
+    new_page: Any,  # noqa: F811
+) -> None:
+    first = new_page()
+    start_live_chat(first, balanced.url, adviser)
+    adviser.say("Bonjour, je suis Claire.")
+    wait_for_texts(first, ["Bonjour, je suis Claire."])
+
+    second = first.context.new_page()  # same browser: another tab, its own session
+    second.goto(f"{balanced.url}/webhooks/webchat/")
+    second.locator(".spro-deskbar", has_text="Vous échangez avec Claire").wait_for()
+    wait_for_texts(second, ["Bonjour, je suis Claire."])
+    adviser.say("Que puis-je faire pour vous ?")
+    for tab in (first, second):
+        wait_for_texts(
+            tab, ["Bonjour, je suis Claire.", "Que puis-je faire pour vous ?"]
+        )
+    person_writes(second, "Je cherche un stage.")
+    deadline = time.monotonic() + 10
+    while adviser.person_said() != ["Je cherche un stage."]:
+        assert time.monotonic() < deadline, adviser.person_said()
+        time.sleep(0.2)
+    assert second.locator(".spro-msg--bot").count() == 0, (
+        "no greeting sent to the adviser"
+    )
+    first.wait_for_timeout(1500)
+    for tab in (first, second):
+        assert len(adviser_texts(tab)) == 2, "nothing twice"
+        assert handover_status(tab) == "taken"

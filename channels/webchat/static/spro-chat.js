@@ -160,6 +160,26 @@
   function saveState() {
     var raw = JSON.stringify(state);
     try { window.sessionStorage.setItem(STORE_KEY, raw); } catch (e) { memoryStore[STORE_KEY] = raw; }
+    if (handoverActive()) { shareHandover(); }
+  }
+
+  // A live chat is shared with the person's other tabs while it lasts (its conversation
+  // id and token only, for an hour at most); the rest of the conversation stays in this tab.
+  var LIVE_KEY = "spro-chat:live:v1:" + base;
+  var LIVE_MS = 60 * 60 * 1000;
+  function shareHandover() {
+    var live = { sender: state.sender, token: state.handover.token, at: Date.now() };
+    try { window.localStorage.setItem(LIVE_KEY, JSON.stringify(live)); } catch (e) { /* this tab only */ }
+  }
+  function unshareHandover() {
+    try { window.localStorage.removeItem(LIVE_KEY); } catch (e) { /* nothing shared */ }
+  }
+  function sharedHandover() {
+    var live = null;
+    try { live = JSON.parse(window.localStorage.getItem(LIVE_KEY) || "null"); } catch (e) { live = null; }
+    if (!live || typeof live.token !== "string" || !SIGNED_ID.test(String(live.sender)) ||
+        !(Date.now() - Number(live.at) < LIVE_MS)) { return null; }
+    return live;
   }
 
   var state = loadState();
@@ -721,7 +741,7 @@
   }
 
   function greetIfNew() {
-    if (!state.history.length && !busy && !failed) { send("/greet", null, false); }
+    if (!state.history.length && !busy && !failed && !handoverActive()) { send("/greet", null, false); }
   }
 
 
@@ -879,6 +899,7 @@
 
   function stopDesk() {
     if (events) { events.close(); events = null; }
+    unshareHandover();
     window.clearTimeout(rejoinTimer);
     deskBar.hidden = true;
     deskText.textContent = "";
@@ -1188,6 +1209,13 @@
     loadConfig().then(function () {
       if (mode === "page" || state.open) { greetIfNew(); }
     });
+    // A live chat going on in another tab: this tab joins it and shows what the adviser wrote.
+    var live = handoverActive() ? null : sharedHandover();
+    if (live && (!state.sender || state.sender === live.sender)) {
+      state.sender = live.sender;
+      state.handover = { token: live.token, status: "waiting", lastId: 0 };
+      saveState();
+    }
     if (handoverActive()) { followDesk(); }
     if (mode === "widget" && state.open) {
       panel.hidden = false;
