@@ -16,7 +16,8 @@
  * Safety: every text from the person or the server is rendered with textContent;
  * links come only from the orientation payload and must be http(s), tel or mailto.
  * Nothing is loaded from another host; the conversation is kept in sessionStorage
- * (this tab only) as data, never as HTML.
+ * (this tab only) as data, never as HTML; a live chat's id and token also in
+ * localStorage while it lasts (other tabs join it).
  */
 (function () {
   "use strict";
