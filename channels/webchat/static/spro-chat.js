@@ -752,6 +752,7 @@
   var leaving = false;  // the page is being left or reloaded: its stream's end means nothing
   var rejoinTimer = null;
   var rejoinMs = 0;  // the next wait before following the desk again (doubles up to 15 s)
+  var troubleTimer = null;  // a stream ending every 5 minutes is normal: say nothing at once
 
   function handoverActive() {
     return !!(state.handover && HANDOVER_ACTIVE.indexOf(state.handover.status) >= 0);
@@ -832,7 +833,7 @@
     var url = handoverBase + "events?token=" + encodeURIComponent(state.handover.token) +
       "&after=" + (state.handover.lastId || 0);
     events = new EventSource(url);
-    events.addEventListener("open", function () { rejoinMs = 0; });
+    events.addEventListener("open", function () { rejoinMs = 0; window.clearTimeout(troubleTimer); });
     events.addEventListener("message", function (event) {
       var m = null;
       try { m = JSON.parse(event.data); } catch (e) { return; }
@@ -852,15 +853,23 @@
     });
     events.onerror = function () {
       if (leaving || !events) { return; }
-      if (deskText.textContent !== T.reconnecting) {
-        deskText.textContent = T.reconnecting;
-        announce(T.reconnecting);
+      window.clearTimeout(troubleTimer);
+      if (events.readyState !== 2) {  // the browser tries again by itself
+        troubleTimer = window.setTimeout(showReconnecting, 3000);
+        return;
       }
-      if (events.readyState !== 2) { return; }  // the browser tries again by itself
+      showReconnecting();
       events.close();
       events = null;
       rejoinLater();
     };
+  }
+
+  function showReconnecting() {
+    if (deskText.textContent !== T.reconnecting) {
+      deskText.textContent = T.reconnecting;
+      announce(T.reconnecting);
+    }
   }
 
   // The stream was refused or cut for good (network down, instance gone, page reloaded):
@@ -902,6 +911,7 @@
     if (events) { events.close(); events = null; }
     unshareHandover();
     window.clearTimeout(rejoinTimer);
+    window.clearTimeout(troubleTimer);
     deskBar.hidden = true;
     deskText.textContent = "";
     if (state.handover) { state.handover.status = "over"; }
