@@ -4,6 +4,7 @@
 - ``POST /request``           ``{"sender", "region"}``: join the queue; answers a secret
   ``token`` and the place in the queue, or 409 with what the call-back form needs;
 - ``GET  /events?token=…``    server-sent events: the adviser's messages and the state;
+- ``GET  /state?token=…``     the person's request now (a page rejoining it), else 404;
 - ``POST /message``           ``{"token", "text"}``: the person writes to the adviser;
 - ``POST /leave``             ``{"token"}``: leave the queue or the conversation;
 - ``POST /callback``          ``{"sender", "consent", "contact_kind", "contact", "slot",
@@ -170,9 +171,9 @@ class HandoverInput(DeskChannel):
         add_public_cors(bp, paths=None)
 
         def guarded(
-            handler: Callable[..., Awaitable[HTTPResponse]],
-        ) -> Callable[..., Awaitable[HTTPResponse]]:
-            async def wrapped(request: Request) -> HTTPResponse:
+            handler: Callable[..., Awaitable[HTTPResponse | None]],
+        ) -> Callable[..., Awaitable[HTTPResponse | None]]:
+            async def wrapped(request: Request) -> HTTPResponse | None:
                 if request.method == "OPTIONS":
                     return response.empty(status=204)
                 try:
@@ -212,12 +213,10 @@ class HandoverInput(DeskChannel):
             return response.json({"token": token, **view}, status=201)
 
         @bp.route("/events", methods=["GET"])
+        @guarded
         async def events(request: Request) -> HTTPResponse | None:
             token = str(request.args.get("token", ""))
-            try:
-                handover: HandoverRequest = await self.run(self.desk.by_token, token)
-            except DeskError as error:
-                return response.json({"error": error.message}, status=error.status)
+            handover: HandoverRequest = await self.run(self.desk.by_token, token)
             after = last_event_id(request)
             await stream_conversation(
                 request,
@@ -228,6 +227,13 @@ class HandoverInput(DeskChannel):
                 lambda message: message.who != "person",
             )
             return None
+
+        @bp.route("/state", methods=["GET"])
+        @guarded
+        async def state(request: Request) -> HTTPResponse:
+            token = str(request.args.get("token", ""))
+            view = await self.run(person_state, self.desk, token)
+            return response.json(view, headers={"Cache-Control": "no-store"})
 
         @bp.route("/message", methods=["POST", "OPTIONS"])
         @guarded

@@ -44,6 +44,8 @@ class ReplayServer:
     log: Path
     settings: dict[str, Any] = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    # Also the console's sign-in and the chat desk (``replay_server --desk``).
+    desk: bool = False
     # Port of a regional site embedding the widget: an origin this server allows.
     embedding_site_port: int = field(default_factory=free_port)
 
@@ -59,7 +61,7 @@ class ReplayServer:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tests.browser.replay_server", "--port", str(self.port),
-                 "--settings", json.dumps(self.settings)],
+                 "--settings", json.dumps(self.settings), *(["--desk"] if self.desk else [])],
                 cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )

@@ -9,6 +9,11 @@ Replies: ``/greet`` gives the greeting with quick replies; a message containing 
 ``orientation_trigger`` gives the orientation (text, structure cards, quick replies);
 ``/restart`` nothing; ``/slow N`` waits N seconds, then answers; anything else is echoed back ("Vous avez écrit : …"), which
 shows what the channel stored after masking personal data.
+
+``--desk`` also mounts the console's sign-in and the chat desk (public and advisers'
+routes), configured by the environment like in production (``SPRO_HANDOVER_DATABASE_URL``,
+``SPRO_CONSOLE_ACCOUNTS``…): several such servers sharing one database behind HAProxy
+are the cluster of the hand-over's browser tests, without a trained model.
 """
 
 from __future__ import annotations
@@ -19,10 +24,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.server import configure_cors
 from sanic import Sanic
 
+from channels.console.channel import ConsoleInput
+from channels.handover.desk import HandoverDeskInput
+from channels.handover.public import HandoverInput
 from channels.webchat import WebChatInput
 from channels.webchat.settings import WebChatSettings
 
@@ -40,10 +48,12 @@ def replies_for(text: str, recorded: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"text": f"Vous avez écrit : {text}"}]
 
 
-def build_app(settings: WebChatSettings) -> Sanic:
-    """The replay app, with the channel mounted where Rasa mounts it."""
+def build_app(settings: WebChatSettings, desk: bool = False) -> Sanic:
+    """The replay app, with the channels mounted where Rasa mounts them."""
     recorded = json.loads(RECORDED.read_text(encoding="utf-8"))
-    channel = WebChatInput(settings)
+    channels: list[InputChannel] = [WebChatInput(settings)]
+    if desk:
+        channels += [ConsoleInput(), HandoverInput(), HandoverDeskInput()]
 
     async def on_new_message(message: UserMessage) -> None:
         text = message.text or ""
@@ -54,8 +64,9 @@ def build_app(settings: WebChatSettings) -> Sanic:
 
     app = Sanic("webchat_replay")
     configure_cors(app, "*")  # as `rasa run --cors "*"`: the channel overrides it
-    app.blueprint(channel.blueprint(on_new_message),
-                  url_prefix=f"/webhooks/{channel.url_prefix()}")
+    for channel in channels:
+        app.blueprint(channel.blueprint(on_new_message),
+                      url_prefix=f"/webhooks/{channel.url_prefix()}")
     return app
 
 
@@ -64,9 +75,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--settings", default="{}", help="the channel's settings, as JSON")
+    parser.add_argument("--desk", action="store_true", help="also the console and the chat desk")
     args = parser.parse_args()
     settings = WebChatSettings.from_mapping(json.loads(args.settings))
-    build_app(settings).run(host="127.0.0.1", port=args.port, access_log=False,
+    build_app(settings, args.desk).run(host="127.0.0.1", port=args.port, access_log=False,
                             motd=False, workers=1)
 
 

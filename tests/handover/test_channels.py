@@ -166,6 +166,8 @@ async def test_a_whole_hand_over_over_http(
         assert (await stream.next("message"))["who"] == "desk"
         taken = await stream.next("state")
         assert taken == {"status": "taken", "adviser": "Claire", "final": False}
+        # A page rejoining the conversation (reload, network back) asks its state.
+        assert await public.call("GET", f"{PUBLIC}/state?token={token}") == (200, taken)
 
         # Paul neither reads nor writes Claire's conversation; the public has no desk API.
         for client, method, path in (
@@ -215,6 +217,8 @@ async def test_a_whole_hand_over_over_http(
         )[0] == 200
         await stream.next("message")
         assert (await stream.next("state"))["final"] is True
+    status, over = await public.call("GET", f"{PUBLIC}/state?token={token}")
+    assert (status, over["status"], over["final"]) == (200, "returned", True)
     assert desk.active_for_sender(web_a1) is None
     assert "06 12 34 56 78" not in caplog.text
 
@@ -281,6 +285,7 @@ async def test_a_stranger_token_opens_nothing(
     ):
         assert (await public.call("POST", path, body))[0] == 404
     assert (await public.call("GET", f"{PUBLIC}/events?token=devine"))[0] == 404
+    assert (await public.call("GET", f"{PUBLIC}/state?token=devine"))[0] == 404
 
 
 async def test_outside_the_line_hours_a_call_back_reaches_the_console(

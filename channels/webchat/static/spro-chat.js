@@ -16,7 +16,8 @@
  * Safety: every text from the person or the server is rendered with textContent;
  * links come only from the orientation payload and must be http(s), tel or mailto.
  * Nothing is loaded from another host; the conversation is kept in sessionStorage
- * (this tab only) as data, never as HTML.
+ * (this tab only) as data, never as HTML; a live chat's id and token also in
+ * localStorage while it lasts (other tabs join it).
  */
 (function () {
   "use strict";
@@ -80,7 +81,8 @@
     asking: "Demande transmise, un instant…",
     callbackInstead: "Être recontacté·e plutôt",
     nobodyLeft: "Plus aucun conseiller ni aucune conseillère n'est disponible pour écrire en ce moment. Vous pouvez attendre, ou laisser un numéro ou une adresse pour être recontacté·e.",
-    lost: "La liaison avec le conseiller ou la conseillère est interrompue. Vous pouvez continuer avec l'assistant."
+    lost: "La liaison avec le conseiller ou la conseillère est interrompue. Vous pouvez continuer avec l'assistant.",
+    reconnecting: "La connexion est coupée, nouvelle tentative en cours. Les messages reçus entre-temps s'afficheront dès son retour."
   };
   var HANDOVER_ACTIVE = ["waiting", "taken"];
 
@@ -159,6 +161,26 @@
   function saveState() {
     var raw = JSON.stringify(state);
     try { window.sessionStorage.setItem(STORE_KEY, raw); } catch (e) { memoryStore[STORE_KEY] = raw; }
+    if (handoverActive()) { shareHandover(); }
+  }
+
+  // A live chat is shared with the person's other tabs while it lasts (its conversation
+  // id and token only, for an hour at most); the rest of the conversation stays in this tab.
+  var LIVE_KEY = "spro-chat:live:v1:" + base;
+  var LIVE_MS = 60 * 60 * 1000;
+  function shareHandover() {
+    var live = { sender: state.sender, token: state.handover.token, at: Date.now() };
+    try { window.localStorage.setItem(LIVE_KEY, JSON.stringify(live)); } catch (e) { /* this tab only */ }
+  }
+  function unshareHandover() {
+    try { window.localStorage.removeItem(LIVE_KEY); } catch (e) { /* nothing shared */ }
+  }
+  function sharedHandover() {
+    var live = null;
+    try { live = JSON.parse(window.localStorage.getItem(LIVE_KEY) || "null"); } catch (e) { live = null; }
+    if (!live || typeof live.token !== "string" || !SIGNED_ID.test(String(live.sender)) ||
+        !(Date.now() - Number(live.at) < LIVE_MS)) { return null; }
+    return live;
   }
 
   var state = loadState();
@@ -720,13 +742,17 @@
   }
 
   function greetIfNew() {
-    if (!state.history.length && !busy && !failed) { send("/greet", null, false); }
+    if (!state.history.length && !busy && !failed && !handoverActive()) { send("/greet", null, false); }
   }
 
 
   /* ---------- a person: hand-over to an adviser, or a call-back request ---------- */
 
   var events = null;  // the EventSource of the held conversation
+  var leaving = false;  // the page is being left or reloaded: its stream's end means nothing
+  var rejoinTimer = null;
+  var rejoinMs = 0;  // the next wait before following the desk again (doubles up to 15 s)
+  var troubleTimer = null;  // a stream ending every 5 minutes is normal: say nothing at once
 
   function handoverActive() {
     return !!(state.handover && HANDOVER_ACTIVE.indexOf(state.handover.status) >= 0);
@@ -802,10 +828,12 @@
   }
 
   function followDesk() {
-    if (events || !state.handover) { return; }
+    if (events || !state.handover || leaving) { return; }
+    window.clearTimeout(rejoinTimer);
     var url = handoverBase + "events?token=" + encodeURIComponent(state.handover.token) +
       "&after=" + (state.handover.lastId || 0);
     events = new EventSource(url);
+    events.addEventListener("open", function () { rejoinMs = 0; window.clearTimeout(troubleTimer); });
     events.addEventListener("message", function (event) {
       var m = null;
       try { m = JSON.parse(event.data); } catch (e) { return; }
@@ -824,15 +852,66 @@
       if (view && state.handover) { showDeskState(view, true); }
     });
     events.onerror = function () {
-      if (events && events.readyState === 2) {  // refused: the request no longer exists
-        addToHistory({ from: "desk", text: T.lost });
-        stopDesk();
+      if (leaving || !events) { return; }
+      window.clearTimeout(troubleTimer);
+      if (events.readyState !== 2) {  // the browser tries again by itself
+        troubleTimer = window.setTimeout(showReconnecting, 3000);
+        return;
       }
+      showReconnecting();
+      events.close();
+      events = null;
+      rejoinLater();
     };
   }
 
+  function showReconnecting() {
+    if (deskText.textContent !== T.reconnecting) {
+      deskText.textContent = T.reconnecting;
+      announce(T.reconnecting);
+    }
+  }
+
+  // The stream was refused or cut for good (network down, instance gone, page reloaded):
+  // only the desk says whether the conversation still goes on. Ask it after 1, 2, 4… up
+  // to 15 s, then follow the stream again from the last message seen.
+  function rejoinLater() {
+    window.clearTimeout(rejoinTimer);
+    rejoinMs = Math.min(15000, rejoinMs ? rejoinMs * 2 : 1000);
+    rejoinTimer = window.setTimeout(rejoinDesk, rejoinMs);
+  }
+
+  function rejoinDesk() {
+    if (!state.handover || events || leaving) { return; }
+    var url = handoverBase + "state?token=" + encodeURIComponent(state.handover.token);
+    fetch(url, { credentials: "omit", cache: "no-store" }).then(function (response) {
+      if (!state.handover) { return; }
+      if (response.status === 404) {  // the desk no longer knows this conversation
+        addToHistory({ from: "desk", text: T.lost });
+        stopDesk();
+      } else if (response.ok) {
+        followDesk();  // the messages missed meanwhile come first, then the state
+      } else {
+        rejoinLater();
+      }
+    }).catch(rejoinLater);
+  }
+
+  // Leaving or reloading the page cuts its stream: that is no reason to end the chat.
+  window.addEventListener("pagehide", function () {
+    leaving = true;
+    if (events) { events.close(); events = null; }
+  });
+  window.addEventListener("pageshow", function (event) {
+    leaving = false;
+    if (event.persisted && handoverActive()) { followDesk(); }
+  });
+
   function stopDesk() {
     if (events) { events.close(); events = null; }
+    unshareHandover();
+    window.clearTimeout(rejoinTimer);
+    window.clearTimeout(troubleTimer);
     deskBar.hidden = true;
     deskText.textContent = "";
     if (state.handover) { state.handover.status = "over"; }
@@ -1141,6 +1220,13 @@
     loadConfig().then(function () {
       if (mode === "page" || state.open) { greetIfNew(); }
     });
+    // A live chat going on in another tab: this tab joins it and shows what the adviser wrote.
+    var live = handoverActive() ? null : sharedHandover();
+    if (live && (!state.sender || state.sender === live.sender)) {
+      state.sender = live.sender;
+      state.handover = { token: live.token, status: "waiting", lastId: 0 };
+      saveState();
+    }
     if (handoverActive()) { followDesk(); }
     if (mode === "widget" && state.open) {
       panel.hidden = false;
