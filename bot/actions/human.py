@@ -27,13 +27,17 @@ class ActionTalkToHuman(Action):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        """The number (or where to find it); the web chat then asks the chat desk."""
+        """One message: the number or where to find it; the web chat asks the desk."""
         contact = await asyncio.to_thread(  # knowledge-base query: off the event loop
             human_contact,
             tracker.current_slot_values(),
             home_region(tracker.latest_message),
         )
-        say(dispatcher, contact)
+        say(dispatcher, contact.said)
         if channel_profile(tracker.get_latest_input_channel()).offers_handover:
-            dispatcher.utter_message(json_message={"type": "handover"})
+            # The page draws the links inside the message above, then asks the desk.
+            payload = {"type": "handover", "links": contact.links}
+            dispatcher.utter_message(json_message=payload)
+        elif contact.site is not None:
+            say(dispatcher, [contact.site])
         return []

@@ -23,6 +23,7 @@ from bot.conversation.language import ENGLISH
 from bot.conversation.profile import get_rules
 from bot.conversation.questions import (
     MAX_ASKS,
+    asks_now,
     facts_noted,
     just_answered,
     last_question,
@@ -125,7 +126,9 @@ class ActionAskQuestion(Action, metaclass=abc.ABCMeta):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[EventType]:
-        """One short question."""
+        """One short question; none right after the person asked for a person."""
+        if not asks_now(tracker.events):
+            return []
         channel = tracker.get_latest_input_channel()
         rules = get_rules()
         utterance = question(

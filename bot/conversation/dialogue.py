@@ -11,6 +11,8 @@ text.
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.conversation.channel_differences import channel_profile
@@ -22,6 +24,7 @@ from bot.conversation.orientation import (
 from bot.conversation.orientation_payload import CommuneRef, OrientationPayload
 from bot.conversation.routing import Profile, get_table, route
 from bot.conversation.wording import Utterance
+from bot.knowledge.model import Region
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +132,46 @@ def info_answer(text: str) -> tuple[list[Utterance], str | None]:
     return [], None
 
 
+@dataclass(frozen=True)
+class HumanContact:
+    """How to reach a person: the messages, and the links a page can draw in them.
+
+    ``links`` (the line's ``tel:`` link, the service's site, as data: the page words
+    them) go in the web chat's hand-over payload, which draws them inside the message;
+    channels without it get the site as a message of its own (``site``).
+    """
+
+    said: list[Utterance]
+    links: list[dict[str, str]] = field(default_factory=list)
+    site: Utterance | None = None
+
+
+def service_short_name(region: Region) -> str:
+    """« SPRO Centre-Val de Loire »: the acronym of the service's name and the region.
+
+    The service's full name when it has no acronym in brackets.
+    """
+    acronym = re.search(r"\(([^()]+)\)", region.service_name)
+    if acronym:
+        return f"{acronym[1]} {region.name}"
+    return region.service_name or region.name
+
+
+def site_label(url: str) -> str:
+    """« etoile.regioncentre.fr »: the address without scheme, « www. », final slash."""
+    host = re.sub(r"^[a-z]+://", "", url.strip(), flags=re.IGNORECASE)
+    return re.sub(r"^www\.", "", host).rstrip("/")
+
+
+def tel_href(phone: str) -> str | None:
+    """``tel:0800222100`` for a dialable number, else None."""
+    digits = re.sub(r"[\s.\-()]", "", phone)
+    return f"tel:{digits}" if re.fullmatch(r"\+?\d{3,15}", digits) else None
+
+
 def human_contact(
     slots: dict[str, Any], region_code: str | None = None
-) -> list[Utterance]:
+) -> HumanContact:
     """How to reach a person.
 
     The line of the person's region (commune, else site), else where to find it.
@@ -144,20 +184,25 @@ def human_contact(
     except Exception:
         log.exception("region lookup failed")
     if region is None or not region.phone:
-        return [Utterance("utter_human_contact_generic")]
+        return HumanContact([Utterance("utter_human_contact_generic")])
     phone = (
         f"{region.phone} ({region.phone_hours})" if region.phone_hours else region.phone
     )
+    service = service_short_name(region)
     said = [
-        Utterance(
-            "utter_human_contact_region",
-            {
-                "service_name": region.service_name,
-                "region_name": region.name,
-                "phone": phone,
-            },
-        )
+        Utterance("utter_human_contact_region", {"service": service, "phone": phone})
     ]
+    links = []
+    href = tel_href(region.phone)
+    if href:
+        links.append({"kind": "phone", "href": href, "phone": region.phone})
+    site = None
     if region.website:
-        said.append(Utterance("utter_human_contact_site", {"website": region.website}))
-    return said
+        host = site_label(region.website)
+        links.append(
+            {"kind": "site", "href": region.website, "service": service, "host": host}
+        )
+        site = Utterance(
+            "utter_human_contact_site", {"service": service, "website": region.website}
+        )
+    return HumanContact(said, links, site)

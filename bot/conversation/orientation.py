@@ -7,8 +7,9 @@ in the REST ``custom`` field, typed and documented once in
 from the knowledge base: where a network has no local record, the network's official
 entry points and the regional service are given instead. Without a commune, the
 regional service is the one of the region whose site the person is on
-(``home_region``); when that is unknown too, the regional services the knowledge base
-describes are listed, each with its region's name.
+(``home_region``); when that is unknown too, no region's service is listed (another
+region's line would be a wrong door): the network's entry points, or where to find the
+regional line.
 """
 
 from __future__ import annotations
@@ -52,10 +53,6 @@ class KnowledgeQueries(Protocol):
 
     def region(self, code: str) -> Region | None:
         """The region of this code, or None."""
-        ...
-
-    def regions(self) -> list[Region]:
-        """All regions."""
         ...
 
 
@@ -217,14 +214,14 @@ def regional_services(
 ) -> list[Region]:
     """The region(s) whose service to offer.
 
-    The commune's, else the site's, else all known.
+    The commune's, else the site's, else none.
     """
     if commune is not None:
         region = repository.region_for(commune.insee)
     elif home_region:
         region = repository.region(home_region)
     else:
-        return repository.regions()
+        return []
     return [region] if region is not None else []
 
 

@@ -27,6 +27,9 @@ REQUESTED_SLOT = "requested_slot"
 FORM = "orientation_form"
 # Actions that run between a message and the form's validation without answering it.
 NOT_AN_ANSWER = frozenset({"action_listen", "action_extract_slots", FORM})
+# Answers after which the form does not ask its question again: the person asked for a
+# person, and the answer ends on that (the number, the chat desk's queue).
+ENDS_THE_TURN = frozenset({"action_talk_to_human"})
 COMMUNE = "commune_insee"
 # The first and the second wording of each question (domain.yml responses).
 QUESTIONS: dict[str, tuple[str, str]] = {
@@ -104,6 +107,20 @@ def just_answered(events: Iterable[Mapping[str, Any]]) -> bool:
         if kind == "action" and event.get("name") not in NOT_AN_ANSWER:
             return False
     return False
+
+
+def asks_now(events: Iterable[Mapping[str, Any]]) -> bool:
+    """False when the turn already ends on an answer of ``ENDS_THE_TURN``.
+
+    The form stays active: its question comes back on the person's next message.
+    """
+    for event in reversed(list(events)):
+        kind = event.get("event")
+        if kind == "user":
+            return True
+        if kind == "action" and event.get("name") in ENDS_THE_TURN:
+            return False
+    return True
 
 
 def move_forward(

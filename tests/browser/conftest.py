@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 PHONE = {"width": 360, "height": 740}
+PHONE_390 = {"width": 390, "height": 740}  # the layout checks of issue 20
 DESKTOP = {"width": 1280, "height": 800}
 
 
@@ -54,7 +55,7 @@ class ReplayServer:
         """Base URL of the server."""
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 120.0) -> None:
         """Start the server and wait until it answers."""
         env = dict(os.environ, SPRO_VAR_DIR=str(self.log.parent), PYTHONPATH=str(PROJECT_ROOT),
                    SPRO_ALLOWED_ORIGINS=f"http://127.0.0.1:{self.embedding_site_port}")

@@ -7,6 +7,7 @@ training a model. ``python -m tests.browser.replay_server --port 8123``.
 
 Replies: ``/greet`` gives the greeting with quick replies; a message containing the
 ``orientation_trigger`` gives the orientation (text, structure cards, quick replies);
+``/ask_human`` or the ``human_trigger`` the number and the hand-over payload;
 ``/restart`` nothing; ``/slow N`` waits N seconds, then answers; anything else is echoed back ("Vous avez écrit : …"), which
 shows what the channel stored after masking personal data.
 
@@ -45,6 +46,8 @@ def replies_for(text: str, recorded: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     if recorded["orientation_trigger"] in text.lower():
         return recorded["orientation"]
+    if text == "/ask_human" or recorded["human_trigger"] in text.lower():
+        return recorded["human"]
     return [{"text": f"Vous avez écrit : {text}"}]
 
 

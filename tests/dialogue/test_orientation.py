@@ -82,14 +82,16 @@ def test_without_a_commune_the_sites_region_gives_the_regional_service(repositor
     assert "0 800 222 100" in "\n".join(on_centre_site.texts)
 
 
-def test_with_no_region_at_all_the_known_regional_services_are_listed(repository) -> None:
+def test_with_no_region_at_all_no_regions_service_is_listed(repository) -> None:
+    """A refused commune on a site of no region: no other region's line, nothing invented."""
     decision = route(Profile(need="reconversion", commune_refused=True))
     assert decision.network == "region"
     result = build_orientation(decision, None, repository)
-    labels = " ".join(item["label"] for item in result.payload["remote"])
-    # Only regions whose contact is in the knowledge base, each named: nothing invented.
-    assert "Centre-Val de Loire" in labels and "Pays de la Loire" in labels
-    assert "Bretagne" not in labels
+    assert result.payload["remote"] == []
+    text = "\n".join(result.texts)
+    assert "Centre-Val de Loire" not in text and "Pays de la Loire" not in text
+    assert "0 800 222 100" not in text
+    assert "Sans votre commune" in text and "site de votre Région" in text
 
 
 def test_a_commune_in_an_undescribed_region_lists_no_other_region(repository) -> None:

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import ActionAskSituation, ValidateOrientationForm
 from bot.conversation.profile import get_rules, slot_updates
 from bot.conversation.questions import (
+    asks_now,
     facts_noted,
     just_answered,
     move_forward,
@@ -214,3 +215,20 @@ def test_the_person_just_answered_unless_an_action_ran_since() -> None:
                          {"event": "slot", "name": "age", "value": 22.0}]
     assert just_answered(as_rasa_validates), "Rasa adds the form's own action before validating"
     assert not just_answered([*events, {"event": "action", "name": "action_answer_info"}])
+
+
+async def test_no_question_right_after_the_person_asked_for_a_person() -> None:
+    """The number and the desk's queue end the turn; the question comes back next turn."""
+    slots = {"need": "emploi", "requested_slot": "situation"}
+    events = [*asked((None, "je cherche du travail"), ("situation", "je veux parler à quelqu'un")),
+              {"event": "action", "name": "action_talk_to_human"},
+              {"event": "bot", "text": "Vous pouvez parler à un conseiller…"},
+              {"event": "action", "name": "orientation_form"}]
+    assert not asks_now(events)
+    dispatcher = CollectingDispatcher()
+    await ActionAskSituation().run(dispatcher, tracker(slots, events), {})
+    assert dispatcher.messages == []
+    next_turn = [*events, {"event": "user", "text": "bon, je suis au chômage", "input_channel": "rest"}]
+    assert asks_now(next_turn) and asks_now(asked((None, "bonjour")))
+    await ActionAskSituation().run(dispatcher, tracker(slots, next_turn), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_situation"]

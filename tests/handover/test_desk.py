@@ -353,3 +353,20 @@ def test_a_waiting_person_learns_when_nobody_is_left(
     assert desk.person_view(request)["live"] is True
     clock.advance(minutes=5)  # the adviser's console is gone
     assert desk.person_view(request)["live"] is False  # the page offers a call-back
+
+
+def test_no_outcome_is_recorded_by_default(desk: HandoverDesk) -> None:
+    """The console's menus start on « — Choisir — » (value ""): the desk refuses it."""
+    desk.set_availability("cmartin", "Claire", available=True)
+    request, _ = desk.request_live("web-a", SNAPSHOT)
+    desk.take(request.id, "cmartin")
+    for outcome in ("", "Personne recontactée"):
+        with pytest.raises(DeskError) as refused:
+            desk.close(request.id, "cmartin", outcome)
+        assert refused.value.status == 422 and "Choisissez" in refused.value.message
+    callback = desk.request_callback(
+        "web-b", SNAPSHOT, consent=True, contact_kind="phone", contact="06 12 34 56 78", slot="any"
+    )
+    with pytest.raises(DeskError) as refused:
+        desk.close_callback(callback.id, "cmartin", "")
+    assert refused.value.status == 422

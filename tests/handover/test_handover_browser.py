@@ -64,6 +64,12 @@ def test_hand_over_both_ways_then_back_to_the_assistant(
     notice = person.locator(".spro-msg--desk").first
     notice.wait_for(timeout=60_000)
     assert "Vous êtes la prochaine personne en attente" in notice.inner_text()
+    # One message with its links, no orientation question, then the queue notice.
+    after = person.locator(".spro-log > *").evaluate_all(
+        "nodes => nodes.slice(nodes.findIndex(n => n.matches('.spro-msg--user')) + 1)"
+        ".map(n => n.matches('.spro-msg--desk') ? 'desk' : n.innerText)")
+    assert len(after) == 2 and after[1] == "desk", after
+    assert "gratuitement" in after[0]  # the line (here: where to find it, no region known)
     assert person.locator(".spro-log").get_attribute("aria-live") == "polite"
     assert "Attente estimée" in person.locator(".spro-deskbar").inner_text()
 
@@ -153,6 +159,9 @@ def test_call_back_when_nobody_is_available_reaches_the_console(
     item.wait_for(timeout=10_000)
     assert "0698765432" in item.inner_text() and "L'après-midi" in item.inner_text()
     assert not serious(run_axe(adviser)), "console with the call-back list"
+    assert item.get_by_label("Issue du rappel").input_value() == ""  # « — Choisir — »
+    item.get_by_role("button", name="Marquer comme traitée").click()
+    adviser.locator("#chat-error", has_text="Choisissez l'issue du rappel.").wait_for()
     item.get_by_label("Issue du rappel").select_option("reached")
     item.get_by_role("button", name="Marquer comme traitée").click()
     adviser.get_by_text("Demande de rappel close.").wait_for()
@@ -161,3 +170,64 @@ def test_call_back_when_nobody_is_available_reaches_the_console(
         errors="replace"
     )
     assert CONTACT not in text and "0698765432" not in text
+
+
+COUNT_BEEPS = """
+    window.__beeps = 0;
+    const Real = window.AudioContext;
+    window.AudioContext = class extends Real {
+        createOscillator() { window.__beeps += 1; return super.createOscillator(); }
+    };
+"""
+
+
+def test_the_desk_says_who_waits_and_records_no_outcome_by_default(
+    stack: Stack,
+    accounts_text: str,
+    new_page: Any,  # noqa: F811
+) -> None:
+    (stack.log_dir / "console-accounts.yml").write_text(accounts_text, encoding="utf-8")
+    adviser = new_page()
+    adviser.add_init_script(COUNT_BEEPS)
+    sign_in(adviser, stack)
+    bar = adviser.locator("#chat-alert")
+    bar.get_by_text("Tchat : personne n'attend").wait_for()
+    assert not adviser.title().startswith("(")
+    adviser.get_by_label("Signal sonore quand une personne arrive dans la file").check()
+    beeps = adviser.evaluate("window.__beeps")
+    assert beeps == 1, "checking the box lets the adviser hear it"
+    if adviser.get_by_role("button", name="En pause").count():
+        adviser.get_by_role("button", name="En pause").click()
+    adviser.get_by_role("button", name="Disponible pour le tchat").wait_for()
+
+    person = new_page()
+    person.goto(f"{stack.url}/webhooks/webchat/")
+    person.locator(".spro-msg--bot").first.wait_for(timeout=60_000)
+    person_writes(person, "je veux parler à quelqu'un")
+    person.locator(".spro-msg--desk").first.wait_for(timeout=60_000)
+
+    bar.get_by_text("Tchat : 1 personne attend").wait_for(timeout=10_000)
+    assert adviser.title().startswith("(1) Console des téléconseillers")
+    assert "Une nouvelle personne attend" in adviser.locator("#chat-announce").inner_text()
+    assert adviser.locator("#chat-announce").get_attribute("aria-live") == "assertive"
+    assert adviser.evaluate("window.__beeps") == beeps + 1
+    # Before the call view in the page, and on screen wherever the adviser has scrolled.
+    assert bar.evaluate("b => !!(b.compareDocumentPosition(document.getElementById('desk'))"
+                        " & Node.DOCUMENT_POSITION_FOLLOWING)")
+    assert bar.is_visible() and 0 <= bar.bounding_box()["y"] <= 1
+    adviser.screenshot(path=str(SCREENSHOTS / "handover-console-waiting.png"))
+    assert not serious(run_axe(adviser)), "console with the alert bar"
+
+    adviser.get_by_role("button", name="Prendre").first.click(timeout=15_000)
+    adviser.get_by_text("Conversation prise").wait_for()
+    outcome = adviser.get_by_label("Issue de la conversation")
+    assert outcome.locator("option").first.inner_text() == "— Choisir —"
+    assert outcome.input_value() == ""
+    adviser.get_by_role("button", name="Clore la conversation").click()
+    adviser.locator("#chat-error", has_text="Choisissez l'issue de la conversation.").wait_for()
+    assert adviser.locator("#chat-conversation").is_visible(), "not closed without a choice"
+    outcome.select_option("information")
+    adviser.get_by_role("button", name="Clore la conversation").click()
+    adviser.get_by_text("Conversation close.").wait_for()
+    adviser.locator("#chat-alert", has_text="Tchat : personne n'attend").wait_for()
+    assert not adviser.title().startswith("(")

@@ -15,6 +15,9 @@
   let lastId = 0;
   let desk = null;          // last /state
   let timer = null;
+  let seen = null;          // ids of the people already counted as waiting
+  const TITLE = document.title;
+  const CHOOSE = "— Choisir —";
 
   function el(tag, text, className) {
     const node = document.createElement(tag);
@@ -52,14 +55,60 @@
     try {
       desk = await api("GET", "/state");
     } catch (error) {
-      if (error.status === 401) { $("chatdesk").hidden = true; return; }
+      if (error.status === 401) { $("chatdesk").hidden = true; $("chat-alert").hidden = true; return; }
       fail(error.message);
       return;
     }
     $("chatdesk").hidden = false;
+    renderAlert();
     renderAvailability();
     renderQueue();
     renderCallbacks();
+  }
+
+  // Nobody waits unseen: a bar above the call view, the tab's title, a spoken notice, a sound.
+  function renderAlert() {
+    const waiting = desk.queue.filter((item) => item.status === "waiting");
+    const people = waiting.length === 0 ? "personne n'attend"
+      : waiting.length === 1 ? "1 personne attend" : waiting.length + " personnes attendent";
+    const calls = desk.callbacks.length === 0 ? "aucune demande de rappel"
+      : desk.callbacks.length === 1 ? "1 demande de rappel" : desk.callbacks.length + " demandes de rappel";
+    $("chat-alert").hidden = false;
+    $("chat-alert").classList.toggle("on", waiting.length > 0);
+    $("chat-alert-text").textContent = "Tchat : " + people + " — " + calls;
+    document.title = (waiting.length ? "(" + waiting.length + ") " : "") + TITLE;
+    const arrived = seen === null ? [] : waiting.filter((item) => !seen.has(item.id));
+    seen = new Set(waiting.map((item) => item.id));
+    if (!arrived.length) return;
+    $("chat-announce").textContent = arrived.length === 1
+      ? "Une nouvelle personne attend dans le tchat (" + arrived[0].need + ")."
+      : arrived.length + " nouvelles personnes attendent dans le tchat.";
+    if ($("chat-sound").checked) beep();
+  }
+
+  function beep() {
+    try {
+      const audio = new (window.AudioContext || window.webkitAudioContext)();
+      const tone = audio.createOscillator();
+      const volume = audio.createGain();
+      tone.frequency.value = 880;
+      volume.gain.value = 0.2;
+      tone.connect(volume).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.3);
+      tone.onended = () => audio.close();
+    } catch (error) { /* no sound on this computer: the bar and the title still say it */ }
+  }
+
+  function choices(select, outcomes) {
+    const none = el("option", CHOOSE);
+    none.value = "";
+    select.append(none);
+    for (const outcome of outcomes) {
+      const option = el("option", outcome.label);
+      option.value = outcome.value;
+      select.append(option);
+    }
   }
 
   function renderAvailability() {
@@ -116,16 +165,15 @@
       label.htmlFor = id;
       const select = el("select");
       select.id = id;
-      for (const outcome of desk.callback_outcomes) {
-        const option = el("option", outcome.label);
-        option.value = outcome.value;
-        select.append(option);
-      }
+      select.required = true;
+      choices(select, desk.callback_outcomes);
+      form.noValidate = true;
       const done = el("button", "Marquer comme traitée");
       done.type = "submit";
       form.append(label, select, done);
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
+        if (!select.value) { fail("Choisissez l'issue du rappel."); select.focus(); return; }
         try {
           await api("POST", "/callbacks/" + item.id + "/close", { outcome: select.value });
           fail("");
@@ -255,6 +303,11 @@
     });
     $("chat-close").addEventListener("submit", async (event) => {
       event.preventDefault();
+      if (!$("chat-outcome").value) {
+        fail("Choisissez l'issue de la conversation.");
+        $("chat-outcome").focus();
+        return;
+      }
       try {
         await api("POST", "/conversations/" + current.id + "/close", { outcome: $("chat-outcome").value });
         end("Conversation close.");
@@ -272,11 +325,7 @@
 
   function fillOutcomes() {
     if (!desk || $("chat-outcome").options.length) return;
-    for (const outcome of desk.outcomes) {
-      const option = el("option", outcome.label);
-      option.value = outcome.value;
-      $("chat-outcome").append(option);
-    }
+    choices($("chat-outcome"), desk.outcomes);
   }
 
   async function loop() {
@@ -286,6 +335,11 @@
 
   function start() {
     if (!$("chatdesk")) return;
+    $("chat-sound").checked = localStorage.getItem("spro-desk-sound") === "on";
+    $("chat-sound").addEventListener("change", () => {
+      localStorage.setItem("spro-desk-sound", $("chat-sound").checked ? "on" : "off");
+      if ($("chat-sound").checked) beep();  // the adviser hears what it will sound like
+    });
     wire();
     loop();
     timer = setInterval(loop, REFRESH_MS);

@@ -416,11 +416,28 @@
     var msg = el("div", "spro-msg spro-msg--bot");
     msg.appendChild(srOnly(T.bot));
     msg.appendChild(document.createTextNode(item.text || ""));
+    if (Array.isArray(item.links) && item.links.length) { msg.appendChild(renderContactLinks(item.links)); }
     wrap.appendChild(msg);
     if (isLast && Array.isArray(item.buttons) && item.buttons.length) {
       wrap.appendChild(renderReplies(item.buttons));
     }
     return wrap;
+  }
+
+  /* The links of the hand-over payload (the line, the service's site), inside the message. */
+  function renderContactLinks(links) {
+    var list = el("ul", "spro-msg__links");
+    links.forEach(function (l) {
+      var node = null;
+      if (l && l.kind === "phone" && telHref(l.phone)) {
+        node = link(telHref(l.phone), "Appeler le " + l.phone);
+      } else if (l && l.kind === "site" && typeof l.service === "string" && typeof l.host === "string") {
+        var href = safeHref(l.href, LINK_SCHEMES);
+        if (href) { node = link(href, "Site du " + l.service + " : " + l.host, " (nouvelle fenêtre)"); }
+      }
+      if (node) { var li = el("li"); li.appendChild(node); list.appendChild(li); }
+    });
+    return list;
   }
 
   function renderReplies(buttons) {
@@ -475,6 +492,12 @@
     return place ? "https://www.openstreetmap.org/search?query=" + encodeURIComponent(place) : null;
   }
 
+  /* An orientation without structures nor remote options has nothing to draw: its text says it. */
+  function hasPlaces(o) {
+    return (Array.isArray(o.structures) && o.structures.length > 0) ||
+      (Array.isArray(o.remote) && o.remote.length > 0);
+  }
+
   function renderOrientation(o) {
     var box = el("div", "spro-msg spro-msg--bot spro-orientation");
     box.appendChild(srOnly(T.bot));
@@ -482,7 +505,8 @@
     var where = o.commune && typeof o.commune.name === "string" ? " près de " + o.commune.name : "";
     box.appendChild(el("p", "spro-orientation__intro", structures.length
       ? "Où vous adresser" + where + " :"
-      : "Pas encore d'adresse proche enregistrée. Voici comment obtenir de l'aide à distance :"));
+      : where ? "Pas encore d'adresse enregistrée" + where + ". Voici comment obtenir de l'aide à distance :"
+        : "Voici comment obtenir de l'aide à distance :"));
     if (structures.length) {
       var list = el("ul", "spro-cards");
       structures.forEach(function (s) {
@@ -586,20 +610,34 @@
 
   function botMessages(messages) {
     var first = null;
+    var lastText = null;  // {entry, node} of this answer's last text
     (Array.isArray(messages) ? messages : []).forEach(function (m) {
       if (!m || typeof m !== "object") { return; }
       var node = null;
-      if (m.custom && m.custom.type === "orientation") {
+      if (m.custom && m.custom.type === "orientation" && hasPlaces(m.custom)) {
         node = addToHistory({ from: "bot", orientation: m.custom });
       }
-      if (m.custom && m.custom.type === "handover") { askForPerson(); }
+      if (m.custom && m.custom.type === "handover") {
+        // One message: the number's text with its links, then the desk's queue notice.
+        if (lastText && Array.isArray(m.custom.links) && m.custom.links.length) {
+          lastText.entry.links = m.custom.links;
+          var redrawn = renderItem(lastText.entry, lastText.entry === state.history[state.history.length - 1]);
+          if (lastText.node.parentNode === log) { log.replaceChild(redrawn, lastText.node); }
+          if (first === lastText.node) { first = redrawn; }
+          lastText.node = redrawn;
+          saveState();
+        }
+        askForPerson();
+      }
       if (typeof m.text === "string" && m.text) {
         var buttons = Array.isArray(m.buttons) ? m.buttons.filter(function (b) {
           return b && typeof b.title === "string";
         }).map(function (b) {
           return { title: b.title, payload: typeof b.payload === "string" ? b.payload : b.title };
         }) : [];
-        var textNode = addToHistory({ from: "bot", text: m.text, buttons: buttons });
+        var entry = { from: "bot", text: m.text, buttons: buttons };
+        var textNode = addToHistory(entry);
+        lastText = { entry: entry, node: textNode };
         node = node || textNode;
       }
       first = first || node;
@@ -959,7 +997,10 @@
   }
 
   /* The call-back form: only what is needed, and nothing kept without the person's consent. */
-  function closeCallbackForm() { callbackArea.textContent = ""; }
+  function closeCallbackForm() {
+    callbackArea.textContent = "";
+    panel.classList.remove("spro-panel--callback");
+  }
 
   function field(labelText, control, id, hintText) {
     var box = el("div", "spro-field");
@@ -1093,6 +1134,7 @@
       });
     });
     callbackArea.appendChild(form);
+    panel.classList.add("spro-panel--callback");  // on a phone, the form takes the panel
     heading.focus();
   }
 
