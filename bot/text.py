@@ -60,3 +60,9 @@ def of_place(name: str) -> str:
 def near_place(name: str) -> str:
     """« près de » a place: "près de Tours", "près d'Orléans", "près du Mans"."""
     return f"près {of_place(name)}"
+
+
+def french_km(distance: float) -> str:
+    """A distance the French way: "103,3 km", "2 km" (decimal comma)."""
+    text = f"{distance:.1f}".removesuffix(".0").replace(".", ",")
+    return f"{text} km"
