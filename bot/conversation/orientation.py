@@ -76,8 +76,8 @@ class Part:
 
 
 # What the web chat's structure cards already show (the payload's structures and
-# remote, and how to reach a network without a local record).
-CARD_PARTS = frozenset({"nearest", "remote", "reach"})
+# remote). ``reach`` stays in text: it comes before the cards.
+CARD_PARTS = frozenset({"nearest", "remote"})
 
 
 @dataclass
