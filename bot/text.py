@@ -40,3 +40,29 @@ def simplify(text: str) -> str:
     """
     value = re.sub(r"[^a-z0-9+]+", " ", fold(text))
     return f" {' '.join(value.split())} "
+
+
+_ELIDED = re.compile(r"^[aeiouyhâàäéèêëîïôöûüÿæœ]", re.IGNORECASE)
+
+
+def of_place(name: str) -> str:
+    """« de » before a place name, elided or contracted.
+
+    E.g. "Tours" -> "de Tours", "Orléans" -> "d'Orléans", "Le Mans" -> "du Mans",
+    "Les Herbiers" -> "des Herbiers".
+    """
+    for article, contracted in (("Le ", "du "), ("Les ", "des ")):
+        if name.startswith(article):
+            return contracted + name[len(article) :]
+    return f"d'{name}" if _ELIDED.match(name) else f"de {name}"
+
+
+def near_place(name: str) -> str:
+    """« près de » a place: "près de Tours", "près d'Orléans", "près du Mans"."""
+    return f"près {of_place(name)}"
+
+
+def french_km(distance: float) -> str:
+    """A distance the French way: "103,3 km", "2 km" (decimal comma)."""
+    text = f"{distance:.1f}".removesuffix(".0").replace(".", ",")
+    return f"{text} km"

@@ -133,6 +133,12 @@ async def last_offered_payloads(agent: Any, sender: str) -> set[str]:
     return payloads
 
 
+def collector_for(channel: str) -> CollectingOutputChannel:
+    """A collector named like the input channel (domain.yml `channel:` variants)."""
+    named = classmethod(lambda cls: channel)
+    return type("ChannelCollector", (CollectingOutputChannel,), {"name": named})()
+
+
 def cors_headers(request: Request) -> dict[str, str]:
     """CORS headers for a configured origin (never with credentials), else none."""
     origin = (request.headers.get("origin") or "").rstrip("/")
@@ -238,7 +244,7 @@ class PublicRestInput(RestInput):
             return []
         limiter = self.limiter or SenderLimiter()
         await limiter.acquire(incoming.sender_id)
-        collector = CollectingOutputChannel()
+        collector = collector_for(self.name())
         message = UserMessage(
             mask_personal_data(incoming.text),
             collector,

@@ -247,3 +247,12 @@ async def test_french_errors_and_no_version(server: str) -> None:
         async with session.get(f"{server}/webhooks/rest/webhook") as answer:
             assert answer.status == 405
             assert (await answer.json())["error"] == "Méthode non autorisée pour cette adresse."
+
+
+def test_the_collector_carries_the_input_channels_name() -> None:
+    """Issue 20: domain.yml's `channel: webchat` variants apply (Rasa reads output_channel.name())."""
+    from channels.public_rest import collector_for
+
+    first, second = collector_for("webchat"), collector_for("webchat")
+    assert first.name() == "webchat" and collector_for("rest").name() == "rest"
+    assert first is not second and first.messages is not second.messages

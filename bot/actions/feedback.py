@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.say import say
+from bot.conversation.after_feedback import FAR, WRONG_NETWORK, follow_up
 from bot.conversation.channel_differences import channel_profile
-from bot.conversation.orientation_payload import OrientationPayload
-from bot.indicators.feedback import FEEDBACK_VALUES, feedback_theme, feedback_value
+from bot.conversation.dialogue import home_region
+from bot.conversation.orientation_payload import OrientationPayload, from_json
+from bot.indicators.feedback import (
+    FEEDBACK_THEMES,
+    FEEDBACK_VALUES,
+    feedback_theme,
+    feedback_value,
+)
 
 # The phone console's adviser closes the call with an outcome instead.
 
@@ -44,24 +55,52 @@ class ActionRecordFeedback(Action):
         """Thank the person; never ask again."""
         message = tracker.latest_message or {}
         text = str(message.get("text") or "")
-        from_button = next(
-            (
-                str(e.get("value"))
-                for e in message.get("entities") or []
-                if e.get("entity") == "feedback"
-            ),
-            None,
-        )
+        entities = {
+            str(e.get("entity")): str(e.get("value"))
+            for e in message.get("entities") or []
+        }
+        from_button = entities.get("feedback")
         value = from_button if from_button in FEEDBACK_VALUES else None
-        theme = None if value else feedback_theme(text)
+        theme = entities.get("feedback_theme")
+        theme = theme if theme in FEEDBACK_THEMES else None
+        theme = theme or (None if value else feedback_theme(text))
         value = value or feedback_value(text) or tracker.get_slot("feedback")
+        if theme and value is None:
+            value = "non"
         events: list[EventType] = [SlotSet("feedback_asked", True)]
         if value in FEEDBACK_VALUES:
             events.append(SlotSet("feedback", value))
         if theme:
             events.append(SlotSet("feedback_theme", theme))
-        if from_button and value != "oui":
-            dispatcher.utter_message(response="utter_feedback_thanks")
-        else:
+        if value == "oui" or (value is None and not theme):
             dispatcher.utter_message(response="utter_feedback_word_thanks")
+            return events
+        payload = from_json(last_orientation(tracker.events))
+        said = await asyncio.to_thread(
+            follow_up,
+            theme,
+            tracker.current_slot_values(),
+            payload,
+            home_region(tracker.latest_message),
+        )
+        say(dispatcher, said)
+        if (
+            theme
+            and theme not in FAR | WRONG_NETWORK
+            and channel_profile(tracker.get_latest_input_channel()).offers_handover
+        ):
+            dispatcher.utter_message(json_message={"type": "handover"})
         return events
+
+
+def last_orientation(events: list[dict[str, Any]]) -> Any:
+    """The ``custom`` payload of the last orientation sent, if any."""
+    for event in reversed(events):
+        custom = (
+            (event.get("data") or {}).get("custom")
+            if event.get("event") == "bot"
+            else None
+        )
+        if custom:
+            return custom
+    return None

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.advisers.profile_view import UNKNOWN, commune_text
 from bot.advisers.script_aid import label, profile_with_orientation
 from bot.advisers.store import OUTCOMES, CallRecord
+from bot.conversation.orientation_payload import is_recommended
 
 PARIS = ZoneInfo("Europe/Paris")
 TITLE = "Fiche de liaison — Service public régional de l'orientation"
@@ -138,22 +139,25 @@ def build_sections(
         )
         orientation.append(f"Deuxième porte proposée{chosen} :")
         orientation.extend("  " + line for line in structure_lines(door, network_name))
-        others = [
-            s for s in (call.orientation or {}).get("structures", []) if s != door
-        ]
-        for other in others:
-            orientation.append("Autre possibilité :")
-            orientation.extend(
-                "  " + line for line in structure_lines(other, network_name)
-            )
-        orientation.extend(remote_lines(call.orientation))
     elif call.second_door_network():
         orientation.append(
             f"Réseau proposé : {network_name(call.second_door_network())} "
-            "(pas de structure locale connue : voir les accès à distance)."
+            "(pas de structure locale connue : le joindre à distance, ci-dessous)."
         )
-    if not door:
-        orientation.extend(remote_lines(call.orientation))
+    others = [s for s in (call.orientation or {}).get("structures", []) if s != door]
+    for other in others:
+        if not is_recommended(other, call.orientation or {}):
+            heading = "En second choix (autre réseau) :"
+        elif call.chosen_structure:
+            heading = "Proposée par l'assistant :"
+        else:
+            heading = "Autre possibilité du même réseau :"
+        orientation.append(heading)
+        orientation.extend("  " + line for line in structure_lines(other, network_name))
+    reach = remote_lines(call.orientation)
+    # without a local structure, how to reach the proposed network comes right after it
+    where = 1 if not door and orientation else len(orientation)
+    orientation[where:where] = reach
     sections.append(
         Section("Orientation", tuple(orientation) or ("Pas encore d'orientation.",))
     )

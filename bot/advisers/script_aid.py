@@ -2,14 +2,22 @@
 
 Plain module (no Rasa): from a profile (the dialogue's slot values) and an orientation
 payload it builds what the adviser reads out, on calls and chats alike — the recommended
-door first (« Proposez : … », « Pourquoi : … »), the second option as secondary, and the
-next question while the profile is incomplete. Need and public labels come from the
-routing table (``knowledge/routing.yml``); unknown codes are shown as they are.
+door first (« Proposez : … », « Pourquoi : … »; when its network has no local structure,
+how to reach it), the other network as the second choice, and the next question while
+the profile is incomplete. A structure of the other network is never « Proposez ».
+Need and public labels come from the routing table (``knowledge/routing.yml``); unknown
+codes are shown as they are.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
+
+from bot.conversation.orientation_payload import (
+    other_structures,
+    recommended_structures,
+)
+from bot.text import french_km
 
 UNKNOWN = "non renseigné"
 SITUATION_LABELS = {
@@ -109,27 +117,45 @@ def profile_with_orientation(
     return merged
 
 
+def place_text(structure: dict[str, Any]) -> str:
+    """Address, postcode and commune of a structure, as one string."""
+    return " ".join(
+        str(p)
+        for p in (
+            structure.get("address"),
+            structure.get("postcode"),
+            structure.get("commune"),
+        )
+        if p
+    )
+
+
+def reach_text(remote: dict[str, Any]) -> str:
+    """A remote way in: its label, phone and site."""
+    ways = ", ".join(
+        str(v)
+        for v in (remote.get("phone") and f"tél. {remote['phone']}", remote.get("url"))
+        if v
+    )
+    return f"{remote.get('label', '')} : {ways}" if ways else str(remote.get("label"))
+
+
 def proposal(
     orientation: dict[str, Any] | None, network_name: Callable[[str], str]
 ) -> dict[str, Any] | None:
-    """The recommended door (« Proposez », « Pourquoi »), then the secondary one."""
+    """The recommended door (« Proposez », « Pourquoi »), then the second choice."""
     if not orientation:
         return None
-    structures = orientation.get("structures") or []
-    main = structures[0] if structures else None
+    mains = recommended_structures(orientation)
+    main = mains[0] if mains else None
     network = str(orientation.get("network") or "")
     if main:
-        place = " ".join(
-            str(p)
-            for p in (main.get("address"), main.get("postcode"), main.get("commune"))
-            if p
-        )
         network_label = network_name(main.get("network") or network)
         propose = f"Proposez : {main.get('name')} ({network_label})"
         details = [
             d
             for d in (
-                place,
+                place_text(main),
                 main.get("phone") and f"Tél. {main['phone']}",
                 main.get("age_notice"),
                 main.get("hours"),
@@ -143,14 +169,24 @@ def proposal(
             "(pas de fiche locale près de la personne)"
         )
         details = [
-            "Où chercher : le site national du réseau et la ligne régionale "
-            "ci-dessous ; signalez le manque à l'équipe (python -m bot coverage)."
-        ]
+            f"Pour le joindre : {reach_text(remote)}"
+            for remote in orientation.get("remote") or []
+            if isinstance(remote, dict)
+        ] or ["Où chercher : le site national du réseau et la ligne régionale."]
+        details.append("Signalez le manque à l'équipe (python -m bot coverage).")
         why = ""
     secondary = None
     also = orientation.get("also")
     if also:
-        secondary = f"Autre possibilité, si besoin : {network_name(str(also))}"
+        secondary = f"En second choix, si besoin : {network_name(str(also))}"
+        others = other_structures(orientation)
+        if others:
+            other = others[0]
+            where = place_text(other)
+            distance = other.get("distance_km")
+            secondary += f" — {other.get('name')}" + (f", {where}" if where else "")
+            if isinstance(distance, (int, float)):
+                secondary += f", à environ {french_km(distance)}"
     return {
         "propose": propose,
         "details": details,

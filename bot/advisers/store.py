@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 
 from bot import config
+from bot.conversation.orientation_payload import recommended_structures
 from bot.db import LazyEngine, token_hash, utcnow
 
 OUTCOMES = {
@@ -120,12 +121,13 @@ class CallRecord:
     def second_door(self) -> dict[str, Any] | None:
         """The structure the caller is sent to.
 
-        The adviser's choice, else the recommended one.
+        The adviser's choice, else the recommended network's nearest (None when it
+        has no local structure: the other network's is never taken for it).
         """
         if self.chosen_structure:
             return self.chosen_structure
-        structures = (self.orientation or {}).get("structures") or []
-        return structures[0] if structures else None
+        mains = recommended_structures(self.orientation)
+        return mains[0] if mains else None
 
     def second_door_network(self) -> str:
         """Network code of the second door.

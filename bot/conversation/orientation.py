@@ -4,8 +4,10 @@
 (``domain.yml`` responses with their variables) and the payload the channels receive
 in the REST ``custom`` field, typed and documented once in
 ``bot.conversation.orientation_payload`` (``OrientationPayload``). Facts come only
-from the knowledge base: where a network has no local record, the network's official
-entry points and the regional service are given instead. Without a commune, the
+from the knowledge base: where the recommended network has no local record, how to
+reach it comes first (its official entry points, then the regional service), and the
+other network's structure (the second choice) after it, labelled as such; a structure
+of another network is never presented as the recommended one. Without a commune, the
 regional service is the one of the region whose site the person is on
 (``home_region``); when that is unknown too, no region's service is listed (another
 region's line would be a wrong door): the network's entry points, or where to find the
@@ -29,6 +31,7 @@ from bot.conversation.routing import Decision
 from bot.knowledge.freshness import age_notice, distance_text
 from bot.knowledge.model import Network, Region, StructureMatch
 from bot.places import Commune
+from bot.text import near_place
 
 MAX_MAIN_STRUCTURES = 2
 MAX_OTHER_STRUCTURES = 1
@@ -70,7 +73,7 @@ class Part:
 
 
 # What the web chat's structure cards already show (the payload's structures and
-# remote).
+# remote). ``reach`` stays in text: it comes before the cards.
 CARD_PARTS = frozenset({"nearest", "remote"})
 
 
@@ -164,6 +167,12 @@ def structure_text(item: StructureItem) -> str:
     notice = item["age_notice"]
     if notice:
         lines.append(notice)
+    elif not notice and not item["phone"]:
+        lines.extend(
+            f"{label} : {value}"
+            for label, value in (("Site", item["website"]), ("Courriel", item["email"]))
+            if value
+        )
     if item["hours"]:
         state = {
             True: " (ouvert en ce moment)",
@@ -173,7 +182,7 @@ def structure_text(item: StructureItem) -> str:
         if item.get("next_opening"):
             state = f" (fermé en ce moment, {item['next_opening']})"
         lines.append(f"Horaires : {item['hours']}{state}")
-    elif notice:  # already says to call first
+    elif notice or not item["phone"]:  # already says to check, or no phone to call
         lines.append("Horaires : non renseignés.")
     else:
         lines.append("Horaires : non renseignés, appelez avant de vous déplacer.")
@@ -183,11 +192,15 @@ def structure_text(item: StructureItem) -> str:
 
 
 def remote_items(
-    repository: KnowledgeQueries, network_code: str, regions: Sequence[Region]
+    repository: KnowledgeQueries,
+    network_code: str,
+    regions: Sequence[Region],
+    network_first: bool = False,
 ) -> list[RemoteItem]:
     """Remote ways in.
 
-    The regional service(s) first, then the network's official entry points.
+    The regional service(s) first, then the network's official entry points; the
+    entry points first when ``network_first`` (no local record: they find it).
     """
     items: list[RemoteItem] = []
     for region in regions:
@@ -204,9 +217,11 @@ def remote_items(
             }
         )
     network = repository.network(network_code)
-    for entry in network.entry_points if network else ():
-        items.append({"label": entry.label, "phone": entry.phone, "url": entry.url})
-    return items
+    entries: list[RemoteItem] = [
+        {"label": entry.label, "phone": entry.phone, "url": entry.url}
+        for entry in (network.entry_points if network else ())
+    ]
+    return entries + items if network_first else items + entries
 
 
 def regional_services(
@@ -255,6 +270,28 @@ def reason_for(decision: Decision) -> str:
     )
 
 
+def nearest_text(item: StructureItem) -> str:
+    """A structure on one line: name, address, distance."""
+    place = f"{item['address']}, {item['postcode']} {item['commune']}".strip(", ")
+    text = f"{item['name']}, {place}" if place else item["name"]
+    if item["distance_km"] is not None:
+        text += f", à environ {item['distance_km']:.0f} km".replace(
+            "environ 0 km", "moins d'1 km"
+        )
+    return f"{text}."
+
+
+def second_door(
+    decision: Decision, repository: KnowledgeQueries
+) -> tuple[str, str] | None:
+    """The other network's name and first sentence of its summary, if it has one."""
+    if not decision.also:
+        return None
+    network = repository.network(decision.also)
+    summary = first_sentence(network.summary) if network else ""
+    return network_name(repository, decision.also), summary
+
+
 def orientation_payload(
     decision: Decision,
     commune: CommuneRef | None,
@@ -290,31 +327,23 @@ def build_orientation(
         ):
             structures.append(structure_item(match, decision.why, at, recommended=True))
     local_main = len(structures)
-    also_why = also_name = also_summary = ""
-    if decision.also:
-        also_name = network_name(repository, decision.also)
-        also_network = repository.network(decision.also)
-        also_summary = first_sentence(also_network.summary) if also_network else ""
-        also_why = f"Autre possibilité : {also_name}. {also_summary}".strip()
-        if commune is not None:
-            for match in repository.nearest_structures(
-                decision.also, commune.insee, MAX_OTHER_STRUCTURES
-            ):
-                structures.append(structure_item(match, also_why, at))
+    also = second_door(decision, repository)
+    if also and commune is not None:
+        for match in repository.nearest_structures(
+            str(decision.also), commune.insee, MAX_OTHER_STRUCTURES
+        ):
+            structures.append(structure_item(match, also[1], at))
     remote = remote_items(
         repository,
         decision.network,
         regional_services(repository, commune, home_region),
+        network_first=not local_main,
     )
-
-    parts = [
-        Part(
-            "proposal",
-            "utter_orientation_proposal",
-            {"network_name": main_name, "why": decision.why},
-        )
-    ]
+    remote_list = "\n".join(f"- {remote_text(item)}" for item in remote[:4])
+    proposal = {"network_name": main_name, "why": decision.why}
+    parts: list[Part] = []
     if local_main:
+        parts.append(Part("proposal", "utter_orientation_proposal", proposal))
         parts.append(
             Part(
                 "nearest",
@@ -322,32 +351,43 @@ def build_orientation(
                 {"structure": structure_text(structures[0])},
             )
         )
-    elif commune is not None:
-        parts.append(
-            Part(
-                "no_local_address",
-                "utter_orientation_no_local_address",
-                {"commune": commune.name},
+    else:  # the recommended network first, with how to reach it
+        parts.append(Part("proposal", "utter_orientation_proposal_remote", proposal))
+        if commune is None:
+            parts.append(Part("no_commune", "utter_orientation_no_commune"))
+        elif remote:
+            parts.append(
+                Part(
+                    "reach",
+                    "utter_orientation_reach",
+                    {
+                        "commune": commune.name,
+                        "near_commune": near_place(commune.name),
+                        "reach_list": remote_list,
+                    },
+                )
             )
-        )
-    else:
-        parts.append(Part("no_commune", "utter_orientation_no_commune"))
     payload_after = len(parts)
-    if remote:
-        remote_list = "\n".join(f"- {remote_text(item)}" for item in remote[:4])
+    if remote and not (commune is not None and not local_main):
         parts.append(
             Part("remote", "utter_orientation_remote", {"remote_list": remote_list})
         )
-    else:
+    elif not remote:
         parts.append(Part("regional_line", "utter_orientation_regional_line"))
-    if also_why:
+    if also:
+        others = structures[local_main:]
         parts.append(
             Part(
                 "also",
                 "utter_orientation_also",
                 {
-                    "also_name": also_name,
-                    "also_summary": also_summary,
+                    "also_name": also[0],
+                    "also_summary": also[1],
+                    "also_nearest": (
+                        f"\nLe plus proche : {nearest_text(others[0])}"
+                        if others
+                        else ""
+                    ),
                     "reason": reason_for(decision),
                 },
             )

@@ -20,17 +20,20 @@ A payload::
 ``structures``: the recommended network's nearest structures first, with
 ``recommended: true``; then the second door's (``also``), ``recommended: false``. When
 the recommended network has no local record the list may hold only the second door's:
-never present those as recommended (do not rely on ``structures[0]``). ``open_now`` is
+never present those as recommended (do not rely on ``structures[0]``: read
+``recommended_structures`` and ``other_structures``). ``open_now`` is
 None when the hours are unknown; ``next_opening`` (e.g. "ouvre lundi à 9 h") is set
 only when the structure is closed now. ``remote``: the regional service first, then the
-network's official entry points. Unknown facts are empty strings or null, never made up.
+network's official entry points; the entry points first when the recommended network has
+no local structure (they are how to find it). Unknown facts are empty strings or null,
+never made up.
 """
 
 from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any, Final, Literal, TypedDict, TypeGuard
+from typing import Any, Final, Literal, Mapping, TypedDict, TypeGuard
 
 from bot.config import PROJECT_ROOT
 
@@ -94,6 +97,31 @@ class OrientationPayload(TypedDict):
 def is_orientation(custom: Any) -> TypeGuard[OrientationPayload]:
     """True for a message's ``custom`` field that is an orientation payload."""
     return isinstance(custom, dict) and custom.get("type") == ORIENTATION
+
+
+def is_recommended(structure: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
+    """True for a structure of the recommended network.
+
+    Its ``recommended`` flag; for a payload stored before the flag, its network.
+    """
+    flag = structure.get("recommended")
+    if isinstance(flag, bool):
+        return flag
+    return bool(structure.get("network")) and structure.get("network") == payload.get(
+        "network"
+    )
+
+
+def recommended_structures(payload: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The recommended network's structures, nearest first (possibly none)."""
+    structures = (payload or {}).get("structures") or []
+    return [s for s in structures if is_recommended(s, payload or {})]
+
+
+def other_structures(payload: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The second door's structures (the other network's), nearest first."""
+    structures = (payload or {}).get("structures") or []
+    return [s for s in structures if not is_recommended(s, payload or {})]
 
 
 @lru_cache(maxsize=1)

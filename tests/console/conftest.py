@@ -64,6 +64,7 @@ YOUNG_WOMAN_PROFILE = {
 }
 CEP_ORIENTATION = {
     "type": "orientation", "public": "employed", "need": "career_advice",
+    "network": "cep_actifs_occupes", "also": "mission_locale",
     "commune": {"insee": "37261", "name": "Tours", "postcode": "37000"},
     "structures": [
         {"id": "cep-centre-tours", "network": "cep_actifs_occupes",
@@ -73,11 +74,11 @@ CEP_ORIENTATION = {
          "hours": "du lundi au vendredi de 9 h à 17 h", "open_now": True,
          "distance_km": 1.2,
          "why": "Vous êtes salariée et voulez préparer la suite de votre parcours : "
-                "le conseil en évolution professionnelle est gratuit."},
+                "le conseil en évolution professionnelle est gratuit.", "recommended": True},
         {"id": "ml-tours", "network": "mission_locale", "name": "Mission locale de Tours",
          "address": "", "postcode": "37000", "commune": "Tours", "insee": "37261",
          "phone": "", "email": "", "website": "", "hours": "", "open_now": None,
-         "distance_km": 2.0, "why": "Vous avez moins de 26 ans."},
+         "distance_km": 2.0, "why": "Vous avez moins de 26 ans.", "recommended": False},
     ],
     "remote": [{"label": "Mon CEP (service en ligne)", "phone": "", "url": "https://mon-cep.org"}],
 }

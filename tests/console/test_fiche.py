@@ -42,7 +42,7 @@ def test_fiche_of_the_young_woman_on_a_fixed_term_contract(store: ConsoleStore, 
     assert text.index("Conseil en évolution professionnelle — agence de Tours "
                       "(Conseil en évolution professionnelle des actifs occupés)") > second_door
     assert "Pourquoi : Vous êtes salariée" in text
-    assert text.index("Autre possibilité :") < text.index("Mission locale de Tours")
+    assert text.index("En second choix (autre réseau) :") < text.index("Mission locale de Tours")
     assert "À distance : Mon CEP (service en ligne) (https://mon-cep.org)" in text
     assert "Demandez à la personne" not in text  # the assistant's script is not handed over
 
@@ -63,7 +63,7 @@ def test_adviser_choice_replaces_the_recommendation(store: ConsoleStore, clock: 
                                  why="Choisie par le conseiller ou la conseillère.")
     text = as_text(build_sections(call, "Claire Martin", NETWORKS.get))
     assert "Deuxième porte proposée (choisie par le conseiller ou la conseillère) :" in text
-    assert text.index("Mission locale de Tours") < text.index("Autre possibilité :")
+    assert text.index("Mission locale de Tours") < text.index("Proposée par l'assistant :")
 
 
 def test_html_fiche_escapes_everything(store: ConsoleStore, clock: Clock) -> None:
@@ -89,9 +89,23 @@ def test_orientation_without_a_local_structure(store: ConsoleStore, clock: Clock
     call.orientation = dict(CEP_ORIENTATION, network="cep_actifs_occupes", structures=[])
     text = as_text(build_sections(call, "Claire Martin", NETWORKS.get))
     assert ("Réseau proposé : Conseil en évolution professionnelle des actifs occupés "
-            "(pas de structure locale connue : voir les accès à distance).") in text
+            "(pas de structure locale connue : le joindre à distance, ci-dessous).") in text
     assert "À distance : Mon CEP (service en ligne) (https://mon-cep.org)" in text
     other = store.create_call("pdurand")
     other.orientation = dict(CEP_ORIENTATION, network="mission_locale", structures=[])
     store.close_call(other, "oriented")
     assert store.network_counts() == {"cep_actifs_occupes": 1, "mission_locale": 1}
+
+
+def test_without_a_local_structure_the_other_network_is_never_the_second_door(
+        store: ConsoleStore, clock: Clock) -> None:
+    """Issue 20: the CEP has no local record, only the other network's structure is near."""
+    call = young_woman_call(store, clock)
+    call.orientation = dict(CEP_ORIENTATION, structures=[CEP_ORIENTATION["structures"][1]])
+    assert call.second_door() is None and call.second_door_network() == "cep_actifs_occupes"
+    text = as_text(build_sections(call, "Claire Martin", NETWORKS.get))
+    assert "Deuxième porte proposée" not in text
+    proposed = text.index("Réseau proposé : Conseil en évolution professionnelle")
+    reach = text.index("À distance : Mon CEP (service en ligne) (https://mon-cep.org)")
+    second = text.index("En second choix (autre réseau) :")
+    assert proposed < reach < second < text.index("Mission locale de Tours")

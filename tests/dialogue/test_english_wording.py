@@ -18,14 +18,14 @@ CORE_FLOW = (
     "utter_ask_commune_choice", "utter_ask_commune_choice_again", "utter_noted",
     "utter_answer_not_understood", "utter_move_on_need", "utter_move_on",
     "utter_move_on_commune", "utter_commune_chosen", "utter_orientation_proposal",
-    "utter_orientation_nearest", "utter_orientation_no_local_address",
+    "utter_orientation_nearest", "utter_orientation_reach", "utter_orientation_proposal_remote",
     "utter_orientation_no_commune", "utter_orientation_remote",
     "utter_orientation_regional_line", "utter_orientation_also",
     "utter_orientation_closing", "utter_orientation_without_knowledge",
     "utter_no_knowledge", "utter_info_source", "utter_offer_orientation", "utter_no_sheet",
     "utter_human_contact_region", "utter_human_contact_site",
     "utter_human_contact_generic", "utter_restart", "utter_insult",
-    "utter_anything_else", "utter_ask_feedback", "utter_feedback_thanks",
+    "utter_anything_else", "utter_ask_feedback", "utter_feedback_ask_reason", "utter_feedback_remote", "utter_feedback_other_door", "utter_feedback_correct",
     "utter_feedback_word_thanks",
 )
 ENGLISH = {"language": "en"}

@@ -48,7 +48,7 @@ def test_without_local_record_the_official_entry_point_and_the_regional_service(
     urls = [item["url"] for item in result.payload["remote"]]
     assert "https://www.agefiph.fr" in urls
     text = "\n".join(result.texts)
-    assert "Je n'ai pas encore l'adresse" in text and "0 800 222 100" in text
+    assert "Je n'ai pas encore d'adresse pour ce service près de Vierzon" in text and "0 800 222 100" in text
     assert "France Travail" in text, "the other door is offered"
 
 
@@ -116,3 +116,46 @@ def test_messages_are_short_and_use_vous(repository) -> None:
     assert all(len(text) < 600 for text in result.texts)
     joined = " ".join(result.texts).lower()
     assert " tu " not in joined and " ton " not in joined
+
+
+def employee_near(insee: str, repository: MemoryRepository):
+    """Issue 20: the CEP operator has no local record; Transitions Pro has one in Olivet."""
+    decision = route(Profile(situation="salarie", age=35, need="reconversion"))
+    assert (decision.network, decision.also) == ("cep_actifs_occupes", "transitions_pro")
+    return build_orientation(decision, places.commune(insee), repository)
+
+
+@pytest.mark.parametrize("insee", ["37261", "41018"])  # Tours, Blois
+def test_without_a_local_record_how_to_reach_the_network_comes_first(insee, repository) -> None:
+    result = employee_near(insee, repository)
+    structures = result.payload["structures"]
+    assert [s["network"] for s in structures] == ["transitions_pro"]
+    assert not any(s["recommended"] for s in structures)
+    assert not structures[0]["why"].startswith("Autre possibilité"), "the card is labelled by its place"
+    # the national locator first, then the regional line
+    assert result.payload["remote"][0]["url"] == "https://mon-cep.org"
+    assert result.payload["remote"][1]["phone"] == "0 800 222 100"
+    texts = result.texts
+    assert texts[0].startswith("Je vous propose : Conseil en évolution professionnelle")
+    assert "Je n'ai pas encore d'adresse pour ce service près de" in texts[1]
+    assert texts[1].index("https://mon-cep.org") < texts[1].index("0 800 222 100")
+    assert "Transitions Pro" not in texts[0] + texts[1]
+    second = next(t for t in texts if "Transitions Pro" in t)
+    assert second.startswith("En second choix, autre possibilité : Transitions Pro.")
+    assert texts.index(second) > 1
+    assert "Le plus proche : Transitions Pro Centre-Val de Loire, 931 rue de Bourges, 45160 Olivet" in second
+
+
+def test_the_no_address_sentence_elides_de(repository) -> None:
+    assert "près d'Orléans" in "\n".join(employee_near("45234", repository).texts)
+
+
+def test_a_structure_without_phone_is_not_told_to_be_called() -> None:
+    from bot.conversation.orientation import structure_text
+
+    item = {"name": "X", "address": "1 rue A", "postcode": "45160", "commune": "Olivet",
+            "phone": "", "email": "contact@example.org", "website": "https://example.org",
+            "hours": "", "open_now": None, "next_opening": None, "distance_km": 3.0,
+            "distance_approximate": False, "age_notice": ""}
+    text = structure_text(item)  # type: ignore[arg-type]
+    assert "appelez" not in text and "Site : https://example.org" in text

@@ -95,7 +95,7 @@ async def test_recording_keeps_codes_only() -> None:
         "feedback_asked": True,
         "feedback": "non",
     }
-    assert dispatcher.messages[0]["response"] == "utter_feedback_thanks"
+    assert dispatcher.messages[0]["response"] == "utter_feedback_ask_reason"
     dispatcher = CollectingDispatcher()
     events = await ActionRecordFeedback().run(
         dispatcher,

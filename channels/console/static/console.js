@@ -244,7 +244,7 @@
     if (structure.open_now === true) card.append(el("p", "Ouvert maintenant", "open"));
     if (structure.open_now === false) card.append(el("p", "Fermé maintenant", "closed"));
     if (structure.distance_km !== null && structure.distance_km !== undefined) {
-      card.append(el("p", "À " + structure.distance_km + " km" +
+      card.append(el("p", "À " + String(structure.distance_km).replace(".", ",") + " km" +
         (structure.distance_approximate ? " (approximatif : centre de la commune)" : "")));
     }
     if (structure.why) card.append(el("p", "Pourquoi : " + structure.why));

@@ -498,19 +498,36 @@
       (Array.isArray(o.remote) && o.remote.length > 0);
   }
 
+  // « de » before a place name: « d'Orléans », « du Mans », « des Herbiers ».
+  function ofPlace(name) {
+    if (name.indexOf("Le ") === 0) { return "du " + name.slice(3); }
+    if (name.indexOf("Les ") === 0) { return "des " + name.slice(4); }
+    return (/^[aeiouyhâàäéèêëîïôöûüÿæœ]/i.test(name) ? "d'" : "de ") + name;
+  }
+
+  // Where a link goes, said in its text: « mon-cep.org ».
+  function hostOf(url) {
+    var host = String(url).replace(/^[a-z]+:\/\//i, "").split(/[/?#]/)[0];
+    return host.replace(/^www\./i, "") || "site";
+  }
+
   function renderOrientation(o) {
     var box = el("div", "spro-msg spro-msg--bot spro-orientation");
     box.appendChild(srOnly(T.bot));
     var structures = Array.isArray(o.structures) ? o.structures : [];
-    var where = o.commune && typeof o.commune.name === "string" ? " près de " + o.commune.name : "";
+    var where = o.commune && typeof o.commune.name === "string" ? " près " + ofPlace(o.commune.name) : "";
     box.appendChild(el("p", "spro-orientation__intro", structures.length
       ? "Où vous adresser" + where + " :"
       : where ? "Pas encore d'adresse enregistrée" + where + ". Voici comment obtenir de l'aide à distance :"
         : "Voici comment obtenir de l'aide à distance :"));
     if (structures.length) {
       var list = el("ul", "spro-cards");
+      var badged = false;  // « Proposé en premier » on one card only: the first recommended
       structures.forEach(function (s) {
-        if (s && typeof s === "object") { list.appendChild(renderCard(s, s.recommended === true)); }
+        if (!s || typeof s !== "object") { return; }
+        var first = s.recommended === true && !badged;
+        badged = badged || first;
+        list.appendChild(renderCard(s, first));
       });
       box.appendChild(list);
     }
@@ -530,7 +547,7 @@
         var url = safeHref(r.url, LINK_SCHEMES);
         if (url) {
           li.appendChild(document.createTextNode(" "));
-          li.appendChild(link(url, "site web", " : " + r.label + " (nouvelle fenêtre)"));
+          li.appendChild(link(url, hostOf(url), " : " + r.label + " (nouvelle fenêtre)"));
         }
         rl.appendChild(li);
       });
