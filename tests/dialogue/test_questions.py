@@ -214,3 +214,11 @@ def test_the_person_just_answered_unless_an_action_ran_since() -> None:
                          {"event": "slot", "name": "age", "value": 22.0}]
     assert just_answered(as_rasa_validates), "Rasa adds the form's own action before validating"
     assert not just_answered([*events, {"event": "action", "name": "action_answer_info"}])
+
+
+def test_the_welcome_to_a_call_for_help_comes_once_before_the_first_need_question() -> None:
+    from bot.conversation.questions import welcome
+
+    assert [u.response for u in welcome("need", None, True)] == ["utter_help_welcome"]
+    assert welcome("need", "utter_ask_need", True) == []  # asked again: no second welcome
+    assert welcome("situation", None, True) == [] and welcome("need", None, False) == []
