@@ -20,7 +20,7 @@ from bot.actions.language import NOTICE, notice_given
 from bot.actions.say import say
 from bot.conversation.dialogue import home_region, orientation_messages, with_buttons
 from bot.conversation.language import ENGLISH
-from bot.conversation.profile import get_rules
+from bot.conversation.profile import asks_for_help, get_rules
 from bot.conversation.questions import (
     MAX_ASKS,
     asks_now,
@@ -30,6 +30,7 @@ from bot.conversation.questions import (
     move_forward,
     question,
     times_asked,
+    welcome,
 )
 from bot.conversation.routing import Profile, get_table, next_question
 
@@ -131,15 +132,20 @@ class ActionAskQuestion(Action, metaclass=abc.ABCMeta):
             return []
         channel = tracker.get_latest_input_channel()
         rules = get_rules()
+        last_asked = last_question(tracker.events)
         utterance = question(
             self.slot,
             tracker.current_slot_values(),
-            last_question(tracker.events),
+            last_asked,
             with_buttons(channel),
             rules.labels(tracker.get_slot("language")),
             {status.code: status.choices for status in rules.statuses},
         )
-        say(dispatcher, [utterance])
+        text = (tracker.latest_message or {}).get("text") or ""
+        say(
+            dispatcher,
+            [*welcome(self.slot, last_asked, asks_for_help(text)), utterance],
+        )
         return []
 
 

@@ -82,6 +82,7 @@ class ProfileRules:
     age_patterns: tuple[re.Pattern[str], ...]
     number_words: dict[str, int]
     short_answers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    help: tuple[re.Pattern[str], ...] = ()
     statuses: tuple[Status, ...] = ()
     # English names of the situations and of the needs, by code
     labels_en: dict[str, str] = field(default_factory=dict)
@@ -145,6 +146,13 @@ class ProfileRules:
             where = "/".join(str(p) for p in errors[0].absolute_path) or "racine"
             raise ValueError(f"{RULES_FILE} ({where}) : {errors[0].message}")
         known = {"situations": set(SITUATIONS), "sectors": set(SECTORS)}
+        lookups = {
+            name: "(?:" + "|".join(words) + ")"
+            for name, words in (data.get("lookups") or {}).items()
+        }
+
+        def compiled(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+            return _compiled(patterns, lookups)
 
         def coded(group: str) -> tuple[CodedRule, ...]:
             rules = []
@@ -156,8 +164,8 @@ class ProfileRules:
                 rules.append(
                     CodedRule(
                         item["code"],
-                        _compiled(item["patterns"]),
-                        _compiled(item.get("weak_patterns", [])),
+                        compiled(item["patterns"]),
+                        compiled(item.get("weak_patterns", [])),
                         item.get("label", ""),
                     )
                 )
@@ -178,7 +186,7 @@ class ProfileRules:
                     label=item["label"],
                     label_en=item["label_en"],
                     choices=tuple(item["choices"]),
-                    patterns=_compiled(item["patterns"]),
+                    patterns=compiled(item["patterns"]),
                     examples=tuple(item["examples"]),
                 )
             )
@@ -192,18 +200,19 @@ class ProfileRules:
             situations=coded("situations"),
             needs=coded("needs"),
             sectors=coded("sectors"),
-            disability=_compiled(data["disability"]["patterns"]),
-            no_disability=_compiled(data["disability"]["negative_patterns"]),
-            cadre=_compiled(data["cadre"]["patterns"]),
-            not_cadre=_compiled(data["cadre"]["negative_patterns"]),
-            parent=_compiled(data["parent"]),
-            skip=_compiled(data["skip"]),
-            age_patterns=_compiled(data["age_patterns"]),
+            disability=compiled(data["disability"]["patterns"]),
+            no_disability=compiled(data["disability"]["negative_patterns"]),
+            cadre=compiled(data["cadre"]["patterns"]),
+            not_cadre=compiled(data["cadre"]["negative_patterns"]),
+            parent=compiled(data["parent"]),
+            skip=compiled(data["skip"]),
+            age_patterns=compiled(data["age_patterns"]),
             number_words={str(k): int(v) for k, v in data["number_words"].items()},
             short_answers=tuple(
                 (item["code"], tuple(item["words"])) for item in data["short_answers"]
             ),
             statuses=tuple(statuses),
+            help=compiled(data.get("help", [])),
             labels_en=_english_labels(data["situations"]),
             need_labels_en=_english_labels(data["needs"]),
         )
@@ -213,8 +222,21 @@ def _english_labels(items: list[dict[str, Any]]) -> dict[str, str]:
     return {item["code"]: item["label_en"] for item in items if item.get("label_en")}
 
 
-def _compiled(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in patterns)
+_LOOKUP = re.compile(r"\{([a-z_]+)\}")
+
+
+def _compiled(
+    patterns: list[str], lookups: dict[str, str] | None = None
+) -> tuple[re.Pattern[str], ...]:
+    """Compile, each ``{name}`` replaced by the alternation of that word list."""
+
+    def expand(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if lookups is None or name not in lookups:
+            raise ValueError(f"{RULES_FILE} : liste de mots inconnue « {{{name}}} ».")
+        return lookups[name]
+
+    return tuple(re.compile(_LOOKUP.sub(expand, p)) for p in patterns)
 
 
 def rules_file() -> Path:
@@ -333,6 +355,11 @@ def extract(text: str, requested: str | None = None) -> Extraction:
         if need is not None:
             values["need"] = need
             break
+    if requested == "need" and "need" not in values:
+        # a cue given as the answer is the answer: « ben du travail », « infirmière »
+        cue = _first(simple, rules.needs, weak=True)
+        if cue is not None:
+            values["need"] = cue
     sector = _first(simple, rules.sectors)
     if sector is not None:
         values["sector"] = sector
@@ -353,6 +380,11 @@ def extract(text: str, requested: str | None = None) -> Extraction:
         if quick:
             values["situation"] = quick
     return result
+
+
+def asks_for_help(text: str) -> bool:
+    """A call for help and nothing else: « aide », « au secours », « help »."""
+    return _any(simplify(text), get_rules().help)
 
 
 def _need(simple: str, rules: ProfileRules, skip_school: bool) -> str | None:

@@ -41,6 +41,8 @@ QUESTIONS: dict[str, tuple[str, str]] = {
 }
 COMMUNE_CHOICE = ("utter_ask_commune_choice", "utter_ask_commune_choice_again")
 CONFIRM_SITUATION = "utter_confirm_situation"
+# Said once before the need question to a person whose first words are a call for help.
+HELP_WELCOME = "utter_help_welcome"
 # A status said in other words (knowledge/profile_rules.yml `statuses`): Oui, the other
 # plausible situations, or another one.
 CONFIRM_STATUS = "utter_confirm_status"
@@ -201,6 +203,13 @@ def question(
         )
     first, again = QUESTIONS[slot]
     return Utterance(again if last_asked in (first, again) else first)
+
+
+def welcome(slot: str, last_asked: str | None, asked_for_help: bool) -> list[Utterance]:
+    """One warm line before the first question of a bare call for help (« aide »)."""
+    if slot == "need" and asked_for_help and last_asked not in QUESTIONS["need"]:
+        return [Utterance(HELP_WELCOME)]
+    return []
 
 
 def _capitalised(text: str) -> str:

@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import (
-    ActionAskCommuneInsee, ActionPresentOrientation, ActionTalkToHuman, ActionValidateSlotMappings,
+    ActionAskCommuneInsee, ActionAskNeed, ActionPresentOrientation, ActionTalkToHuman, ActionValidateSlotMappings,
     ValidateOrientationForm,
 )
 from bot.knowledge import MemoryRepository, set_repository
@@ -121,3 +121,19 @@ async def test_the_human_option_uses_the_region_of_the_site_without_a_commune() 
     dispatcher = CollectingDispatcher()
     await ActionTalkToHuman().run(dispatcher, tracker(metadata={"region": "<script>"}), {})
     assert "site de votre Région" in shown(dispatcher.messages)[0]["text"]
+
+
+async def test_a_bare_call_for_help_is_welcomed_before_the_need_question() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionAskNeed().run(dispatcher, tracker("aide", loop="orientation_form"), {})
+    said = shown(dispatcher.messages)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_help_welcome", "utter_ask_need"]
+    assert said[0]["text"].startswith("Bien sûr, je suis là pour vous aider") and not said[0]["buttons"]
+    assert said[1]["buttons"], "the options follow the welcome"
+
+
+@pytest.mark.parametrize("text", ["je cherche du travail", "bonjour"])
+async def test_no_welcome_when_the_person_says_more_than_a_call_for_help(text: str) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionAskNeed().run(dispatcher, tracker(text, loop="orientation_form"), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_need"]

@@ -11,7 +11,8 @@ from bot.conversation.wording import responses, variant
 # acknowledgements, moving on, the orientation's parts, a person, fallbacks, endings.
 CORE_FLOW = (
     "utter_greet", "utter_goodbye", "utter_thank", "utter_out_of_scope", "utter_default",
-    "utter_offer_human", "utter_did_you_mean", "utter_ask_need", "utter_ask_need_again",
+    "utter_offer_human", "utter_did_you_mean", "utter_help_welcome", "utter_ask_need",
+    "utter_ask_need_again",
     "utter_ask_situation", "utter_ask_situation_again", "utter_confirm_situation",
     "utter_confirm_status", "utter_ask_age", "utter_ask_age_again", "utter_ask_sector",
     "utter_ask_sector_again", "utter_ask_commune", "utter_ask_commune_again",

@@ -197,3 +197,82 @@ def test_the_phrasings_file_is_checked_by_its_schema() -> None:
     ("au chômage", "sans_emploi"), ("salariée", "salarie"), ("la fac", "etudiant"), ("rien", "sans_emploi")])
 def test_one_word_answers_to_the_situation_question(answer: str, situation: str) -> None:
     assert extract(answer, requested="situation").values["situation"] == situation
+
+
+# Issue 20: a job or a trade named is a need (a study or training project, or a job search),
+# said by the person or paraphrased by an adviser in the console.
+NAMED_TRADES = [
+    ("je veux devenir infirmière", "formation"),
+    ("je voudrais faire des études d'infirmière", "formation"),
+    ("je suis une fille, je veux devenir mécanicienne", "formation"),
+    ("mon rêve c'est d'être boulanger", "formation"),
+    ("il voudrait faire une école de coiffure pour devenir coiffeur", "formation"),
+    ("je cherche un poste d'aide-soignante", "emploi"),
+    ("un emploi de cariste", "emploi"),
+    ("I would like to become a nurse", "formation"),
+    # an adviser's paraphrase, in the third person
+    ("elle veut se former", "formation"),
+    ("la personne veut devenir éducatrice spécialisée", "formation"),
+    ("il voudrait reprendre ses études", "orientation_scolaire"),
+    ("elle aimerait se réorienter", "orientation_scolaire"),
+    ("il veut se mettre à son compte", "creation_entreprise"),
+]
+
+
+@pytest.mark.parametrize(("text", "need"), NAMED_TRADES, ids=[t for t, _ in NAMED_TRADES])
+def test_a_job_or_a_trade_named_is_a_need(text: str, need: str) -> None:
+    assert extract(text).values.get("need") == need
+
+
+# Everyday answers to « Que souhaitez-vous faire ? »: a cue given as the answer is the answer.
+NEED_ANSWERS = [
+    ("ben du travail", "emploi"),
+    ("un boulot", "emploi"),
+    ("du taf", "emploi"),
+    ("infirmière", "formation"),
+    ("euh aide-soignante", "formation"),
+    ("une formation", "formation"),
+    ("des études", "orientation_scolaire"),
+]
+
+
+@pytest.mark.parametrize(("answer", "need"), NEED_ANSWERS, ids=[a for a, _ in NEED_ANSWERS])
+def test_everyday_answers_to_the_need_question(answer: str, need: str) -> None:
+    assert extract(answer, requested="need").values["need"] == need
+    updates = slot_updates(answer, "inform", [], {"requested_slot": "need"}, "need")
+    assert updates["need"] == need and "misunderstood" not in updates
+
+
+@pytest.mark.parametrize("text", [
+    "je suis infirmière",  # what the person does, not what they want
+    "je suis en CDI",
+    "j'ai un travail",
+])
+def test_a_job_held_is_no_answer_to_the_need_question(text: str) -> None:
+    assert "need" not in extract(text, requested="need").values
+
+
+def test_a_cue_is_an_answer_only_to_the_need_question() -> None:
+    assert "need" not in extract("infirmière").values
+    assert "need" not in extract("ben du travail", requested="age").values
+
+
+def test_a_word_list_named_in_a_phrasing_must_exist() -> None:
+    import yaml
+
+    from bot.conversation.profile import ProfileRules, rules_file
+
+    data = yaml.safe_load(rules_file().read_text(encoding="utf-8"))
+    data["needs"][0]["patterns"].append(" devenir {metiers}")
+    with pytest.raises(ValueError, match="metiers"):
+        ProfileRules.from_data(data)
+
+
+@pytest.mark.parametrize(("text", "helps"), [
+    ("aide", True), ("Aide !", True), ("au secours", True), ("j'ai besoin d'aide", True),
+    ("aidez-moi svp", True), ("help", True),
+    ("aide-soignante", False), ("aide pour le permis", False), ("je cherche du travail", False)])
+def test_a_bare_call_for_help_is_recognised(text: str, helps: bool) -> None:
+    from bot.conversation.profile import asks_for_help
+
+    assert asks_for_help(text) is helps

@@ -232,3 +232,11 @@ async def test_no_question_right_after_the_person_asked_for_a_person() -> None:
     assert asks_now(next_turn) and asks_now(asked((None, "bonjour")))
     await ActionAskSituation().run(dispatcher, tracker(slots, next_turn), {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_situation"]
+
+
+def test_the_welcome_to_a_call_for_help_comes_once_before_the_first_need_question() -> None:
+    from bot.conversation.questions import welcome
+
+    assert [u.response for u in welcome("need", None, True)] == ["utter_help_welcome"]
+    assert welcome("need", "utter_ask_need", True) == []  # asked again: no second welcome
+    assert welcome("situation", None, True) == [] and welcome("need", None, False) == []
