@@ -75,4 +75,5 @@ def follow_up(
                 },
             )
         ]
-    return human_contact(slots, region_code)
+    contact = human_contact(slots, region_code)
+    return contact.said + ([contact.site] if contact.site is not None else [])
