@@ -100,7 +100,8 @@ def test_close_records_anonymous_outcome_and_purge_keeps_it(
 ) -> None:
     call = store.create_call("cmartin")
     call.profile = {"public": "employed", "need": "career_advice"}
-    call.orientation = {"structures": [{"network": "cep_actifs_occupes"}]}
+    call.orientation = {"network": "cep_actifs_occupes",
+                        "structures": [{"network": "cep_actifs_occupes"}]}
     clock.advance(minutes=7)
     store.close_call(call, "oriented")
     stored = store.get_call(call.id, "cmartin")
