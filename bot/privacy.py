@@ -17,7 +17,8 @@ or a capitalised first name and surname next to an age or a phone number ("Jean 
 them. "je suis salarié", "je suis en terminale", "je suis à Tours", "ici Saint Malo"
 stay as typed: after "je suis", "ici" or "c'est", words of the assistant's own
 vocabulary (its NLU examples, ``data/nlu``) and commune names (the gazetteer,
-``knowledge/places``) are never taken for a name.
+``knowledge/places``) are never taken for a name, nor are the first names that are
+also ordinary words ("je suis claire", "c'est rose", "je suis marin").
 """
 
 from __future__ import annotations
@@ -155,6 +156,12 @@ _INTRO_THEN_CAPITALISED = re.compile(
     r"(?P<intro>(?i:\b(?:je\s+suis|ici|c['\u2019]\s*est))\s+)"
     rf"(?P<name>{_CAPITALISED}(?:[ \t]+{_CAPITALISED}){{1,2}})"
 )
+# "je suis sophie martin", "ici Paul", "c'est léa roux": a known first name, then up to
+# two words of a surname, in any case.
+_INTRO_THEN_WORDS = re.compile(
+    r"(?P<intro>(?i:\b(?:je\s+suis|ici|c['\u2019]?\s*est))\s+)"
+    rf"(?P<name>{_NAME_WORDS})"
+)
 # "Mme Martin", "M. DUPONT", "Monsieur Jean Dupont".
 _CIVILITY = re.compile(
     r"(?P<intro>\b(?:M\.|Mr\.?|Mme|Mlle|Madame|Monsieur|Mademoiselle)\s+)"
@@ -203,8 +210,16 @@ def _read_commune_names() -> frozenset[str]:
     )
 
 
+def _read_first_names() -> frozenset[str]:
+    """Folded first names of ``knowledge/first_names.txt`` (INSEE, see its header)."""
+    path = config.PROJECT_ROOT / "knowledge" / "first_names.txt"
+    lines = fold(path.read_text(encoding="utf-8")).splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
 _VOCABULARY = Lazy(_read_vocabulary)
 _COMMUNES = Lazy(_read_commune_names)
+_FIRST_NAMES = Lazy(_read_first_names)
 
 
 def _is_ordinary(words: list[str]) -> bool:
@@ -231,6 +246,21 @@ def _mask_capitalised_after_intro(match: re.Match[str]) -> str:
     if re.match(rf"{_PLACE_PARTICLE}\b", words[0]) or _is_ordinary(words):
         return match.group(0)
     return match.group("intro") + NAME_MARK
+
+
+def _mask_first_name_after_intro(match: re.Match[str]) -> str:
+    """Mask a known first name and the surname words after it, not ordinary words."""
+    name = match.group("name")
+    spans = [word.span() for word in re.finditer(r"\S+", name)]
+    words = [fold(name[start:end]) for start, end in spans]
+    folded = [" ".join(re.findall(r"[a-z0-9]+", word)) for word in words]
+    if folded[0] not in _FIRST_NAMES.get() or _is_ordinary([name[: spans[0][1]]]):
+        return match.group(0)
+    vocabulary = _VOCABULARY.get()
+    surname = 1
+    while surname < len(spans) and folded[surname] not in vocabulary:
+        surname += 1
+    return match.group("intro") + NAME_MARK + name[spans[surname - 1][1] :]
 
 
 def _luhn(digits: str) -> bool:
@@ -269,4 +299,5 @@ def mask_personal_data(text: str) -> str:
         text = pattern.sub(_mask_name, text)
     text = _MOI_CEST.sub(_mask_moi_cest, text)
     text = _INTRO_THEN_CAPITALISED.sub(_mask_capitalised_after_intro, text)
+    text = _INTRO_THEN_WORDS.sub(_mask_first_name_after_intro, text)
     return _NAME_BEFORE_CUE.sub(_mask_name_before_cue, text)

@@ -9,6 +9,7 @@ is checked in ``tests/console/test_privacy_console.py``.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -22,6 +23,7 @@ from sqlalchemy import select
 from bot.handover.desk import HandoverDesk
 from bot.handover.store import HandoverStore, messages_table, requests_table
 from bot.runtime.launcher import free_port
+from bot import privacy
 from bot.privacy import mask_personal_data
 from bot.text import fold
 from channels.public_rest import PublicRestInput
@@ -74,6 +76,41 @@ def test_masking_is_idempotent() -> None:
     for item in MASKED:
         once = mask_personal_data(item["text"])
         assert mask_personal_data(once) == once, item["text"]
+
+
+def nlu_examples(path: Path) -> list[str]:
+    """The example texts of a Rasa NLU file, entity annotations removed."""
+    texts = []
+    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+        for line in str(block.get("examples", "")).splitlines():
+            text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line.lstrip("- ").strip())
+            if text:
+                texts.append(text)
+    return texts
+
+
+def test_first_names_change_no_nlu_or_held_out_message() -> None:
+    """The first-name list masks none of the ~1,500 NLU and held-out test messages."""
+    root = Path(__file__).parent.parent
+    paths = sorted((root / "data" / "nlu").glob("*.yml")) + sorted(
+        Path(__file__).parent.glob("test_nlu*.yml")
+    )
+    texts = [text for path in paths for text in nlu_examples(path)] + KEPT
+    with_names = [mask_personal_data(text) for text in texts]
+    privacy._FIRST_NAMES.set(frozenset({"(aucun)"}))
+    try:
+        without_names = [mask_personal_data(text) for text in texts]
+    finally:
+        privacy._FIRST_NAMES.set(None)
+    assert len(texts) > 1400
+    changed = [t for t, a, b in zip(texts, with_names, without_names) if a != b]
+    assert not changed
+
+
+def test_first_names_are_insee_names_without_ordinary_words() -> None:
+    names = privacy._FIRST_NAMES.get()
+    assert {"lea", "sophie", "paul", "jean", "ines", "julien", "kevin"} <= names
+    assert not {"claire", "rose", "marin", "papa", "noel", "france", "aimee"} & names
 
 
 @pytest.fixture
