@@ -172,7 +172,8 @@ def test_a_nul_or_nan_from_a_directory_never_reaches_the_files(
                                 "numero_voie": "2 rue du Banc d'essai"}])
     report = import_source("dila", _dila(tmp_path, [nul, nan]), knowledge_copy, gazetteer)
     assert [str(r) for r in report.rejected] == [
-        "enregistrement n° 1 (id « hostile-00001 ») : caractère de contrôle invisible "
+        "enregistrement n° 1 (ligne 1, id « hostile-00001 ») : caractère de contrôle "
+        "invisible "
         "(NUL) dans « name »"
     ]
     text = (knowledge_copy / "structures" / "cio.yaml").read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlparse
 
 from bot.knowledge.importers import (
     dila,
@@ -50,6 +51,11 @@ SOURCES: dict[str, tuple[Parser, str]] = {
 }
 
 
+# Sources read from a local file record by record, in bounded memory (the others are
+# small national files, read whole; their records are kept in bounded memory).
+STREAMED: dict[str, Callable[[Path, Gazetteer], Parsed]] = {dila.NAME: dila.parse_file}
+
+
 def import_source(
     name: str,
     location: str | Path,
@@ -64,7 +70,10 @@ def import_source(
             f"source « {name} » inconnue ; sources possibles : {', '.join(SOURCES)}"
         )
     parser, _label = SOURCES[name]
-    parsed = parser(read_bytes(location), gazetteer)
+    if name in STREAMED and urlparse(str(location)).scheme not in ("http", "https"):
+        parsed = STREAMED[name](Path(location), gazetteer)
+    else:
+        parsed = parser(read_bytes(location), gazetteer)
     return apply(
         parsed, knowledge_dir, gazetteer, f"{name} : {location}", dry_run, today
     )

@@ -6,11 +6,14 @@ the knowledge files' own notation (``knowledge/schema/structures.schema.json``),
 be read at all (wrong encoding, truncated JSON, a CSV without the expected columns)
 raises ``ImportInputError``: nothing is imported then. Hostile input (nesting too deep,
 huge or control-character fields, non-finite numbers) is refused by the shared guards of
-``bot.knowledge.safe_input``, with its line.
+``bot.knowledge.safe_input``, with its line. A large JSON export is read record by record
+(``stream_json_records``) and the candidates are kept in bounded memory
+(``bot.knowledge.importers.spool``).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -19,15 +22,19 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator, NoReturn
 from urllib.parse import urlparse
 from urllib.request import urlopen
 
 from bot.knowledge.checks import EMAIL, PHONE, format_phone, normalize_phone
+from bot.knowledge.importers.spool import Candidate as Candidate
+from bot.knowledge.importers.spool import Candidates
 from bot.knowledge.safe_input import (
+    MAX_DEPTH,
     MAX_FIELD_CHARS,
     UnsafeInput,
     control_character,
+    json_depth_line,
     parse_json,
 )
 from bot.places import Commune, Gazetteer
@@ -38,18 +45,6 @@ _CEDEX = re.compile(r"\s+cedex(?:\s+\d+)?\s*$", re.IGNORECASE)
 
 class ImportInputError(ValueError):
     """The input cannot be read at all; the message is French and says where."""
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One record ready to merge, in the knowledge files' notation.
-
-    ``position`` says where it came from in the input.
-    """
-
-    position: str
-    record: dict[str, Any]
-    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,7 +63,7 @@ class Rejection:
 class Parsed:
     """What an importer read: candidates, rejections, records left aside (not SPRO)."""
 
-    candidates: list[Candidate] = field(default_factory=list)
+    candidates: Candidates = field(default_factory=Candidates)
     rejections: list[Rejection] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)
     total: int = 0
@@ -82,20 +77,28 @@ class Parsed:
         self.rejections.append(Rejection(position, reason))
 
     def objects(
-        self, items: Iterable[Any], label: str, not_object: str
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Count ``items``; yield each object with its position, reject the others.
+        self, items: Iterable[tuple[int | None, Any]], label: str, not_object: str
+    ) -> Iterator[tuple[str, int | None, dict[str, Any]]]:
+        """Count ``items`` (line or None, item); yield (position, line, object).
 
         Positions read "``label`` n° 1", "``label`` n° 2"…; ``not_object`` is the
-        reason given for an item that is not a JSON object.
+        reason given for an item that is not a JSON object (rejected, with its line).
         """
-        for number, item in enumerate(items, 1):
+        for number, (line, item) in enumerate(items, 1):
             self.total += 1
             position = f"{label} n° {number}"
             if isinstance(item, dict):
-                yield position, item
+                yield position, line, item
             else:
-                self.reject(position, not_object)
+                self.reject(where(position, line, ""), not_object)
+
+
+def where(position: str, line: int | None, record_id: str) -> str:
+    """« enregistrement n° 4 (ligne 30, id « x ») »: where a record is."""
+    known = ([f"ligne {line}"] if line else []) + (
+        [f"id « {record_id} »"] if record_id else []
+    )
+    return position + (f" ({', '.join(known)})" if known else "")
 
 
 def read_bytes(location: str | Path) -> bytes:
@@ -138,6 +141,173 @@ def load_json(data: bytes) -> Any:
             f"JSON illisible ligne {exc.lineno}, colonne {exc.colno} ({hint}) : "
             "téléchargez à nouveau l'export complet"
         ) from exc
+
+
+READ_CHUNK_BYTES = 1 << 20
+# A value (a record) longer than this is not read on in search of its end.
+MAX_VALUE_CHARS = 16 << 20
+_SPACE = re.compile(r"\s*")
+
+
+class _JsonStream:
+    """JSON text read from a binary stream chunk by chunk, with its line numbers."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.text = ""  # what is read and not consumed yet
+        self.pos = 0
+        self.line = 1  # line of text[0]
+        self.bytes_read = 0
+        self.byte_lines = 0  # line ends in the bytes read
+        self.ended = False
+
+    def more(self) -> bool:
+        """Read the next chunk; False at the end of the stream."""
+        if self.ended:
+            return False
+        data = self.stream.read(READ_CHUNK_BYTES)
+        pending = self.decoder.getstate()[0]  # the start of a character cut by a chunk
+        try:
+            decoded = self.decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            line = self.byte_lines + (pending + data)[: exc.start].count(b"\n") + 1
+            raise ImportInputError(
+                f"le fichier n'est pas en UTF-8 (ligne {line}, octet "
+                f"{self.bytes_read - len(pending) + exc.start}) : réenregistrez-le en "
+                "UTF-8 ou téléchargez à nouveau l'export officiel"
+            ) from exc
+        self.text = self.text[self.pos :] + decoded
+        self.pos = 0
+        self.bytes_read += len(data)
+        self.byte_lines += data.count(b"\n")
+        self.ended = not data
+        return True
+
+    def advance(self, to: int) -> None:
+        """Consume ``text`` up to ``to``."""
+        self.line += self.text.count("\n", self.pos, to)
+        self.pos = to
+
+    def peek(self) -> str:
+        """The next character that is not a space ("" at the end)."""
+        while True:
+            self.advance(_SPACE.match(self.text, self.pos).end())  # type: ignore[union-attr]
+            if self.pos < len(self.text) or not self.more():
+                return self.text[self.pos : self.pos + 1]
+
+    def expect(self, char: str) -> None:
+        """Consume ``char`` (after spaces) or refuse the file."""
+        if self.peek() != char:
+            self.fail(f"« {char} » attendu")
+        self.advance(self.pos + 1)
+
+    def value(self, depth_limit: int = MAX_DEPTH) -> Any:
+        """The next JSON value, nested at most ``depth_limit`` deep, parsed."""
+        self.peek()
+        while True:
+            try:
+                found, end = _DECODER.raw_decode(self.text, self.pos)
+            except RecursionError:
+                self._too_deep(1)
+            except json.JSONDecodeError as exc:
+                # maybe cut by the chunk: read on, up to a size no record reaches
+                if len(self.text) - self.pos < MAX_VALUE_CHARS and self.more():
+                    continue
+                self.advance(min(exc.pos, len(self.text)))
+                self.fail("")
+            if end == len(self.text) and self.more():
+                continue  # a number or word may go on in the next chunk
+            line = json_depth_line(self.text[self.pos : end], depth_limit)
+            if line is not None:
+                self._too_deep(line)
+            self.advance(end)
+            return found
+
+    def _too_deep(self, line: int) -> NoReturn:
+        raise UnsafeInput(
+            self.line + line - 1,
+            f"données JSON imbriquées sur plus de {MAX_DEPTH} niveaux",
+            "ce n'est pas un export officiel : téléchargez-le à nouveau",
+        )
+
+    def fail(self, what: str) -> NoReturn:
+        """Refuse the file where the stream stands (line and column, in French)."""
+        column = self.pos - (self.text.rfind("\n", 0, self.pos) + 1) + 1
+        end = self.text.rstrip()
+        truncated = self.ended and (
+            not end.endswith(("}", "]")) or self.pos >= len(end) - 1
+        )
+        hint = "le fichier semble tronqué" if truncated else "le fichier est abîmé"
+        detail = f", {what}" if what else ""
+        raise ImportInputError(
+            f"JSON illisible ligne {self.line}, colonne {column} ({hint}{detail}) : "
+            "téléchargez à nouveau l'export complet"
+        )
+
+
+_DECODER = json.JSONDecoder()
+
+
+def stream_json_records(
+    stream: BinaryIO, keys: tuple[str, ...], no_list: str
+) -> Iterator[tuple[int, Any]]:
+    """(line, item) of the list under one of ``keys`` (or of a top-level list).
+
+    The file is read chunk by chunk: memory holds one item at a time, not the whole
+    document. Depth and syntax are checked as ``load_json`` does (French errors with the
+    line); ``ImportInputError(no_list)`` when there is no such list.
+    """
+    reader = _JsonStream(stream)
+    try:
+        first = reader.peek()
+        if first == "[":
+            yield from _array_items(reader, MAX_DEPTH - 1)
+        elif first == "{":
+            yield from _object_list(reader, keys, no_list)
+        else:
+            reader.value()  # a scalar, or a syntax error with its line
+            raise ImportInputError(no_list)
+        if reader.peek():
+            reader.fail("contenu après la fin des données")
+    except UnsafeInput as exc:
+        raise ImportInputError(str(exc)) from exc
+
+
+def _object_list(
+    reader: _JsonStream, keys: tuple[str, ...], no_list: str
+) -> Iterator[tuple[int, Any]]:
+    reader.expect("{")
+    found = False
+    while reader.peek() != "}":
+        key = reader.value()
+        reader.expect(":")
+        if key in keys and not found and reader.peek() == "[":
+            found = True
+            yield from _array_items(reader, MAX_DEPTH - 2)
+        else:
+            reader.value(MAX_DEPTH - 1)
+        if reader.peek() != ",":
+            break
+        reader.expect(",")
+    reader.expect("}")
+    if not found:
+        raise ImportInputError(no_list)
+
+
+def _array_items(reader: _JsonStream, depth_limit: int) -> Iterator[tuple[int, Any]]:
+    reader.expect("[")
+    if reader.peek() == "]":
+        reader.expect("]")
+        return
+    while True:
+        reader.peek()
+        line = reader.line
+        yield line, reader.value(depth_limit)
+        if reader.peek() != ",":
+            break
+        reader.expect(",")
+    reader.expect("]")
 
 
 def read_csv(

@@ -19,8 +19,10 @@ the hours; ``date_modification`` the ``verified`` date.
 
 from __future__ import annotations
 
+import io
 import json
-from typing import Any, Iterable
+from pathlib import Path
+from typing import Any, BinaryIO, Iterable
 
 from bot.knowledge.importers.base import (
     Candidate,
@@ -33,9 +35,10 @@ from bot.knowledge.importers.base import (
     coordinate,
     find_commune,
     joined_texts,
-    load_json,
     parse_day,
+    stream_json_records,
     text_of,
+    where,
 )
 from bot.knowledge.safe_input import UnsafeInput, parse_json
 from bot.places import Gazetteer
@@ -90,18 +93,22 @@ def _items(record: dict, name: str) -> list:
     return value if isinstance(value, list) else [value]
 
 
+LIST_KEYS = ("service", "results", "records")
+NOT_DILA = (
+    "ce fichier n'est ni un export de la base de données locales (« service ») "
+    "ni une réponse de l'API Annuaire (« results »)"
+)
+
+
 def records_of(data: Any) -> list[dict]:
-    """The service records of an export or an API answer."""
+    """The service records of an API answer already read."""
     if isinstance(data, dict):
-        for key in ("service", "results", "records"):
+        for key in LIST_KEYS:
             if isinstance(data.get(key), list):
                 return data[key]
     if isinstance(data, list):
         return data
-    raise ImportInputError(
-        "ce fichier n'est ni un export de la base de données locales (« service ») "
-        "ni une réponse de l'API Annuaire (« results »)"
-    )
+    raise ImportInputError(NOT_DILA)
 
 
 def _hours(plages: list, warnings: list[str]) -> dict | None:
@@ -150,18 +157,34 @@ def _address(addresses: list) -> dict | None:
 
 def parse(data: bytes, gazetteer: Gazetteer) -> Parsed:
     """Read an export or API answer (see module docstring)."""
-    records = records_of(load_json(data))
-    return parse_records(records, gazetteer)
+    return parse_stream(io.BytesIO(data), gazetteer)
+
+
+def parse_file(path: Path, gazetteer: Gazetteer) -> Parsed:
+    """Read an export or API answer from a file, one record at a time."""
+    if not path.exists():
+        raise ImportInputError(f"fichier introuvable : {path}")
+    with path.open("rb") as stream:
+        return parse_stream(stream, gazetteer)
+
+
+def parse_stream(stream: BinaryIO, gazetteer: Gazetteer) -> Parsed:
+    """Read an export or API answer record by record (bounded memory)."""
+    return _parse(stream_json_records(stream, LIST_KEYS, NOT_DILA), gazetteer)
 
 
 def parse_records(records: Iterable[Any], gazetteer: Gazetteer) -> Parsed:
     """Turn DILA service records into candidates (``sync`` passes API pages here)."""
+    return _parse(((None, record) for record in records), gazetteer)
+
+
+def _parse(records: Iterable[tuple[int | None, Any]], gazetteer: Gazetteer) -> Parsed:
     parsed = Parsed()
-    for position, record in parsed.objects(
+    for position, line, record in parsed.objects(
         records, "enregistrement", "ce n'est pas une fiche (objet JSON attendu)"
     ):
         record_id = text_of(record.get("id"))
-        position += f" (id « {record_id} »)" if record_id else ""
+        position = where(position, line, record_id)
         pivots = [p for p in _items(record, "pivot") if isinstance(p, dict)]
         wanted = [
             (p, NETWORKS[text_of(p.get("type_service_local"))])

@@ -37,6 +37,7 @@ from bot.knowledge.importers.base import (
     load_json,
     parse_day,
     text_of,
+    where,
 )
 from bot.places import Gazetteer
 
@@ -129,11 +130,13 @@ def parse(data: bytes, gazetteer: Gazetteer) -> Parsed:
 def parse_items(items: list[Any], gazetteer: Gazetteer) -> Parsed:
     """Turn data·inclusion structures into candidates."""
     parsed = Parsed()
-    for position, structure in parsed.objects(
-        items, "structure", "ce n'est pas une structure (objet JSON attendu)"
+    for position, line, structure in parsed.objects(
+        ((None, item) for item in items),
+        "structure",
+        "ce n'est pas une structure (objet JSON attendu)",
     ):
-        position += (
-            f" (id « {text_of(structure.get('id'))} »)" if structure.get("id") else ""
+        position = where(
+            position, line, text_of(structure.get("id")) if structure.get("id") else ""
         )
         carriers = structure.get("reseaux_porteurs") or []
         unknown = [

@@ -32,11 +32,11 @@ from bot.knowledge.checks import Problem, explain, parse_yaml, schema_errors
 from bot.knowledge.files import check_directory
 from bot.knowledge.hours import HoursError, parse_hours
 from bot.knowledge.importers.base import (
-    Candidate,
     ImportInputError,
     Parsed,
     Rejection,
 )
+from bot.knowledge.importers.spool import Candidates
 from bot.knowledge.safe_input import UnsafeInput, unsafe_value
 from bot.places import Gazetteer, normalize
 
@@ -209,9 +209,12 @@ def closed_places(path: Path) -> dict[Any, tuple[date, str]]:
 
 def validate(
     parsed: Parsed, gazetteer: Gazetteer, today: date
-) -> tuple[list[Candidate], list[Rejection]]:
-    """Candidates that follow the structures schema, the others with a French reason."""
-    accepted, rejected = [], list(parsed.rejections)
+) -> tuple[Candidates, list[Rejection]]:
+    """Candidates that follow the structures schema, the others with a French reason.
+
+    Read and kept in bounded memory (``Candidates``): every refusal is listed.
+    """
+    accepted, rejected = Candidates(), list(parsed.rejections)
     for candidate in parsed.candidates:
         unsafe = unsafe_value(candidate.record)
         if unsafe:
@@ -286,7 +289,7 @@ def _merge_sources(first: str, second: str) -> str:
 
 
 def merge(
-    candidates: list[Candidate], structures_dir: Path
+    candidates: Candidates, structures_dir: Path
 ) -> tuple[dict[Path, list[dict]], ImportReport]:
     """Apply the candidates to the structure files in memory.
 
@@ -316,9 +319,7 @@ def merge(
     batch: set[tuple[Path, int]] = set()
     same_place: dict[tuple[Path, int], dict[str, None]] = {}
     closed = closed_places(structures_dir.parent / CLOSED_FILE)
-    for candidate in sorted(
-        candidates, key=lambda c: c.record["verified"], reverse=True
-    ):
+    for candidate in candidates.newest_first():
         new = candidate.record
         report.warnings += [f"{candidate.position} : {w}" for w in candidate.warnings]
         gone = closed.get(new["id"]) or closed.get(
@@ -470,8 +471,10 @@ def apply(
 ) -> ImportReport:
     """Validate, merge, check the resulting files and (unless ``dry_run``) write."""
     accepted, rejected = validate(parsed, gazetteer, today or date.today())
+    parsed.candidates.close()
     structures_dir = knowledge_dir / "structures"
     changed_files, report = merge(accepted, structures_dir)
+    accepted.close()
     report.source, report.read, report.ignored = (
         source,
         parsed.total,
