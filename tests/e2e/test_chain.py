@@ -35,10 +35,12 @@ def test_twice_not_understood_offers_a_person_via_the_action_server(
 
 def test_personal_data_never_reaches_the_tracker(stack: Stack, chat: Chat, sender: str) -> None:
     chat(sender, "bonjour, mon mail est lea.martin@example.org et mon tel 06 12 34 56 78")
+    chat(sender, "je suis sophie durand, je cherche une formation")
     stored = stack_tracker_text(stack)
     assert "lea.martin@example.org" not in stored
     assert "06 12 34 56 78" not in stored
-    assert "[courriel masqué]" in stored
+    assert "sophie" not in stored.lower() and "durand" not in stored.lower()
+    assert "[courriel masqué]" in stored and "je suis [nom masqué]" in stored
 
 
 def stack_tracker_text(stack: Stack) -> str:
