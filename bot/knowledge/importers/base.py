@@ -6,8 +6,8 @@ the knowledge files' own notation (``knowledge/schema/structures.schema.json``),
 be read at all (wrong encoding, truncated JSON, a CSV without the expected columns)
 raises ``ImportInputError``: nothing is imported then. Hostile input (nesting too deep,
 huge or control-character fields, non-finite numbers) is refused by the shared guards of
-``bot.knowledge.safe_input``, with its line. A large JSON export is read record by record
-(``stream_json_records``) and the candidates are kept in bounded memory
+``bot.knowledge.safe_input``, with its line. A large JSON export is read record by
+record (``stream_json_records``) and the candidates are kept in bounded memory
 (``bot.knowledge.importers.spool``).
 """
 
