@@ -2,18 +2,17 @@
 
 A national directory can list hundreds of thousands of records. ``Candidates`` keeps the
 first ``SPILL_AFTER`` in memory; past that, all of them go to a private temporary SQLite
-database (on disk past SQLite's small page cache, deleted when closed), written and read
-back in batches. The merge reads them newest first, in input order for the same date:
+database (on disk past SQLite's small page cache, deleted when closed), pickled, written
+and read back in batches. The merge reads them newest first, in input order for the same date:
 the order ``sorted(…, reverse=True)`` gives, so the files written do not depend on where
 the candidates were kept.
 """
 
 from __future__ import annotations
 
-import json
+import pickle
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Iterable, Iterator
 
 SPILL_AFTER = 5_000
@@ -32,22 +31,17 @@ class Candidate:
     warnings: tuple[str, ...] = ()
 
 
-def _encode(candidate: Candidate) -> tuple[str, str, str, str]:
-    record = candidate.record
+def _encode(candidate: Candidate) -> tuple[str, bytes]:
+    """The sort key and the candidate, pickled (this process's own temporary data)."""
     return (
-        record["verified"].isoformat(),
-        candidate.position,
-        json.dumps(
-            {**record, "verified": record["verified"].isoformat()}, ensure_ascii=False
-        ),
-        json.dumps(candidate.warnings, ensure_ascii=False),
+        candidate.record["verified"].isoformat(),
+        pickle.dumps(candidate, protocol=pickle.HIGHEST_PROTOCOL),
     )
 
 
-def _decode(position: str, record_json: str, warnings_json: str) -> Candidate:
-    record: dict[str, Any] = json.loads(record_json)
-    record["verified"] = date.fromisoformat(record["verified"])
-    return Candidate(position, record, tuple(json.loads(warnings_json)))
+def _decode(data: bytes) -> Candidate:
+    candidate: Candidate = pickle.loads(data)
+    return candidate
 
 
 class Candidates:
@@ -59,7 +53,7 @@ class Candidates:
         self._memory: list[Candidate] = []
         self._db: sqlite3.Connection | None = None
         self._count = 0
-        self._pending: list[tuple[str, str, str, str]] = []
+        self._pending: list[tuple[str, bytes]] = []
 
     def append(self, candidate: Candidate) -> None:
         """Add one candidate after the others."""
@@ -70,8 +64,8 @@ class Candidates:
         if self._db is None:
             self._db = sqlite3.connect("")
             self._db.execute(
-                "CREATE TABLE candidate (seq INTEGER PRIMARY KEY, verified TEXT, "
-                "position TEXT, record TEXT, warnings TEXT)"
+                "CREATE TABLE candidate "
+                "(seq INTEGER PRIMARY KEY, verified TEXT, candidate BLOB)"
             )
             self._pending = [_encode(c) for c in self._memory]
             self._memory = []
@@ -103,10 +97,9 @@ class Candidates:
             return self._memory[index]
         self._flush()
         row = self._db.execute(
-            "SELECT position, record, warnings FROM candidate WHERE seq = ?",
-            (index + 1,),
+            "SELECT candidate FROM candidate WHERE seq = ?", (index + 1,)
         ).fetchone()
-        return _decode(*row)
+        return _decode(row[0])
 
     def __iter__(self) -> Iterator[Candidate]:
         """The candidates in the order they were added."""
@@ -130,8 +123,7 @@ class Candidates:
     def _flush(self) -> None:
         if self._db is not None and self._pending:
             self._db.executemany(
-                "INSERT INTO candidate (verified, position, record, warnings) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO candidate (verified, candidate) VALUES (?, ?)",
                 self._pending,
             )
             self._pending = []
@@ -139,9 +131,7 @@ class Candidates:
     def _rows(self, order: str) -> Iterator[Candidate]:
         assert self._db is not None
         self._flush()
-        cursor = self._db.execute(
-            f"SELECT position, record, warnings FROM candidate ORDER BY {order}"
-        )
+        cursor = self._db.execute(f"SELECT candidate FROM candidate ORDER BY {order}")
         while rows := cursor.fetchmany(BATCH):
-            for row in rows:
-                yield _decode(*row)
+            for (data,) in rows:
+                yield _decode(data)
