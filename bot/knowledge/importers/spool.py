@@ -3,9 +3,9 @@
 A national directory can list hundreds of thousands of records. ``Candidates`` keeps the
 first ``SPILL_AFTER`` in memory; past that, all of them go to a private temporary SQLite
 database (on disk past SQLite's small page cache, deleted when closed), pickled, written
-and read back in batches. The merge reads them newest first, in input order for the same date:
-the order ``sorted(…, reverse=True)`` gives, so the files written do not depend on where
-the candidates were kept.
+and read back in batches. The merge reads them newest first, in input order for the same
+date: the order ``sorted(…, reverse=True)`` gives, so the files written do not depend on
+where the candidates were kept.
 """
 
 from __future__ import annotations
