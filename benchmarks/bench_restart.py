@@ -53,6 +53,13 @@ def until_answered(call: Any, limit: float = 600.0) -> tuple[float, Any]:
             time.sleep(0.2)
 
 
+def resident_mb(process_id: int) -> float:
+    """Resident memory of a process, in MB (Linux)."""
+    status = Path(f"/proc/{process_id}/status").read_text()
+    kilobytes = next(line for line in status.splitlines() if line.startswith("VmRSS"))
+    return int(kilobytes.split()[1]) / 1024
+
+
 def standby_ready(status_file: Path) -> None:
     """Return once the launcher's status says the standby's model is loaded."""
     servers = json.loads(status_file.read_text())["servers"]
@@ -90,8 +97,13 @@ def measure(standby: bool) -> str:
             post(f"{base}/webhook", {"sender": sender, "message": text}, timeout=60)
         status_file = work / "status.json"
         standby_loaded = until_answered(lambda: standby_ready(status_file))[0]
-        status = json.loads(status_file.read_text())
-        os.killpg(status["servers"]["rasa"]["pid"], signal.SIGKILL)
+        servers = json.loads(status_file.read_text())["servers"]
+        memory = (
+            f", standby RSS {resident_mb(servers['standby']['pid']):,.0f} MB"
+            if standby
+            else ""
+        )
+        os.killpg(servers["rasa"]["pid"], signal.SIGKILL)
         back, answer = until_answered(
             lambda: post(f"{base}/webhook", {"sender": sender, "message": "Chartres"})
         )
@@ -108,7 +120,7 @@ def measure(standby: bool) -> str:
             f"{'standby' if standby else 'cold   '}: first start {ready:.1f} s"
             f"{f' (standby loaded {standby_loaded:.1f} s later)' if standby else ''}; "
             f"answered again {back:.1f} s after kill -9, conversation kept: "
-            f"{network == 'mission_locale'} (load average {load:.1f})"
+            f"{network == 'mission_locale'}{memory} (load average {load:.1f})"
         )
     finally:
         os.killpg(launcher.pid, signal.SIGINT)
