@@ -73,15 +73,6 @@ def test_start_second_start_and_ctrl_c(trained_model: Path, tmp_path: Path) -> N
         assert second.returncode == 1
         assert "already running" in second.stderr
 
-        # A server that stops is restarted, and the launcher and its status say so.
-        status = json.loads((tmp_path / "status.json").read_text())
-        os.killpg(status["servers"]["actions"]["pid"], signal.SIGKILL)
-        output = read_until(first, "is starting again", timeout=60)
-        assert "The action server stopped (exit -9); restarting it in 1 s" in output
-        shown = subprocess.run([sys.executable, "-m", "bot.runtime.launcher", "status"], cwd=PROJECT_ROOT,
-                               env=env, text=True, capture_output=True, timeout=60)
-        assert shown.returncode == 0
-        assert "Action server: running" in shown.stdout and "restarted 1 time" in shown.stdout
         # The Rasa server killed mid-conversation: its standby (loaded meanwhile) answers
         # within 20 s, and the conversation goes on where it was.
         url = f"http://127.0.0.1:{rasa_port}"
@@ -106,6 +97,16 @@ def test_start_second_start_and_ctrl_c(trained_model: Path, tmp_path: Path) -> N
                                env=env, text=True, capture_output=True, timeout=60)
         assert "Rasa server  : running" in shown.stdout and "last exit -9" in shown.stdout
         assert "Rasa standby : loading" in shown.stdout or "Rasa standby : ready" in shown.stdout
+
+        # A server that stops is restarted, and the launcher and its status say so.
+        status = json.loads((tmp_path / "status.json").read_text())
+        os.killpg(status["servers"]["actions"]["pid"], signal.SIGKILL)
+        output = read_until(first, "is starting again", timeout=60)
+        assert "The action server stopped (exit -9); restarting it in 1 s" in output
+        shown = subprocess.run([sys.executable, "-m", "bot.runtime.launcher", "status"], cwd=PROJECT_ROOT,
+                               env=env, text=True, capture_output=True, timeout=60)
+        assert shown.returncode == 0
+        assert "Action server: running" in shown.stdout and "restarted 1 time" in shown.stdout
         # Files the launcher and the servers create are the user's only.
         for name in ("tracker.sqlite3", "rasa.log", "actions.log", "status.json", "launcher.pid"):
             assert (tmp_path / name).stat().st_mode & 0o077 == 0, name
