@@ -114,7 +114,10 @@ def test_a_stopped_standby_is_started_again_without_stopping_the_watch(
 
 
 def test_without_a_standby_rasa_starts_again_from_scratch(
-    stack: Stack, tmp_path: Path
+    stack: Stack,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     supervisor = Supervisor(stack, tmp_path / "status.json")
     assert stack.rasa is not None and stack.standby is None
@@ -126,3 +129,20 @@ def test_without_a_standby_rasa_starts_again_from_scratch(
     assert restarted is not None and restarted is not first
     assert "standby" not in supervisor.servers
     until(lambda: serving(tmp_path / "rasa.log", restarted.pid), supervisor)
+    monkeypatch.setenv("SPRO_VAR_DIR", str(tmp_path))
+    (tmp_path / "launcher.pid").write_text(str(os.getpid()))
+    assert launcher.print_status(tmp_path / "status.json") == 0
+    assert "Rasa standby : none (SPRO_RASA_STANDBY=0" in capsys.readouterr().out
+
+
+def test_the_standby_is_wanted_unless_switched_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SPRO_RASA_STANDBY", raising=False)
+    monkeypatch.setenv("SPRO_RASA_PATCHES_OFF", "")
+    assert launcher.standby_wanted()
+    monkeypatch.setenv("SPRO_RASA_STANDBY", "0")
+    assert not launcher.standby_wanted()
+    monkeypatch.setenv("SPRO_RASA_STANDBY", "1")
+    monkeypatch.setenv("SPRO_RASA_PATCHES_OFF", "standby")
+    assert not launcher.standby_wanted()

@@ -8,7 +8,7 @@ stopping; the launcher says so and ``python -m bot.runtime.launcher status`` (``
 shows each server's state and restarts. Once Rasa answers, a second, standby Rasa server
 loads the model without binding the port (``bot.rasa_patches.standby``); when the
 serving one stops, the standby serves within a second and a new standby loads
-(``SPRO_RASA_STANDBY=0``: no standby, Rasa restarts from scratch, in about 25 s).
+(``SPRO_RASA_STANDBY=0``: no standby, Rasa restarts from scratch, 20 s to a minute).
 Files it and the servers create are private to the user (mode 600). While running, it
 deletes conversations older than the retention period
 (``SPRO_CONVERSATION_RETENTION_DAYS``, 30 by default) and the chat desk's expired
@@ -618,8 +618,8 @@ def print_status(status_file: Path) -> int:
         print(line)
     if "standby" not in status["servers"]:
         print(
-            "  Rasa standby : none (SPRO_RASA_STANDBY=0): a stopped Rasa server "
-            "restarts from scratch"
+            "  Rasa standby : none (SPRO_RASA_STANDBY=0, or the standby patch off): "
+            "a stopped Rasa server restarts from scratch"
         )
     return 0
 
