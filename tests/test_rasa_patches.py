@@ -26,6 +26,7 @@ from bot.rasa_patches import (
     event_types,
     lock_store,
     patch_enabled,
+    standby,
     tracker_store,
 )
 
@@ -404,3 +405,95 @@ def test_event_classes_kept_by_name_are_those_rasa_finds() -> None:
     finally:
         event_types.uninstall()
         event_types.install()
+
+
+@pytest.fixture
+def standby_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, Any, list[tuple[Any, ...]]]]:
+    """This process made a standby, Rasa's listener replaced by one that records calls.
+
+    Gives the ready file, the write end of the process's input, and the calls.
+    """
+    import io
+    import os
+
+    import rasa.core.run
+
+    calls: list[tuple[Any, ...]] = []
+
+    async def rasas_listener(*args: Any) -> str:
+        calls.append(args)
+        return "agent"
+
+    monkeypatch.setattr(rasa.core.run, "load_agent_on_start", rasas_listener)
+    ready_file = tmp_path / "standby.ready"
+    monkeypatch.setenv(standby.READY_FILE_VARIABLE, str(ready_file))
+    read_end, write_end = os.pipe()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.FileIO(read_end)))
+    standby.install()
+    with open(write_end, "wb", buffering=0) as launcher_end:
+        try:
+            yield ready_file, launcher_end, calls
+        finally:
+            standby.uninstall()
+    assert rasa.core.run.load_agent_on_start is rasas_listener
+
+
+async def test_a_standby_loads_rasa_s_agent_then_waits_to_serve(
+    standby_process: tuple[Path, Any, list[tuple[Any, ...]]],
+) -> None:
+    import os
+
+    import rasa.core.run
+
+    ready_file, launcher_end, calls = standby_process
+    listener = asyncio.ensure_future(
+        rasa.core.run.load_agent_on_start("model", "endpoints", None, "app", "loop")
+    )
+    for _ in range(100):
+        if ready_file.exists():
+            break
+        await asyncio.sleep(0.02)
+    assert calls == [("model", "endpoints", None, "app", "loop")]
+    assert ready_file.read_text() == str(os.getpid())
+    await asyncio.sleep(0.2)
+    assert not listener.done()  # Sanic binds the port only once it returns
+    launcher_end.write(b"serve\n")
+    assert await asyncio.wait_for(listener, 5) == "agent"
+
+
+async def test_a_standby_whose_launcher_is_gone_stops(
+    standby_process: tuple[Path, Any, list[tuple[Any, ...]]],
+) -> None:
+    import rasa.core.run
+
+    _, launcher_end, calls = standby_process
+    launcher_end.close()
+    with pytest.raises(SystemExit):
+        await rasa.core.run.load_agent_on_start("model", "endpoints", None, "a", "l")
+    assert len(calls) == 1
+
+
+def test_only_a_standby_process_changes_rasa_s_listener(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rasa.core.run
+
+    rasas = rasa.core.run.load_agent_on_start
+    monkeypatch.delenv(standby.READY_FILE_VARIABLE, raising=False)
+    standby.install()
+    assert rasa.core.run.load_agent_on_start is rasas
+    monkeypatch.setenv(standby.READY_FILE_VARIABLE, str(tmp_path / "ready"))
+    monkeypatch.setenv("SPRO_RASA_PATCHES_OFF", "standby")
+    standby.install()
+    assert rasa.core.run.load_agent_on_start is rasas
+    assert not standby.available()
+    monkeypatch.setenv("SPRO_RASA_PATCHES_OFF", "")
+    assert standby.available()
+    standby.install()
+    try:
+        assert rasa.core.run.load_agent_on_start is standby.load_agent_then_wait
+    finally:
+        standby.uninstall()
+    assert rasa.core.run.load_agent_on_start is rasas

@@ -5,10 +5,14 @@ config, domain or training data changed, starts the action server and the Rasa
 server on localhost, prints where to talk to the bot, and stops both on Ctrl-C.
 A server that stops is restarted, after 1 s, then 2, 4… up to a minute if it keeps
 stopping; the launcher says so and ``python -m bot.runtime.launcher status`` (``make status``)
-shows each server's state and restarts. Files it and the servers create are private
-to the user (mode 600). While running, it deletes conversations older than the
-retention period (``SPRO_CONVERSATION_RETENTION_DAYS``, 30 by default) and the chat
-desk's expired call-back contacts at start and once a day. Tests and benchmarks use
+shows each server's state and restarts. Once Rasa answers, a second, standby Rasa server
+loads the model without binding the port (``bot.rasa_patches.standby``); when the
+serving one stops, the standby serves within a second and a new standby loads
+(``SPRO_RASA_STANDBY=0``: no standby, Rasa restarts from scratch, 20 s to a minute).
+Files it and the servers create are private to the user (mode 600). While running, it
+deletes conversations older than the retention period
+(``SPRO_CONVERSATION_RETENTION_DAYS``, 30 by default) and the chat desk's expired
+call-back contacts at start and once a day. Tests and benchmarks use
 :class:`Stack` to start the same servers on free ports.
 """  # noqa: E501 - the first line is the --help description, kept as is
 
@@ -23,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -46,6 +51,18 @@ PRIVATE_UMASK = 0o077
 SERVER_THREAD_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1"}
 # Rasa's CLI with the project's Rasa patches installed first (bot.runtime.rasa_server).
 RASA_COMMAND = (sys.executable, "-m", "bot.runtime.rasa_server")
+# The standby Rasa server writes its process id here once its model is loaded.
+STANDBY_READY_FILE = "rasa-standby.ready"
+
+
+def standby_wanted() -> bool:
+    """Keep a standby Rasa server (``SPRO_RASA_STANDBY``, on unless set to 0).
+
+    Only when the standby patch applies (checked Rasa version, not switched off).
+    """
+    from bot.rasa_patches import standby
+
+    return os.environ.get("SPRO_RASA_STANDBY", "1") != "0" and standby.available()
 
 
 def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -235,6 +252,8 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     rasa: subprocess.Popen | None = None
     actions: subprocess.Popen | None = None
+    # A Rasa server with its model loaded, waiting to serve (start_standby).
+    standby: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
@@ -264,27 +283,67 @@ class Stack:
 
     def start_rasa(self) -> None:
         """Start the Rasa server on localhost (CORS is the public channels' own)."""
-        self.rasa = self._spawn(
-            [
-                *RASA_COMMAND,
-                "run",
-                "--model",
-                str(self.model),
-                "--endpoints",
-                str(self.endpoints),
-                "--credentials",
-                "credentials.yml",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.rasa_port),
-            ],
+        self.rasa = self._spawn(self._rasa_command(), "rasa.log")
+
+    def start_standby(self) -> None:
+        """Start a standby Rasa server: it loads the model, waits for ``promote``."""
+        ready_file = self.log_dir / STANDBY_READY_FILE
+        ready_file.unlink(missing_ok=True)
+        self.standby = self._spawn(
+            self._rasa_command(),
             "rasa.log",
+            {"SPRO_RASA_STANDBY_READY_FILE": str(ready_file)},
         )
 
+    def standby_ready(self) -> bool:
+        """True when the standby's model is loaded (its id is in the ready file)."""
+        if self.standby is None or self.standby.poll() is not None:
+            return False
+        try:
+            written = (self.log_dir / STANDBY_READY_FILE).read_text()
+        except FileNotFoundError:
+            return False
+        return written == str(self.standby.pid)
+
+    def promote(self) -> subprocess.Popen | None:
+        """Tell the standby to serve; it becomes ``rasa``. None when there is none.
+
+        Only once the serving Rasa server has exited: the standby binds its port, so
+        two Rasa servers never serve (nor share the in-memory lock store) at once. A
+        standby still loading serves as soon as its model is loaded.
+        """
+        standby, self.standby = self.standby, None
+        if standby is None or standby.stdin is None or standby.poll() is not None:
+            return None
+        try:
+            standby.stdin.write(b"serve\n")
+            standby.stdin.close()
+        except BrokenPipeError:
+            return None
+        self.rasa = standby
+        return standby
+
+    def _rasa_command(self) -> list[str]:
+        return [
+            *RASA_COMMAND,
+            "run",
+            "--model",
+            str(self.model),
+            "--endpoints",
+            str(self.endpoints),
+            "--credentials",
+            "credentials.yml",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(self.rasa_port),
+        ]
+
     def name_of(self, process: subprocess.Popen) -> str:
-        """The server's name: "rasa" or "actions"."""
-        return "rasa" if process is self.rasa else "actions"
+        """The server's name: "rasa", "standby" or "actions"."""
+        if process is self.rasa:
+            return "rasa"
+        return "standby" if process is self.standby else "actions"
 
     def restart(self, process: subprocess.Popen) -> subprocess.Popen:
         """Start again the server that ``process`` was; return its new process."""
@@ -292,12 +351,24 @@ class Stack:
             self.start_rasa()
             assert self.rasa is not None
             return self.rasa
+        if process is self.standby:
+            self.start_standby()
+            assert self.standby is not None
+            return self.standby
         self.start_actions()
         assert self.actions is not None
         return self.actions
 
-    def _spawn(self, command: list[str], log_name: str) -> subprocess.Popen:
-        env = {**SERVER_THREAD_DEFAULTS, **child_environment(self.extra_env)}
+    def _spawn(
+        self,
+        command: list[str],
+        log_name: str,
+        standby_env: dict[str, str] | None = None,
+    ) -> subprocess.Popen:
+        env = {
+            **SERVER_THREAD_DEFAULTS,
+            **child_environment({**self.extra_env, **(standby_env or {})}),
+        }
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / log_name, "ab")  # closed with the process
         os.chmod(self.log_dir / log_name, 0o600)
@@ -307,7 +378,8 @@ class Stack:
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            # A standby reads its "serve" line there (Stack.promote).
+            stdin=subprocess.PIPE if standby_env else subprocess.DEVNULL,
             start_new_session=True,
             preexec_fn=_stop_with_parent,
         )
@@ -342,11 +414,11 @@ class Stack:
 
         SIGTERM to each process group, SIGKILL after a grace period.
         """
-        for process in (self.rasa, self.actions):
+        for process in (self.rasa, self.standby, self.actions):
             if process is not None and process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for process in (self.rasa, self.actions):
+        for process in (self.rasa, self.standby, self.actions):
             if process is None:
                 continue
             try:
@@ -362,10 +434,10 @@ class Stack:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         while deadline is None or time.monotonic() < deadline:
-            for process in (self.rasa, self.actions):
+            for process in (self.rasa, self.standby, self.actions):
                 if process is not None and process.poll() is not None:
                     return process
-            time.sleep(0.5)
+            time.sleep(0.1)
         return None
 
 
@@ -394,10 +466,17 @@ class ServerState:
 
 
 class Supervisor:
-    """Restarts a stopped server with a growing delay, and writes the status file."""
+    """Restarts a stopped server with a growing delay, and writes the status file.
 
-    def __init__(self, stack: Stack, status_file: Path) -> None:
-        """Watch ``stack``'s two servers; ``status_file`` is what ``status`` reads."""
+    With a standby Rasa server, a stopped Rasa server is replaced by the standby at
+    once, and a new standby starts loading.
+    """
+
+    def __init__(self, stack: Stack, status_file: Path, standby: bool = False) -> None:
+        """Watch ``stack``'s servers; ``status_file`` is what ``status`` reads.
+
+        ``standby``: start a standby Rasa server now, and keep one.
+        """
         self.stack = stack
         self.status_file = status_file
         now = time.time()
@@ -406,6 +485,9 @@ class Supervisor:
             for name, process in (("rasa", stack.rasa), ("actions", stack.actions))
             if process is not None
         }
+        if standby:
+            self.servers["standby"] = ServerState()
+            self.start_standby()
         self.write()
 
     def write(self) -> None:
@@ -420,22 +502,63 @@ class Supervisor:
         draft.write_text(json.dumps(status, indent=1))
         draft.replace(self.status_file)
 
+    def start_standby(self) -> None:
+        """Start a standby Rasa server; its state is "loading" until its model is."""
+        self.stack.start_standby()
+        assert self.stack.standby is not None
+        state = self.servers["standby"]
+        state.pid, state.state, state.started_at = (
+            self.stack.standby.pid,
+            "loading",
+            time.time(),
+        )
+        state.next_start_at = None
+
+    def tick(self) -> None:
+        """Note that the standby's model is loaded; start a standby when one is due."""
+        state = self.servers.get("standby")
+        if state is None:
+            return
+        if state.state == "loading" and self.stack.standby_ready():
+            state.state = "ready"
+            self.write()
+        elif state.state == "restarting" and time.time() >= (state.next_start_at or 0):
+            self.start_standby()
+            state.restarts += 1
+            self.write()
+
     def restart(self, process: subprocess.Popen) -> None:
-        """Say that a server stopped, wait its back-off delay, and start it again."""
+        """Say that a server stopped, and replace it.
+
+        The Rasa server by its standby when there is one; otherwise the server starts
+        again after its back-off delay (a standby without blocking the others).
+        """
         name = self.stack.name_of(process)
         state = self.servers[name]
         if time.time() - state.started_at > HEALTHY_AFTER_SECONDS:
             state.restarts = 0
+        state.last_exit = process.returncode
+        if name == "rasa" and self.promote_standby(state):
+            return
         delay = RESTART_DELAYS[min(state.restarts, len(RESTART_DELAYS) - 1)]
-        label = "Rasa server" if name == "rasa" else "action server"
+        label = {
+            "rasa": "Rasa server",
+            "standby": "standby Rasa server",
+            "actions": "action server",
+        }[name]
         print(
             f"The {label} stopped (exit {process.returncode}); restarting it in "
-            f"{delay:.0f} s (restart {state.restarts + 1}). See var/{name}.log.",
+            f"{delay:.0f} s (restart {state.restarts + 1}). See var/"
+            f"{'rasa' if name == 'standby' else name}.log.",
             file=sys.stderr,
             flush=True,
         )
-        state.state, state.last_exit = "restarting", process.returncode
+        state.state = "restarting"
         state.next_start_at = time.time() + delay
+        if name == "standby":
+            self.stack.standby = None
+            self.write()
+            return  # tick() starts it when due
         self.write()
         time.sleep(delay)
         new = self.stack.restart(process)
@@ -444,6 +567,26 @@ class Supervisor:
         state.next_start_at = None
         self.write()
         print(f"The {label} is starting again (process {new.pid}).", flush=True)
+
+    def promote_standby(self, state: ServerState) -> bool:
+        """Make the standby the Rasa server, start a new standby; False if none."""
+        was_ready = self.stack.standby_ready()
+        promoted = self.stack.promote()
+        if promoted is None:
+            return False
+        print(
+            f"The Rasa server stopped (exit {state.last_exit}); the standby Rasa "
+            f"server (process {promoted.pid}) serves "
+            f"{'now' if was_ready else 'as soon as its model is loaded'}; "
+            "a new standby is loading. See var/rasa.log.",
+            file=sys.stderr,
+            flush=True,
+        )
+        state.pid, state.state, state.started_at = promoted.pid, "running", time.time()
+        state.restarts += 1
+        self.start_standby()
+        self.write()
+        return True
 
 
 def print_status(status_file: Path) -> int:
@@ -456,16 +599,28 @@ def print_status(status_file: Path) -> int:
     print(
         f"Assistant running (launcher process {pid}): {status['url']}/webhooks/webchat/"
     )
+    labels = {
+        "rasa": "Rasa server  ",
+        "actions": "Action server",
+        "standby": "Rasa standby ",
+    }
     for name, server in status["servers"].items():
-        label = "Rasa server  " if name == "rasa" else "Action server"
         since = time.strftime("%H:%M:%S", time.localtime(server["started_at"]))
-        line = f"  {label}: {server['state']}, process {server['pid']}, since {since}"
+        line = (
+            f"  {labels[name]}: {server['state']}, process {server['pid']}, "
+            f"since {since}"
+        )
         if server["restarts"]:
             line += (
                 f"; restarted {server['restarts']} time(s), last exit "
                 f"{server['last_exit']}"
             )
         print(line)
+    if "standby" not in status["servers"]:
+        print(
+            "  Rasa standby : none (SPRO_RASA_STANDBY=0, or the standby patch off): "
+            "a stopped Rasa server restarts from scratch"
+        )
     return 0
 
 
@@ -537,7 +692,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Starting the Rasa server and the action server...", flush=True)
         stack.start()
         seconds = stack.wait_ready()
-        supervisor = Supervisor(stack, status_file)
+        supervisor = Supervisor(stack, status_file, standby=standby_wanted())
         print(
             f"\nReady in {seconds:.0f} s. Talk to the assistant:\n"
             f"  Web chat: {stack.url}/webhooks/webchat/ "
@@ -549,14 +704,18 @@ def main(argv: list[str] | None = None) -> int:
             "Status: make status. Ctrl-C stops both.",
             flush=True,
         )
-        purge_expired_data(endpoints)
+        # The purges run beside the watch, which must notice a stop within a second.
+        purge = threading.Thread(target=purge_expired_data, args=(endpoints,))
+        purge.start()
         next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
         while True:
-            exited = stack.first_exit(timeout=max(1.0, next_purge - time.monotonic()))
+            exited = stack.first_exit(timeout=1.0)
+            supervisor.tick()
             if exited is not None:
                 supervisor.restart(exited)
-            elif time.monotonic() >= next_purge:
-                purge_expired_data(endpoints)
+            elif time.monotonic() >= next_purge and not purge.is_alive():
+                purge = threading.Thread(target=purge_expired_data, args=(endpoints,))
+                purge.start()
                 next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)

@@ -29,6 +29,7 @@ from bot.rasa_patches import (
     lock_store,
     model_loading,
     policy_graph,
+    standby,
     tracker_store,
 )
 
@@ -41,6 +42,7 @@ PATCHES: tuple[ModuleType, ...] = (
     lock_store,
     policy_graph,
     event_types,
+    standby,
 )
 _installed: list[str] = []
 

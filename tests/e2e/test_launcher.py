@@ -1,5 +1,6 @@
 """`make run`'s launcher: starts both servers, refuses a second start, restarts a stopped
-server, keeps its files private, Ctrl-C stops both."""
+server, replaces a killed Rasa server by its standby within 20 s with the conversation
+kept, keeps its files private, Ctrl-C stops both."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.runtime.launcher import child_environment, free_port, port_is_free
+from bot.evaluation.personas import orientation_payload, question_asked
 from tests.conftest import post_message, texts
 
 pytestmark = pytest.mark.e2e
+# Issue 21: a crash of the Rasa server is a wait the person hardly notices.
+RASA_BACK_WITHIN_SECONDS = 20.0
 
 
 def read_until(process: subprocess.Popen, marker: str, timeout: float) -> str:
@@ -41,6 +45,16 @@ def read_until(process: subprocess.Popen, marker: str, timeout: float) -> str:
     return seen.decode(errors="replace")
 
 
+def standby_loaded(var: Path, timeout: float) -> None:
+    """Wait until the launcher's status says the standby Rasa server's model is loaded
+    (at once without a standby: ``SPRO_RASA_STANDBY=0`` shows the 20 s are not met)."""
+    deadline = time.monotonic() + timeout
+    while json.loads((var / "status.json").read_text())["servers"].get(
+            "standby", {"state": "ready"})["state"] != "ready":
+        assert time.monotonic() < deadline, "the standby Rasa server did not load"
+        time.sleep(0.5)
+
+
 def test_start_second_start_and_ctrl_c(trained_model: Path, tmp_path: Path) -> None:
     rasa_port, actions_port = free_port(), free_port()
     command = [sys.executable, "-m", "bot.runtime.launcher",
@@ -60,6 +74,31 @@ def test_start_second_start_and_ctrl_c(trained_model: Path, tmp_path: Path) -> N
                                 capture_output=True, timeout=60)
         assert second.returncode == 1
         assert "already running" in second.stderr
+
+        # The Rasa server killed mid-conversation: its standby (loaded meanwhile) answers
+        # within 20 s, and the conversation goes on where it was.
+        url = f"http://127.0.0.1:{rasa_port}"
+        post_message(url, "crash", "je suis au chômage et je cherche du travail")
+        assert question_asked(post_message(url, "crash", "22 ans")) == "commune_insee"
+        standby_loaded(tmp_path, timeout=240)
+        rasa_pid = json.loads((tmp_path / "status.json").read_text())["servers"]["rasa"]["pid"]
+        os.killpg(rasa_pid, signal.SIGKILL)
+        killed = time.monotonic()
+        answer = None
+        while answer is None and time.monotonic() - killed < RASA_BACK_WITHIN_SECONDS:
+            try:
+                answer = post_message(url, "crash", "Chartres")
+            except OSError:
+                time.sleep(0.2)
+        assert answer is not None, f"no answer {RASA_BACK_WITHIN_SECONDS:.0f} s after the kill"
+        payload = orientation_payload(answer)
+        assert payload and payload["network"] == "mission_locale", texts(answer)
+        output = read_until(first, "a new standby is loading", timeout=10)
+        assert "The Rasa server stopped (exit -9); the standby Rasa server" in output
+        shown = subprocess.run([sys.executable, "-m", "bot.runtime.launcher", "status"], cwd=PROJECT_ROOT,
+                               env=env, text=True, capture_output=True, timeout=60)
+        assert "Rasa server  : running" in shown.stdout and "last exit -9" in shown.stdout
+        assert "Rasa standby : loading" in shown.stdout or "Rasa standby : ready" in shown.stdout
 
         # A server that stops is restarted, and the launcher and its status say so.
         status = json.loads((tmp_path / "status.json").read_text())
