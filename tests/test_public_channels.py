@@ -22,6 +22,7 @@ from channels.webchat import WebChatInput
 from tests.sanic_server import served
 
 SEEN: list[UserMessage] = []
+RELEASE_SLOW = asyncio.Event()  # « lent » answers once the test sets it
 
 
 async def scripted_dialogue(message: UserMessage) -> None:
@@ -30,7 +31,7 @@ async def scripted_dialogue(message: UserMessage) -> None:
     if message.text == "boom":
         raise RuntimeError("the NLU failed")
     if message.text == "lent":
-        await asyncio.sleep(1.5)
+        await RELEASE_SLOW.wait()
     if message.text != "silence":
         await message.output_channel.send_response(message.sender_id,
                                                    {"text": f"Reçu : {message.text}"})
@@ -68,6 +69,7 @@ async def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> AsyncIterato
     monkeypatch.setenv("SPRO_ALLOWED_ORIGINS", "https://www.region.example")
     monkeypatch.setenv("SPRO_MESSAGES_PER_MINUTE", "6")
     SEEN.clear()
+    RELEASE_SLOW.set()
     Sanic.test_mode = True
     app = Sanic(f"public_{free_port()}")
     configure_cors(app, "*")
@@ -160,12 +162,16 @@ async def test_text_is_normalised_and_metadata_kept_minimal(server: str) -> None
 async def test_one_message_at_a_time_and_a_few_per_minute(server: str) -> None:
     url = f"{server}/webhooks/rest/webhook"
     sender = await new_id(server)
-    answers = await asyncio.gather(*(post(url, {"sender": sender, "message": "lent"})
-                                     for _ in range(10)))
-    statuses = sorted(status for status, _, _ in answers)
-    assert statuses == [200] + [429] * 9
-    refused = [body for status, body, headers in answers if status == 429]
-    assert all("message précédent" in body["error"] for body in refused)
+    RELEASE_SLOW.clear()
+    first = asyncio.ensure_future(post(url, {"sender": sender, "message": "lent"}))
+    while not any(m.text == "lent" for m in SEEN):
+        await asyncio.sleep(0.01)
+    refused = await asyncio.gather(*(post(url, {"sender": sender, "message": "lent"})
+                                     for _ in range(9)))
+    RELEASE_SLOW.set()
+    assert (await first)[0] == 200
+    assert [status for status, _, _ in refused] == [429] * 9
+    assert all("message précédent" in body["error"] for _, body, _ in refused)
     for _ in range(5):
         assert (await post(url, {"sender": sender, "message": "vite"}))[0] == 200
     status, body, headers = await post(url, {"sender": sender, "message": "vite"})
