@@ -29,6 +29,7 @@ from bot.rasa_patches import (
     lock_store,
     model_loading,
     policy_graph,
+    tracker_cache,
     tracker_store,
 )
 
@@ -38,6 +39,7 @@ PATCHES: tuple[ModuleType, ...] = (
     action_endpoint,
     action_failure,
     tracker_store,
+    tracker_cache,
     lock_store,
     policy_graph,
     event_types,
