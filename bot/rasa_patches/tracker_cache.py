@@ -47,6 +47,7 @@ from bot.rasa_patches import (
 NAME = "tracker_cache"
 KEPT_CONVERSATIONS = 256
 _KEPT = "_spro_kept_trackers"
+_row_stats_statements: dict[Any, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -86,15 +87,20 @@ def keep(store: Any, sender_id: str, entry: KeptEvents | None) -> None:
 
 
 def row_stats(store: Any, session: Any, sender_id: str) -> tuple[int | None, int]:
-    """Highest row id and number of rows of ``sender_id`` in the events table."""
+    """Highest row id and number of rows of ``sender_id`` in the events table.
+
+    One statement built once (SQLAlchemy then reuses its compiled form): building an
+    ORM query per call cost more than running it.
+    """
     import sqlalchemy as sa
 
-    event = store.SQLEvent
-    last_id, rows = (
-        session.query(sa.func.max(event.id), sa.func.count(event.id))
-        .filter(event.sender_id == sender_id)
-        .one()
-    )
+    table = store.SQLEvent.__table__
+    statement = _row_stats_statements.get(table)
+    if statement is None:
+        statement = _row_stats_statements[table] = sa.select(
+            sa.func.max(table.c.id), sa.func.count(table.c.id)
+        ).where(table.c.sender_id == sa.bindparam("sender_id"))
+    last_id, rows = session.execute(statement, {"sender_id": sender_id}).one()
     return last_id, rows
 
 
