@@ -113,19 +113,23 @@ def session_start_of(rows: list[Any]) -> float | None:
 
 
 def extend(
-    entry: KeptEvents, new_rows: list[tuple[int, str, float | None, str]], total: int
+    entry: KeptEvents,
+    new_rows: list[tuple[str, float | None, str]],
+    last_id: int,
+    total: int,
 ) -> KeptEvents | None:
-    """``entry`` with appended rows ``(id, type, timestamp, data)``, or None if unsure.
+    """``entry`` with appended rows ``(type, timestamp, data)``, or None if unsure.
 
-    Rasa's read keeps the rows whose timestamp is at least the latest session start;
-    a new session start changes which rows those are: then None (read again).
+    ``last_id`` and ``total``: the conversation's highest row id and number of rows
+    with them. Rasa's read keeps the rows whose timestamp is at least the latest
+    session start; a new session start changes which rows those are: then None.
     """
     from rasa.shared.core.events import SessionStarted, deserialise_events
 
     if entry.rows + len(new_rows) != total:
         return None
     added = []
-    for _row_id, type_name, timestamp, data in new_rows:
+    for type_name, timestamp, data in new_rows:
         if type_name == SessionStarted.type_name:
             return None
         if entry.session_start is not None:
@@ -136,7 +140,7 @@ def extend(
         added.append(json.loads(data))
     return KeptEvents(
         events=entry.events + tuple(deserialise_events(added)),
-        last_id=max([entry.last_id, *(row[0] for row in new_rows)]),
+        last_id=last_id,
         rows=total,
         session_rows=entry.session_rows + len(added),
         session_start=entry.session_start,
@@ -145,12 +149,12 @@ def extend(
 
 def appended_rows(
     store: Any, session: Any, sender_id: str, after_id: int
-) -> list[tuple[int, str, float | None, str]]:
-    """Rows of ``sender_id`` with an id above ``after_id``, in id order."""
+) -> list[tuple[str, float | None, str]]:
+    """Rows ``(type, timestamp, data)`` of ``sender_id`` past ``after_id``, by id."""
     event = store.SQLEvent
     return [
-        (row.id, row.type_name, row.timestamp, row.data)
-        for row in session.query(event.id, event.type_name, event.timestamp, event.data)
+        (row.type_name, row.timestamp, row.data)
+        for row in session.query(event.type_name, event.timestamp, event.data)
         .filter(event.sender_id == sender_id, event.id > after_id)
         .order_by(event.id)
     ]
@@ -209,7 +213,8 @@ async def retrieve(self: Any, sender_id: str) -> Any:
                 return tracker_of(self, sender_id, entry)
             if rows > entry.rows and last_id is not None and last_id > entry.last_id:
                 new_rows = appended_rows(self, session, sender_id, entry.last_id)
-                extended = extend(entry, new_rows, rows)
+                # Rows committed after the count make the numbers disagree: None.
+                extended = extend(entry, new_rows, last_id, rows)
                 if extended is not None:
                     keep(self, sender_id, extended)
                     return tracker_of(self, sender_id, extended)
@@ -242,30 +247,39 @@ async def save(self: Any, tracker: Any) -> None:
             stored = self._event_query(
                 session, sender_id, fetch_events_from_all_sessions=False
             ).count()
-        written = []
+        new_rows = []
         for event in itertools.islice(tracker.events, stored, len(tracker.events)):
             data = event.as_dict()
             intent = data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY)
-            action = data.get("name")
-            timestamp = data.get("timestamp")
-            row = self.SQLEvent(
-                sender_id=sender_id,
-                type_name=event.type_name,
-                timestamp=timestamp,
-                intent_name=intent,
-                action_name=action,
-                data=json.dumps(data),
+            new_rows.append(
+                {
+                    "sender_id": sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": intent,
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                }
             )
-            session.add(row)
-            written.append(row)
-        session.flush()
-        new_rows = [(r.id, r.type_name, r.timestamp, r.data) for r in written]
+        if new_rows:
+            # Rasa adds one ORM object per row; one INSERT of the same rows is cheaper.
+            session.execute(self.SQLEvent.__table__.insert(), new_rows)
+        extended = None
+        last_id, total = (
+            row_stats(self, session, sender_id) if entry is not None else (None, 0)
+        )
+        if entry is not None and last_id is not None:
+            # The rows Rasa's read would now return: the kept ones and those written,
+            # when the conversation's rows are exactly those (counted before commit).
+            extended = extend(
+                entry,
+                [(r["type_name"], r["timestamp"], r["data"]) for r in new_rows],
+                last_id,
+                total,
+            )
         session.commit()
-    if entry is not None:
-        # The rows Rasa's read would now return: the kept ones and those written.
-        # A row written meanwhile by another instance changes the count that the
-        # next ``retrieve`` compares: then it reads again.
-        keep(self, sender_id, extend(entry, new_rows, entry.rows + len(new_rows)))
+    if extended is not None:
+        keep(self, sender_id, extended)
     logging.getLogger("rasa.core.tracker_store").debug(
         f"Tracker with sender_id '{sender_id}' stored to database"
     )
