@@ -19,9 +19,10 @@ rows:
   read, which then primes the store again. A purged conversation is therefore never
   served, nor written back, from memory.
 
-``save`` writes the same rows by the same code as Rasa's, then, when the table holds
-exactly the kept rows plus the ones it just wrote, keeps the new events decoded from
-the JSON it wrote (as Rasa would read them back). Exact with several instances: rows
+``save`` writes the same rows as Rasa's (same values, same order, in one INSERT rather
+than one ORM object per row), then, when the table holds exactly the kept rows plus
+the ones it just wrote, keeps the new events decoded from the JSON it wrote (as Rasa
+would read them back). Exact with several instances: rows
 are only ever appended (increasing ids) or deleted a whole conversation at a time
 (``bot.runtime.conversation_retention``), so the highest id and the count identify the
 rows; a commit of another instance landing out of id order changes the count.
