@@ -70,6 +70,14 @@ def turn(text: str, age: float, at: float) -> list[Any]:
     ]
 
 
+def counts(store: Any) -> tuple[int, int]:
+    """Rows of conversation "c"'s session as Rasa's save counts them; all rows."""
+    with store.session_scope() as session:
+        query = store._event_query(session, "c", fetch_events_from_all_sessions=False)
+        everything = session.execute(sa.text("SELECT count(*) FROM events")).scalar()
+        return query.count(), everything
+
+
 def no_full_read(store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args: Any, **_kwargs: Any) -> None:
         raise AssertionError("the whole conversation was read again")
@@ -118,6 +126,20 @@ async def test_kept_reads_equal_rasas_through_every_change(
         no_full_read(store, m)
         kept = state(await store.retrieve("c"))
     assert kept == await rasas_read(store, "c") and kept["slots"]["age"] == 30.0
+
+    # Another instance writes between this instance's read and save: the save
+    # counts the stored rows as Rasa does, and the next read is Rasa's.
+    mine = await store.retrieve("c")
+    theirs = await other._retrieve("c", fetch_events_from_all_sessions=False)
+    for event in turn("j'ai 31 ans", 31.0, 11.0):
+        theirs.update(event)
+    await rasas_save(other, theirs)
+    for event in turn("j'ai 32 ans", 32.0, 12.0) + turn("merci", 33.0, 13.0):
+        mine.update(event)
+    stored, rows_before = counts(store)
+    await store.save(mine)
+    assert counts(store)[1] - rows_before == len(mine.events) - stored  # Rasa's slice
+    assert state(await store.retrieve("c")) == await rasas_read(store, "c")
 
     # A row older than the session start is left out, as Rasa's query does.
     tracker.update(SlotSet("besoin", "emploi", timestamp=0.5))
