@@ -30,6 +30,7 @@ from bot.rasa_patches import (
     model_loading,
     policy_graph,
     standby,
+    tracker_cache,
     tracker_store,
 )
 
@@ -39,6 +40,7 @@ PATCHES: tuple[ModuleType, ...] = (
     action_endpoint,
     action_failure,
     tracker_store,
+    tracker_cache,
     lock_store,
     policy_graph,
     event_types,

@@ -9,6 +9,7 @@ persona's whole conversation over REST on the real servers must be identical.
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -78,14 +79,38 @@ def conversations(model: Path, work: Path, env: dict[str, str]) -> dict[str, Any
         ]
     finally:
         stack.stop()
-    return {r.id: (r.transcript, r.payload) for r in results}
+    return {
+        "personas": {r.id: (r.transcript, r.payload) for r in results},
+        "stored": stored_conversations(work / "tracker.sqlite3"),
+    }
+
+
+def stored_conversations(path: Path) -> list[list[tuple[Any, ...]]]:
+    """Each conversation's stored events (type, intent, action, slot, value), in order.
+
+    Ids, timestamps and message ids differ between runs and are left out.
+    """
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT sender_id, type_name, intent_name, action_name, data "
+            "FROM events ORDER BY id"
+        ).fetchall()
+    by_sender: dict[str, list[tuple[Any, ...]]] = {}
+    for sender, type_name, intent, action, data in rows:
+        event = json.loads(data)
+        slot = (event.get("name"), event.get("value")) if type_name == "slot" else None
+        by_sender.setdefault(sender, []).append((type_name, intent, action, slot))
+    return list(by_sender.values())
 
 
 def test_persona_conversations_are_identical(
     trained_model: Path, tmp_path: Path
 ) -> None:
-    rasas = conversations(trained_model, tmp_path / "rasa", ALL_OFF)
-    patched = conversations(trained_model, tmp_path / "patched", {})
+    rasas_run = conversations(trained_model, tmp_path / "rasa", ALL_OFF)
+    patched_run = conversations(trained_model, tmp_path / "patched", {})
+    # What the tracker store holds at the end (tracker_cache: reads only what is new).
+    assert patched_run["stored"] == rasas_run["stored"]
+    rasas, patched = rasas_run["personas"], patched_run["personas"]
     assert len(patched) >= 30
     for persona, (transcript, payload) in rasas.items():
         assert patched[persona][0] == transcript, persona
