@@ -143,3 +143,32 @@ def test_an_international_student_writing_english_is_oriented_in_english(chat: C
     payload = orientation_payload(answer)
     assert payload and payload["network"] == "suio" and payload["commune"]["name"] == "Tours"
     assert "I suggest" in texts(answer)
+
+
+@pytest.mark.parametrize(("reason", "expected"), [
+    ("c'est trop loin, 100 km sans voiture", "Sans vous déplacer"),
+    ("ça ne correspond pas à ma situation", "Autre possibilité : Transitions Pro"),
+    ("rien ne va, je voudrais en parler avec un conseiller", "0 800 222 100"),
+])
+def test_after_no_the_reason_in_words_gets_its_own_answer(
+    chat: Chat, sender: str, reason: str, expected: str
+) -> None:
+    """Issue 20 item 3: « Non », then the reason typed (often read as inform): never the same answer."""
+    first = chat(sender, "je suis salarié, j'ai 45 ans, j'habite à Tours et je veux changer de métier")
+    assert orientation_payload(first) and "Cette réponse vous aide-t-elle" in texts(first)
+    asked = chat(sender, '/give_feedback{"feedback": "non"}')
+    assert "Qu'est-ce qui ne va pas" in texts(asked)
+    answer = chat(sender, reason)
+    assert orientation_payload(answer) is None, texts(answer)
+    assert texts(answer) != texts(first) and "Je vous propose" not in texts(answer)
+    assert expected in texts(answer), texts(answer)
+
+
+@pytest.mark.parametrize("text", ["aide", "j'ai besoin d'aide", "Aide !"])
+def test_a_bare_call_for_help_gets_a_warm_line_then_the_need_question(
+    chat: Chat, sender: str, text: str
+) -> None:
+    """Issue 20 item 4: « aide » first is not an opinion (« Merci, c'est noté »)."""
+    answer = texts(chat(sender, text))
+    assert answer.startswith("Bien sûr, je suis là pour vous aider"), answer
+    assert "Que souhaitez-vous faire" in answer and "c'est noté" not in answer
