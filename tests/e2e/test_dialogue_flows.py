@@ -147,6 +147,8 @@ def test_an_international_student_writing_english_is_oriented_in_english(chat: C
 
 @pytest.mark.parametrize(("reason", "expected"), [
     ("c'est trop loin, 100 km sans voiture", "Sans vous déplacer"),
+    ("je n'ai pas le permis", "Sans vous déplacer"),  # read as inform: the same orientation came back
+    ("pas de bus pour y aller", "Sans vous déplacer"),  # read as skip: the same
     ("ça ne correspond pas à ma situation", "Autre possibilité : Transitions Pro"),
     ("rien ne va, je voudrais en parler avec un conseiller", "0 800 222 100"),
 ])
