@@ -31,8 +31,12 @@ def test_questions_can_be_skipped_and_the_commune_refused(chat: Chat, sender: st
     assert question_asked(chat(sender, "je veux changer de métier")) == "situation"
     assert question_asked(chat(sender, "je préfère ne pas répondre")) == "age"
     assert question_asked(chat(sender, "je ne sais pas")) == "commune_insee"
-    payload = orientation_payload(chat(sender, "je ne veux pas donner ma commune"))
-    assert payload and payload["commune"] is None and payload["remote"]
+    answer = chat(sender, "je ne veux pas donner ma commune")
+    payload = orientation_payload(answer)
+    assert payload and payload["commune"] is None
+    # No commune and no site region: no region's service is guessed (issue 20 item 5),
+    # the text says where to find one.
+    assert payload["remote"] or "site de votre Région" in texts(answer), texts(answer)
 
 
 def test_restart_forgets_everything(chat: Chat, sender: str) -> None:
