@@ -43,9 +43,11 @@ from bot.conversation.language import (
     detect_language,
     guarded_intent,
 )
+from bot.conversation.profile import asks_for_help
 from bot.rasa_patches import patch_enabled
 
 UNUSED_SPACY_PIPES = ("parser", "ner")
+HELP_INTENT = "inform"
 
 
 @lru_cache(maxsize=None)
@@ -86,7 +88,9 @@ class LanguageGuard(GraphComponent):
     message in a language other than French or English becomes ``other_language``;
     English gets its own reading (a person, restart, yes, no…,
     else ``inform``, read by the profile phrasings); a message of emoji or signs only
-    is ``gibberish`` and a "goodbye" without a goodbye in words ``nlu_fallback``. The
+    is ``gibberish`` and a "goodbye" without a goodbye in words ``nlu_fallback``; a bare
+    call for help (« aide », ``help`` in ``knowledge/profile_rules.yml``) is ``inform``:
+    the orientation starts with a warm line, whatever the classifier made of it. The
     language found (``fr``, ``en``…, or nothing when unsure) goes into the parse data
     as ``detected_language`` for the actions.
     """
@@ -111,6 +115,8 @@ class LanguageGuard(GraphComponent):
                 message.set(DETECTED_LANGUAGE, language, add_to_output=True)
             current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             replaced = guarded_intent(text, current, language)
+            if replaced is None and asks_for_help(text):
+                replaced = HELP_INTENT  # « aide »: an orientation, not an opinion
             if replaced is None or replaced == current:
                 continue
             intent = {INTENT_NAME_KEY: replaced, PREDICTED_CONFIDENCE_KEY: 1.0}

@@ -61,7 +61,7 @@ def test_no_module_compares_a_channel_name_itself() -> None:
 
 def test_each_channel_keeps_its_differences() -> None:
     webchat, rest, console = (channel_profile(n) for n in ("webchat", "rest", "console"))
-    assert webchat.hidden_parts == CARD_PARTS == frozenset({"nearest", "remote"})
+    assert webchat.hidden_parts == CARD_PARTS == frozenset({"nearest", "remote", "reach"})
     assert console.hidden_parts == frozenset({"closing"}) and not rest.hidden_parts
     assert [with_buttons(n) for n in ("webchat", "rest", "console", None, "cmdline")] == [
         True, True, False, True, True]

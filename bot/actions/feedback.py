@@ -75,22 +75,29 @@ class ActionRecordFeedback(Action):
         if value == "oui" or (value is None and not theme):
             dispatcher.utter_message(response="utter_feedback_word_thanks")
             return events
-        payload = from_json(last_orientation(tracker.events))
-        said = await asyncio.to_thread(
-            follow_up,
-            theme,
-            tracker.current_slot_values(),
-            payload,
-            home_region(tracker.latest_message),
-        )
-        say(dispatcher, said)
-        if (
-            theme
-            and theme not in FAR | WRONG_NETWORK
-            and channel_profile(tracker.get_latest_input_channel()).offers_handover
-        ):
-            dispatcher.utter_message(json_message={"type": "handover"})
+        await say_follow_up(dispatcher, tracker, theme)
         return events
+
+
+async def say_follow_up(
+    dispatcher: CollectingDispatcher, tracker: Tracker, theme: str | None
+) -> None:
+    """The message after « Non » for this reason (``follow_up``), and the hand-over."""
+    payload = from_json(last_orientation(tracker.events))
+    said = await asyncio.to_thread(
+        follow_up,
+        theme,
+        tracker.current_slot_values(),
+        payload,
+        home_region(tracker.latest_message),
+    )
+    say(dispatcher, said)
+    if (
+        theme
+        and theme not in FAR | WRONG_NETWORK
+        and channel_profile(tracker.get_latest_input_channel()).offers_handover
+    ):
+        dispatcher.utter_message(json_message={"type": "handover"})
 
 
 def last_orientation(events: list[dict[str, Any]]) -> Any:

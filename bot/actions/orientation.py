@@ -15,9 +15,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.feedback import ask_feedback_once
+from bot.actions.feedback import ask_feedback_once, last_orientation, say_follow_up
 from bot.actions.language import NOTICE, notice_given
 from bot.actions.say import say
+from bot.conversation.after_feedback import (
+    answers_the_reason_question,
+    same_orientation,
+)
 from bot.conversation.dialogue import home_region, orientation_messages, with_buttons
 from bot.conversation.language import ENGLISH
 from bot.conversation.profile import asks_for_help, get_rules
@@ -33,6 +37,7 @@ from bot.conversation.questions import (
     welcome,
 )
 from bot.conversation.routing import Profile, get_table, next_question
+from bot.indicators.feedback import feedback_theme
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +208,15 @@ class ActionPresentOrientation(Action):
             tracker.get_latest_input_channel(),
             home_region(tracker.latest_message),
         )
+        if answers_the_reason_question(tracker.events) and same_orientation(
+            payload, last_orientation(tracker.events)
+        ):
+            # « Qu'est-ce qui ne va pas ? » answered in words read as ``inform``, with
+            # nothing corrected: the reply by reason, never the same answer again.
+            text = str((tracker.latest_message or {}).get("text") or "")
+            theme = feedback_theme(text) or "autre"
+            await say_follow_up(dispatcher, tracker, theme)
+            return [SlotSet("feedback_theme", theme)]
         say(dispatcher, before)
         if payload:
             dispatcher.utter_message(json_message=payload)

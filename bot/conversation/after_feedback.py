@@ -8,7 +8,7 @@ is wrong? » with one button per reason.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 from bot.conversation.dialogue import human_contact
 from bot.conversation.orientation import nearest_text, remote_text, second_door
@@ -19,6 +19,7 @@ from bot.conversation.orientation_payload import (
 )
 from bot.conversation.wording import Utterance
 
+REASON_QUESTION = "utter_feedback_ask_reason"
 FAR = frozenset({"distance", "joignable"})
 WRONG_NETWORK = frozenset({"situation", "deja_connu"})
 
@@ -77,3 +78,41 @@ def follow_up(
         ]
     contact = human_contact(slots, region_code)
     return contact.said + ([contact.site] if contact.site is not None else [])
+
+
+def answers_the_reason_question(events: Iterable[Mapping[str, Any]]) -> bool:
+    """True when the person's last message answers « Qu'est-ce qui ne va pas ? ».
+
+    The assistant's last message before it asked that question, whatever the
+    classifier made of the answer (« c'est trop loin, 100 km sans voiture » may be
+    read as ``inform``).
+    """
+    seen_user = False
+    for event in reversed(list(events)):
+        kind = event.get("event")
+        if kind in ("restart", "session_started"):
+            return False
+        if kind == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif kind == "bot" and seen_user:
+            return (event.get("metadata") or {}).get("utter_action") == REASON_QUESTION
+    return False
+
+
+def same_orientation(
+    new: Mapping[str, Any] | None, old: Mapping[str, Any] | None
+) -> bool:
+    """True when ``new`` proposes what ``old`` did (same networks, commune, places)."""
+
+    def key(payload: Mapping[str, Any]) -> tuple[Any, ...]:
+        commune = payload.get("commune") or {}
+        return (
+            payload.get("network"),
+            payload.get("also"),
+            commune.get("insee"),
+            [s.get("id") for s in payload.get("structures") or []],
+        )
+
+    return new is not None and old is not None and key(new) == key(old)

@@ -72,9 +72,10 @@ class Part:
     variables: dict[str, Any] = field(default_factory=dict)
 
 
-# What the web chat's structure cards already show (the payload's structures and
-# remote). ``reach`` stays in text: it comes before the cards.
-CARD_PARTS = frozenset({"nearest", "remote"})
+# What the web chat's structure cards already show: the payload's structures and
+# remote, and how to reach a recommended network without a local record (its card
+# comes first, before the other network's).
+CARD_PARTS = frozenset({"nearest", "remote", "reach"})
 
 
 @dataclass

@@ -14,7 +14,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import yaml
 
@@ -23,6 +23,7 @@ from bot.conversation.orientation_payload import (
     OrientationPayload,
     StructureItem,
     from_json,
+    recommended_structures,
 )
 
 # The scripted personas, shared by tests, scripts/evaluate.py and the load benchmark.
@@ -97,10 +98,13 @@ class PersonaResult:
         return commune["insee"] if commune else None
 
     @property
-    def first_structure(self) -> StructureItem | None:
-        """The first structure of the payload, if any (see ``OrientationPayload``)."""
-        structures = self.payload.get("structures") if self.payload else None
-        return structures[0] if structures else None
+    def recommended_structure(self) -> StructureItem | None:
+        """The nearest structure of the recommended network, if any.
+
+        Never another network's (the second door), whatever the payload's order.
+        """
+        mains = recommended_structures(self.payload)
+        return cast(StructureItem, mains[0]) if mains else None
 
     @property
     def loops(self) -> list[str]:
@@ -131,15 +135,15 @@ class PersonaResult:
                 f"commune {self.commune} instead of {self.expected.get('commune')}"
             )
         wanted = self.expected.get("structure_commune")
-        first = self.first_structure
+        first = self.recommended_structure
         if wanted and (
             first is None
             or first["network"] != self.network
             or first["commune"] != wanted
         ):
+            door = first and (first["network"], first["commune"])
             found.append(
-                f"first structure {first and (first['network'], first['commune'])}, "
-                f"expected {self.network} in {wanted}"
+                f"recommended structure {door}, expected {self.network} in {wanted}"
             )
         return found
 
@@ -271,7 +275,7 @@ def local_doors(
         dep = _departement(r.commune)
         if r.network is None or dep is None:
             continue
-        first = r.first_structure
+        first = r.recommended_structure
         local = bool(
             first
             and first.get("network") == r.network

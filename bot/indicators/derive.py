@@ -30,7 +30,11 @@ from sqlalchemy import MetaData, Table, create_engine, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import config
-from bot.conversation.orientation_payload import is_orientation, to_json
+from bot.conversation.orientation_payload import (
+    is_orientation,
+    recommended_structures,
+    to_json,
+)
 from bot.indicators.store import (
     CHANNELS,
     IndicatorRecord,
@@ -132,9 +136,10 @@ def record_from_session(session: Session) -> IndicatorRecord | None:
         epci=territory["epci"],
     )
     if orientation is not None:
-        structures = orientation.get("structures") or []
+        # The recommended door, never the second one (whatever the payload's order).
+        mains = recommended_structures(orientation)
         network = str(orientation.get("network") or "")
-        shown = str(structures[0].get("network") or "") if structures else ""
+        shown = str(mains[0].get("network") or network) if mains else ""
         return replace(
             base,
             outcome="oriented",
@@ -142,7 +147,7 @@ def record_from_session(session: Session) -> IndicatorRecord | None:
             need=str(orientation.get("need") or ""),
             network=network,
             structure_network=shown,
-            local_structure=bool(shown) and shown == network,
+            local_structure=bool(mains),
         )
     outcome = next((o for a, o in OUTCOME_ACTIONS.items() if a in actions), "abandoned")
     return replace(

@@ -26,7 +26,21 @@ FEEDBACK_THEMES = {
 
 # Folded keywords (``bot.text.fold``) that put a word in a theme; first match wins.
 _THEME_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("distance", ("loin", "distance", "kilometre", "km", "transport", "deplacer")),
+    (
+        "distance",
+        (
+            "loin",
+            "distance",
+            "kilometre",
+            "km",
+            "transport",
+            "deplacer",
+            "voiture",
+            "vehicule",
+            "permis",
+            "bus",
+        ),
+    ),
     ("joignable", ("repond", "joindre", "injoignable", "delai", "attente", "rendez")),
     ("deja_connu", ("deja", "connais", "connaissais")),
     ("personne", ("quelqu", "personne", "humain", "conseiller", "conseillere")),

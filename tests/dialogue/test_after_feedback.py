@@ -64,3 +64,63 @@ async def test_wanting_a_person_gives_the_regional_line(knowledge) -> None:
     said = await answer("/give_feedback", knowledge, [{"entity": "feedback_theme", "value": "personne"}])
     assert said[0]["response"] == "utter_human_contact_region"
     assert "0 800 222 100" in said[0]["phone"]
+
+
+def after_the_reason_question(text: str, payload: dict, slots: dict) -> Tracker:
+    """The orientation, « Non », « Qu'est-ce qui ne va pas ? », then ``text`` read as inform."""
+    events = [
+        {"event": "user", "text": "je suis salarié à Tours et je veux changer de métier"},
+        {"event": "bot", "text": None, "data": {"custom": payload}},
+        {"event": "bot", "text": "Cette réponse vous aide-t-elle ?", "metadata": {"utter_action": "utter_ask_feedback"}},
+        {"event": "user", "text": '/give_feedback{"feedback": "non"}'},
+        {"event": "bot", "text": "Qu'est-ce qui ne va pas ?", "metadata": {"utter_action": "utter_feedback_ask_reason"}},
+        {"event": "user", "input_channel": "webchat", "text": text},
+        {"event": "action", "name": "orientation_form"},
+    ]
+    return Tracker("s", slots, {"text": text, "intent": {"name": "inform"}, "entities": []},
+                   events, False, None, {}, "orientation_form")
+
+
+def tours_payload(knowledge) -> dict:
+    decision = route(Profile(situation="salarie", age=35, need="reconversion"))
+    return dict(build_orientation(decision, places.commune("37261"), knowledge).payload)
+
+
+@pytest.mark.parametrize(("text", "response"), [
+    ("c'est trop loin, 100 km sans voiture", "utter_feedback_remote"),
+    ("ça ne correspond pas à ma situation", "utter_feedback_other_door"),
+    ("je voudrais quelqu'un au téléphone", "utter_human_contact_region"),
+])
+async def test_a_reason_read_as_inform_gets_the_reply_by_reason_not_the_same_orientation(
+    knowledge, text: str, response: str
+) -> None:
+    from bot.actions.orientation import ActionPresentOrientation
+
+    dispatcher = CollectingDispatcher()
+    events = await ActionPresentOrientation().run(
+        dispatcher, after_the_reason_question(text, tours_payload(knowledge), dict(SLOTS)), {})
+    assert dispatcher.messages[0]["response"] == response
+    assert not [m for m in dispatcher.messages if (m.get("custom") or {}).get("type") == "orientation"]
+    assert events[0]["name"] == "feedback_theme" and events[0]["value"]
+
+
+async def test_a_correction_after_the_reason_question_gives_the_new_orientation(knowledge) -> None:
+    from bot.actions.orientation import ActionPresentOrientation
+
+    corrected = {**SLOTS, "situation": "sans_emploi", "age": 40.0, "need": "emploi"}
+    dispatcher = CollectingDispatcher()
+    await ActionPresentOrientation().run(
+        dispatcher, after_the_reason_question("je suis au chômage", tours_payload(knowledge), corrected), {})
+    sent = [m["custom"] for m in dispatcher.messages if (m.get("custom") or {}).get("type") == "orientation"]
+    assert sent and sent[0]["network"] == "france_travail"
+
+
+def test_the_reason_question_is_recognised_only_right_before_the_answer() -> None:
+    from bot.conversation.after_feedback import answers_the_reason_question
+
+    asked = {"event": "bot", "metadata": {"utter_action": "utter_feedback_ask_reason"}}
+    assert answers_the_reason_question([asked, {"event": "user", "text": "trop loin"}])
+    assert not answers_the_reason_question(
+        [asked, {"event": "user", "text": "trop loin"}, {"event": "bot", "metadata": {}},
+         {"event": "user", "text": "Tours"}])
+    assert not answers_the_reason_question([asked, {"event": "restart"}, {"event": "user", "text": "aide"}])

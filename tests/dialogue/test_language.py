@@ -240,3 +240,14 @@ def test_a_person_asked_for_insults_and_keyboard_mashes_whatever_the_model_says(
 )
 def test_the_french_reading_is_left_to_the_model_otherwise(text: str) -> None:
     assert _guarded(text, "inform").get("intent")["name"] == "inform"
+
+
+@pytest.mark.parametrize("text", ["aide", "Aide !", "j'ai besoin d'aide", "au secours", "aidez-moi svp"])
+def test_a_bare_call_for_help_starts_an_orientation_never_an_opinion(text: str) -> None:
+    """Issue 20 item 4: « aide » was read as ``give_feedback`` (« Merci, c'est noté »)."""
+    assert _guarded(text, "give_feedback").get("intent") == {"name": "inform", "confidence": 1.0}
+
+
+def test_help_within_a_longer_message_is_left_to_the_model() -> None:
+    assert _guarded("merci pour votre aide", "thank").get("intent")["name"] == "thank"
+    assert _guarded("ça m'aide beaucoup", "give_feedback").get("intent")["name"] == "give_feedback"

@@ -28,3 +28,19 @@ def test_the_shipped_base_has_cio_in_every_seed_departement() -> None:
     for dep in ("14", "18", "22", "27", "28", "29", "35", "36", "37", "41", "44", "45", "49", "50",
                 "53", "56", "61", "72", "76", "85"):
         assert ("cio", dep) in pairs and ("mission_locale", dep) in pairs, dep
+
+
+def test_the_recommended_door_is_read_never_the_second_one() -> None:
+    """Whatever the payload's order, the other network's structure is not the person's door."""
+    second = {"network": "transitions_pro", "insee": "45232", "commune": "Olivet", "recommended": False}
+    main = {"network": "cep_actifs_occupes", "insee": "45234", "commune": "Orléans", "recommended": True}
+    payload = {"network": "cep_actifs_occupes", "commune": {"insee": "45234"}, "structures": [second, main]}
+    expected = {"network": "cep_actifs_occupes", "structure_commune": "Orléans"}
+    persona = PersonaResult(id="cep-orleans", expected=expected, payload=payload)
+    assert persona.recommended_structure == main and persona.problems() == []
+    only_second = PersonaResult(id="cep-tours", expected=expected,
+                                payload={**payload, "structures": [second]})
+    assert only_second.recommended_structure is None
+    assert only_second.problems() == ["recommended structure None, expected cep_actifs_occupes in Orléans"]
+    doors = local_doors([persona, only_second], {("cep_actifs_occupes", "45")})
+    assert (doors["local_door"], doors["where_open_data"]) == (1, 2)

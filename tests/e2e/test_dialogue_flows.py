@@ -31,8 +31,12 @@ def test_questions_can_be_skipped_and_the_commune_refused(chat: Chat, sender: st
     assert question_asked(chat(sender, "je veux changer de métier")) == "situation"
     assert question_asked(chat(sender, "je préfère ne pas répondre")) == "age"
     assert question_asked(chat(sender, "je ne sais pas")) == "commune_insee"
-    payload = orientation_payload(chat(sender, "je ne veux pas donner ma commune"))
-    assert payload and payload["commune"] is None and payload["remote"]
+    answer = chat(sender, "je ne veux pas donner ma commune")
+    payload = orientation_payload(answer)
+    assert payload and payload["commune"] is None
+    # No commune and no site region: no region's service is guessed (issue 20 item 5),
+    # the text says where to find one.
+    assert payload["remote"] or "site de votre Région" in texts(answer), texts(answer)
 
 
 def test_restart_forgets_everything(chat: Chat, sender: str) -> None:
@@ -143,3 +147,34 @@ def test_an_international_student_writing_english_is_oriented_in_english(chat: C
     payload = orientation_payload(answer)
     assert payload and payload["network"] == "suio" and payload["commune"]["name"] == "Tours"
     assert "I suggest" in texts(answer)
+
+
+@pytest.mark.parametrize(("reason", "expected"), [
+    ("c'est trop loin, 100 km sans voiture", "Sans vous déplacer"),
+    ("je n'ai pas le permis", "Sans vous déplacer"),  # read as inform: the same orientation came back
+    ("pas de bus pour y aller", "Sans vous déplacer"),  # read as skip: the same
+    ("ça ne correspond pas à ma situation", "Autre possibilité : Transitions Pro"),
+    ("rien ne va, je voudrais en parler avec un conseiller", "0 800 222 100"),
+])
+def test_after_no_the_reason_in_words_gets_its_own_answer(
+    chat: Chat, sender: str, reason: str, expected: str
+) -> None:
+    """Issue 20 item 3: « Non », then the reason typed (often read as inform): never the same answer."""
+    first = chat(sender, "je suis salarié, j'ai 45 ans, j'habite à Tours et je veux changer de métier")
+    assert orientation_payload(first) and "Cette réponse vous aide-t-elle" in texts(first)
+    asked = chat(sender, '/give_feedback{"feedback": "non"}')
+    assert "Qu'est-ce qui ne va pas" in texts(asked)
+    answer = chat(sender, reason)
+    assert orientation_payload(answer) is None, texts(answer)
+    assert texts(answer) != texts(first) and "Je vous propose" not in texts(answer)
+    assert expected in texts(answer), texts(answer)
+
+
+@pytest.mark.parametrize("text", ["aide", "j'ai besoin d'aide", "Aide !"])
+def test_a_bare_call_for_help_gets_a_warm_line_then_the_need_question(
+    chat: Chat, sender: str, text: str
+) -> None:
+    """Issue 20 item 4: « aide » first is not an opinion (« Merci, c'est noté »)."""
+    answer = texts(chat(sender, text))
+    assert answer.startswith("Bien sûr, je suis là pour vous aider"), answer
+    assert "Que souhaitez-vous faire" in answer and "c'est noté" not in answer

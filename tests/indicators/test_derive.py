@@ -19,7 +19,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import select
 
-from bot.indicators.derive import derive_indicators
+from bot.indicators.derive import Session, derive_indicators, record_from_session
 from bot.indicators.store import IndicatorStore, records_table
 from bot.runtime.conversation_retention import purge_conversations
 from tests.indicators.conftest import race
@@ -196,3 +196,26 @@ async def test_the_purge_derives_before_deleting(tmp_path: Path, monkeypatch) ->
             r[0] for r in connection.execute(select(records_table.c.outcome))
         )
     assert outcomes == ["abandoned", "oriented"]
+
+
+@pytest.mark.parametrize(
+    ("structures", "shown", "local"),
+    [
+        # The other network's structure first: the recommended one is still the door.
+        ([{"network": "france_travail", "recommended": False},
+          {"network": "mission_locale", "recommended": True}], "mission_locale", True),
+        # Only the other network's (no local record of the recommended one): no local door.
+        ([{"network": "france_travail", "recommended": False}], "", False),
+    ],
+)
+def test_the_recommended_door_is_counted_never_the_second_one(
+    structures: list[dict], shown: str, local: bool
+) -> None:
+    orientation = {**ORIENTATION, "also": "france_travail", "structures": structures}
+    events = [e.as_dict() for e in oriented_in_dreux(NOW - DAY)]
+    for event in events:
+        if event.get("event") == "bot":
+            event["data"] = {"custom": orientation}
+    record = record_from_session(Session(events))
+    assert record is not None and record.outcome == "oriented"
+    assert (record.structure_network, record.local_structure) == (shown, local)

@@ -30,6 +30,8 @@ def test_typed_answers(text: str, value: str | None) -> None:
     ("text", "theme"),
     [
         ("non, c'est trop loin de chez moi", "distance"),
+        ("je n'ai pas le permis", "distance"),  # cannot get there: the remote ways in
+        ("il n'y a pas de bus pour y aller", "distance"),
         ("personne ne répond au téléphone", "joignable"),
         ("il manque les horaires", "information"),
         ("je la connaissais déjà", "deja_connu"),

@@ -275,13 +275,23 @@
       list.append(el("li", "Retenue par vous :"));
       list.append(structureCard(call.chosen_structure, true, false));
     }
+    // The recommended network's structures, then the other network's as the second choice
+    // (never by position: the recommended network may have no local record).
     const structures = (orientation && orientation.structures) || [];
-    structures.forEach((structure, index) => {
+    const isMain = (s) => typeof s.recommended === "boolean" ? s.recommended : s.network === orientation.network;
+    const mains = structures.filter(isMain);
+    const others = structures.filter((s) => !isMain(s));
+    mains.forEach((structure, index) => {
       if (index === 1 || (index === 0 && call.chosen_structure)) {
         list.append(el("li", index === 0 ? "Proposée par l'assistant :" : "Autres possibilités :"));
       }
-      list.append(structureCard(structure, structure.recommended === true && !call.chosen_structure, true));
+      list.append(structureCard(structure, !call.chosen_structure, true));
     });
+    if (orientation && !mains.length) {
+      list.append(el("li", "Pas de fiche locale du réseau proposé : voir « À distance »."));
+    }
+    if (others.length) list.append(el("li", "En second choix :"));
+    others.forEach((structure) => list.append(structureCard(structure, false, true)));
     box.append(list);
     const remote = (orientation && orientation.remote) || [];
     if (remote.length) {

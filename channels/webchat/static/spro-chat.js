@@ -456,6 +456,15 @@
     return group;
   }
 
+  // Unknown hours: ask by the ways the card really gives (never « par téléphone » without a phone).
+  function askBefore(s) {
+    var ways = [telHref(s.phone) && "par téléphone", safeHref(s.website, LINK_SCHEMES) && "sur son site",
+      mailHref(s.email) && "par courriel"].filter(Boolean);
+    if (!ways.length) { return ", renseignez-vous avant de vous déplacer"; }
+    var last = ways.pop();
+    return ", renseignez-vous " + (ways.length ? ways.join(", ") + " ou " : "") + last;
+  }
+
   function hoursText(hours) {
     if (!hours) { return ""; }
     if (typeof hours === "string") { return hours; }
@@ -511,47 +520,82 @@
     return host.replace(/^www\./i, "") || "site";
   }
 
+  // A structure of the recommended network: its flag; for a payload stored before the flag,
+  // its network (a payload naming no network cannot tell: its structures are its proposal).
+  function isRecommended(s, o) {
+    if (typeof s.recommended === "boolean") { return s.recommended; }
+    return typeof o.network === "string" && o.network ? s.network === o.network : true;
+  }
+
+  function renderRemoteList(remote) {
+    var rl = el("ul", "spro-remote");
+    remote.forEach(function (r) {
+      var li = el("li", null);
+      li.appendChild(el("span", "spro-remote__label", r.label));
+      var tel = telHref(r.phone);
+      if (tel) {
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(link(tel, "appeler le " + r.phone));
+      }
+      var url = safeHref(r.url, LINK_SCHEMES);
+      if (url) {
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(link(url, hostOf(url), " : " + r.label + " (nouvelle fenêtre)"));
+      }
+      rl.appendChild(li);
+    });
+    return rl;
+  }
+
+  /* The recommended network without a local record: its card says how to reach it. */
+  function renderReachCard(o, where, remote) {
+    var card = el("li", "spro-card spro-card--first spro-card--reach");
+    card.appendChild(el(SUBHEADING, "spro-card__name", networkName(o.network)));
+    var net = el("p", "spro-card__network");
+    net.appendChild(el("span", "spro-badge", "Proposé en premier"));
+    card.appendChild(net);
+    card.appendChild(el("p", "spro-card__why", "Pas encore d'adresse enregistrée" + where +
+      (remote.length ? ". Pour le trouver ou le joindre :" : ".")));
+    if (remote.length) { card.appendChild(renderRemoteList(remote)); }
+    return card;
+  }
+
+  /* The recommended door first (its nearest structures, or how to reach it), then the
+     other network's, labelled « En second choix »; « Proposé en premier » on one card only. */
   function renderOrientation(o) {
     var box = el("div", "spro-msg spro-msg--bot spro-orientation");
     box.appendChild(srOnly(T.bot));
-    var structures = Array.isArray(o.structures) ? o.structures : [];
+    var structures = (Array.isArray(o.structures) ? o.structures : []).filter(function (s) {
+      return s && typeof s === "object";
+    });
+    var mains = structures.filter(function (s) { return isRecommended(s, o); });
+    var others = structures.filter(function (s) { return !isRecommended(s, o); });
+    var remote = (Array.isArray(o.remote) ? o.remote : []).filter(function (r) {
+      return r && typeof r.label === "string";
+    });
     var where = o.commune && typeof o.commune.name === "string" ? " près " + ofPlace(o.commune.name) : "";
-    box.appendChild(el("p", "spro-orientation__intro", structures.length
+    var reachFirst = !mains.length && typeof o.network === "string" && o.network !== "" &&
+      (where !== "" || others.length > 0);
+    box.appendChild(el("p", "spro-orientation__intro", mains.length || reachFirst
       ? "Où vous adresser" + where + " :"
-      : where ? "Pas encore d'adresse enregistrée" + where + ". Voici comment obtenir de l'aide à distance :"
-        : "Voici comment obtenir de l'aide à distance :"));
-    if (structures.length) {
+      : "Voici comment obtenir de l'aide à distance :"));
+    if (mains.length || reachFirst) {
       var list = el("ul", "spro-cards");
-      var badged = false;  // « Proposé en premier » on one card only: the first recommended
-      structures.forEach(function (s) {
-        if (!s || typeof s !== "object") { return; }
-        var first = s.recommended === true && !badged;
-        badged = badged || first;
-        list.appendChild(renderCard(s, first));
-      });
+      if (reachFirst) { list.appendChild(renderReachCard(o, where, remote)); }
+      mains.forEach(function (s, index) { list.appendChild(renderCard(s, index === 0)); });
       box.appendChild(list);
     }
-    var remote = Array.isArray(o.remote) ? o.remote : [];
-    if (remote.length) {
+    if (others.length) {
+      var second = networkName(o.also || others[0].network);
+      box.appendChild(el(SUBHEADING, "spro-orientation__subtitle",
+        "En second choix" + (second ? " : " + second : "")));
+      var otherList = el("ul", "spro-cards spro-cards--second");
+      others.forEach(function (s) { otherList.appendChild(renderCard(s, false)); });
+      box.appendChild(otherList);
+    }
+    if (remote.length && !reachFirst) {
       box.appendChild(el(SUBHEADING, "spro-orientation__subtitle", "À distance"));
-      var rl = el("ul", "spro-remote");
-      remote.forEach(function (r) {
-        if (!r || typeof r.label !== "string") { return; }
-        var li = el("li", null);
-        li.appendChild(el("span", "spro-remote__label", r.label));
-        var tel = telHref(r.phone);
-        if (tel) {
-          li.appendChild(document.createTextNode(" "));
-          li.appendChild(link(tel, "appeler le " + r.phone));
-        }
-        var url = safeHref(r.url, LINK_SCHEMES);
-        if (url) {
-          li.appendChild(document.createTextNode(" "));
-          li.appendChild(link(url, hostOf(url), " : " + r.label + " (nouvelle fenêtre)"));
-        }
-        rl.appendChild(li);
-      });
-      box.appendChild(rl);
+      box.appendChild(renderRemoteList(remote));
     }
     return box;
   }
@@ -584,9 +628,7 @@
       card.appendChild(el("p", "spro-card__next", s.next_opening.charAt(0).toUpperCase() + s.next_opening.slice(1) + "."));
     }
     var hours = hoursText(s.hours);
-    card.appendChild(el("p", "spro-card__hours", hours
-      ? "Horaires : " + hours
-      : "Horaires : non connus, renseignez-vous par téléphone ou sur le site."));
+    card.appendChild(el("p", "spro-card__hours", hours ? "Horaires : " + hours : "Horaires : non connus" + askBefore(s) + "."));
     if (typeof s.why === "string" && s.why) {
       card.appendChild(el("p", "spro-card__why", "Pourquoi : " + s.why));
     }
