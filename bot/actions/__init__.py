@@ -5,7 +5,7 @@ Start the action server with ``rasa run actions --actions bot.actions`` (or
 """
 
 from bot.actions.fallback import ActionDefaultFallback
-from bot.actions.feedback import ActionRecordFeedback
+from bot.actions.feedback import ActionAnswerNo, ActionRecordFeedback
 from bot.actions.human import ActionTalkToHuman
 from bot.actions.info import ActionAnswerInfo
 from bot.actions.language import ActionOtherLanguage
@@ -22,6 +22,7 @@ from bot.actions.profile import ActionValidateSlotMappings
 
 __all__ = [
     "ActionAnswerInfo",
+    "ActionAnswerNo",
     "ActionAskAge",
     "ActionAskCommuneInsee",
     "ActionAskNeed",

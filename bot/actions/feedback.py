@@ -11,7 +11,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.say import say
-from bot.conversation.after_feedback import FAR, WRONG_NETWORK, follow_up
+from bot.conversation.after_feedback import (
+    FAR,
+    WRONG_NETWORK,
+    answers_the_reason_question,
+    follow_up,
+)
 from bot.conversation.channel_differences import channel_profile
 from bot.conversation.dialogue import home_region
 from bot.conversation.orientation_payload import OrientationPayload, from_json
@@ -77,6 +82,41 @@ class ActionRecordFeedback(Action):
             return events
         await say_follow_up(dispatcher, tracker, theme)
         return events
+
+
+class ActionAnswerNo(Action):
+    """« Non » said outside a question.
+
+    After « Qu'est-ce qui ne va pas ? » it is the reason (« je ne peux pas aller
+    jusque là-bas »): the reply by reason. Elsewhere: « Puis-je vous aider pour autre
+    chose ? ».
+    """
+
+    def name(self) -> str:
+        """Run on the ``deny`` intent outside the form."""
+        return "action_answer_no"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[EventType]:
+        """The reply by reason, or the offer of something else."""
+        if answers_the_reason_question(tracker.events):
+            return await reply_to_reason(dispatcher, tracker)
+        dispatcher.utter_message(response="utter_anything_else")
+        return []
+
+
+async def reply_to_reason(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[EventType]:
+    """The reply to the reason the person typed after « Qu'est-ce qui ne va pas ? »."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    theme = feedback_theme(text) or "autre"
+    await say_follow_up(dispatcher, tracker, theme)
+    return [SlotSet("feedback_theme", theme)]
 
 
 async def say_follow_up(

@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.feedback import ask_feedback_once, last_orientation, say_follow_up
+from bot.actions.feedback import ask_feedback_once, last_orientation, reply_to_reason
 from bot.actions.language import NOTICE, notice_given
 from bot.actions.say import say
 from bot.conversation.after_feedback import (
@@ -37,7 +37,6 @@ from bot.conversation.questions import (
     welcome,
 )
 from bot.conversation.routing import Profile, get_table, next_question
-from bot.indicators.feedback import feedback_theme
 
 log = logging.getLogger(__name__)
 
@@ -213,10 +212,7 @@ class ActionPresentOrientation(Action):
         ):
             # « Qu'est-ce qui ne va pas ? » answered in words read as ``inform``, with
             # nothing corrected: the reply by reason, never the same answer again.
-            text = str((tracker.latest_message or {}).get("text") or "")
-            theme = feedback_theme(text) or "autre"
-            await say_follow_up(dispatcher, tracker, theme)
-            return [SlotSet("feedback_theme", theme)]
+            return await reply_to_reason(dispatcher, tracker)
         say(dispatcher, before)
         if payload:
             dispatcher.utter_message(json_message=payload)

@@ -124,3 +124,28 @@ def test_the_reason_question_is_recognised_only_right_before_the_answer() -> Non
         [asked, {"event": "user", "text": "trop loin"}, {"event": "bot", "metadata": {}},
          {"event": "user", "text": "Tours"}])
     assert not answers_the_reason_question([asked, {"event": "restart"}, {"event": "user", "text": "aide"}])
+
+
+async def test_a_reason_read_as_deny_gets_the_reply_by_reason(knowledge) -> None:
+    from bot.actions.feedback import ActionAnswerNo
+
+    text = "c'est trop loin, je ne peux pas y aller"
+    answered = after_the_reason_question(text, tours_payload(knowledge), dict(SLOTS))
+    answered.latest_message["intent"] = {"name": "deny"}
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerNo().run(dispatcher, answered, {})
+    assert dispatcher.messages[0]["response"] == "utter_feedback_remote"
+    assert events == [{"event": "slot", "timestamp": None, "name": "feedback_theme",
+                       "value": "distance"}]
+
+
+async def test_no_elsewhere_offers_something_else() -> None:
+    from bot.actions.feedback import ActionAnswerNo
+
+    no_thanks = Tracker("s", dict(SLOTS), {"text": "non merci", "intent": {"name": "deny"}},
+                        [{"event": "bot", "text": "Bonjour", "metadata": {}},
+                         {"event": "user", "text": "non merci"}],
+                        False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    assert await ActionAnswerNo().run(dispatcher, no_thanks, {}) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_anything_else"]
