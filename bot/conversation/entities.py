@@ -6,15 +6,17 @@ so that the NLU's entities say what the dialogue will understand (run after DIET
 
 - an age stays unless the words just before it say it is not the person's age
   (``not_own_age`` of ``knowledge/profile_rules.yml``: « depuis 15 ans », « mon fils
-  a 14 ans », « pas 17 »);
+  a 14 ans », « pas 17 »); when DIET found no age, the numbers the profile's
+  ``age_patterns`` read as the person's age are added (« j'ai 34 ans »);
 - a commune span that overlaps a commune the gazetteer reads in the sentence
   (``Gazetteer.mentions``: a postcode or an exact name) becomes that name: a cut name
   is completed (« Romorantin » of « Romorantin-Lanthenay »);
 - any other commune span must name a commune (``Gazetteer.resolve``); a look-alike of a
   name (« ancien »: Ancier) only when it is the whole message or follows a place cue
   (« à », « habite »… of ``knowledge/places/words.yaml``);
-- a commune the gazetteer reads in the sentence that DIET missed is added when it is
-  written as a name (a capital, a postcode, several words: not « du boulot »), and so
+- a commune the gazetteer reads in the sentence that DIET missed (``mentions``, and
+  ``find_in_text``'s reading when it is a name's start after a cue: « à Ancenis ») is
+  added when it is written as a name (a capital, a postcode, several words: not « du boulot »), and so
   is a message that is only a commune's exact name or postcode (« Gien », « 37300 »).
 """
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.conversation.profile import may_be_own_age
+from bot.conversation.profile import may_be_own_age, reads_as_own_age
 from bot.places import NOT_FOUND, Gazetteer
 from bot.places.words import normalize, place_words
 from bot.text import simplify
@@ -48,6 +50,8 @@ def checked_entities(
     """
     others = [e for e in entities if e.get("entity") not in CHECKED]
     ages = [e for e in entities if e.get("entity") == AGE and _own_age(text, e)]
+    if not ages:
+        ages = _ages_missed(text)
     spans = [e for e in entities if e.get("entity") == COMMUNE and _located(e)]
     return sorted(
         others + ages + _communes(text, spans, gazetteer),
@@ -62,6 +66,23 @@ def _located(entity: Entity) -> bool:
 def _own_age(text: str, entity: Entity) -> bool:
     start = entity.get("start")
     return not isinstance(start, int) or may_be_own_age(simplify(text[:start]))
+
+
+_NUMBER = re.compile(r"(?<!\d)\d{1,2}(?!\d)")
+
+
+def _ages_missed(text: str) -> list[Entity]:
+    """The numbers the profile rules read as the person's age."""
+    missed = []
+    for number in _NUMBER.finditer(text):
+        start, end = number.span()
+        before = simplify(text[:start])
+        simple = before + number.group() + simplify(text[end:])
+        if reads_as_own_age(simple, len(before)):
+            missed.append(
+                {"entity": AGE, "start": start, "end": end, "value": number.group()}
+            )
+    return missed
 
 
 def _communes(text: str, spans: list[Entity], gazetteer: Gazetteer) -> list[Entity]:
@@ -80,6 +101,10 @@ def _communes(text: str, spans: list[Entity], gazetteer: Gazetteer) -> list[Enti
             s < where[1] and where[0] < e for s, e in kept
         ):
             kept[where] = _commune(text, *where)
+    if (after_cue := _name_start_after_cue(text, gazetteer)) and not any(
+        s < after_cue[1] and after_cue[0] < e for s, e in kept
+    ):
+        kept[after_cue] = _commune(text, *after_cue)
     if not kept and (whole := _whole_message_place(text, gazetteer)):
         kept[whole] = _commune(text, *whole)
     return list(kept.values())
@@ -99,6 +124,18 @@ def _written_as_a_name(text: str, start: int, end: int) -> bool:
         or text[start].isdigit()
         or " " in normalize(text[start:end])
     )
+
+
+def _name_start_after_cue(text: str, gazetteer: Gazetteer) -> tuple[int, int] | None:
+    """Where a name's start is, written as a name after a cue (« à Ancenis »)."""
+    reading = gazetteer.find_in_text(text)
+    if reading.status == NOT_FOUND or reading.method != "prefix":
+        return None
+    words = r"[\W_]+".join(re.escape(word) for word in reading.matched_text.split())
+    found = re.search(rf"(?<!\w){words}(?!\w)", text)
+    if found is None or not _written_as_a_name(text, *found.span()):
+        return None
+    return found.span()
 
 
 def _names_a_commune(text: str, start: int, end: int, gazetteer: Gazetteer) -> bool:

@@ -314,6 +314,21 @@ def may_be_own_age(before: str) -> bool:
     return not _any(before, get_rules().not_own_age)
 
 
+def reads_as_own_age(simple: str, position: int) -> bool:
+    """Whether ``age_patterns`` read the number at ``position`` as the person's age.
+
+    ``simple`` is a simplified text (``bot.text.simplify``); the number must be
+    plausible and ``may_be_own_age`` of the words before the phrasing.
+    """
+    for pattern in get_rules().age_patterns:
+        for match in pattern.finditer(simple):
+            if match.start(1) == position and may_be_own_age(
+                simple[: match.start() + 1]
+            ):
+                return _plausible(int(match.group(1))) is not None
+    return False
+
+
 def _plausible(value: int) -> float | None:
     return float(value) if 11 <= value <= 99 else None
 
