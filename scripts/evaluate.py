@@ -126,7 +126,7 @@ def table(nlu_sets: list[tuple[str, dict]], core: dict, personas: list[tuple[str
         rows += [
             f"| NLU held-out examples ({held_out}) | {nlu['examples']} |",
             f"| Intent macro-F1 / accuracy ({held_out}) | {pct(nlu['intent_macro_f1'])} / {pct(nlu['intent_accuracy'])} |",
-            f"| Entity F1, micro / macro ({held_out}) | {pct(nlu['entity_micro_f1'])} / {pct(nlu['entity_macro_f1'])} |",
+            f"| Entity F1, micro / macro, after EntityRepair ({held_out}) | {pct(nlu['entity_micro_f1'])} / {pct(nlu['entity_macro_f1'])} |",
         ]
     rows += [
         f"| Test stories passed (tests/test_stories.yml) | {core['passed']} / {core['stories']} |",

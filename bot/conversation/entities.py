@@ -14,9 +14,9 @@ so that the NLU's entities say what the dialogue will understand (run after DIET
 - any other commune span must name a commune (``Gazetteer.resolve``); a look-alike of a
   name (« ancien »: Ancier) only when it is the whole message or follows a place cue
   (« à », « habite »… of ``knowledge/places/words.yaml``);
-- a commune the gazetteer reads in the sentence that DIET missed (``mentions``, and
-  ``find_in_text``'s reading when it is a name's start after a cue: « à Ancenis ») is
-  added when it is written as a name (a capital, a postcode, several words: not « du
+- a commune the gazetteer reads in the sentence that DIET missed (``mentions``; when
+  there is none, ``find_in_text``'s reading of a name's start after a cue: « à
+  Ancenis ») is added when it is written as a name (a capital, a postcode, several words: not « du
   boulot »), and so is a message that is only a commune's exact name or postcode
   (« Gien », « 37300 »).
 """
@@ -102,9 +102,7 @@ def _communes(text: str, spans: list[Entity], gazetteer: Gazetteer) -> list[Enti
             s < where[1] and where[0] < e for s, e in kept
         ):
             kept[where] = _commune(text, *where)
-    if (after_cue := _name_start_after_cue(text, gazetteer)) and not any(
-        s < after_cue[1] and after_cue[0] < e for s, e in kept
-    ):
+    if not kept and (after_cue := _name_start_after_cue(text, gazetteer)):
         kept[after_cue] = _commune(text, *after_cue)
     if not kept and (whole := _whole_message_place(text, gazetteer)):
         kept[whole] = _commune(text, *whole)
