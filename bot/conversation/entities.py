@@ -16,9 +16,9 @@ so that the NLU's entities say what the dialogue will understand (run after DIET
   (« à », « habite »… of ``knowledge/places/words.yaml``);
 - a commune the gazetteer reads in the sentence that DIET missed (``mentions``; when
   there is none, ``find_in_text``'s reading of a name's start after a cue: « à
-  Ancenis ») is added when it is written as a name (a capital, a postcode, several words: not « du
-  boulot »), and so is a message that is only a commune's exact name or postcode
-  (« Gien », « 37300 »).
+  Ancenis ») is added when it is written as a name (a capital, a postcode, several
+  words: not « du boulot »), and so is a message that is only a commune's exact name
+  or postcode (« Gien », « 37300 »).
 """
 
 from __future__ import annotations
