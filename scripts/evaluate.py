@@ -22,6 +22,7 @@ from bot.evaluation.personas import english_summary, load_personas, markdown, pl
 from bot.evaluation.rest import load_knowledge, post_message  # noqa: E402
 from bot.runtime.launcher import RASA_COMMAND, Stack, child_environment, ensure_model, free_port, write_endpoints  # noqa: E402
 from bot.reports import write_block  # noqa: E402
+from channels.rate_limits import UNLIMITED  # noqa: E402
 
 RESULTS = ROOT / "results"
 DOCUMENTS = (ROOT / "docs" / "dialogue.md",)
@@ -83,7 +84,9 @@ def persona_figures(model: Path, files: tuple[Path, ...]) -> list[dict]:
         actions_port, rasa_port = free_port(), free_port()
         endpoints = write_endpoints(work / "endpoints.yml", actions_port, work / "tracker.sqlite3")
         stack = Stack(model=model, rasa_port=rasa_port, actions_port=actions_port, endpoints=endpoints,
-                      log_dir=work, extra_env={"SPRO_VAR_DIR": str(work)})
+                      log_dir=work, extra_env={"SPRO_VAR_DIR": str(work),
+                                               # every persona comes from 127.0.0.1: no flood limits
+                                               "SPRO_RATE_LIMITS": UNLIMITED})
         stack.start()
         try:
             stack.wait_ready()
