@@ -4,6 +4,9 @@ Importing this module changes nothing in Rasa: the Rasa patches (quicker DIET an
 loading included) are installed by the server's entry point
 (``bot.runtime.rasa_server``).
 
+``EntityRepair`` checks the ``age`` and ``commune`` entities by the project's rules
+(see its docstring).
+
 ``LanguageGuard`` keeps messages in another language from being read as a French
 intent (see its docstring).
 
@@ -27,8 +30,11 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import (
+    ENTITIES,
+    EXTRACTOR,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -37,13 +43,16 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot import places
+from bot.conversation.entities import CHECKED, checked_entities
 from bot.conversation.language import (
     DETECTED_LANGUAGE,
     NOT_UNDERSTOOD,
     detect_language,
     guarded_intent,
 )
-from bot.conversation.profile import asks_for_help
+from bot.conversation.profile import asks_for_help, get_rules
+from bot.places import Gazetteer
 from bot.rasa_patches import patch_enabled
 
 UNUSED_SPACY_PIPES = ("parser", "ner")
@@ -131,4 +140,50 @@ class LanguageGuard(GraphComponent):
             )
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
+)
+class EntityRepair(GraphComponent, EntityExtractorMixin):
+    """The ``age`` and ``commune`` entities checked by the project's own rules.
+
+    Placed after DIET and the synonym mapper: ``bot.conversation.entities`` drops an age
+    that is not the person's, completes or drops a commune span by the communes
+    gazetteer, and adds the communes DIET missed. Every age and commune entity of the
+    output carries this component's name as ``extractor``: they are the pipeline's
+    reading, which ``rasa test nlu`` (and ``scripts/evaluate.py``) report under that
+    name. The gazetteer (with its typo index) and the profile rules are read once,
+    when the component is created.
+    """
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        """Check with this gazetteer."""
+        self.gazetteer = gazetteer
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "EntityRepair":
+        """Read the gazetteer and the profile rules now, not at the first message."""
+        gazetteer = places.get_gazetteer()
+        gazetteer.typos.build()
+        get_rules()
+        return cls(gazetteer)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Replace the age and commune entities by their checked reading."""
+        for message in messages:
+            entities = checked_entities(
+                message.get(TEXT) or "", message.get(ENTITIES) or [], self.gazetteer
+            )
+            for entity in entities:
+                if entity.get("entity") in CHECKED:
+                    entity[EXTRACTOR] = self.name
+            message.set(ENTITIES, entities, add_to_output=True)
         return messages

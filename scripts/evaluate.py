@@ -22,6 +22,7 @@ from bot.evaluation.personas import english_summary, load_personas, markdown, pl
 from bot.evaluation.rest import load_knowledge, post_message  # noqa: E402
 from bot.runtime.launcher import RASA_COMMAND, Stack, child_environment, ensure_model, free_port, write_endpoints  # noqa: E402
 from bot.reports import write_block  # noqa: E402
+from channels.rate_limits import UNLIMITED  # noqa: E402
 
 RESULTS = ROOT / "results"
 DOCUMENTS = (ROOT / "docs" / "dialogue.md",)
@@ -31,6 +32,9 @@ DOCUMENTS = (ROOT / "docs" / "dialogue.md",)
 HELD_OUT_SETS = tuple(
     str(p.relative_to(ROOT)) for p in sorted((ROOT / "tests").glob("test_nlu*.yml"))
 )
+# The pipeline's final age and commune entities carry this extractor name (bot.nlu.EntityRepair,
+# after DIET): its report is the pipeline's entity figure, DIET's spans as checked.
+ENTITY_EXTRACTOR = "EntityRepair"
 PERSONAS_FILE = ROOT / "tests" / "e2e" / "personas.yml"
 BLIND_PERSONAS_FILE = ROOT / "tests" / "e2e" / "personas_blind.yml"
 
@@ -42,13 +46,13 @@ def rasa(*args: str) -> subprocess.CompletedProcess:
 
 
 def nlu_figures(model: Path, held_out: str) -> dict:
-    """Intent macro-F1 and entity F1 on one held-out set."""
+    """Intent macro-F1 and the pipeline's entity F1 on one held-out set."""
     out = RESULTS / ("nlu" if held_out == HELD_OUT_SETS[0] else f"nlu-{Path(held_out).stem}")
     run = rasa("test", "nlu", "--nlu", held_out, "--model", str(model), "--out", str(out))
     if run.returncode != 0:
         raise SystemExit(run.stdout[-3000:] + run.stderr[-3000:])
     intents = json.loads((out / "intent_report.json").read_text())
-    entities_file = out / "DIETClassifier_report.json"
+    entities_file = out / f"{ENTITY_EXTRACTOR}_report.json"
     entities = json.loads(entities_file.read_text()) if entities_file.exists() else {}
     examples = sum(v.get("support", 0) for k, v in intents.items() if isinstance(v, dict) and "support" in v
                    and k not in ("accuracy", "macro avg", "weighted avg", "micro avg"))
@@ -80,7 +84,9 @@ def persona_figures(model: Path, files: tuple[Path, ...]) -> list[dict]:
         actions_port, rasa_port = free_port(), free_port()
         endpoints = write_endpoints(work / "endpoints.yml", actions_port, work / "tracker.sqlite3")
         stack = Stack(model=model, rasa_port=rasa_port, actions_port=actions_port, endpoints=endpoints,
-                      log_dir=work, extra_env={"SPRO_VAR_DIR": str(work)})
+                      log_dir=work, extra_env={"SPRO_VAR_DIR": str(work),
+                                               # every persona comes from 127.0.0.1: no flood limits
+                                               "SPRO_RATE_LIMITS": UNLIMITED})
         stack.start()
         try:
             stack.wait_ready()
@@ -123,7 +129,7 @@ def table(nlu_sets: list[tuple[str, dict]], core: dict, personas: list[tuple[str
         rows += [
             f"| NLU held-out examples ({held_out}) | {nlu['examples']} |",
             f"| Intent macro-F1 / accuracy ({held_out}) | {pct(nlu['intent_macro_f1'])} / {pct(nlu['intent_accuracy'])} |",
-            f"| Entity F1, micro / macro ({held_out}) | {pct(nlu['entity_micro_f1'])} / {pct(nlu['entity_macro_f1'])} |",
+            f"| Entity F1, micro / macro, after EntityRepair ({held_out}) | {pct(nlu['entity_micro_f1'])} / {pct(nlu['entity_macro_f1'])} |",
         ]
     rows += [
         f"| Test stories passed (tests/test_stories.yml) | {core['passed']} / {core['stories']} |",

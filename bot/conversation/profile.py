@@ -80,6 +80,7 @@ class ProfileRules:
     parent: tuple[re.Pattern[str], ...]
     skip: tuple[re.Pattern[str], ...]
     age_patterns: tuple[re.Pattern[str], ...]
+    not_own_age: tuple[re.Pattern[str], ...]
     number_words: dict[str, int]
     short_answers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     help: tuple[re.Pattern[str], ...] = ()
@@ -207,6 +208,7 @@ class ProfileRules:
             parent=compiled(data["parent"]),
             skip=compiled(data["skip"]),
             age_patterns=compiled(data["age_patterns"]),
+            not_own_age=compiled(data["not_own_age"]),
             number_words={str(k): int(v) for k, v in data["number_words"].items()},
             short_answers=tuple(
                 (item["code"], tuple(item["words"])) for item in data["short_answers"]
@@ -271,14 +273,6 @@ def _any(text: str, patterns: tuple[re.Pattern[str], ...]) -> bool:
 _AGE_BARE = re.compile(
     r"^ (?:j ai |jai |agee? de |age |i m |i am )?(\d{1,2}) (?:ans |years old )?$"
 )
-_CHILD = re.compile(
-    r" (ma fille|mon fils|mon enfant|mon ado|notre fille|notre fils|il|elle)"
-    r" (a|aura|qui a) \d{1,2} "
-)
-_NOT_OWN_AGE = re.compile(
-    r"(depuis|pendant|il y a|ca fait|cela fait|plus de|de|dans|a|en|apres"
-    r"|au bout de|for)\s*$"
-)
 
 
 @dataclass
@@ -295,12 +289,10 @@ def extract_age(simple: str, requested: str | None) -> float | None:
         bare = _AGE_BARE.match(simple)
         if bare:
             return _plausible(int(bare.group(1)))
-    if _CHILD.search(simple):
-        simple = _CHILD.sub(" ", simple)
     rules = get_rules()
     for pattern in rules.age_patterns:
         for match in pattern.finditer(simple):
-            if _NOT_OWN_AGE.search(simple[: match.start() + 1]):
+            if not may_be_own_age(simple[: match.start() + 1]):
                 continue
             value = _plausible(int(match.group(1)))
             if value is not None:
@@ -311,6 +303,30 @@ def extract_age(simple: str, requested: str | None) -> float | None:
         if re.search(rf" (j ai|jai|ai|age de|agee de) {words} ans ", simple):
             return float(value)
     return None
+
+
+def may_be_own_age(before: str) -> bool:
+    """Whether a number after ``before`` (simplified text) may be the person's age.
+
+    Not after the words of ``not_own_age``: a duration (« depuis »), another person's
+    age (« mon fils a »), a negation (« pas »).
+    """
+    return not _any(before, get_rules().not_own_age)
+
+
+def reads_as_own_age(simple: str, position: int) -> bool:
+    """Whether ``age_patterns`` read the number at ``position`` as the person's age.
+
+    ``simple`` is a simplified text (``bot.text.simplify``); the number must be
+    plausible and ``may_be_own_age`` of the words before the phrasing.
+    """
+    for pattern in get_rules().age_patterns:
+        for match in pattern.finditer(simple):
+            if match.start(1) == position and may_be_own_age(
+                simple[: match.start() + 1]
+            ):
+                return _plausible(int(match.group(1))) is not None
+    return False
 
 
 def _plausible(value: int) -> float | None:
@@ -600,7 +616,7 @@ def slot_updates(
                 values[name] = value
         elif name == "age" and "age" not in values:
             start = entity.get("start")
-            if isinstance(start, int) and _NOT_OWN_AGE.search(simplify(text[:start])):
+            if isinstance(start, int) and not may_be_own_age(simplify(text[:start])):
                 continue  # a duration, "depuis 18 ans", is not the person's age
             digits = re.findall(r"\d{1,2}", str(value))
             if digits and (age := _plausible(int(digits[0]))) is not None:

@@ -7,6 +7,8 @@ Public API (no I/O at import time; the gazetteer is read lazily, once):
   "Paris 15e", "Saint-Denis 93", "Romorantin", "Chateauroux"...).
 - ``find_in_text(text, region=None) -> PlaceResolution``: a place mentioned inside
   a longer sentence ("j'habite à joue les tours et je cherche...").
+- ``mentions(text, region=None) -> list[PlaceMention]``: every commune a sentence
+  names by postcode or exact name, with its place in the text (``start``, ``end``).
 - ``commune(insee) -> Commune | None``.
 - ``get_gazetteer()`` / ``set_gazetteer()`` for the cached ``Gazetteer``.
 
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 from bot import config
 from bot.lazy import Lazy
-from bot.places.commune import NOT_FOUND, Commune, PlaceResolution
+from bot.places.commune import NOT_FOUND, Commune, PlaceMention, PlaceResolution
 from bot.places.gazetteer import MAX_CHOICES, Gazetteer
 from bot.places.geo import haversine_km
 from bot.places.places_file import PLACE_COLUMNS, write_places_file
@@ -57,6 +59,11 @@ def find_in_text(text: str, region: str | None = None) -> PlaceResolution:
     return get_gazetteer().find_in_text(text, region)
 
 
+def mentions(text: str, region: str | None = None) -> list[PlaceMention]:
+    """Every commune a sentence names, with where; see the module docstring."""
+    return get_gazetteer().mentions(text, region)
+
+
 def commune(insee: str) -> Commune | None:
     """Commune by INSEE code, or None."""
     return get_gazetteer().commune(insee)
@@ -68,11 +75,13 @@ __all__ = [
     "PLACE_COLUMNS",
     "Commune",
     "Gazetteer",
+    "PlaceMention",
     "PlaceResolution",
     "commune",
     "find_in_text",
     "get_gazetteer",
     "haversine_km",
+    "mentions",
     "normalize",
     "resolve",
     "set_gazetteer",

@@ -54,4 +54,13 @@ class PlaceResolution:
         return self.communes[0] if self.status == "found" else None
 
 
+@dataclass(frozen=True)
+class PlaceMention:
+    """A place named in a sentence, and where: ``text[start:end]``."""
+
+    resolution: PlaceResolution
+    start: int
+    end: int
+
+
 NOT_FOUND = "not_found"

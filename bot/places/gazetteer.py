@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from bot.places.commune import NOT_FOUND, Commune, PlaceResolution
+from bot.places.commune import NOT_FOUND, Commune, PlaceMention, PlaceResolution
 from bot.places.places_file import communes_from_rows, read_places_file
 from bot.places.typos import TypoIndex
 from bot.places.words import normalize, place_words
@@ -193,12 +193,9 @@ class Gazetteer:
         By postcode, name, or a near miss after "à".
         """
         words_ = place_words()
-        words = [
-            (m.group(0), normalize(m.group(0))) for m in re.finditer(r"[^\W_]+", text)
-        ]
-        words = [(raw, norm) for raw, norm in words if norm]
-        norms = [norm for _raw, norm in words]
-        for raw, norm in words:
+        words = _words(text)
+        norms = [norm for _raw, norm, _span in words]
+        for raw, norm, _span in words:
             if re.fullmatch(r"\d{5}", norm) and norm in self.by_postcode:
                 around = self._postcode_with_name(norms, norms.index(norm))
                 return (
@@ -206,41 +203,10 @@ class Gazetteer:
                     if around
                     else _result(self.for_postcode(norm), text, "postcode", raw)
                 )
-        matches = []  # (score, start, length)
-        for start in range(len(words)):
-            cue = start > 0 and _is_cue(words, norms, start - 1, words_.cues)
-            for length in range(min(6, len(words) - start), 0, -1):
-                key = " ".join(norms[start : start + length])
-                if key not in self.by_key and not (
-                    length > 1 and key in self.by_short_key
-                ):
-                    continue
-                if key not in self.by_key and (
-                    norms[start] in words_.common_words
-                    or not (cue or words[start][0][:1].isupper())
-                ):
-                    continue  # part of a longer name, in everyday words ("à cause de")
-                if (
-                    length == 2
-                    and norms[start] in words_.articles
-                    and not words[start + 1][0][:1].isupper()
-                    and norms[start + 1] in words_.common_words | words_.cues
-                ):
-                    continue  # an article and an everyday word: "sur la côte"
-                if length == 1:
-                    capital = words[start][0][:1].isupper() and start > 0
-                    if (
-                        key in words_.common_words
-                        or len(key) < 3
-                        or not (cue or capital)
-                    ):
-                        continue
-                score = (length > 1, cue, start)
-                matches.append((score, start, length))
-                break
+        matches = self._name_matches(words)
         if matches:
             _score, start, length = max(matches)
-            matched = " ".join(raw for raw, _ in words[start : start + length])
+            matched = " ".join(raw for raw, _, _ in words[start : start + length])
             found = self.resolve(
                 " ".join(
                     norms[
@@ -278,11 +244,89 @@ class Gazetteer:
                     "prefix",
                     "name",
                 ):
-                    matched = " ".join(raw for raw, _ in words[start:stop])
+                    matched = " ".join(raw for raw, _, _ in words[start:stop])
                     return PlaceResolution(
                         found.status, found.communes, text, matched, found.method
                     )
         return PlaceResolution(NOT_FOUND, (), text)
+
+    def _name_matches(
+        self, words: list[tuple[str, str, tuple[int, int]]]
+    ) -> list[tuple[tuple[bool, bool, int], int, int]]:
+        """Names of communes in the words: (score, first word, number of words).
+
+        At most one (the longest) per first word; a longer name, one after a cue,
+        then a later one scores higher.
+        """
+        words_ = place_words()
+        norms = [norm for _raw, norm, _span in words]
+        matches = []
+        for start in range(len(words)):
+            cue = start > 0 and _is_cue(words, norms, start - 1, words_.cues)
+            for length in range(min(6, len(words) - start), 0, -1):
+                key = " ".join(norms[start : start + length])
+                if key not in self.by_key and not (
+                    length > 1 and key in self.by_short_key
+                ):
+                    continue
+                if key not in self.by_key and (
+                    norms[start] in words_.common_words
+                    or not (cue or words[start][0][:1].isupper())
+                ):
+                    continue  # part of a longer name, in everyday words ("à cause de")
+                if (
+                    length == 2
+                    and norms[start] in words_.articles
+                    and not words[start + 1][0][:1].isupper()
+                    and norms[start + 1] in words_.common_words | words_.cues
+                ):
+                    continue  # an article and an everyday word: "sur la côte"
+                if length == 1:
+                    capital = words[start][0][:1].isupper() and start > 0
+                    if (
+                        key in words_.common_words
+                        or len(key) < 3
+                        or not (cue or capital)
+                    ):
+                        continue
+                score = (length > 1, cue, start)
+                matches.append((score, start, length))
+                break
+        return matches
+
+    def mentions(self, text: str, region: str | None = None) -> list[PlaceMention]:
+        """Every commune a sentence names by postcode or by its exact name.
+
+        With where it is in the text; in text order, none overlapping (the best
+        scored of two overlapping names is kept). No near misses: a typo is only
+        read by ``find_in_text`` after a cue, or by ``resolve``.
+        """
+        words = _words(text)
+        found: list[tuple[tuple[bool, bool, int], int, int]] = [
+            ((True, True, start), start, 1)
+            for start, (_raw, norm, _span) in enumerate(words)
+            if re.fullmatch(r"\d{5}", norm) and norm in self.by_postcode
+        ]
+        found += sorted(self._name_matches(words), reverse=True)
+        taken: set[int] = set()
+        mentions = []
+        for _score, start, length in found:
+            positions = set(range(start, start + length))
+            if positions & taken:
+                continue
+            taken |= positions
+            norms = [norm for _raw, norm, _span in words[start : start + length]]
+            resolution = self.resolve(" ".join(norms), region)
+            if resolution.status == NOT_FOUND:
+                continue
+            mentions.append(
+                PlaceMention(
+                    resolution,
+                    words[start][2][0],
+                    words[start + length - 1][2][1],
+                )
+            )
+        return sorted(mentions, key=lambda m: m.start)
 
     def _postcode_with_name(self, norms: list[str], position: int) -> str:
         """Keep the name words next to a postcode.
@@ -307,6 +351,15 @@ class Gazetteer:
         return 0
 
 
+def _words(text: str) -> list[tuple[str, str, tuple[int, int]]]:
+    """The words of a text: as written, normalised, and where (start, end)."""
+    words = [
+        (m.group(0), normalize(m.group(0)), m.span())
+        for m in re.finditer(r"[^\W_]+", text)
+    ]
+    return [word for word in words if word[1]]
+
+
 # Subject pronouns before "a": the verb avoir ("m'a viré", "en a marre"), not "à".
 _BEFORE_AVOIR = frozenset(
     {"m", "t", "l", "il", "elle", "on", "en", "y", "qui", "ca", "j", "n"}
@@ -314,7 +367,10 @@ _BEFORE_AVOIR = frozenset(
 
 
 def _is_cue(
-    words: list[tuple[str, str]], norms: list[str], index: int, cues: frozenset[str]
+    words: list[tuple[str, str, tuple[int, int]]],
+    norms: list[str],
+    index: int,
+    cues: frozenset[str],
 ) -> bool:
     """Whether the word at ``index`` announces a place ("à", "vers", "habite"…)."""
     if norms[index] not in cues:
