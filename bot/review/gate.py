@@ -30,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.config import PROJECT_ROOT
 from bot.review import labelling
 from bot.review.inbox import group_key
 from bot.review.measures import (
@@ -246,12 +247,15 @@ def train_candidate(paths: GatePaths, labels_file: Path, out: Path, full: bool) 
             "--finetune",
             str(paths.serving),
             "--epoch-fraction",
-            str(EPOCH_FRACTION),
+            os.environ.get("SPRO_GATE_EPOCH_FRACTION", str(EPOCH_FRACTION)),
         ]
+    # Rasa's training cache of the project (``make train`` fills it): the steps whose
+    # inputs did not change (stories, domain) are not run again.
+    cache = os.environ.get("RASA_CACHE_DIRECTORY") or str(PROJECT_ROOT / ".rasa/cache")
     run = subprocess.run(
         command,
         cwd=paths.root,
-        env=child_environment(),
+        env=child_environment({"RASA_CACHE_DIRECTORY": cache}),
         capture_output=True,
         text=True,
         check=False,
