@@ -73,7 +73,7 @@ def gate_state(paths: GatePaths | None) -> GateState:
     """What the page shows of the gate."""
     pending = sum(1 for _ in examples(pending_file()))
     if paths is None:
-        return GateState(pending, busy=True, refused=refused_keys())
+        return GateState(pending, serving=False, refused=refused_keys())
     return GateState(pending, is_busy(paths), tuple(recent_runs(paths)), refused_keys())
 
 

@@ -26,6 +26,7 @@ class GateState:
 
     pending: int = 0
     busy: bool = False
+    serving: bool = True  # False while this server has no model loaded
     runs: tuple[tuple[str, str], ...] = ()  # (run id, state), newest first
     refused: dict[str, str] = field(default_factory=dict)  # group key -> intent
 
@@ -147,7 +148,9 @@ def gate_html(gate: GateState) -> str:
         f"{escape(run_id)}</a> : {escape(state)}</li>"
         for run_id, state in gate.runs
     )
-    if gate.busy:
+    if not gate.serving:
+        action = "<p>Aucun modèle chargé sur ce serveur pour le moment.</p>"
+    elif gate.busy:
         action = "<p>Un contrôle est en cours : rechargez la page dans une minute.</p>"
     elif not gate.pending:
         action = "<p>Aucune étiquette n'attend : rien à réentraîner.</p>"
