@@ -74,7 +74,9 @@ def gate_state(paths: GatePaths | None) -> GateState:
     pending = sum(1 for _ in examples(pending_file()))
     if paths is None:
         return GateState(pending, serving=False, refused=refused_keys())
-    return GateState(pending, is_busy(paths), tuple(recent_runs(paths)), refused_keys())
+    return GateState(
+        pending, is_busy(paths), runs=tuple(recent_runs(paths)), refused=refused_keys()
+    )
 
 
 def start_gate(paths: GatePaths, by: str) -> None:
