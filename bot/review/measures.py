@@ -10,6 +10,7 @@ its own. Figures are plain dicts, saved as JSON beside the model they describe.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,9 +118,12 @@ async def _parse_all(model: Path, groups: dict[str, list[Sentence]]) -> dict:
 
 def nlu_measures(model: Path, groups: dict[str, list[Sentence]]) -> dict[str, dict]:
     """Figures of ``model`` on each named group of sentences (model loaded here)."""
+    from rasa.utils.log_utils import configure_structlog
+
     from bot.runtime.rasa_server import install_patches
 
     install_patches()
+    configure_structlog(logging.WARNING)  # not one debug line per sentence
     parses = asyncio.run(_parse_all(model, groups))
     return {
         name: figures(sentences, parses[name]).as_dict()

@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.config import PROJECT_ROOT
 
 # Typed by the public, misunderstood by the model of main's data (tests check first).
-WRONG = "g pa de boulo"
+WRONG = "chui o chomdu"
 RIGHT_INTENT = "inform"
 TRAINING_FILES = ("config.yml", "domain.yml", "bot/nlu.py")
 

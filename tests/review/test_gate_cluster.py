@@ -32,6 +32,7 @@ from tests.review.gate_project import RIGHT_INTENT, WRONG, training_copy
 
 pytestmark = pytest.mark.e2e
 PEOPLE = 3
+GATE = (sys.executable, "-m", "bot", "review", "retrain", "--sans-personas")
 
 
 def intent_on(cluster: Cluster, url: str, text: str) -> str:
@@ -73,15 +74,13 @@ def test_every_instance_serves_the_new_model_and_no_message_fails(
     monkeypatch.setenv("SPRO_TRAINING_ROOT", str(root))
     write_label(Label(WRONG, RIGHT_INTENT, "rlefevre"))
     settings = {"SPRO_MODEL_CHECK_SECONDS": "1", "SPRO_TRAINING_ROOT": str(root)}
-    with Cluster.temporary(
-        models / "spro.tar.gz", instances=2, work=tmp_path / "cluster", extra_env=settings
-    ) as cluster:
+    model, cluster_dir = models / "spro.tar.gz", tmp_path / "cluster"
+    with Cluster.temporary(model, 2, cluster_dir, extra_env=settings) as cluster:
         urls = [stack.url for stack in cluster.stacks]
         assert [intent_on(cluster, url, WRONG) for url in urls] != [RIGHT_INTENT] * 2
         first = model_digest(models / "spro.tar.gz")
         gate = subprocess.Popen(
-            [sys.executable, "-m", "bot", "review", "retrain", "--sans-personas"]
-            + ["--models", str(models), "--by", "rlefevre"],
+            [*GATE, "--models", str(models), "--by", "rlefevre"],
             cwd=PROJECT_ROOT,
             env=dict(os.environ),
             stdout=subprocess.PIPE,
