@@ -223,8 +223,10 @@ def measure(
     return held
 
 
-def train_candidate(paths: GatePaths, labels_file: Path, out: Path, full: bool) -> Path:
-    """Train the candidate: the training data plus ``labels_file``."""
+def train_candidate(
+    paths: GatePaths, labels_file: Path, out: Path, full: bool, log_file: Path
+) -> Path:
+    """Train the candidate into ``out``: the training data plus ``labels_file``."""
     from bot.runtime.launcher import RASA_COMMAND, child_environment
 
     command = [
@@ -252,20 +254,19 @@ def train_candidate(paths: GatePaths, labels_file: Path, out: Path, full: bool) 
     # Rasa's training cache of the project (``make train`` fills it): the steps whose
     # inputs did not change (stories, domain) are not run again.
     cache = os.environ.get("RASA_CACHE_DIRECTORY") or str(PROJECT_ROOT / ".rasa/cache")
-    run = subprocess.run(
-        command,
-        cwd=paths.root,
-        env=child_environment({"RASA_CACHE_DIRECTORY": cache}),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    (out / "train.log").write_text(run.stdout[-20000:] + run.stderr[-20000:])
+    with open(log_file, "wb") as log:
+        run = subprocess.run(
+            command,
+            cwd=paths.root,
+            env=child_environment({"RASA_CACHE_DIRECTORY": cache}),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
     model = out / "candidate.tar.gz"
     if run.returncode != 0 or not model.exists():
         raise RuntimeError(
-            "L'entraînement du modèle candidat a échoué : voir "
-            + str(out / "train.log")
+            f"L'entraînement du modèle candidat a échoué : voir {log_file}"
         )
     return model
 
@@ -491,8 +492,8 @@ def _run(
         }
     }
     with tempfile.TemporaryDirectory(dir=paths.models_dir, prefix=".gate-") as work:
-        candidate = train_candidate(paths, labels_file, Path(work), full)
-        shutil.copy2(Path(work) / "train.log", run_dir / "train.log")
+        log_file = run_dir / "train.log"
+        candidate = train_candidate(paths, labels_file, Path(work), full, log_file)
         run.after = measure(
             candidate, paths, {LABELS: labels, TRAINING: near}, personas
         )

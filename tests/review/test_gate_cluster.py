@@ -44,6 +44,12 @@ def intent_on(cluster: Cluster, url: str, text: str) -> str:
     return str(user["parse_data"]["intent"]["name"])
 
 
+def trained(runs: Path) -> bool:
+    """Whether the gate's candidate is trained (then measured, then served)."""
+    logs = list(runs.glob("*/train.log"))
+    return bool(logs) and "Your Rasa model is trained" in logs[0].read_text("utf-8")
+
+
 async def talk(url: str, stop: threading.Event, run: Run) -> None:
     """``PEOPLE`` persons playing whole conversations until ``stop`` is set."""
     personas = Personas()
@@ -89,7 +95,7 @@ def test_every_instance_serves_the_new_model_and_no_message_fails(
         )
         # Talk from the end of the candidate's training to after the switch.
         runs = work / "review" / "runs"
-        while not list(runs.glob("*/train.log")) and gate.poll() is None:
+        while not trained(runs) and gate.poll() is None:
             time.sleep(2)
         stop, run = threading.Event(), Run("switch")
         talking = threading.Thread(
