@@ -90,7 +90,7 @@ def report_html(run: Run, tolerance: Tolerance) -> str:
     mode = (
         "affinage du modèle en service (une partie des époques)"
         if run.mode == "affinage"
-        else "entraînement complet"
+        else "compréhension réentraînée, dialogue repris du cache"
     )
     rules = (
         f"baisse tolérée par jeu de test : macro-F1 {tolerance.intent_f1}, "

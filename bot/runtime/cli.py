@@ -16,7 +16,7 @@
   of what changed.
 - ``status``: the snapshot the database serves.
 - ``purge-conversations``: delete public conversations older than the retention period.
-- ``review retrain [--complet] [--sans-personas]``: train a candidate model with the
+- ``review retrain [--affinage] [--sans-personas]``: train a candidate model with the
   reviewed labels, put it into service only if the quality gate passes (docs/review.md);
   ``review rollback``: serve again the model that served before.
 """
@@ -415,7 +415,7 @@ def cmd_review(args) -> int:
         return 1
     try:
         run = retrain(
-            paths, args.by, full=args.complet, personas=not args.sans_personas
+            paths, args.by, finetune=args.affinage, personas=not args.sans_personas
         )
     except GateBusy as problem:
         print(problem)
@@ -598,9 +598,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     review.add_argument("action", choices=["retrain", "rollback"])
     review.add_argument(
-        "--complet",
+        "--affinage",
         action="store_true",
-        help="entraînement complet plutôt qu'affinage du modèle en service",
+        help="affiner le modèle en service (plus rapide, moins sûr) plutôt que "
+        "réentraîner la compréhension",
     )
     review.add_argument(
         "--sans-personas",

@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -135,7 +136,12 @@ def test_label_retrain_serve_refuse_then_roll_back(
     stack, work, models = served
     first_model = model_digest(models / "spro.tar.gz")
     assert intent_of(stack, work, WRONG) != RIGHT_INTENT
-    asyncio.run(unsure_greeting(work / "tracker.sqlite3"))
+    # Playwright runs an event loop in this thread: the store is written in another.
+    seeding = threading.Thread(
+        target=asyncio.run, args=(unsure_greeting(work / "tracker.sqlite3"),)
+    )
+    seeding.start()
+    seeding.join()
 
     page = new_page(viewport=DESKTOP)
     dashboard = f"{stack.url}/webhooks/dashboard/"
