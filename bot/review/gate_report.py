@@ -1,4 +1,4 @@
-"""The French HTML report of one run of the quality gate (``bot.review.gate``).
+"""The French HTML report of one run of the quality gate (``bot.runtime.gate``).
 
 Examples added (masked text, intent, who and when), figures before and after on each
 held-out set and the personas, the decision and why, the sentences and personas
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.review.gate import Run, Tolerance
+    from bot.review.decision import Run, Tolerance
 
 DECISIONS = {
     "en service": "Le nouveau modèle est en service.",

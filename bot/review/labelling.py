@@ -2,7 +2,7 @@
 
 A label waits in ``var/review/pending.yml`` (Rasa's NLU format, who and when in a
 comment above each example, masked text only, no conversation id) until the quality
-gate (``bot.review.gate``) trains a candidate with it: accepted, it moves to
+gate (``bot.runtime.gate``) trains a candidate with it: accepted, it moves to
 ``data/nlu/reviewed.yml``; refused, to ``var/review/refused.yml``. A text pending or
 accepted is never proposed again (``labelled_keys``); a refused one comes back in the
 inbox, marked refused (``refused_keys``).

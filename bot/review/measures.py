@@ -1,16 +1,12 @@
-"""What the gate measures of a model: held-out NLU sets, labelled examples, personas.
+"""Figures of a model on a set of sentences: intent macro-F1, accuracy, entity F1.
 
-``nlu_measures`` loads a model in this process (Rasa's agent, the project's patches)
-and predicts every sentence of the held-out sets (``tests/test_nlu*.yml``), the
-labels under review and the training sentences they resemble; ``persona_measures``
-plays the personas (``tests/e2e/personas*.yml``) against the model on servers of
-its own. Figures are plain dicts, saved as JSON beside the model they describe.
+``held_out_sentences`` reads a Rasa NLU file (held-out sets, labels), ``figures``
+compares what a model predicted with it and lists the sentences it got wrong. The
+predictions themselves come from ``bot.runtime.gate`` (a model loaded there).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,66 +100,3 @@ def figures(sentences: list[Sentence], parses: list[dict[str, Any]]) -> SetFigur
         entity_f1=_entity_f1(wanted, got),
         wrong=wrong,
     )
-
-
-async def _parse_all(model: Path, groups: dict[str, list[Sentence]]) -> dict:
-    from rasa.core.agent import load_agent
-
-    agent = await load_agent(model_path=str(model))
-    parses = {}
-    for name, sentences in groups.items():
-        parses[name] = [await agent.parse_message(s.text) for s in sentences]
-    return parses
-
-
-def nlu_measures(model: Path, groups: dict[str, list[Sentence]]) -> dict[str, dict]:
-    """Figures of ``model`` on each named group of sentences (model loaded here)."""
-    from rasa.utils.log_utils import configure_structlog
-
-    from bot.runtime.rasa_server import install_patches
-
-    install_patches()
-    configure_structlog(logging.WARNING)  # not one debug line per sentence
-    parses = asyncio.run(_parse_all(model, groups))
-    return {
-        name: figures(sentences, parses[name]).as_dict()
-        for name, sentences in groups.items()
-    }
-
-
-def persona_measures(model: Path, files: list[Path]) -> dict[str, dict[str, str]]:
-    """Per personas file: persona id -> "" when as expected, else what went wrong."""
-    import tempfile
-
-    from bot.evaluation.personas import load_personas, play
-    from bot.evaluation.rest import load_knowledge, post_message
-    from bot.runtime.launcher import Stack, free_port, write_endpoints
-
-    results: dict[str, dict[str, str]] = {}
-    with tempfile.TemporaryDirectory(prefix="spro-gate-") as folder:
-        work = Path(folder)
-        load_knowledge(work)
-        actions_port = free_port()
-        endpoints = write_endpoints(
-            work / "endpoints.yml", actions_port, work / "tracker.sqlite3"
-        )
-        stack = Stack(
-            model=model,
-            rasa_port=free_port(),
-            actions_port=actions_port,
-            endpoints=endpoints,
-            log_dir=work,
-            extra_env={"SPRO_VAR_DIR": str(work)},
-        )
-        stack.start()
-        try:
-            stack.wait_ready(timeout=600)
-            for file in files:
-                played = [
-                    play(lambda s, t: post_message(stack.url, s, t), persona)
-                    for persona in load_personas(file)
-                ]
-                results[file.name] = {r.id: "; ".join(r.problems()) for r in played}
-        finally:
-            stack.stop()
-    return results

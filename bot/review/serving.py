@@ -1,6 +1,6 @@
 """A running Rasa server loads the model that replaced its model file, no restart.
 
-The quality gate (``bot.review.gate``) and ``rollback`` replace ``models/spro.tar.gz``
+The quality gate (``bot.runtime.gate``) and ``rollback`` replace ``models/spro.tar.gz``
 atomically. Every Rasa server (one, or each instance of ``bot.runtime.cluster``)
 checks its model file every ``SPRO_MODEL_CHECK_SECONDS`` (5 s) and, when it changed,
 loads it beside the serving one (Rasa's ``Agent.load_model``, in a worker thread) and

@@ -395,8 +395,8 @@ def cmd_purge_conversations(args) -> int:
 
 def cmd_review(args) -> int:
     """The quality gate: retrain with the reviewed labels, or roll back."""
-    from bot.review.gate import GateBusy, default_paths, retrain, rollback
     from bot.review.gate_report import DECISIONS
+    from bot.runtime.gate import GateBusy, default_paths, retrain, rollback
 
     paths = default_paths(args.models)
     if args.action == "rollback":

@@ -25,7 +25,6 @@ from bot.advisers.accounts import Adviser
 from bot.config import PROJECT_ROOT
 from bot.indicators.labels import checked_territory
 from bot.indicators.periodic import tracker_url
-from bot.review.gate import GatePaths, default_paths, is_busy, recent_runs, report_file
 from bot.review.inbox import REASONS, Inbox, InboxFilters, inbox
 from bot.review.labelling import (
     ENTITIES,
@@ -39,6 +38,7 @@ from bot.review.labelling import (
     sheets,
     write_label,
 )
+from bot.runtime.gate import GatePaths, default_paths, is_busy, recent_runs, report_file
 from channels.dashboard.pages import PREFIX
 from channels.dashboard.requests import form_fields
 from channels.dashboard.review_pages import GateState, inbox_html

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.review import gate, labelling
-from bot.review.gate import GatePaths, Run, Tolerance
+from bot.review import decision, labelling
+from bot.review.decision import Run, Tolerance
 from bot.review.gate_report import report_html
 from bot.review.labelling import Label
 from bot.review.measures import Sentence, figures
+from bot.runtime import gate
+from bot.runtime.gate import GatePaths
 
 AT = datetime(2026, 12, 6, 14, 30)
+HELD_OUT = ["test_nlu.yml"]
 
 
 @pytest.fixture
@@ -40,12 +43,12 @@ def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GatePaths:
 
 def test_a_label_with_the_words_of_another_intent_conflicts(paths: GatePaths) -> None:
     """« Bonjour ! » labelled as a job request has the words of a greeting."""
-    training = gate.training_examples(paths.root)
+    training = decision.training_examples(paths.root)
     harmful = [Sentence("Bonjour !", "inform")]
-    assert [c["training"] for c in gate.conflicts(harmful, training)] == ["bonjour"]
-    assert gate.conflicts([Sentence("bonjour", "greet")], training) == []
-    assert gate.conflicts([Sentence("je cherche du taf", "inform")], training) == []
-    near = gate.resembling([Sentence("Bonjour à tous", "inform")], training)
+    assert [c["training"] for c in decision.conflicts(harmful, training)] == ["bonjour"]
+    assert decision.conflicts([Sentence("bonjour", "greet")], training) == []
+    assert decision.conflicts([Sentence("je cherche du taf", "inform")], training) == []
+    near = decision.resembling([Sentence("Bonjour à tous", "inform")], training)
     assert [s.text for s in near] == ["bonjour à vous"]
 
 
@@ -78,12 +81,8 @@ def _set(f1: float, wrong: dict[str, str]) -> dict:
     }
 
 
-def test_judge_refuses_drops_beyond_tolerance_and_lists_what_regressed(
-    paths: GatePaths,
-) -> None:
+def test_judge_refuses_drops_beyond_tolerance_and_lists_what_regressed() -> None:
     """Within tolerance a new wrong sentence is listed; beyond, a drop is a reason."""
-    (paths.root / "tests").mkdir()
-    (paths.root / "tests" / "test_nlu.yml").write_text("x", encoding="utf-8")
     run = Run("1", "x", "affinage")
     run.before = {
         "test_nlu.yml": _set(0.95, {"a": "greet"}),
@@ -92,9 +91,9 @@ def test_judge_refuses_drops_beyond_tolerance_and_lists_what_regressed(
     run.after = {
         "test_nlu.yml": _set(0.945, {"a": "greet", "b": "inform"}),
         "personas": {"personas.yml": {"p1": "", "p2": ""}},
-        gate.LABELS: {"wrong": {}},
+        decision.LABELS: {"wrong": {}},
     }
-    gate.judge(run, paths, Tolerance())
+    decision.judge(run, HELD_OUT, Tolerance())
     assert run.reasons == []
     assert run.regressed_sentences == [
         {"set": "test_nlu.yml", "text": "b", "predicted": "inform"}
@@ -103,9 +102,9 @@ def test_judge_refuses_drops_beyond_tolerance_and_lists_what_regressed(
     worse.after = {
         "test_nlu.yml": _set(0.9, {"a": "greet"}),
         "personas": {"personas.yml": {"p1": "", "p2": "orienté vers cio"}},
-        gate.LABELS: {"wrong": {"bonjour": "greet"}},
+        decision.LABELS: {"wrong": {"bonjour": "greet"}},
     }
-    gate.judge(worse, paths, Tolerance())
+    decision.judge(worse, HELD_OUT, Tolerance())
     assert len(worse.reasons) == 4  # F1, accuracy, the label, the persona
     assert worse.regressed_personas[0]["persona"] == "p2"
     assert "Exemple relu mal compris" in " ".join(worse.reasons)
@@ -118,7 +117,7 @@ def test_promotion_keeps_history_and_rollback_restores_model_and_labels(
     labelling.write_label(Label("g pa de boulo", "inform", "rlefevre", at=AT))
     run_dir = paths.runs / "20261206-143000"
     run_dir.mkdir(parents=True)
-    taken = gate._take_pending(run_dir)
+    taken = decision.take_pending(run_dir)
     assert taken is not None and not labelling.pending_file().exists()
     candidate = paths.models_dir / "candidate.tar.gz"
     candidate.write_bytes(b"model two")

@@ -2,8 +2,8 @@
 
 Real servers (Rasa with the dashboard, action server) on a copy of the project's
 model; the training folder (``SPRO_TRAINING_ROOT``) is a copy of config, domain, data
-and the held-out sets, so nothing of the project changes. One fine-tuning in all
-(``bot.review.gate.EPOCH_FRACTION``); the harmful label is refused before training.
+and the held-out sets, so nothing of the project changes. One retrain in all (the
+NLU; the dialogue part from Rasa's cache); the harmful label is refused before it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.config import PROJECT_ROOT
 from bot.evaluation.rest import conversation_id, load_knowledge, post_message
-from bot.review.gate import model_digest
+from bot.runtime.gate import model_digest
 from bot.runtime.launcher import Stack
 from tests.browser.conftest import (  # noqa: F401 - shared fixtures
     DESKTOP,

@@ -24,9 +24,9 @@ import pytest
 from benchmarks.bench_load import Personas, Run, client_session, send
 from bot.config import PROJECT_ROOT
 from bot.evaluation.rest import conversation_id, post_message
-from bot.review.gate import model_digest
 from bot.review.labelling import Label, write_label
 from bot.runtime.cluster import Cluster, tracker_events
+from bot.runtime.gate import model_digest
 from tests.e2e.test_scale_out import PG, REDIS, reachable
 from tests.review.gate_project import RIGHT_INTENT, WRONG, training_copy
 

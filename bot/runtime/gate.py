@@ -1,4 +1,4 @@
-"""The quality gate: a model trained with the reviewed labels serves only if no worse.
+"""The quality gate's runs: a model trained with reviewed labels serves if no worse.
 
 ``retrain`` takes the labels waiting in ``var/review/pending.yml``, refuses at once
 those that contradict a training sentence of another intent (same words), trains a
@@ -14,53 +14,55 @@ inbox, marked refused). The model that served before is kept in ``models/history
 (the last ``HISTORY_KEPT``); ``rollback`` puts it back. Running servers load the
 model that replaced ``models/spro.tar.gz`` by themselves (``bot.review.serving``).
 Every run leaves a French HTML report (``bot.review.gate_report``). docs/review.md.
+The rules are ``bot.review.decision``; this module trains, measures and serves.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.config import PROJECT_ROOT
 from bot.review import labelling
-from bot.review.inbox import group_key
-from bot.review.measures import (
-    Sentence,
-    held_out_sentences,
-    nlu_measures,
-    persona_measures,
+from bot.review.decision import (
+    LABELS,
+    TRAINING,
+    Run,
+    Tolerance,
+    blocks,
+    conflicts,
+    judge,
+    label_records,
+    refuse,
+    resembling,
+    take_pending,
+    training_examples,
+)
+from bot.review.measures import Sentence, figures, held_out_sentences
+from bot.runtime.launcher import (
+    RASA_COMMAND,
+    Stack,
+    child_environment,
+    free_port,
+    training_fingerprint,
+    write_endpoints,
 )
 
 HISTORY_KEPT = 5
 # Share of config.yml's epochs a fine-tuning runs (DIET 120 -> 24, TED 60 -> 12).
 EPOCH_FRACTION = 0.2
-# Two texts are "the same words" when their word sets overlap this much (Jaccard).
-SAME_WORDS = 0.8
-# A training sentence "resembles" a label when they share this share of words.
-RESEMBLES = 0.5
-TRAINING = "entraînement"
-LABELS = "exemples relus"
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """How much worse than the serving model a candidate may be, and still serve."""
-
-    intent_f1: float = 0.01  # macro-F1 drop on each held-out set
-    intent_accuracy: float = 0.01  # accuracy drop on each held-out set
-    entity_f1: float = 0.02  # entity F1 drop on each held-out set
-    newly_wrong: int = 5  # held-out sentences right before, wrong now (all sets)
-    personas: int = 0  # personas as expected before, not now (all files)
 
 
 @dataclass(frozen=True)
@@ -101,80 +103,70 @@ def default_paths(models_dir: Path | None = None) -> GatePaths:
     return GatePaths(root, models_dir or root / "models", labelling.review_dir())
 
 
-@dataclass
-class Run:
-    """One pass through the gate and what it decided."""
-
-    id: str
-    by: str
-    mode: str  # "complet" (cached core) or "affinage" (fine-tuning)
-    labels: list[dict[str, Any]] = field(default_factory=list)
-    conflicts: list[dict[str, str]] = field(default_factory=list)
-    before: dict[str, Any] = field(default_factory=dict)
-    after: dict[str, Any] = field(default_factory=dict)
-    reasons: list[str] = field(default_factory=list)
-    regressed_sentences: list[dict[str, str]] = field(default_factory=list)
-    regressed_personas: list[dict[str, str]] = field(default_factory=list)
-    decision: str = ""  # "en service", "refusé", "rien à faire", "échec"
-    seconds: float = 0.0
-
-    def as_json(self) -> str:
-        """JSON of the run, kept beside its report."""
-        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
-
-
 class GateBusy(RuntimeError):
     """Another run holds the gate."""
 
 
-def _words(text: str) -> set[str]:
-    return set(group_key(text).split())
+async def _parse_all(model: Path, groups: dict[str, list[Sentence]]) -> dict:
+    from rasa.core.agent import load_agent
+
+    agent = await load_agent(model_path=str(model))
+    parses = {}
+    for name, sentences in groups.items():
+        parses[name] = [await agent.parse_message(s.text) for s in sentences]
+    return parses
 
 
-def _overlap(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a | b else 0.0
+def nlu_measures(model: Path, groups: dict[str, list[Sentence]]) -> dict[str, dict]:
+    """Figures of ``model`` on each named group of sentences (model loaded here)."""
+    from rasa.utils.log_utils import configure_structlog
+
+    from bot.runtime.rasa_server import install_patches
+
+    install_patches()
+    configure_structlog(logging.WARNING)  # not one debug line per sentence
+    parses = asyncio.run(_parse_all(model, groups))
+    return {
+        name: figures(sentences, parses[name]).as_dict()
+        for name, sentences in groups.items()
+    }
 
 
-def training_examples(root: Path) -> list[tuple[str, str]]:
-    """(intent, text) of every training file of ``root/data/nlu``."""
-    return [
-        example
-        for path in sorted((root / "data" / "nlu").glob("*.yml"))
-        for example in labelling.examples(path)
-    ]
+def persona_measures(model: Path, files: list[Path]) -> dict[str, dict[str, str]]:
+    """Per personas file: persona id -> "" when as expected, else what went wrong."""
+    import tempfile
 
+    from bot.evaluation.personas import load_personas, play
+    from bot.evaluation.rest import load_knowledge, post_message
 
-def conflicts(
-    labels: list[Sentence], training: list[tuple[str, str]]
-) -> list[dict[str, str]]:
-    """Labels whose words are those of a training sentence of another intent."""
-    found = []
-    for label in labels:
-        words = _words(label.text)
-        for intent, text in training:
-            if intent != label.intent and _overlap(words, _words(text)) >= SAME_WORDS:
-                found.append(
-                    {
-                        "label": label.text,
-                        "intent": label.intent,
-                        "training": text,
-                        "training_intent": intent,
-                    }
-                )
-    return found
-
-
-def resembling(
-    labels: list[Sentence], training: list[tuple[str, str]]
-) -> list[Sentence]:
-    """Training sentences of another intent sharing many words with a label."""
-    found: dict[str, Sentence] = {}
-    for label in labels:
-        words = _words(label.text)
-        for intent, text in training:
-            if intent != label.intent and _overlap(words, _words(text)) >= RESEMBLES:
-                found[text] = Sentence(text, intent)
-    return list(found.values())
+    results: dict[str, dict[str, str]] = {}
+    with tempfile.TemporaryDirectory(prefix="spro-gate-") as folder:
+        work = Path(folder)
+        load_knowledge(work)
+        actions_port = free_port()
+        endpoints = write_endpoints(
+            work / "endpoints.yml", actions_port, work / "tracker.sqlite3"
+        )
+        stack = Stack(
+            model=model,
+            rasa_port=free_port(),
+            actions_port=actions_port,
+            endpoints=endpoints,
+            log_dir=work,
+            extra_env={"SPRO_VAR_DIR": str(work)},
+        )
+        stack.start()
+        try:
+            stack.wait_ready(timeout=600)
+            for file in files:
+                played = [
+                    play(lambda s, t: post_message(stack.url, s, t), persona)
+                    for persona in load_personas(file)
+                ]
+                results[file.name] = {r.id: "; ".join(r.problems()) for r in played}
+        finally:
+            stack.stop()
+    return results
 
 
 def model_digest(model: Path) -> str:
@@ -228,8 +220,6 @@ def train_candidate(
     paths: GatePaths, labels_file: Path, out: Path, finetune: bool, log_file: Path
 ) -> Path:
     """Train the candidate into ``out``: the training data plus ``labels_file``."""
-    from bot.runtime.launcher import RASA_COMMAND, child_environment
-
     command = [
         *RASA_COMMAND,
         "train",
@@ -272,107 +262,15 @@ def train_candidate(
     return model
 
 
-def held_out_names(figures: dict[str, Any], paths: GatePaths) -> list[str]:
-    """The held-out sets present in a run's figures."""
-    return [f.name for f in paths.held_out_files() if f.name in figures]
-
-
-def judge(run: Run, paths: GatePaths, tolerance: Tolerance) -> None:
-    """Fill ``run.reasons`` and the regressions from ``run.before`` and ``after``."""
-    before, after = run.before, run.after
-    for name in held_out_names(after, paths):
-        old, new = before[name], after[name]
-        checks = (
-            ("macro-F1 des intentions", "intent_macro_f1", tolerance.intent_f1),
-            ("exactitude des intentions", "intent_accuracy", tolerance.intent_accuracy),
-            ("F1 des entités", "entity_f1", tolerance.entity_f1),
-        )
-        for label, key, allowed in checks:
-            if old[key] is not None and new[key] is not None:
-                if old[key] - new[key] > allowed:
-                    run.reasons.append(
-                        f"{name} : {label} {old[key]:.3f} → {new[key]:.3f} "
-                        f"(baisse tolérée {allowed})"
-                    )
-        for text, predicted in new["wrong"].items():
-            if text not in old["wrong"]:
-                run.regressed_sentences.append(
-                    {"set": name, "text": text, "predicted": predicted}
-                )
-    if len(run.regressed_sentences) > tolerance.newly_wrong:
-        run.reasons.append(
-            f"{len(run.regressed_sentences)} phrases de test bien comprises par le "
-            f"modèle en service ne le sont plus (tolérance : {tolerance.newly_wrong})."
-        )
-    for text, predicted in after.get(LABELS, {}).get("wrong", {}).items():
-        run.reasons.append(
-            f"Exemple relu mal compris par le candidat : « {text} » → {predicted}."
-        )
-    old_training = before.get(TRAINING, {}).get("wrong", {})
-    for text, predicted in after.get(TRAINING, {}).get("wrong", {}).items():
-        if text not in old_training:
-            run.reasons.append(
-                f"Phrase d'entraînement proche d'un exemple relu, désormais "
-                f"comprise autrement : « {text} » → {predicted}."
-            )
-    old_personas = before.get("personas", {})
-    for file, results in after.get("personas", {}).items():
-        for persona, problem in results.items():
-            if problem and not old_personas.get(file, {}).get(persona, "x"):
-                run.regressed_personas.append(
-                    {"file": file, "persona": persona, "problem": problem}
-                )
-    if len(run.regressed_personas) > tolerance.personas:
-        run.reasons.append(
-            f"{len(run.regressed_personas)} personas réussies par le modèle en service "
-            f"ne le sont plus (tolérance : {tolerance.personas})."
-        )
-
-
-def _label_records(path: Path) -> list[dict[str, Any]]:
-    """The labels of a run's file with who and when (from the comment above each)."""
-    records: list[dict[str, Any]] = []
-    comment = ""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        stripped = line.strip()
-        if stripped.startswith("# relu par"):
-            comment = stripped[2:]
-        elif stripped.startswith("- intent:"):
-            records.append({"intent": stripped.split(":", 1)[1].strip(), "by": comment})
-        elif stripped.startswith("- ") and records and "text" not in records[-1]:
-            records[-1]["text"] = labelling.plain(stripped[2:])
-    return records
-
-
-def _blocks(path: Path) -> str:
-    """A Rasa NLU file's blocks, without its header."""
-    text = path.read_text(encoding="utf-8")
-    return text[len(labelling.HEADER) :] if text.startswith(labelling.HEADER) else text
-
-
-def _take_pending(run_dir: Path) -> Path | None:
-    """Move the pending labels into the run (labels written later wait for the next)."""
-    pending = labelling.pending_file()
-    if not pending.exists():
-        return None
-    taken = run_dir / "labels.yml"
-    with open(pending, "a+", encoding="utf-8") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        os.replace(pending, taken)
-    return taken if labelling.has_examples(taken) else None
-
-
 def promote(paths: GatePaths, run: Run, labels_file: Path, candidate: Path) -> None:
     """Keep the serving model in history, add the labels, serve the candidate."""
-    from bot.runtime.launcher import training_fingerprint
-
     kept = paths.history / run.id
     kept.mkdir(parents=True, exist_ok=True)
     shutil.copy2(paths.serving, kept / "spro.tar.gz")
     reviewed = labelling.reviewed_file(paths.root)
     if reviewed.exists():
         shutil.copy2(reviewed, kept / "reviewed.yml")
-    labelling.append_blocks(reviewed, _blocks(labels_file))
+    labelling.append_blocks(reviewed, blocks(labels_file))
     staged = paths.models_dir / f".{run.id}.tar.gz"
     shutil.copy2(candidate, staged)
     os.replace(staged, paths.serving)
@@ -381,16 +279,8 @@ def promote(paths: GatePaths, run: Run, labels_file: Path, candidate: Path) -> N
         shutil.rmtree(old)
 
 
-def refuse(run: Run, labels_file: Path) -> None:
-    """Send a refused run's labels back to the inbox, marked refused."""
-    note = f"  # refusé par le contrôle de qualité {run.id} : rapport runs/{run.id}\n"
-    labelling.append_blocks(labelling.refused_file(), note + _blocks(labels_file))
-
-
 def rollback(paths: GatePaths) -> str:
     """Serve again the model that served before the last promotion; its id."""
-    from bot.runtime.launcher import training_fingerprint
-
     kept = (
         sorted(p for p in paths.history.iterdir() if p.is_dir())
         if (paths.history.exists())
@@ -462,12 +352,12 @@ def _run(
     personas: bool,
     tolerance: Tolerance,
 ) -> None:
-    labels_file = _take_pending(run_dir)
+    labels_file = take_pending(run_dir)
     if labels_file is None:
         run.decision = "rien à faire"
         run.reasons.append("Aucun exemple relu n'attend le contrôle.")
         return
-    run.labels = _label_records(labels_file)
+    run.labels = label_records(labels_file)
     labels = held_out_sentences(labels_file)
     training = training_examples(paths.root)
     run.conflicts = conflicts(labels, training)
@@ -498,7 +388,7 @@ def _run(
         run.after = measure(
             candidate, paths, {LABELS: labels, TRAINING: near}, personas
         )
-        judge(run, paths, tolerance)
+        judge(run, [f.name for f in paths.held_out_files()], tolerance)
         if run.reasons:
             run.decision = "refusé"
             refuse(run, labels_file)
