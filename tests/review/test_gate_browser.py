@@ -118,7 +118,7 @@ def served(
 
 def wait_for_run(page: Any, review: str) -> str:
     """Reload the review page until the last run is over; its state."""
-    deadline = time.monotonic() + 1200
+    deadline = time.monotonic() + 2400
     while True:
         page.goto(review)
         state = page.locator(RUNS).first
