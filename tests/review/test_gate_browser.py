@@ -116,13 +116,14 @@ def served(
         yield stack, work, models
 
 
-def wait_for_run(page: Any, review: str) -> str:
-    """Reload the review page until the last run is over; its state."""
+def wait_for_run(page: Any, review: str, runs_before: int) -> str:
+    """Reload the review page until a new run is over; its state."""
     deadline = time.monotonic() + 2400
     while True:
         page.goto(review)
         state = page.locator(RUNS).first
-        if state.count() and "en cours" not in state.inner_text():
+        done = page.locator(RUNS).count() > runs_before
+        if done and "en cours" not in state.inner_text():
             return state.inner_text()
         assert time.monotonic() < deadline, "the gate never finished"
         time.sleep(5)
@@ -159,7 +160,7 @@ def test_label_retrain_serve_refuse_then_roll_back(
     assert not serious(run_axe(page))
     page.get_by_role("button", name="Entraîner et contrôler un nouveau modèle").click()
     page.get_by_text("Contrôle de qualité lancé").wait_for()
-    assert "en service" in wait_for_run(page, review)
+    assert "en service" in wait_for_run(page, review, 0)
 
     page.locator(f"{RUNS} a").first.click()
     assert page.locator("#decision").inner_text() == (
@@ -186,7 +187,7 @@ def test_label_retrain_serve_refuse_then_roll_back(
     greeting.get_by_role("button", name="Enregistrer l'étiquette").click()
     page.get_by_text("Étiquette enregistrée.").wait_for()
     page.get_by_role("button", name="Entraîner et contrôler un nouveau modèle").click()
-    assert "refusé" in wait_for_run(page, review)
+    assert "refusé" in wait_for_run(page, review, 1)
     refused = page.get_by_role("region", name=HARMFUL)
     assert "Étiquette refusée" in refused.inner_text()
     assert not serious(run_axe(page))
