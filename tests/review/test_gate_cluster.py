@@ -116,5 +116,9 @@ def test_every_instance_serves_the_new_model_and_no_message_fails(
         finally:
             stop.set()
             talking.join(timeout=120)
+    print(
+        f"\n{len(run.latencies_ms)} messages answered through the switch, "
+        f"{run.errors} failed, slowest {max(run.latencies_ms):.0f} ms"
+    )
     assert len(run.latencies_ms) > 20, "too few messages went through the switch"
     assert run.errors == 0, run.error_kinds
