@@ -123,7 +123,7 @@ th,td{{border:1px solid #666;padding:.25rem .5rem;text-align:left}}
 <h2>Phrases de test devenues fausses</h2>
 {_list(sentences, "Aucune.")}
 <h2>Personas devenues fausses</h2>
-{_list(personas, "Aucune.")}
+{_list(personas, "Aucune." if "personas" in run.after else "Personas non jouées.")}
 <h2>Règles</h2>
 <p>Le candidat n'est mis en service que si : {escape(rules)}.</p>
 </main></body></html>

@@ -177,3 +177,4 @@ def test_report_is_french_and_escapes_texts() -> None:
     assert '<html lang="fr">' in page and "Le nouveau modèle est en service." in page
     assert "&lt;b&gt;g pa&lt;/b&gt;" in page and "<b>g pa" not in page
     assert "0,950</td><td>0,960" in page
+    assert "Personas non jouées." in page
