@@ -53,6 +53,13 @@ knowledge: setup  ## Rebuild knowledge/places and knowledge/structures from ../s
 	@$(PY) -m bot import-shared
 	@$(PY) -m bot check
 
+.PHONY: retrain rollback
+retrain: setup train  ## Train a candidate with the reviewed labels; serve it only if the quality gate passes
+	@$(PY) -m bot review retrain
+
+rollback: setup  ## Serve again the model that served before the last retrain
+	@$(PY) -m bot review rollback
+
 lock:  ## Regenerate requirements/lock.txt from requirements/base.in in a scratch venv
 	@bash scripts/lock.sh
 

@@ -2,14 +2,16 @@
 
 A label waits in ``var/review/pending.yml`` (Rasa's NLU format, who and when in a
 comment above each example, masked text only, no conversation id) until the quality
-gate (``bot.review.gate``) trains a candidate with it: accepted, it moves to
-``data/nlu/reviewed.yml``; refused, to ``var/review/refused.yml``. A text in any of the
-three files is never proposed again (``labelled_keys``).
+gate (``bot.runtime.gate``) trains a candidate with it: accepted, it moves to
+``data/nlu/reviewed.yml``; refused, to ``var/review/refused.yml``. A text pending or
+accepted is never proposed again (``labelled_keys``); a refused one comes back in the
+inbox, marked refused (``refused_keys``).
 """
 
 from __future__ import annotations
 
 import fcntl
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,9 +79,14 @@ def refused_file() -> Path:
     return review_dir() / "refused.yml"
 
 
-def reviewed_file(root: Path = PROJECT_ROOT) -> Path:
+def training_root() -> Path:
+    """The folder with config.yml, domain.yml and data/ (``SPRO_TRAINING_ROOT``)."""
+    return Path(os.environ.get("SPRO_TRAINING_ROOT", PROJECT_ROOT))
+
+
+def reviewed_file(root: Path | None = None) -> Path:
     """Labels accepted by the gate: training data of every later model."""
-    return root / "data" / "nlu" / "reviewed.yml"
+    return (root or training_root()) / "data" / "nlu" / "reviewed.yml"
 
 
 def sheets() -> dict[str, str]:
@@ -168,13 +175,31 @@ def examples(path: Path) -> Iterator[tuple[str, str]]:
         for line in str(block.get("examples") or "").splitlines():
             line = line.strip()
             if line.startswith("- "):
-                yield str(block.get("intent")), _MARKUP.sub(r"\1", line[2:])
+                yield str(block.get("intent")), plain(line[2:])
 
 
-def labelled_keys(root: Path = PROJECT_ROOT) -> set[str]:
-    """Grouping keys of every labelled text: pending, accepted or refused."""
+def plain(example: str) -> str:
+    """An example without Rasa's entity markup."""
+    return _MARKUP.sub(r"\1", example)
+
+
+def has_examples(path: Path) -> bool:
+    """Whether a Rasa NLU file holds at least one example."""
+    return any(True for _ in examples(path))
+
+
+def labelled_keys(root: Path | None = None) -> set[str]:
+    """Grouping keys of the texts labelled and waiting for the gate or accepted.
+
+    Texts of refused runs are proposed again, marked refused (``refused_keys``).
+    """
     return {
         group_key(text)
-        for path in (pending_file(), refused_file(), reviewed_file(root))
+        for path in (pending_file(), reviewed_file(root))
         for _, text in examples(path)
     }
+
+
+def refused_keys() -> dict[str, str]:
+    """Grouping key -> intent of the texts the gate refused (the last label wins)."""
+    return {group_key(text): intent for intent, text in examples(refused_file())}

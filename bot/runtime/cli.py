@@ -16,12 +16,16 @@
   of what changed.
 - ``status``: the snapshot the database serves.
 - ``purge-conversations``: delete public conversations older than the retention period.
+- ``review retrain [--affinage] [--sans-personas]``: train a candidate model with the
+  reviewed labels, put it into service only if the quality gate passes (docs/review.md);
+  ``review rollback``: serve again the model that served before.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -389,6 +393,40 @@ def cmd_purge_conversations(args) -> int:
     return 0
 
 
+def cmd_review(args) -> int:
+    """The quality gate: retrain with the reviewed labels, or roll back."""
+    from bot.review.gate_report import DECISIONS
+    from bot.runtime.gate import GateBusy, default_paths, retrain, rollback
+
+    paths = default_paths(args.models)
+    if args.action == "rollback":
+        try:
+            restored = rollback(paths)
+        except FileNotFoundError as problem:
+            print(problem)
+            return 1
+        print(
+            f"Le modèle qui servait avant le contrôle {restored} est de nouveau en "
+            "service ; les serveurs le chargent d'eux-mêmes."
+        )
+        return 0
+    if not paths.serving.exists():
+        print(f"Aucun modèle en service ({paths.serving}) : lancez « make train ».")
+        return 1
+    try:
+        run = retrain(
+            paths, args.by, finetune=args.affinage, personas=not args.sans_personas
+        )
+    except GateBusy as problem:
+        print(problem)
+        return 1
+    print(DECISIONS.get(run.decision, run.decision))
+    for reason in run.reasons:
+        print(f"- {reason}")
+    print(f"Rapport : {paths.runs / run.id / 'rapport.html'}")
+    return 0 if run.decision in ("en service", "rien à faire") else 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the staff commands."""
     parser = argparse.ArgumentParser(
@@ -550,6 +588,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--tracker", help="URL SQLAlchemy du tracker store (remplace --endpoints)"
     )
     purge.set_defaults(handler=cmd_purge_conversations)
+    review = sub.add_parser(
+        "review",
+        help="Réentraîner avec les exemples relus derrière le contrôle de qualité, "
+        "ou revenir au modèle précédent.",
+        description="« retrain » entraîne un modèle candidat avec les exemples relus "
+        "et ne le met en service que si aucune mesure ne baisse au-delà de la "
+        "tolérance ; « rollback » remet en service le modèle précédent.",
+    )
+    review.add_argument("action", choices=["retrain", "rollback"])
+    review.add_argument(
+        "--affinage",
+        action="store_true",
+        help="affiner le modèle en service (plus rapide, moins sûr) plutôt que "
+        "réentraîner la compréhension",
+    )
+    review.add_argument(
+        "--sans-personas",
+        action="store_true",
+        help="ne pas jouer les personas (jeux de test NLU seulement)",
+    )
+    review.add_argument(
+        "--by", default=os.environ.get("USER", "equipe"), help="qui lance"
+    )
+    review.add_argument(
+        "--models", type=Path, default=None, help="dossier des modèles (models/)"
+    )
+    review.set_defaults(handler=cmd_review)
     return parser
 
 

@@ -28,6 +28,7 @@ from bot.indicators.aggregate import Filters, Indicators, compute
 from bot.indicators.periodic import derive_periodically
 from bot.indicators.render import csv_text, pdf_bytes, report_filename, report_html
 from bot.indicators.store import IndicatorStore, get_store
+from bot.review.serving import check_seconds, follow_model
 from channels import guard, rate_limits
 from channels.adviser_session import clear_session_cookie, set_session_cookie
 from channels.dashboard.filters import default_filters, filters_from, report_filters
@@ -182,12 +183,17 @@ class DashboardInput(InputChannel):
                     lambda: getattr(app.ctx, "agent", None), lambda: self.indicators
                 )
             )
+            # A model put into service by the quality gate is loaded here too.
+            app.ctx.model_task = asyncio.create_task(
+                follow_model(lambda: getattr(app.ctx, "agent", None), check_seconds())
+            )
 
         @bp.listener("before_server_stop")
         async def stop_deriving(app: Any, _: Any) -> None:
-            task = getattr(app.ctx, "indicators_task", None)
-            if task is not None:
-                task.cancel()
+            for name in ("indicators_task", "model_task"):
+                task = getattr(app.ctx, name, None)
+                if task is not None:
+                    task.cancel()
 
         @bp.route("/", methods=["GET"])
         async def home(request: Request) -> HTTPResponse:

@@ -8,6 +8,9 @@ server's tracker store), ``POST /review/label`` writes a label
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
@@ -19,6 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.advisers.accounts import Adviser
+from bot.config import PROJECT_ROOT
 from bot.indicators.labels import checked_territory
 from bot.indicators.periodic import tracker_url
 from bot.review.inbox import REASONS, Inbox, InboxFilters, inbox
@@ -27,13 +31,17 @@ from bot.review.labelling import (
     OUT_OF_SCOPE,
     Label,
     LabelError,
+    examples,
     labelled_keys,
+    pending_file,
+    refused_keys,
     sheets,
     write_label,
 )
+from bot.runtime.gate import GatePaths, default_paths, is_busy, recent_runs, report_file
 from channels.dashboard.pages import PREFIX
 from channels.dashboard.requests import form_fields
-from channels.dashboard.review_pages import inbox_html
+from channels.dashboard.review_pages import GateState, inbox_html
 
 SCRIPT = Path(__file__).parent / "static" / "review.js"
 # The inbox page runs its own script (selection of words); nothing else is allowed.
@@ -42,6 +50,51 @@ PAGE_POLICY = (
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 DEFAULT_DAYS = 30
+# The gate's reports are standalone pages with their own style element.
+REPORT_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'none'"
+)
+NOTICES = {
+    "label": "Étiquette enregistrée.",
+    "retrain": "Contrôle de qualité lancé : il prend quelques minutes. Rechargez la "
+    "page pour voir son rapport.",
+}
+
+
+def gate_paths(request: Request) -> GatePaths | None:
+    """The gate's paths for the model this server serves (None while it loads)."""
+    agent = getattr(request.app.ctx, "agent", None)
+    model = getattr(getattr(agent, "processor", None), "model_path", None)
+    return default_paths(Path(model).parent) if model else None
+
+
+def gate_state(paths: GatePaths | None) -> GateState:
+    """What the page shows of the gate."""
+    pending = sum(1 for _ in examples(pending_file()))
+    if paths is None:
+        return GateState(pending, serving=False, refused=refused_keys())
+    return GateState(
+        pending, is_busy(paths), runs=tuple(recent_runs(paths)), refused=refused_keys()
+    )
+
+
+def start_gate(paths: GatePaths, by: str) -> None:
+    """Run ``python -m bot review retrain`` in the background (its own process)."""
+    command = [sys.executable, "-m", "bot", "review", "retrain", "--by", by]
+    command += ["--models", str(paths.models_dir)]
+    if os.environ.get("SPRO_REVIEW_PERSONAS", "1") == "0":
+        command.append("--sans-personas")
+    paths.review_dir.mkdir(parents=True, exist_ok=True)
+    with open(paths.review_dir / "gate.log", "ab") as log:
+        subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 class SignedIn(Protocol):
@@ -96,7 +149,8 @@ def add_review_routes(bp: Blueprint, channel: SignedIn) -> None:
         else:
             keys = await loop.run_in_executor(None, labelled_keys)
             found = await loop.run_in_executor(None, partial(inbox, url, filters, keys))
-        html = inbox_html(user, filters, found, sheets(), notice, error)
+        gate = await loop.run_in_executor(None, gate_state, gate_paths(request))
+        html = inbox_html(user, filters, found, sheets(), gate, notice, error)
         answer = response.html(html, status=400 if error else 200)
         answer.headers["Content-Security-Policy"] = PAGE_POLICY
         return answer
@@ -106,7 +160,7 @@ def add_review_routes(bp: Blueprint, channel: SignedIn) -> None:
         user = channel.user_for(request)
         if user is None:
             return response.redirect(f"{PREFIX}/", status=303)
-        notice = "Étiquette enregistrée." if request.args.get("done") else ""
+        notice = NOTICES.get(str(request.args.get("done") or ""), "")
         return await inbox_page(request, user, request.args, notice)
 
     @bp.route("/review/label", methods=["POST"])
@@ -131,8 +185,33 @@ def add_review_routes(bp: Blueprint, channel: SignedIn) -> None:
             await asyncio.get_running_loop().run_in_executor(None, write_label, written)
         except LabelError as problem:
             return await inbox_page(request, user, back, error=str(problem))
-        query = urlencode({**back, "done": "1"})
+        query = urlencode({**back, "done": "label"})
         return response.redirect(f"{PREFIX}/review?{query}", status=303)
+
+    @bp.route("/review/retrain", methods=["POST"])
+    async def retrain(request: Request) -> HTTPResponse:
+        user = channel.user_for(request)
+        if user is None:
+            return response.redirect(f"{PREFIX}/", status=303)
+        paths = gate_paths(request)
+        if paths is None or is_busy(paths):
+            error = "Un contrôle est déjà en cours ou le modèle se charge : patientez."
+            return await inbox_page(request, user, {}, error=error)
+        start_gate(paths, user.username)
+        return response.redirect(f"{PREFIX}/review?done=retrain", status=303)
+
+    @bp.route("/review/runs/<run_id>", methods=["GET"])
+    async def run_report(request: Request, run_id: str) -> HTTPResponse:
+        user = channel.user_for(request)
+        if user is None:
+            return response.redirect(f"{PREFIX}/", status=303)
+        paths = gate_paths(request)
+        report = report_file(paths, run_id) if paths else None
+        if report is None:
+            return response.text("Rapport introuvable.", status=404)
+        answer = await response.file(report, mime_type="text/html; charset=utf-8")
+        answer.headers["Content-Security-Policy"] = REPORT_POLICY
+        return answer
 
     @bp.route("/static/review.js", methods=["GET"])
     async def script(_: Request) -> HTTPResponse:

@@ -6,6 +6,7 @@ Works without JavaScript (every entity is a text field); ``review.js`` only adds
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urlencode
 
@@ -17,6 +18,17 @@ from bot.review.labelling import ENTITIES, INTENTS, OUT_OF_SCOPE
 from channels.dashboard.pages import PREFIX, alert_html, page
 
 SPEAKERS = {"person": "Personne", "assistant": "Assistant"}
+
+
+@dataclass(frozen=True)
+class GateState:
+    """The quality gate as the page shows it: labels waiting, runs, texts refused."""
+
+    pending: int = 0
+    busy: bool = False
+    serving: bool = True  # False while this server has no model loaded
+    runs: tuple[tuple[str, str], ...] = ()  # (run id, state), newest first
+    refused: dict[str, str] = field(default_factory=dict)  # group key -> intent
 
 
 def _options(items: list[tuple[str, str]], selected: str, everything: str) -> str:
@@ -118,7 +130,50 @@ def label_form(group: Group, number: int, query: str, sheets: dict[str, str]) ->
     )
 
 
-def group_html(group: Group, number: int, query: str, sheets: dict[str, str]) -> str:
+def refused_html(intent: str) -> str:
+    """The mark of a text whose label a quality gate run refused."""
+    if not intent:
+        return ""
+    return (
+        '<p class="alert refused"><strong>Étiquette refusée</strong> par le contrôle '
+        f"de qualité (étiqueté « {escape(INTENTS.get(intent, intent))} ») : voyez son "
+        "rapport, puis étiquetez-le autrement ou laissez-le.</p>"
+    )
+
+
+def gate_html(gate: GateState) -> str:
+    """Labels waiting, the retrain button, the last runs with their reports."""
+    runs = "".join(
+        f'<li><a href="{PREFIX}/review/runs/{escape(run_id)}">Contrôle du '
+        f"{escape(run_id)}</a> : {escape(state)}</li>"
+        for run_id, state in gate.runs
+    )
+    if not gate.serving:
+        action = "<p>Aucun modèle chargé sur ce serveur pour le moment.</p>"
+    elif gate.busy:
+        action = "<p>Un contrôle est en cours : rechargez la page dans une minute.</p>"
+    elif not gate.pending:
+        action = "<p>Aucune étiquette n'attend : rien à réentraîner.</p>"
+    else:
+        action = (
+            f'<form method="post" action="{PREFIX}/review/retrain">'
+            '<p><button type="submit">Entraîner et contrôler un nouveau modèle'
+            "</button></p></form>"
+        )
+    return (
+        '<section class="card" aria-labelledby="gate"><h2 id="gate">Réentraînement '
+        f"contrôlé</h2><p>{gate.pending} étiquette(s) en attente. Le nouveau modèle "
+        "n'est mis en service que s'il ne fait pas moins bien que le modèle en service "
+        "sur les jeux de test et les personas ; sinon le rapport dit ce qui a baissé "
+        f"et les étiquettes reviennent ici, marquées refusées.</p>{action}"
+        + (f"<ul>{runs}</ul>" if runs else "")
+        + "</section>"
+    )
+
+
+def group_html(
+    group: Group, number: int, query: str, sheets: dict[str, str], refused: str = ""
+) -> str:
     """One group: its text, count, reasons, prediction, context and form."""
     reasons = ", ".join(REASONS[r] for r in group.reasons)
     return (
@@ -126,6 +181,7 @@ def group_html(group: Group, number: int, query: str, sheets: dict[str, str]) ->
         f'<h2 id="m-{number}">Message {number} : '
         f'<q class="message-text">{escape(group.text)}</q></h2>'
         f"<p>{group.count} message{'s' if group.count > 1 else ''} ; {reasons}.</p>"
+        f"{refused_html(refused)}"
         f"<p>{_prediction(group)}.</p>{_context(group, number)}"
         f"{label_form(group, number, query, sheets)}</section>"
     )
@@ -136,6 +192,7 @@ def inbox_html(
     filters: InboxFilters,
     inbox: Inbox,
     sheets: dict[str, str],
+    gate: GateState,
     notice: str = "",
     error: str = "",
 ) -> str:
@@ -153,7 +210,7 @@ def inbox_html(
         listing = "<p>Aucun message à relire avec ces filtres.</p>"
     else:
         listing = "".join(
-            group_html(group, n, query, sheets)
+            group_html(group, n, query, sheets, gate.refused.get(group.key, ""))
             for n, group in enumerate(inbox.groups, 1)
         )
     status = f'<p class="notice" role="status">{escape(notice)}</p>' if notice else ""
@@ -168,7 +225,7 @@ def inbox_html(
         "conservés ; un message quitte cette liste quand sa conversation est "
         "effacée, sauf s'il a été étiqueté. Une étiquette ne change pas le modèle en "
         "service : elle attend le prochain réentraînement contrôlé.</p>"
-        f"{status}{alert_html(error)}{filters_form(filters)}"
+        f"{status}{alert_html(error)}{gate_html(gate)}{filters_form(filters)}"
         f"<p>{len(inbox.groups)} groupe(s) de messages, {inbox.conversations} "
         f"conversation(s) sur la période.</p>{listing}</main>"
         f'<script src="{PREFIX}/static/review.js" defer></script>'

@@ -209,3 +209,43 @@ async def test_read_from_the_tracker_store_and_gone_after_the_purge(
     purge_conversations(url, days=30)
     assert inbox(url, filters).groups == []
     IndicatorStore(f"sqlite:///{tmp_path / 'i.db'}").dispose()
+
+
+async def test_a_labelled_message_outlives_the_purge_without_its_conversation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The label is a copy: masked text and intent, no conversation id, kept."""
+    from bot.review.labelling import Label, examples, pending_file, write_label
+
+    monkeypatch.setenv("SPRO_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("SPRO_INDICATORS_DATABASE_URL", f"sqlite:///{tmp_path / 'i.db'}")
+    tracker = SQLTrackerStore(
+        Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.db")
+    )
+    old = time.time() - 40 * DAY
+    typed = "moi c jean.dupont@mail.fr g pa de boulo"
+    await tracker.save(
+        DialogueStateTracker.from_events(
+            "person-b",
+            [
+                ActionExecuted("action_session_start", timestamp=old - 1),
+                UserUttered(
+                    typed,
+                    {"name": "nlu_fallback", "confidence": 0.2},
+                    timestamp=old,
+                    input_channel="webchat",
+                ),
+            ],
+        )
+    )
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    day = datetime.fromtimestamp(old, PARIS).date()
+    (group,) = inbox(url, InboxFilters(day, day)).groups
+    assert "jean.dupont" not in group.text
+    write_label(Label(group.text, "inform", "rlefevre"))
+    purge_conversations(url, days=30)
+    assert inbox(url, InboxFilters(day, day)).groups == []
+    kept = pending_file().read_text(encoding="utf-8")
+    assert list(examples(pending_file())) == [("inform", group.text)]
+    assert "person-b" not in kept and "jean.dupont" not in kept
+    IndicatorStore(f"sqlite:///{tmp_path / 'i.db'}").dispose()

@@ -77,8 +77,10 @@ def test_refused_labels_write_nothing(label: Label, message: str) -> None:
     assert not labels.pending_file().exists()
 
 
-def test_reviewed_and_refused_files_count_as_labelled(tmp_path: Path) -> None:
-    """Texts accepted in data/nlu/reviewed.yml or refused are not proposed again."""
+def test_reviewed_texts_count_as_labelled_refused_ones_come_back(
+    tmp_path: Path,
+) -> None:
+    """Accepted texts are not proposed again; refused ones are, marked refused."""
     (tmp_path / "data" / "nlu").mkdir(parents=True)
     block = labels.example_block(Label("je cherche un stage", "inform", "x", at=AT))
     labels.append_blocks(labels.reviewed_file(tmp_path), block)
@@ -86,6 +88,7 @@ def test_reviewed_and_refused_files_count_as_labelled(tmp_path: Path) -> None:
         labels.refused_file(),
         labels.example_block(Label("salut", "inform", "x", at=AT)),
     )
-    assert labels.labelled_keys(tmp_path) == {"je cherche un stage", "salut"}
+    assert labels.labelled_keys(tmp_path) == {"je cherche un stage"}
+    assert labels.refused_keys() == {"salut": "inform"}
     parsed = yaml.safe_load(labels.reviewed_file(tmp_path).read_text(encoding="utf-8"))
     assert parsed["version"] == "3.1"

@@ -1,0 +1,180 @@
+"""The quality gate's rules, without training: conflicts, judgement, history, report."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.review import decision, labelling
+from bot.review.decision import Run, Tolerance
+from bot.review.gate_report import report_html
+from bot.review.labelling import Label
+from bot.review.measures import Sentence, figures
+from bot.runtime import gate
+from bot.runtime.gate import GatePaths
+
+AT = datetime(2026, 12, 6, 14, 30)
+HELD_OUT = ["test_nlu.yml"]
+
+
+@pytest.fixture
+def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GatePaths:
+    """A training root with one data file, a models folder, a var folder."""
+    monkeypatch.setenv("SPRO_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SPRO_TRAINING_ROOT", str(tmp_path / "root"))
+    root = tmp_path / "root"
+    (root / "data" / "nlu").mkdir(parents=True)
+    (root / "bot").mkdir()
+    for name in ("config.yml", "domain.yml", "bot/nlu.py"):
+        (root / name).write_text(name, encoding="utf-8")
+    (root / "data" / "nlu" / "base.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - bonjour\n'
+        "    - bonjour à vous\n- intent: inform\n  examples: |\n"
+        "    - je cherche un emploi\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "spro.tar.gz").write_bytes(b"model one")
+    return gate.default_paths(tmp_path / "models")
+
+
+def test_a_label_with_the_words_of_another_intent_conflicts(paths: GatePaths) -> None:
+    """« Bonjour ! » labelled as a job request has the words of a greeting."""
+    training = decision.training_examples(paths.root)
+    harmful = [Sentence("Bonjour !", "inform")]
+    assert [c["training"] for c in decision.conflicts(harmful, training)] == ["bonjour"]
+    assert decision.conflicts([Sentence("bonjour", "greet")], training) == []
+    assert decision.conflicts([Sentence("je cherche du taf", "inform")], training) == []
+    near = decision.resembling([Sentence("Bonjour à tous", "inform")], training)
+    assert [s.text for s in near] == ["bonjour à vous"]
+
+
+def test_figures_count_intents_entities_and_wrong_sentences() -> None:
+    """A sentence is wrong when its intent or one of its entities is missed."""
+    sentences = [
+        Sentence("salut", "greet"),
+        Sentence("j'habite Dreux", "inform", (("commune", "Dreux"),)),
+    ]
+    parses = [
+        {"intent": {"name": "greet"}, "entities": []},
+        {"intent": {"name": "inform"}, "entities": []},
+    ]
+    measured = figures(sentences, parses)
+    assert measured.intent_accuracy == 1.0
+    assert measured.entity_f1 == 0.0
+    assert measured.wrong == {"j'habite Dreux": "inform"}
+    found = [{"entity": "commune", "start": 9, "end": 14}]
+    parses[1]["entities"] = found
+    assert figures(sentences, parses).wrong == {}
+
+
+def _set(f1: float, wrong: dict[str, str]) -> dict:
+    return {
+        "sentences": 10,
+        "intent_macro_f1": f1,
+        "intent_accuracy": f1,
+        "entity_f1": None,
+        "wrong": wrong,
+    }
+
+
+def test_judge_refuses_drops_beyond_tolerance_and_lists_what_regressed() -> None:
+    """Within tolerance a new wrong sentence is listed; beyond, a drop is a reason."""
+    run = Run("1", "x", "affinage")
+    run.before = {
+        "test_nlu.yml": _set(0.95, {"a": "greet"}),
+        "personas": {"personas.yml": {"p1": "", "p2": ""}},
+    }
+    run.after = {
+        "test_nlu.yml": _set(0.945, {"a": "greet", "b": "inform"}),
+        "personas": {"personas.yml": {"p1": "", "p2": ""}},
+        decision.LABELS: {"wrong": {}},
+    }
+    decision.judge(run, HELD_OUT, Tolerance())
+    assert run.reasons == []
+    assert run.regressed_sentences == [
+        {"set": "test_nlu.yml", "text": "b", "predicted": "inform"}
+    ]
+    worse = Run("2", "x", "affinage", before=run.before)
+    worse.after = {
+        "test_nlu.yml": _set(0.9, {"a": "greet"}),
+        "personas": {"personas.yml": {"p1": "", "p2": "orienté vers cio"}},
+        decision.LABELS: {"wrong": {"bonjour": "greet"}},
+    }
+    decision.judge(worse, HELD_OUT, Tolerance())
+    assert len(worse.reasons) == 4  # F1, accuracy, the label, the persona
+    assert worse.regressed_personas[0]["persona"] == "p2"
+    assert "Exemple relu mal compris" in " ".join(worse.reasons)
+
+
+def test_promotion_keeps_history_and_rollback_restores_model_and_labels(
+    paths: GatePaths,
+) -> None:
+    """The model that served and the labels file come back as they were."""
+    labelling.write_label(Label("g pa de boulo", "inform", "rlefevre", at=AT))
+    run_dir = paths.runs / "20261206-143000"
+    run_dir.mkdir(parents=True)
+    taken = decision.take_pending(run_dir)
+    assert taken is not None and not labelling.pending_file().exists()
+    candidate = paths.models_dir / "candidate.tar.gz"
+    candidate.write_bytes(b"model two")
+    gate.promote(
+        paths, Run("20261206-143000", "rlefevre", "affinage"), taken, candidate
+    )
+    assert paths.serving.read_bytes() == b"model two"
+    reviewed = labelling.reviewed_file().read_text(encoding="utf-8")
+    assert reviewed.startswith(labelling.HEADER)
+    assert "# relu par rlefevre le 2026-12-06 à 14:30\n" in reviewed
+    assert "- g pa de boulo" in reviewed
+    assert labelling.labelled_keys() == {"g pa de boulo"}
+    assert gate.rollback(paths) == "20261206-143000"
+    assert paths.serving.read_bytes() == b"model one"
+    assert not labelling.reviewed_file().exists()
+    with pytest.raises(FileNotFoundError):
+        gate.rollback(paths)
+
+
+def test_only_the_last_models_are_kept(paths: GatePaths) -> None:
+    """``HISTORY_KEPT`` previous models, the oldest deleted."""
+    labels = paths.root / "labels.yml"
+    labels.write_text(labelling.HEADER, encoding="utf-8")
+    for number in range(gate.HISTORY_KEPT + 2):
+        candidate = paths.models_dir / "candidate.tar.gz"
+        candidate.write_bytes(f"model {number}".encode())
+        gate.promote(
+            paths, Run(f"2026120{number}-000000", "x", "affinage"), labels, candidate
+        )
+    kept = sorted(p.name for p in paths.history.iterdir())
+    assert len(kept) == gate.HISTORY_KEPT and kept[0] == "20261202-000000"
+
+
+def test_a_conflicting_run_is_refused_before_training(paths: GatePaths) -> None:
+    """The harmful label goes back to the inbox marked refused; the model stays."""
+    labelling.write_label(Label("Bonjour !", "inform", "rlefevre", at=AT))
+    run = gate.retrain(paths, "rlefevre", personas=False)
+    assert run.decision == "refusé"
+    assert paths.serving.read_bytes() == b"model one"
+    assert labelling.refused_keys() == {"bonjour": "inform"}
+    assert not labelling.reviewed_file().exists()
+    page = (paths.runs / run.id / "rapport.html").read_text(encoding="utf-8")
+    assert "Le nouveau modèle est refusé" in page and "« bonjour » (greet)" in page
+    assert json.loads((paths.runs / run.id / "run.json").read_text())["decision"] == (
+        "refusé"
+    )
+    assert gate.recent_runs(paths) == [(run.id, "refusé")]
+
+
+def test_report_is_french_and_escapes_texts() -> None:
+    """Decision, labels and figures in French; texts escaped."""
+    run = Run("20261206-143000", "rlefevre", "affinage", decision="en service")
+    run.labels = [{"text": "<b>g pa</b>", "intent": "inform", "by": "relu par x"}]
+    run.before = {"test_nlu.yml": _set(0.95, {})}
+    run.after = {"test_nlu.yml": _set(0.96, {})}
+    page = report_html(run, Tolerance())
+    assert '<html lang="fr">' in page and "Le nouveau modèle est en service." in page
+    assert "&lt;b&gt;g pa&lt;/b&gt;" in page and "<b>g pa" not in page
+    assert "0,950</td><td>0,960" in page
+    assert "Personas non jouées." in page
