@@ -31,7 +31,7 @@ MIN_PROBABILITY = 0.9
 # Latin-script languages without a word list: only long, unmistakable messages.
 SURE_PROBABILITY = 0.99
 GOODBYE_INTENT = "goodbye"
-ENGLISH_DEFAULT_INTENT = "inform"
+ABOUT_THE_PERSON_INTENT = "inform"  # read by the profile phrasings
 NOT_UNDERSTOOD_INTENT = "nlu_fallback"
 NOISE_INTENT = "gibberish"
 # Intents of a message not understood: no "Vouliez-vous dire… ?" between other readings.
@@ -65,6 +65,9 @@ class LanguageWords:
         default_factory=dict
     )
     french_intents: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
+    intents_needing_words: dict[str, tuple[re.Pattern[str], ...]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> LanguageWords:
@@ -84,6 +87,7 @@ class LanguageWords:
             negations=frozenset(data.get("negations", [])),
             english_intents=_intent_patterns(data.get("english_intents")),
             french_intents=_intent_patterns(data.get("french_intents")),
+            intents_needing_words=_intent_patterns(data.get("intents_needing_words")),
         )
 
 
@@ -242,6 +246,9 @@ def guarded_intent(text: str, intent: str | None, language: str | None) -> str |
       English message says something about the person (``inform``): English is a
       second language of the dialogue, read by the profile phrasings;
     - French: a person asked for, or a short insult (``french_intents``);
+    - an intent of ``intents_needing_words`` (« recommencer » erases the conversation)
+      without one of its words says something about the person (``inform``):
+      « je voudrais reprendre un commerce » is a need, not a restart;
     - keyboard mashes ("xcvbn") are noise, like emoji;
     - another language: ``other_language``.
     """
@@ -250,7 +257,7 @@ def guarded_intent(text: str, intent: str | None, language: str | None) -> str |
     if language in (ENGLISH, None) and (found := english_intent(text)):
         return found  # also short messages no language is sure of: "start again", "no"
     if language == ENGLISH:
-        return ENGLISH_DEFAULT_INTENT  # read by the profile phrasings, like French
+        return ABOUT_THE_PERSON_INTENT  # read by the profile phrasings, like French
     if language is not None and language != FRENCH:
         return OTHER_LANGUAGE_INTENT
     if language in (FRENCH, None) and (
@@ -259,4 +266,7 @@ def guarded_intent(text: str, intent: str | None, language: str | None) -> str |
         return found  # a person asked for is always offered
     if intent == GOODBYE_INTENT and not is_goodbye(text):
         return NOT_UNDERSTOOD_INTENT
+    needed = get_words().intents_needing_words.get(intent or "")
+    if needed and not any(p.search(simplify(text)) for p in needed):
+        return ABOUT_THE_PERSON_INTENT
     return None

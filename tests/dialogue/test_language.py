@@ -251,3 +251,22 @@ def test_a_bare_call_for_help_starts_an_orientation_never_an_opinion(text: str) 
 def test_help_within_a_longer_message_is_left_to_the_model() -> None:
     assert _guarded("merci pour votre aide", "thank").get("intent")["name"] == "thank"
     assert _guarded("ça m'aide beaucoup", "give_feedback").get("intent")["name"] == "give_feedback"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["reprendre un commerce", "je voudrais reprendre un bar tabac", "reprendre mes études",
+     "je reprends le travail lundi", "repartir dans le commerce"],
+)
+def test_a_restart_without_a_word_of_restarting_is_about_the_person(text: str) -> None:
+    """« Recommencer » erases the conversation: « reprendre un commerce » is a need."""
+    assert _guarded(text, "restart").get("intent") == {"name": "inform", "confidence": 1.0}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["recommencer", "on recommence", "je veux tout reprendre à zéro", "repartons du début",
+     "efface tout", "reset", "nouvelle demande", "Start over please"],
+)
+def test_a_restart_in_words_stays_a_restart(text: str) -> None:
+    assert _guarded(text, "restart").get("intent")["name"] == "restart"
