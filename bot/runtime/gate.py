@@ -132,6 +132,12 @@ def nlu_measures(model: Path, groups: dict[str, list[Sentence]]) -> dict[str, di
     }
 
 
+# Every persona speaks from 127.0.0.1, one conversation after another: the flood
+# limits of the routes they use (``SPRO_RATE_LIMITS``, read by the public channels)
+# are off on the gate's own servers, or the personas would meet 429s.
+PERSONAS_RATE_LIMITS = "conversations=0/0/60,messages=0/0/60"
+
+
 def persona_measures(model: Path, files: list[Path]) -> dict[str, dict[str, str]]:
     """Per personas file: persona id -> "" when as expected, else what went wrong."""
     import tempfile
@@ -153,7 +159,10 @@ def persona_measures(model: Path, files: list[Path]) -> dict[str, dict[str, str]
             actions_port=actions_port,
             endpoints=endpoints,
             log_dir=work,
-            extra_env={"SPRO_VAR_DIR": str(work)},
+            extra_env={
+                "SPRO_VAR_DIR": str(work),
+                "SPRO_RATE_LIMITS": PERSONAS_RATE_LIMITS,
+            },
         )
         stack.start()
         try:

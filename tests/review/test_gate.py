@@ -178,3 +178,31 @@ def test_report_is_french_and_escapes_texts() -> None:
     assert "&lt;b&gt;g pa&lt;/b&gt;" in page and "<b>g pa" not in page
     assert "0,950</td><td>0,960" in page
     assert "Personas non jouées." in page
+
+
+def test_the_gate_personas_meet_no_flood_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """All personas speak from 127.0.0.1: on the gate's servers they must not get 429s."""
+    from channels import rate_limits
+
+    started: list[dict[str, str]] = []
+
+    class RecordedStack:
+        def __init__(self, **settings: object) -> None:
+            started.append(dict(settings["extra_env"]))  # type: ignore[call-overload]
+
+        def start(self) -> None:
+            pass
+
+        def wait_ready(self, timeout: float) -> None:
+            pass
+
+        def stop(self) -> None:
+            pass
+
+    monkeypatch.setattr(gate, "Stack", RecordedStack)
+    monkeypatch.setattr("bot.evaluation.rest.load_knowledge", lambda work: None)
+    assert gate.persona_measures(Path("model.tar.gz"), []) == {}
+    monkeypatch.setenv("SPRO_RATE_LIMITS", started[0]["SPRO_RATE_LIMITS"])
+    for route in ("/webhooks/rest/conversations", "/webhooks/rest/webhook"):
+        limit = rate_limits.limit(rate_limits.ROUTES[route])
+        assert (limit.per_address, limit.per_conversation) == (0, 0), route
