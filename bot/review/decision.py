@@ -37,6 +37,28 @@ class Tolerance:
     newly_wrong: int = 5  # held-out sentences right before, wrong now (all sets)
     personas: int = 0  # personas as expected before, not now (all files)
 
+    @classmethod
+    def from_setting(cls, setting: str) -> Tolerance:
+        """The defaults with ``SPRO_GATE_TOLERANCE``'s overrides.
+
+        ``name=value``, comma-separated, names of this class's fields, for example
+        ``newly_wrong=10,intent_f1=0.02``; unknown names and unreadable values are
+        ignored (the default stays).
+        """
+        values: dict[str, Any] = {}
+        for item in setting.split(","):
+            name, _, value = item.strip().partition("=")
+            kind = {"newly_wrong": int, "personas": int}.get(name, float)
+            if name not in cls.__dataclass_fields__:
+                continue
+            try:
+                number = kind(value.strip())
+            except ValueError:
+                continue
+            if number >= 0:
+                values[name] = number
+        return cls(**values)
+
 
 @dataclass
 class Run:

@@ -316,10 +316,16 @@ def retrain(
     by: str,
     finetune: bool = False,
     personas: bool = True,
-    tolerance: Tolerance = Tolerance(),
+    tolerance: Tolerance | None = None,
 ) -> Run:
-    """One run of the gate (see the module's docstring); its report is written."""
+    """One run of the gate (see the module's docstring); its report is written.
+
+    The tolerance: ``tolerance``, else the defaults with ``SPRO_GATE_TOLERANCE``'s.
+    """
     from bot.review.gate_report import write_report
+
+    if tolerance is None:
+        tolerance = Tolerance.from_setting(os.environ.get("SPRO_GATE_TOLERANCE", ""))
 
     paths.runs.mkdir(parents=True, exist_ok=True)
     with open(paths.review_dir / "gate.lock", "w") as lock:

@@ -181,7 +181,7 @@ def test_report_is_french_and_escapes_texts() -> None:
 
 
 def test_the_gate_personas_meet_no_flood_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """All personas speak from 127.0.0.1: on the gate's servers they must not get 429s."""
+    """Every persona speaks from 127.0.0.1: no 429 on the gate's own servers."""
     from channels import rate_limits
 
     started: list[dict[str, str]] = []
@@ -206,3 +206,10 @@ def test_the_gate_personas_meet_no_flood_limit(monkeypatch: pytest.MonkeyPatch) 
     for route in ("/webhooks/rest/conversations", "/webhooks/rest/webhook"):
         limit = rate_limits.limit(rate_limits.ROUTES[route])
         assert (limit.per_address, limit.per_conversation) == (0, 0), route
+
+
+def test_the_tolerance_is_a_setting_with_the_defaults_kept() -> None:
+    assert Tolerance.from_setting("") == Tolerance()
+    wide = Tolerance.from_setting("newly_wrong=12, intent_f1=0.03,bogus=1,entity_f1=x")
+    assert (wide.newly_wrong, wide.intent_f1) == (12, 0.03)
+    assert (wide.entity_f1, wide.personas) == (Tolerance().entity_f1, 0)

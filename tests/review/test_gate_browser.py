@@ -41,7 +41,13 @@ from tests.browser.conftest import (  # noqa: F401 - shared fixtures
 )
 from tests.indicators.conftest import accounts_text  # noqa: F401
 from tests.indicators.test_dashboard_browser import serious, sign_in
-from tests.review.gate_project import RIGHT_INTENT, WRONG, training_copy
+from tests.review.gate_project import (
+    NOISE_DROP,
+    RETRAIN_NOISE,
+    RIGHT_INTENT,
+    WRONG,
+    training_copy,
+)
 from tests.stacks import running_stack
 
 pytestmark = pytest.mark.browser
@@ -112,6 +118,7 @@ def served(
         SPRO_REVIEW_PERSONAS="0",
         SPRO_MODEL_CHECK_SECONDS="1",
         SPRO_INDICATORS_MIN_CELL="1",
+        SPRO_GATE_TOLERANCE=RETRAIN_NOISE,
     ) as stack:
         yield stack, work, models
 
@@ -173,8 +180,8 @@ def test_label_retrain_serve_refuse_then_roll_back(
     )
     for name in ("test_nlu.yml", "test_nlu_2.yml", "test_nlu_blind.yml"):
         before, after = run["before"][name], run["after"][name]
-        assert after["intent_macro_f1"] >= before["intent_macro_f1"] - 0.01, name
-        assert after["intent_accuracy"] >= before["intent_accuracy"] - 0.01, name
+        assert after["intent_macro_f1"] >= before["intent_macro_f1"] - NOISE_DROP, name
+        assert after["intent_accuracy"] >= before["intent_accuracy"] - NOISE_DROP, name
     assert run["after"]["exemples relus"]["wrong"] == {}
     wait_for_intent(stack, work, WRONG, RIGHT_INTENT)
     served_model = model_digest(models / "spro.tar.gz")
