@@ -46,6 +46,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot import places
 from bot.conversation.entities import CHECKED, checked_entities
 from bot.conversation.language import (
+    ABOUT_THE_PERSON_INTENT,
     DETECTED_LANGUAGE,
     NOT_UNDERSTOOD,
     detect_language,
@@ -56,7 +57,6 @@ from bot.places import Gazetteer
 from bot.rasa_patches import patch_enabled
 
 UNUSED_SPACY_PIPES = ("parser", "ner")
-HELP_INTENT = "inform"
 
 
 @lru_cache(maxsize=None)
@@ -125,7 +125,8 @@ class LanguageGuard(GraphComponent):
             current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             replaced = guarded_intent(text, current, language)
             if replaced is None and asks_for_help(text):
-                replaced = HELP_INTENT  # « aide »: an orientation, not an opinion
+                # « aide »: an orientation, not an opinion
+                replaced = ABOUT_THE_PERSON_INTENT
             if replaced is None or replaced == current:
                 continue
             intent = {INTENT_NAME_KEY: replaced, PREDICTED_CONFIDENCE_KEY: 1.0}

@@ -11,18 +11,20 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.evaluation.personas import english_summary, load_personas, markdown, play, summary  # noqa: E402
-from bot.evaluation.rest import load_knowledge, post_message  # noqa: E402
-from bot.runtime.launcher import RASA_COMMAND, Stack, child_environment, ensure_model, free_port, write_endpoints  # noqa: E402
+from bot.evaluation.personas import english_summary, markdown, summary  # noqa: E402
 from bot.reports import write_block  # noqa: E402
-from channels.rate_limits import UNLIMITED  # noqa: E402
+from bot.runtime.persona_servers import play_files  # noqa: E402
+from bot.runtime.launcher import (  # noqa: E402
+    RASA_COMMAND,
+    child_environment,
+    ensure_model,
+)
 
 RESULTS = ROOT / "results"
 DOCUMENTS = (ROOT / "docs" / "dialogue.md",)
@@ -78,26 +80,8 @@ def core_figures(model: Path) -> dict:
 
 def persona_figures(model: Path, files: tuple[Path, ...]) -> list[dict]:
     """Play every persona of each file against freshly started servers (one stack)."""
-    with tempfile.TemporaryDirectory(prefix="spro-eval-") as folder:
-        work = Path(folder)
-        load_knowledge(work)
-        actions_port, rasa_port = free_port(), free_port()
-        endpoints = write_endpoints(work / "endpoints.yml", actions_port, work / "tracker.sqlite3")
-        stack = Stack(model=model, rasa_port=rasa_port, actions_port=actions_port, endpoints=endpoints,
-                      log_dir=work, extra_env={"SPRO_VAR_DIR": str(work),
-                                               # every persona comes from 127.0.0.1: no flood limits
-                                               "SPRO_RATE_LIMITS": UNLIMITED})
-        stack.start()
-        try:
-            stack.wait_ready()
-            figures = []
-            for file in files:
-                personas = load_personas(file)
-                results = [play(lambda s, t: post_message(stack.url, s, t), p) for p in personas]
-                figures.append({**summary(results), **english_summary(personas, results)})
-        finally:
-            stack.stop()
-    return figures
+    return [{**summary(results), **english_summary(personas, results)}
+            for personas, results in play_files(model, files, timeout=180)]
 
 
 def persona_rows(name: str, personas: dict) -> list[str]:

@@ -53,12 +53,10 @@ from bot.review.decision import (
 from bot.review.measures import Sentence, figures, held_out_sentences
 from bot.runtime.launcher import (
     RASA_COMMAND,
-    Stack,
     child_environment,
-    free_port,
     training_fingerprint,
-    write_endpoints,
 )
+from bot.runtime.persona_servers import play_files
 
 HISTORY_KEPT = 5
 # Share of config.yml's epochs a fine-tuning runs (DIET 120 -> 24, TED 60 -> 12).
@@ -132,50 +130,12 @@ def nlu_measures(model: Path, groups: dict[str, list[Sentence]]) -> dict[str, di
     }
 
 
-# Every persona speaks from 127.0.0.1, one conversation after another: the flood
-# limits of the routes they use (``SPRO_RATE_LIMITS``, read by the public channels)
-# are off on the gate's own servers, or the personas would meet 429s.
-PERSONAS_RATE_LIMITS = "conversations=0/0/60,messages=0/0/60"
-
-
 def persona_measures(model: Path, files: list[Path]) -> dict[str, dict[str, str]]:
     """Per personas file: persona id -> "" when as expected, else what went wrong."""
-    import tempfile
-
-    from bot.evaluation.personas import load_personas, play
-    from bot.evaluation.rest import load_knowledge, post_message
-
-    results: dict[str, dict[str, str]] = {}
-    with tempfile.TemporaryDirectory(prefix="spro-gate-") as folder:
-        work = Path(folder)
-        load_knowledge(work)
-        actions_port = free_port()
-        endpoints = write_endpoints(
-            work / "endpoints.yml", actions_port, work / "tracker.sqlite3"
-        )
-        stack = Stack(
-            model=model,
-            rasa_port=free_port(),
-            actions_port=actions_port,
-            endpoints=endpoints,
-            log_dir=work,
-            extra_env={
-                "SPRO_VAR_DIR": str(work),
-                "SPRO_RATE_LIMITS": PERSONAS_RATE_LIMITS,
-            },
-        )
-        stack.start()
-        try:
-            stack.wait_ready(timeout=600)
-            for file in files:
-                played = [
-                    play(lambda s, t: post_message(stack.url, s, t), persona)
-                    for persona in load_personas(file)
-                ]
-                results[file.name] = {r.id: "; ".join(r.problems()) for r in played}
-        finally:
-            stack.stop()
-    return results
+    return {
+        file.name: {r.id: "; ".join(r.problems()) for r in results}
+        for file, (_, results) in zip(files, play_files(model, files))
+    }
 
 
 def model_digest(model: Path) -> str:

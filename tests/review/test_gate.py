@@ -13,7 +13,7 @@ from bot.review.decision import Run, Tolerance
 from bot.review.gate_report import report_html
 from bot.review.labelling import Label
 from bot.review.measures import Sentence, figures
-from bot.runtime import gate
+from bot.runtime import gate, persona_servers
 from bot.runtime.gate import GatePaths
 
 AT = datetime(2026, 12, 6, 14, 30)
@@ -199,8 +199,8 @@ def test_the_gate_personas_meet_no_flood_limit(monkeypatch: pytest.MonkeyPatch) 
         def stop(self) -> None:
             pass
 
-    monkeypatch.setattr(gate, "Stack", RecordedStack)
-    monkeypatch.setattr("bot.evaluation.rest.load_knowledge", lambda work: None)
+    monkeypatch.setattr(persona_servers, "Stack", RecordedStack)
+    monkeypatch.setattr(persona_servers, "load_knowledge", lambda work: None)
     assert gate.persona_measures(Path("model.tar.gz"), []) == {}
     monkeypatch.setenv("SPRO_RATE_LIMITS", started[0]["SPRO_RATE_LIMITS"])
     for route in ("/webhooks/rest/conversations", "/webhooks/rest/webhook"):
