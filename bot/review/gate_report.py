@@ -72,6 +72,25 @@ def _list(items: list[str], empty: str) -> str:
     return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
 
 
+def _sign_test(run: Run) -> str:
+    """One sentence on what chance explains of the held-out changes."""
+    if run.sign_test_p is None:
+        return ""
+    lost, gained = len(run.regressed_sentences), len(run.improved_sentences)
+    if lost <= gained:
+        verdict = "aucune perte nette"
+    else:
+        verdict = (
+            f"probabilité d'une perte nette au moins aussi grande si le "
+            f"réentraînement déplaçait les réponses au hasard : "
+            f"{_number(run.sign_test_p)}"
+        )
+    return (
+        f"<p id='bilan'>Bilan : {lost} devenue(s) fausse(s), {gained} devenue(s) "
+        f"juste(s) ; {verdict}.</p>"
+    )
+
+
 def report_html(run: Run, tolerance: Tolerance) -> str:
     """The whole report page."""
     labels = [
@@ -81,7 +100,17 @@ def report_html(run: Run, tolerance: Tolerance) -> str:
     ]
     sentences = [
         f"{escape(r['set'])} : « {escape(r['text'])} » compris {escape(r['predicted'])}"
+        + (
+            " <strong>(proche d'un exemple relu)</strong>"
+            if r.get("near_label")
+            else ""
+        )
         for r in run.regressed_sentences
+    ]
+    improved = [
+        f"{escape(r['set'])} : « {escape(r['text'])} » (était compris "
+        f"{escape(r['was'])})"
+        for r in run.improved_sentences
     ]
     personas = [
         f"{escape(r['file'])} : {escape(r['persona'])} — {escape(r['problem'])}"
@@ -93,10 +122,13 @@ def report_html(run: Run, tolerance: Tolerance) -> str:
         else "compréhension réentraînée, dialogue repris du cache"
     )
     rules = (
-        f"baisse tolérée par jeu de test : macro-F1 {tolerance.intent_f1}, "
-        f"exactitude {tolerance.intent_accuracy}, "
+        "les phrases de test devenues fausses ne sont pas nettement plus nombreuses "
+        "que celles devenues justes (test du signe : perte refusée si sa probabilité "
+        f"due au hasard est sous {tolerance.significance}) ; "
+        f"{tolerance.near_labels} au plus proche d'un exemple relu ; "
+        f"{tolerance.newly_wrong} au plus en tout ; baisse tolérée par jeu de test : "
+        f"macro-F1 {tolerance.intent_f1}, exactitude {tolerance.intent_accuracy}, "
         f"F1 des entités {tolerance.entity_f1} ; "
-        f"phrases de test devenues fausses : {tolerance.newly_wrong} au plus ; "
         f"personas devenues fausses : {tolerance.personas} au plus ; chaque exemple "
         "relu doit être compris comme étiqueté, et aucune phrase d'entraînement "
         "proche ne doit changer d'intention"
@@ -120,8 +152,11 @@ th,td{{border:1px solid #666;padding:.25rem .5rem;text-align:left}}
 {_list(labels, "Aucun.")}
 <h2>Mesures</h2>
 {figures_table(run)}
-<h2>Phrases de test devenues fausses</h2>
+<h2>Phrases de test devenues fausses ({len(sentences)})</h2>
 {_list(sentences, "Aucune.")}
+<h2>Phrases de test devenues justes ({len(improved)})</h2>
+{_list(improved, "Aucune.")}
+{_sign_test(run)}
 <h2>Personas devenues fausses</h2>
 {_list(personas, "Aucune." if "personas" in run.after else "Personas non jouées.")}
 <h2>Règles</h2>

@@ -96,7 +96,7 @@ def test_judge_refuses_drops_beyond_tolerance_and_lists_what_regressed() -> None
     decision.judge(run, HELD_OUT, Tolerance())
     assert run.reasons == []
     assert run.regressed_sentences == [
-        {"set": "test_nlu.yml", "text": "b", "predicted": "inform"}
+        {"set": "test_nlu.yml", "text": "b", "predicted": "inform", "near_label": ""}
     ]
     worse = Run("2", "x", "affinage", before=run.before)
     worse.after = {
@@ -108,6 +108,60 @@ def test_judge_refuses_drops_beyond_tolerance_and_lists_what_regressed() -> None
     assert len(worse.reasons) == 4  # F1, accuracy, the label, the persona
     assert worse.regressed_personas[0]["persona"] == "p2"
     assert "Exemple relu mal compris" in " ".join(worse.reasons)
+
+
+def test_sign_test_is_the_binomial_tail() -> None:
+    """Chance of at least ``lost`` heads in ``lost + gained`` fair tosses."""
+    assert decision.sign_test(0, 0) == 1.0
+    assert decision.sign_test(1, 0) == 0.5
+    assert decision.sign_test(3, 0) == 0.125
+    assert decision.sign_test(2, 2) == 11 / 16
+    assert decision.sign_test(8, 0) == 1 / 256
+    assert round(decision.sign_test(10, 6), 4) == 0.2272
+
+
+def _moved(lost: int, gained: int) -> tuple[dict, dict]:
+    """Figures of a set where ``lost`` answers became wrong and ``gained`` right."""
+    old = {f"juste avant {i}": "greet" for i in range(gained)}
+    new = {f"faux après {i}": "inform" for i in range(lost)}
+    return _set(0.95, old), _set(0.95 - 0.003 * (lost - gained), new)
+
+
+def _judged(lost: int, gained: int, labels: list[str], **after: dict) -> Run:
+    run = Run(
+        "1",
+        "x",
+        "complet",
+        labels=[{"text": t, "intent": "inform", "by": "x"} for t in labels],
+    )
+    before, moved = _moved(lost, gained)
+    run.before = {"test_nlu.yml": before}
+    run.after = {"test_nlu.yml": {**moved, "wrong": {**moved["wrong"], **after}}}
+    decision.judge(run, HELD_OUT, Tolerance())
+    return run
+
+
+def test_judge_tells_retraining_noise_from_a_net_loss() -> None:
+    """Answers moved both ways serve; a one-way loss chance cannot explain is refused."""
+    noise = _judged(10, 6, ["chui o chomdu"])  # as measured: p = 0.23
+    assert noise.reasons == [] and noise.sign_test_p == 0.2272
+    assert len(noise.improved_sentences) == 6
+    loss = _judged(8, 0, ["chui o chomdu"])
+    assert loss.sign_test_p == 0.0039
+    assert len(loss.reasons) == 1 and "test du signe" in loss.reasons[0]
+    assert "8 phrases de test devenues fausses pour 0" in loss.reasons[0]
+
+
+def test_judge_refuses_a_regression_near_a_label() -> None:
+    """One held-out sentence sharing words with a label, now wrong, is enough."""
+    run = _judged(0, 3, ["coucou ça va"], **{"coucou ça va bien": "inform"})
+    assert run.regressed_sentences[0]["near_label"] == "oui"
+    assert run.reasons == [
+        "Phrase de test proche d'un exemple relu, désormais fausse : "
+        "« coucou ça va bien » → inform."
+    ]
+    wide = Tolerance.from_setting("near_labels=1, significance=0.01, x=3")
+    assert (wide.near_labels, wide.significance) == (1, 0.01)
 
 
 def test_promotion_keeps_history_and_rollback_restores_model_and_labels(
@@ -178,6 +232,17 @@ def test_report_is_french_and_escapes_texts() -> None:
     assert "&lt;b&gt;g pa&lt;/b&gt;" in page and "<b>g pa" not in page
     assert "0,950</td><td>0,960" in page
     assert "Personas non jouées." in page
+
+
+def test_report_shows_both_ways_and_the_sign_test() -> None:
+    """Sentences lost and gained, the one near a label marked, chance stated."""
+    run = _judged(3, 1, ["coucou ça va"], **{"coucou ça va bien": "inform"})
+    page = report_html(run, Tolerance())
+    assert "Phrases de test devenues fausses (4)" in page
+    assert "Phrases de test devenues justes (1)" in page
+    assert "« coucou ça va bien » compris inform <strong>(proche" in page
+    assert "Bilan : 4 devenue(s) fausse(s), 1 devenue(s) juste(s)" in page
+    assert f"au hasard : {decision.sign_test(4, 1):.3f}".replace(".", ",") in page
 
 
 def test_the_gate_personas_meet_no_flood_limit(monkeypatch: pytest.MonkeyPatch) -> None:
