@@ -2,12 +2,13 @@
 
 ``retrain`` takes the labels waiting in ``var/review/pending.yml``, refuses at once
 those that contradict a training sentence of another intent (same words), trains a
-candidate with Rasa's training cache (only the NLU part runs again: the stories and
-the domain did not change; ``finetune=True`` fine-tunes the serving model instead, a
-fraction of the epochs: faster, measured worse here, docs/review.md), measures the
-candidate and the serving model (``bot.review.measures``) and puts the candidate into
-service only when no figure drops beyond ``Tolerance``, no held-out sentence or
-persona the serving model got right is wrong beyond it, every label is predicted as
+candidate with Rasa's training cache (steps whose inputs did not change are
+restored; ``finetune=True`` fine-tunes the serving model instead, a fraction of the
+epochs: faster, measured worse here, docs/review.md), measures the candidate and the
+serving model (``bot.review.measures``) and puts the candidate into service only when
+the held-out answers it changed are within retraining noise and none near a label
+went wrong, no figure drops beyond ``Tolerance``'s safety nets, no persona the serving
+model got right fails, every label is predicted as
 labelled and no training sentence resembling a label changes intent. Accepted labels
 go to ``data/nlu/reviewed.yml``; refused ones to ``var/review/refused.yml`` (back in the
 inbox, marked refused). The model that served before is kept in ``models/history/``

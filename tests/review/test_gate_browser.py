@@ -3,7 +3,8 @@
 Real servers (Rasa with the dashboard, action server) on a copy of the project's
 model; the training folder (``SPRO_TRAINING_ROOT``) is a copy of config, domain, data
 and the held-out sets, so nothing of the project changes. One retrain in all (the
-NLU; the dialogue part from Rasa's cache); the harmful label is refused before it.
+NLU and the policies; Rasa's cache restores it for the cluster test); the harmful
+label is refused before it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.config import PROJECT_ROOT
 from bot.evaluation.rest import conversation_id, load_knowledge, post_message
+from bot.review.decision import Tolerance
 from bot.runtime.gate import model_digest
 from bot.runtime.launcher import Stack
 from tests.browser.conftest import (  # noqa: F401 - shared fixtures
@@ -42,8 +44,6 @@ from tests.browser.conftest import (  # noqa: F401 - shared fixtures
 from tests.indicators.conftest import accounts_text  # noqa: F401
 from tests.indicators.test_dashboard_browser import serious, sign_in
 from tests.review.gate_project import (
-    NOISE_DROP,
-    RETRAIN_NOISE,
     RIGHT_INTENT,
     WRONG,
     training_copy,
@@ -118,7 +118,6 @@ def served(
         SPRO_REVIEW_PERSONAS="0",
         SPRO_MODEL_CHECK_SECONDS="1",
         SPRO_INDICATORS_MIN_CELL="1",
-        SPRO_GATE_TOLERANCE=RETRAIN_NOISE,
     ) as stack:
         yield stack, work, models
 
@@ -178,10 +177,19 @@ def test_label_retrain_serve_refuse_then_roll_back(
     run = json.loads(
         next((work / "review" / "runs").glob("*/run.json")).read_text("utf-8")
     )
+    # Served at the default tolerance: the held-out answers it moved are within
+    # retraining noise (sign test), none near the label, no set beyond its safety net.
+    default = Tolerance()
+    lost, gained = run["regressed_sentences"], run["improved_sentences"]
+    assert len(lost) <= len(gained) or run["sign_test_p"] >= default.significance
+    assert not any(r["near_label"] for r in lost)
     for name in ("test_nlu.yml", "test_nlu_2.yml", "test_nlu_blind.yml"):
         before, after = run["before"][name], run["after"][name]
-        assert after["intent_macro_f1"] >= before["intent_macro_f1"] - NOISE_DROP, name
-        assert after["intent_accuracy"] >= before["intent_accuracy"] - NOISE_DROP, name
+        assert after["intent_macro_f1"] >= before["intent_macro_f1"] - default.intent_f1
+        assert after["intent_accuracy"] >= (
+            before["intent_accuracy"] - default.intent_accuracy
+        )
+    assert f"Bilan : {len(lost)} devenue(s) fausse(s)" in page.inner_text("main")
     assert run["after"]["exemples relus"]["wrong"] == {}
     wait_for_intent(stack, work, WRONG, RIGHT_INTENT)
     served_model = model_digest(models / "spro.tar.gz")

@@ -29,7 +29,6 @@ from bot.runtime.cluster import Cluster, tracker_events
 from bot.runtime.gate import model_digest
 from tests.e2e.test_scale_out import PG, REDIS, reachable
 from tests.review.gate_project import (
-    RETRAIN_NOISE,
     RIGHT_INTENT,
     WRONG,
     training_copy,
@@ -83,9 +82,7 @@ def test_every_instance_serves_the_new_model_and_no_message_fails(
     shutil.copy2(trained_model, models / "spro.tar.gz")
     monkeypatch.setenv("SPRO_VAR_DIR", str(work))
     monkeypatch.setenv("SPRO_TRAINING_ROOT", str(root))
-    # Retraining noise, not the label, decides at the default tolerance: see
-    # tests/review/test_gate_browser.py. This test is about the switch.
-    monkeypatch.setenv("SPRO_GATE_TOLERANCE", RETRAIN_NOISE)
+    monkeypatch.delenv("SPRO_GATE_TOLERANCE", raising=False)  # the default
     write_label(Label(WRONG, RIGHT_INTENT, "rlefevre"))
     settings = {"SPRO_MODEL_CHECK_SECONDS": "1", "SPRO_TRAINING_ROOT": str(root)}
     model, cluster_dir = models / "spro.tar.gz", tmp_path / "cluster"
