@@ -1,0 +1,213 @@
+"""The review inbox derived from the tracker store once, then incrementally.
+
+Its tables (``bot.review.inbox``) sit beside Rasa's ``events`` in the tracker store's
+database (SQLite or PostgreSQL): what they hold is derived from the conversations,
+kept as long as they are and deleted with them. A run reads the senders with events
+written since the last run, all their events (a conversation is cut into sessions and
+located as the indicators do), and replaces their rows: a conversation still going on
+is brought up to date by the next run.
+
+Runs are recorded in ``review_windows`` by the tracker's event ids: reading by id uses
+the primary key (Rasa's ``events`` table has no index on time), and the unique start of
+a window makes two instances deriving at once write it once. Ids committed late by a
+concurrent transaction (PostgreSQL allocates them before the commit) are caught by
+reading again the windows derived in the ``OVERLAP_SECONDS`` before the last run.
+
+Runs come from the dashboard's periodic derivation beside the indicators'
+(``bot.indicators.periodic``) and from the inbox page before its query (the few
+messages since); the purge of conversations calls ``forget_senders``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from sqlalchemy import MetaData, Table, create_engine, delete, exists, func, select
+from sqlalchemy import inspect as inspect_database
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.db import create_tables
+from bot.indicators.derive import record_from_session
+from bot.privacy import mask_personal_data
+from bot.review.inbox import (
+    conversations_table,
+    group_key,
+    messages_table,
+    metadata,
+    prediction,
+    reasons_by_index,
+    sessions_with_ids,
+    windows_table,
+)
+
+log = logging.getLogger(__name__)
+
+# Windows derived this long before the last run are read again (late commits).
+OVERLAP_SECONDS = 120.0
+# Senders read (and rows replaced) per query.
+BATCH = 200
+# One run at a time in a process: the page waits for the periodic run, not redoes it.
+_RUNNING = threading.Lock()
+
+
+@dataclass(frozen=True)
+class InboxDerivation:
+    """What one run did."""
+
+    senders: int  # senders whose conversations were read again
+    messages: int  # proposed messages written for them
+    last_event: int  # the tracker's events.id derived up to
+
+
+def sender_rows(
+    sender: str, rows: Iterable[tuple[int, str]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The conversation rows and proposed message rows of one sender's events."""
+    conversations = []
+    messages = []
+    for session, ids in sessions_with_ids(rows):
+        record = record_from_session(session)
+        if record is None:  # the person wrote nothing
+            continue
+        place = {
+            "day": record.day,
+            "channel": record.channel,
+            "region": record.region,
+            "departement": record.departement,
+        }
+        conversations.append({"sender_id": sender, "first_event": ids[0], **place})
+        for index, reason in sorted(reasons_by_index(session).items()):
+            event = session.events[index]
+            text = mask_personal_data(str(event["text"]).strip())
+            key = group_key(text)
+            if not key:
+                continue
+            intent, confidence, entities = prediction(event)
+            messages.append(
+                {
+                    "event_id": ids[index],
+                    "sender_id": sender,
+                    **place,
+                    "reason": reason,
+                    "key": key,
+                    "text": text,
+                    "intent": intent[:128],
+                    "confidence": round(confidence, 3),
+                    "entities": json.dumps(entities, ensure_ascii=False),
+                }
+            )
+    return conversations, messages
+
+
+def forget_senders(connection: Connection, senders: list[str]) -> None:
+    """Delete the derived rows of ``senders`` (in the caller's transaction)."""
+    for table in (messages_table, conversations_table):
+        connection.execute(delete(table).where(table.c.sender_id.in_(senders)))
+
+
+def forget_orphans(connection: Connection) -> int:
+    """Delete the rows whose conversation is no longer in the tracker store.
+
+    After a purge: a run that read a conversation just before the purge deleted it
+    may have written its rows back. Returns how many messages went.
+    """
+    events = Table("events", MetaData(), autoload_with=connection)
+    gone = 0
+    for table in (messages_table, conversations_table):
+        kept = exists().where(events.c.sender_id == table.c.sender_id)
+        deleted = connection.execute(delete(table).where(~kept)).rowcount
+        gone += deleted if table is messages_table else 0
+    return gone
+
+
+def _start(connection: Connection) -> tuple[int, int]:
+    """The last event derived and the event after which to read again."""
+    last, derived_at = connection.execute(
+        select(
+            func.max(windows_table.c.last_event), func.max(windows_table.c.derived_at)
+        )
+    ).one()
+    if last is None:
+        return 0, 0
+    again = connection.execute(
+        select(func.min(windows_table.c.after_event)).where(
+            windows_table.c.derived_at >= derived_at - OVERLAP_SECONDS
+        )
+    ).scalar()
+    return int(last), int(again if again is not None else last)
+
+
+def _derive(engine: Engine, now: float) -> InboxDerivation:
+    if not inspect_database(engine).has_table("events"):
+        return InboxDerivation(0, 0, 0)
+    create_tables(metadata, engine)
+    events = Table("events", MetaData(), autoload_with=engine)
+    conversations: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    with engine.connect() as connection:
+        last, again = _start(connection)
+        top = int(connection.execute(select(func.max(events.c.id))).scalar() or 0)
+        senders = [
+            row[0]
+            for row in connection.execute(
+                select(events.c.sender_id)
+                .where(events.c.id > again, events.c.id <= top)
+                .group_by(events.c.sender_id)
+            )
+        ]
+        for index in range(0, len(senders), BATCH):
+            rows: dict[str, list[tuple[int, str]]] = {}
+            for row_id, sender, data in connection.execute(
+                select(events.c.id, events.c.sender_id, events.c.data)
+                .where(
+                    events.c.sender_id.in_(senders[index : index + BATCH]),
+                    events.c.id <= top,
+                )
+                .order_by(events.c.id)
+            ):
+                rows.setdefault(sender, []).append((row_id, data))
+            for sender, sender_events in rows.items():
+                found, proposed = sender_rows(sender, sender_events)
+                conversations += found
+                messages += proposed
+    if not senders:
+        return InboxDerivation(0, 0, last)
+    try:
+        with engine.begin() as connection:
+            if top > last:
+                connection.execute(
+                    windows_table.insert().values(
+                        after_event=last,
+                        last_event=top,
+                        derived_at=now,
+                        messages=len(messages),
+                    )
+                )
+            for index in range(0, len(senders), BATCH):
+                forget_senders(connection, senders[index : index + BATCH])
+            for table, values in (
+                (conversations_table, conversations),
+                (messages_table, messages),
+            ):
+                for index in range(0, len(values), 1000):
+                    connection.execute(table.insert(), values[index : index + 1000])
+    except IntegrityError:
+        log.info("review: events after %s already derived by another instance", last)
+        return InboxDerivation(0, 0, last)
+    return InboxDerivation(len(senders), len(messages), max(top, last))
+
+
+def derive_inbox(tracker_url: str, now: float | None = None) -> InboxDerivation:
+    """Derive the inbox's rows of the conversations written since the last run."""
+    engine = create_engine(tracker_url, future=True)
+    try:
+        with _RUNNING:
+            return _derive(engine, time.time() if now is None else now)
+    finally:
+        engine.dispose()
