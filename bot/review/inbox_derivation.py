@@ -10,8 +10,9 @@ is brought up to date by the next run.
 Runs are recorded in ``review_windows`` by the tracker's event ids: reading by id uses
 the primary key (Rasa's ``events`` table has no index on time), and the unique start of
 a window makes two instances deriving at once write it once. Ids committed late by a
-concurrent transaction (PostgreSQL allocates them before the commit) are caught by
-reading again the windows derived in the ``OVERLAP_SECONDS`` before the last run.
+concurrent transaction (PostgreSQL allocates them before the commit: they fall just
+below the last id a run saw) are caught by reading again the ``MARGIN_IDS`` events
+below the last id of each run of the ``OVERLAP_SECONDS`` before the latest.
 
 Runs come from the dashboard's periodic derivation beside the indicators'
 (``bot.indicators.periodic``) and from the inbox page before its query (the few
@@ -48,8 +49,9 @@ from bot.review.inbox import (
 
 log = logging.getLogger(__name__)
 
-# Windows derived this long before the last run are read again (late commits).
+# Late commits: the last ids of the runs of the last two minutes are read again.
 OVERLAP_SECONDS = 120.0
+MARGIN_IDS = 200
 # Senders read (and rows replaced) per query.
 BATCH = 200
 # One run at a time in a process: the page waits for the periodic run, not redoes it.
@@ -127,20 +129,25 @@ def forget_orphans(connection: Connection) -> int:
 
 
 def _start(connection: Connection) -> tuple[int, int]:
-    """The last event derived and the event after which to read again."""
-    last, derived_at = connection.execute(
+    """The last event derived, and the event after which to read (late commits).
+
+    A transaction in flight during a run commits ids just below that run's last one:
+    the ``MARGIN_IDS`` below the last event of every run of the ``OVERLAP_SECONDS``
+    before the latest are read again.
+    """
+    last, latest = connection.execute(
         select(
             func.max(windows_table.c.last_event), func.max(windows_table.c.derived_at)
         )
     ).one()
     if last is None:
         return 0, 0
-    again = connection.execute(
-        select(func.min(windows_table.c.after_event)).where(
-            windows_table.c.derived_at >= derived_at - OVERLAP_SECONDS
+    oldest = connection.execute(
+        select(func.min(windows_table.c.last_event)).where(
+            windows_table.c.derived_at >= latest - OVERLAP_SECONDS
         )
-    ).scalar()
-    return int(last), int(again if again is not None else last)
+    ).scalar_one()
+    return int(last), max(0, int(oldest) - MARGIN_IDS)
 
 
 def _derive(engine: Engine, now: float) -> InboxDerivation:

@@ -267,7 +267,7 @@ def test_a_territory_with_too_few_conversations_is_hidden(
 
 
 def test_a_conversation_going_on_is_updated_and_never_counted_twice(
-    tracker: str,
+    tracker: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Derived again as it goes on: the « Non » comes later; one entry per message."""
     write(tracker, "a", [*dreux(), user("je veux un metier", AT + 4, "inform", 0.97)])
@@ -291,14 +291,17 @@ def test_a_conversation_going_on_is_updated_and_never_counted_twice(
         assert derive_inbox(tracker).messages <= 2
     assert [g.count for g in shown(tracker).groups] == [2]
     assert shown(tracker).conversations == 2
-    # A run reads the senders written to since, and those of the windows derived
-    # within OVERLAP_SECONDS before the last run (late commits), no others.
+    # A run reads the senders written to since, and those of the last MARGIN_IDS
+    # events of each run within OVERLAP_SECONDS before the latest (late commits).
+    monkeypatch.setattr(inbox_derivation, "MARGIN_IDS", 2)
     fallback_in(tracker, "c", AT + 200, "autre chose")
     later = time.time() + 10 * OVERLAP_SECONDS
-    assert derive_inbox(tracker, now=later).senders == 3  # a, b: runs just before
+    # The two first runs were seconds apart: from 2 below the first one's last event
+    # (a's), so a, b and c.
+    assert derive_inbox(tracker, now=later).senders == 3
     fallback_in(tracker, "d", AT + 300, "encore autre chose")
     again = derive_inbox(tracker, now=later + 10 * OVERLAP_SECONDS)
-    assert again.senders == 2  # c (the last run's window) and d
+    assert again.senders == 2  # c (below the last run's last event) and d
 
 
 def test_a_late_commit_is_derived_by_the_next_run(tracker: str) -> None:

@@ -206,13 +206,13 @@ def test_label_by_selection_and_keyboard_then_gone(
         and "confiance 25\u00a0%" in first.inner_text()
     )
     assert "Assistant :" not in first.inner_text()  # read only when opened
+    page.screenshot(path=str(SCREENSHOTS / "review-desktop.png"), full_page=False)
     first.get_by_role("link", name="Conversation autour du message 1 (masquée)").click()
     page.get_by_role("heading", name="Conversation autour du message 1").wait_for()
     assert "Assistant : Bonjour ! Que cherchez-vous ?" in first.inner_text()
     unsure = page.get_by_role("region", name="moi c'est [nom masqué]")
     assert "Compris avec peu d'assurance" in unsure.inner_text()
     assert not serious(run_axe(page))
-    page.screenshot(path=str(SCREENSHOTS / "review-desktop.png"), full_page=False)
 
     # Words selected with the mouse become the commune; the intent is chosen.
     select_words(page, "Message 1", "dreux")
