@@ -28,7 +28,16 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import MetaData, Table, create_engine, delete, exists, func, select
+from sqlalchemy import (
+    MetaData,
+    Table,
+    create_engine,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy import inspect as inspect_database
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
@@ -54,6 +63,9 @@ OVERLAP_SECONDS = 120.0
 MARGIN_IDS = 200
 # Senders read (and rows replaced) per query.
 BATCH = 200
+# New events derived per window (one write transaction): a first run over a large
+# tracker store holds SQLite's write lock a short time at once.
+WINDOW_EVENTS = 50_000
 # One run at a time in a process: the page waits for the periodic run, not redoes it.
 _RUNNING = threading.Lock()
 
@@ -63,7 +75,7 @@ class InboxDerivation:
     """What one run did."""
 
     senders: int  # senders whose conversations were read again
-    messages: int  # proposed messages written for them
+    messages: int  # proposed messages written for them (again included)
     last_event: int  # the tracker's events.id derived up to
 
 
@@ -128,61 +140,82 @@ def forget_orphans(connection: Connection) -> int:
     return gone
 
 
-def _start(connection: Connection) -> tuple[int, int]:
-    """The last event derived, and the event after which to read (late commits).
+def _ranges(connection: Connection, last: int, top: int) -> list[tuple[int, int]]:
+    """The event id ranges ``(after, up to]`` a run reads: new events, late commits.
 
     A transaction in flight during a run commits ids just below that run's last one:
     the ``MARGIN_IDS`` below the last event of every run of the ``OVERLAP_SECONDS``
-    before the latest are read again.
+    before the latest are read again. Overlapping ranges are merged.
     """
-    last, latest = connection.execute(
-        select(
-            func.max(windows_table.c.last_event), func.max(windows_table.c.derived_at)
+    latest = connection.execute(select(func.max(windows_table.c.derived_at))).scalar()
+    recent = (
+        connection.execute(
+            select(windows_table.c.last_event).where(
+                windows_table.c.derived_at >= latest - OVERLAP_SECONDS
+            )
         )
-    ).one()
-    if last is None:
-        return 0, 0
-    oldest = connection.execute(
-        select(func.min(windows_table.c.last_event)).where(
-            windows_table.c.derived_at >= latest - OVERLAP_SECONDS
-        )
-    ).scalar_one()
-    return int(last), max(0, int(oldest) - MARGIN_IDS)
+        .scalars()
+        .all()
+        if latest is not None
+        else []
+    )
+    ranges = sorted(
+        [(max(0, int(end) - MARGIN_IDS), int(end)) for end in recent] + [(last, top)]
+    )
+    merged = [ranges[0]]
+    for low, high in ranges[1:]:
+        if low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
 
 
-def _derive(engine: Engine, now: float) -> InboxDerivation:
-    if not inspect_database(engine).has_table("events"):
-        return InboxDerivation(0, 0, 0)
-    create_tables(metadata, engine)
-    events = Table("events", MetaData(), autoload_with=engine)
+def _read(
+    connection: Connection, events: Table, senders: list[str], top: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of ``senders``, from their events up to ``top``."""
     conversations: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
+    for index in range(0, len(senders), BATCH):
+        rows: dict[str, list[tuple[int, str]]] = {}
+        for row_id, sender, data in connection.execute(
+            select(events.c.id, events.c.sender_id, events.c.data)
+            .where(
+                events.c.sender_id.in_(senders[index : index + BATCH]),
+                events.c.id <= top,
+            )
+            .order_by(events.c.id)
+        ):
+            rows.setdefault(sender, []).append((row_id, data))
+        for sender, sender_events in rows.items():
+            found, proposed = sender_rows(sender, sender_events)
+            conversations += found
+            messages += proposed
+    return conversations, messages
+
+
+def _derive_window(engine: Engine, events: Table, now: float) -> InboxDerivation:
+    """One window: at most ``WINDOW_EVENTS`` new events, in one write transaction."""
     with engine.connect() as connection:
-        last, again = _start(connection)
-        top = int(connection.execute(select(func.max(events.c.id))).scalar() or 0)
+        last = int(
+            connection.execute(select(func.max(windows_table.c.last_event))).scalar()
+            or 0
+        )
+        newest = int(connection.execute(select(func.max(events.c.id))).scalar() or 0)
+        top = min(newest, last + WINDOW_EVENTS) if newest > last else last
+        ranges = _ranges(connection, last, top)
         senders = [
             row[0]
             for row in connection.execute(
                 select(events.c.sender_id)
-                .where(events.c.id > again, events.c.id <= top)
+                .where(
+                    or_(*(events.c.id.between(low + 1, high) for low, high in ranges))
+                )
                 .group_by(events.c.sender_id)
             )
         ]
-        for index in range(0, len(senders), BATCH):
-            rows: dict[str, list[tuple[int, str]]] = {}
-            for row_id, sender, data in connection.execute(
-                select(events.c.id, events.c.sender_id, events.c.data)
-                .where(
-                    events.c.sender_id.in_(senders[index : index + BATCH]),
-                    events.c.id <= top,
-                )
-                .order_by(events.c.id)
-            ):
-                rows.setdefault(sender, []).append((row_id, data))
-            for sender, sender_events in rows.items():
-                found, proposed = sender_rows(sender, sender_events)
-                conversations += found
-                messages += proposed
+        conversations, messages = _read(connection, events, senders, top)
     if not senders:
         return InboxDerivation(0, 0, last)
     try:
@@ -207,7 +240,23 @@ def _derive(engine: Engine, now: float) -> InboxDerivation:
     except IntegrityError:
         log.info("review: events after %s already derived by another instance", last)
         return InboxDerivation(0, 0, last)
-    return InboxDerivation(len(senders), len(messages), max(top, last))
+    return InboxDerivation(len(senders), len(messages), top)
+
+
+def _derive(engine: Engine, now: float) -> InboxDerivation:
+    """Windows until every event written before the run is derived."""
+    if not inspect_database(engine).has_table("events"):
+        return InboxDerivation(0, 0, 0)
+    create_tables(metadata, engine)
+    events = Table("events", MetaData(), autoload_with=engine)
+    with engine.connect() as connection:
+        newest = int(connection.execute(select(func.max(events.c.id))).scalar() or 0)
+    senders = messages = 0
+    while True:
+        run = _derive_window(engine, events, now)
+        senders, messages = senders + run.senders, messages + run.messages
+        if run.last_event >= newest or not run.senders:
+            return InboxDerivation(senders, messages, run.last_event)
 
 
 def derive_inbox(tracker_url: str, now: float | None = None) -> InboxDerivation:

@@ -29,6 +29,7 @@ from bot.review.inbox import (
     conversations_table,
     inbox,
     messages_table,
+    windows_table,
 )
 from bot.review.inbox_derivation import OVERLAP_SECONDS, derive_inbox
 from bot.runtime.conversation_retention import purge_conversations
@@ -346,6 +347,29 @@ def test_pages_of_groups(tracker: str) -> None:
     assert (second.page, second.offset, len(second.groups)) == (2, PAGE_SIZE, 10)
     assert not {g.key for g in first.groups} & {g.key for g in second.groups}
     assert inbox(tracker, MARCH, page=99).page == 2
+
+
+def test_a_large_store_is_derived_in_windows(
+    tracker: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run over many events writes them window by window, all of them."""
+    monkeypatch.setattr(inbox_derivation, "WINDOW_EVENTS", 7)
+    for number in range(6):  # 6 events each
+        fallback_in(tracker, f"s-{number}", AT + number, f"message {number % 3}")
+    run = derive_inbox(tracker)
+    assert run.last_event == 36
+    assert [(g.key, g.count) for g in inbox(tracker, MARCH).groups] == [
+        ("message 0", 2),
+        ("message 1", 2),
+        ("message 2", 2),
+    ]
+    engine = create_engine(tracker)
+    with engine.connect() as connection:
+        windows = connection.execute(
+            select(windows_table.c.after_event, windows_table.c.last_event)
+        ).all()
+    engine.dispose()
+    assert windows == [(0, 7), (7, 14), (14, 21), (21, 28), (28, 35), (35, 36)]
 
 
 def test_an_unreadable_event_is_skipped(tracker: str) -> None:

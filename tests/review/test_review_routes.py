@@ -277,3 +277,25 @@ async def test_the_inbox_page_pages_and_opens_a_conversation(
     back = re.search(r'name="back" value="([^"]*)"', page)
     assert back is not None and "page=2" in back.group(1)
     assert date(2026, 3, 1).isoformat() in back.group(1)
+
+
+async def test_labelled_messages_leave_and_refused_ones_come_back_marked(
+    server: str, pilotage: aiohttp.ClientSession, project: Path
+) -> None:
+    """Labelled through the page: gone; refused by a run: back, marked refused."""
+    write_conversations(project, ["g pa de boulo", "kestion de la meteo"])
+    march = f"{server}{BASE}/review?start=2026-03-01&end=2026-03-31"
+    async with pilotage.post(
+        f"{server}{BASE}/review/label",
+        data={"text": "g pa de boulo", "intent": "inform", "back": "start=2026-03-01"},
+    ) as answer:
+        assert "Étiquette enregistrée." in await answer.text()
+    labelling.append_blocks(
+        labelling.refused_file(),
+        labelling.example_block(labelling.Label("kestion de la meteo", "inform", "x")),
+    )
+    async with pilotage.get(march) as answer:
+        page = text_of(await answer.text())
+    assert "g pa de boulo" not in page
+    assert "Message 1 : kestion de la meteo" in page
+    assert "Étiquette refusée par le contrôle de qualité" in page
