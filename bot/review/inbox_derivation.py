@@ -143,16 +143,18 @@ def forget_orphans(connection: Connection) -> int:
 def _ranges(connection: Connection, last: int, top: int) -> list[tuple[int, int]]:
     """The event id ranges ``(after, up to]`` a run reads: new events, late commits.
 
-    A transaction in flight during a run commits ids just below that run's last one:
-    the ``MARGIN_IDS`` below the last event of every run of the ``OVERLAP_SECONDS``
-    before the latest are read again. Overlapping ranges are merged.
+    A transaction in flight during a run commits ids just below the last one that run
+    saw: the ``MARGIN_IDS`` below the last event of every run of the
+    ``OVERLAP_SECONDS`` before the latest are read again (a run's windows share its
+    time; only its last one ends where transactions were in flight). Overlapping
+    ranges are merged.
     """
     latest = connection.execute(select(func.max(windows_table.c.derived_at))).scalar()
     recent = (
         connection.execute(
-            select(windows_table.c.last_event).where(
-                windows_table.c.derived_at >= latest - OVERLAP_SECONDS
-            )
+            select(func.max(windows_table.c.last_event))
+            .where(windows_table.c.derived_at >= latest - OVERLAP_SECONDS)
+            .group_by(windows_table.c.derived_at)
         )
         .scalars()
         .all()

@@ -29,7 +29,7 @@ from bot.advisers.accounts import Adviser
 from bot.config import PROJECT_ROOT
 from bot.indicators.labels import checked_territory
 from bot.indicators.periodic import tracker_url
-from bot.review.gate_report import rolled_back
+from bot.review.gate_report import rolled_back, run_date
 from bot.review.inbox import REASONS, Inbox, InboxFilters, inbox
 from bot.review.inbox_derivation import derive_inbox
 from bot.review.labelling import (
@@ -211,8 +211,9 @@ def add_review_routes(bp: Blueprint, channel: SignedIn) -> None:
             return response.redirect(f"{PREFIX}/", status=303)
         done = str(request.args.get("done") or "")
         notice = NOTICES.get(done, "")
-        if done == "rollback":
-            notice = rolled_back(str(request.args.get("run") or "")[:32])
+        run = str(request.args.get("run") or "")
+        if done == "rollback" and run_date(run) != run:  # a run's id, as dated
+            notice = rolled_back(run)
         confirm = request.args.get("confirm") == "rollback"
         return await inbox_page(request, user, request.args, notice, confirm=confirm)
 

@@ -370,6 +370,9 @@ def test_a_large_store_is_derived_in_windows(
         ).all()
     engine.dispose()
     assert windows == [(0, 7), (7, 14), (14, 21), (21, 28), (28, 35), (35, 36)]
+    # Read again: the last ids of the run (where transactions were in flight) only.
+    monkeypatch.setattr(inbox_derivation, "MARGIN_IDS", 2)
+    assert derive_inbox(tracker).senders == 1
 
 
 def test_an_unreadable_event_is_skipped(tracker: str) -> None:
