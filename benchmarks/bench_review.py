@@ -12,7 +12,9 @@ has a misunderstood or unsure message, as the review inbox proposes), then times
   (``bot.review.inbox.inbox``) and the HTML, for the default 30 days and for the whole
   period; and the page with one conversation opened.
 
-``--write`` puts the figures in docs/review.md's ``review`` block. The tracker keeps
+``--postgresql`` does the same on a temporary database of the PostgreSQL server of
+127.0.0.1:5432. ``--write`` puts the figures in docs/review.md's ``review`` (or
+``review-postgresql``) block. The tracker keeps
 30 days by default (retention): a year is the worst case, with
 ``SPRO_CONVERSATION_RETENTION_DAYS=365``.
 """
@@ -27,9 +29,11 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -47,6 +51,7 @@ PHRASES = [
     ("kestion de la meteo", "nlu_fallback", 0.2),
     ("mon fils il sait pas quoi faire apres la 3e", "inform", 0.66),
 ]
+PG = ("127.0.0.1", 5432)
 USER = Adviser("rlefevre", "Rémi Lefèvre", "", role="pilotage")
 TITLES = sheets()
 
@@ -93,13 +98,48 @@ def conversation_rows(sender: str, at: float, rng: random.Random) -> list[dict]:
     ]
 
 
-def fill(url: str, days: int, per_day: int, first_day: int = 1) -> float:
-    """Write the conversations, ``first_day`` days ago and before; the seconds."""
+@contextmanager
+def tracker_store(postgresql: bool) -> Iterator[str]:
+    """An empty tracker store with Rasa's tables; its URL.
+
+    A temporary SQLite file, or a temporary database of the PostgreSQL server of
+    127.0.0.1:5432.
+    """
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
+
+    if not postgresql:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "tracker.sqlite3"
+            SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
+            yield f"sqlite:///{path}"
+        return
+    import psycopg2
+
+    name = f"spro_bench_review_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(host=PG[0], port=PG[1], user="postgres", dbname="postgres")
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    try:
+        store = SQLTrackerStore(
+            Domain.empty(),
+            dialect="postgresql",
+            host=PG[0],
+            port=PG[1],
+            db=name,
+            username="postgres",
+        )
+        store.engine.dispose()
+        yield f"postgresql://postgres@{PG[0]}:{PG[1]}/{name}"
+    finally:
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def fill(url: str, days: int, per_day: int, first_day: int = 1) -> float:
+    """Write the conversations, ``first_day`` days ago and before; the seconds."""
     from sqlalchemy import MetaData, Table, create_engine
 
-    SQLTrackerStore(Domain.empty(), dialect="sqlite", db=url.split("///", 1)[1])
     engine = create_engine(url, future=True)
     events = Table("events", MetaData(), autoload_with=engine)
     rng = random.Random(7 + first_day)
@@ -144,10 +184,15 @@ def main() -> None:
     parser.add_argument("--per-day", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--write", action="store_true")
+    parser.add_argument(
+        "--postgresql",
+        action="store_true",
+        help="a PostgreSQL tracker store (127.0.0.1:5432, user postgres)",
+    )
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'tracker.sqlite3'}"
+    kind = "PostgreSQL" if args.postgresql else "SQLite"
+    with tracker_store(args.postgresql) as url:
         seconds = fill(url, args.days, args.per_day)
         today = date.today()
         first = timed(lambda: derive_inbox(url))
@@ -158,8 +203,9 @@ def main() -> None:
         )
         lines = [
             f"Measured on {today.isoformat()} with `benchmarks/bench_review.py "
-            f"--days {args.days} --per-day {args.per_day}`: "
-            f"{args.days * args.per_day:,} conversations in a SQLite tracker store "
+            f"--days {args.days} --per-day {args.per_day}"
+            f"{' --postgresql' if args.postgresql else ''}`: "
+            f"{args.days * args.per_day:,} conversations in a {kind} tracker store "
             f"(written in {seconds:.0f} s), then one more day's {args.per_day}; "
             f"{args.repeat} page loads each; load average {load:.1f} on "
             f"{os.cpu_count()} cores at the start.",
@@ -198,7 +244,8 @@ def main() -> None:
     print(text)
     if args.write:
         root = Path(__file__).resolve().parent.parent
-        write_block(root / "docs" / "review.md", "review", text)
+        block = "review-postgresql" if args.postgresql else "review"
+        write_block(root / "docs" / "review.md", block, text)
 
 
 if __name__ == "__main__":
