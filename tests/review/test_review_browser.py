@@ -291,6 +291,7 @@ def test_roll_back_with_the_keyboard_after_a_confirmation(
     page.get_by_role("group", name="Revenir au modèle précédent ?").wait_for()
     assert (work / "models" / "spro.tar.gz").read_bytes() == b"model two"
     assert not serious(run_axe(page))
+    page.screenshot(path=str(SCREENSHOTS / "review-rollback-confirm.png"))
     page.keyboard.press("Tab")  # from the confirmation (the page's target)
     focused = page.evaluate("document.activeElement.textContent")
     assert focused == "Confirmer le retour au modèle précédent"
