@@ -1,7 +1,8 @@
 """The indicators derived while the Rasa server runs: now, then every few minutes.
 
 Started by the dashboard channel (``channels.dashboard.channel``); each run reads the
-SQL tracker store of the loaded agent (docs/indicators.md).
+SQL tracker store of the loaded agent (docs/indicators.md) and derives the review
+inbox's messages there too (``bot.review.inbox_derivation``, docs/review.md).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ async def derive_periodically(
     store the records go to.
     """
     from bot.indicators.derive import derive_indicators
+    from bot.review.inbox_derivation import derive_inbox
 
     loop = asyncio.get_running_loop()
     while True:
@@ -59,4 +61,8 @@ async def derive_periodically(
                 logger.info("Indicators: %d conversation(s) recorded", result.records)
         except Exception:  # a failed run is retried at the next one
             logger.exception("Indicators: derivation failed; retried later")
+        try:
+            await loop.run_in_executor(None, derive_inbox, url)
+        except Exception:
+            logger.exception("Review inbox: derivation failed; retried later")
         await asyncio.sleep(derive_every_seconds())

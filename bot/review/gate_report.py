@@ -7,9 +7,12 @@ that regressed. A standalone page (no script, no external resource).
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from bot.text import MONTHS
 
 if TYPE_CHECKING:
     from bot.review.decision import Run, Tolerance
@@ -22,6 +25,36 @@ DECISIONS = {
 }
 
 NO_DROP = "Aucune mesure n'a baissé au-delà de la tolérance."
+
+
+def run_date(run_id: str) -> str:
+    """The French date in words of a run id: « 6 décembre 2026 à 20 h 30 ».
+
+    A run's id is its start, ``%Y%m%d-%H%M%S`` (the server's time); any other id is
+    returned as it is.
+    """
+    try:
+        when = datetime.strptime(run_id, "%Y%m%d-%H%M%S")
+    except ValueError:
+        return run_id
+    day = "1er" if when.day == 1 else str(when.day)
+    return (
+        f"{day} {MONTHS[when.month - 1]} {when.year} à {when.hour} h {when.minute:02d}"
+    )
+
+
+def run_title(run_id: str) -> str:
+    """« Contrôle de qualité du 6 décembre 2026 à 20 h 30 »."""
+    return f"Contrôle de qualité du {run_date(run_id)}"
+
+
+def rolled_back(run_id: str) -> str:
+    """What a rollback did, in French: which model serves now."""
+    return (
+        f"Le modèle qui servait avant le contrôle de qualité du {run_date(run_id)} "
+        "est de nouveau en service ; les serveurs le chargent d'eux-mêmes en quelques "
+        "secondes."
+    )
 
 
 def _number(value: float | None) -> str:
@@ -137,13 +170,13 @@ def report_html(run: Run, tolerance: Tolerance) -> str:
     return f"""<!doctype html>
 <html lang="fr"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Contrôle de qualité {escape(run.id)} — premier accueil</title>
+<title>{escape(run_title(run.id))} — premier accueil</title>
 <style>body{{font-family:sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;
 line-height:1.5;color:#161616}}table{{border-collapse:collapse}}
 th,td{{border:1px solid #666;padding:.25rem .5rem;text-align:left}}
 .decision{{font-weight:bold;font-size:1.2rem}}</style></head>
 <body><main>
-<h1>Contrôle de qualité du {escape(run.id)}</h1>
+<h1>{escape(run_title(run.id))}</h1>
 <p class="decision" id="decision">{escape(decision)}</p>
 <p>Lancé par {escape(run.by)} ; {escape(mode)} ; durée {round(run.seconds)} s.</p>
 <h2>Pourquoi</h2>

@@ -1,38 +1,51 @@
-"""The review inbox: the public's messages worth a look, read from the tracker store.
+"""The review inbox: the public's messages worth a look, and how the page reads them.
 
 A message is proposed when the assistant did not understand it (``nlu_fallback``),
 understood it with low confidence, when the person answered « Non » to « Cette réponse
 vous aide-t-elle ? » (the last typed message before), or when the conversation ended
-with a hand-over (the last typed message before it). The conversations are read and
-cut into sessions exactly as the indicators do (``bot.indicators.derive``), so a
-message leaves the inbox when its conversation is purged. Texts are stored masked
-(``bot.privacy``) and masked again here; messages with the same simplified text are
-grouped with their count. Texts already labelled (``bot.review.labelling``) are never
-proposed again.
+with a hand-over (the last typed message before it). The conversations are cut into
+sessions and located exactly as the indicators do (``bot.indicators.derive``).
+
+The proposed messages are derived once, incrementally, into tables beside Rasa's
+``events`` in the tracker store (``bot.review.inbox_derivation``), so the page is a
+query: filters, grouping by simplified text with counts, one page of groups; the
+conversation around a message is read from the tracker store only when staff open it.
+The purge of conversations deletes their derived rows too. Texts are stored masked
+(``bot.privacy``) and masked again here. Texts already labelled
+(``bot.review.labelling``) are never proposed again.
 """
 
 from __future__ import annotations
 
-import time
+import json
+import logging
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import time as day_time
-from typing import Any, Collection, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Collection, Iterable, Iterator
 
-from sqlalchemy import create_engine
+from sqlalchemy import (
+    Column,
+    Date,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import Connection
 
 from bot import config
-from bot.indicators.derive import (
-    PARIS,
-    Session,
-    _event_rows,
-    record_from_session,
-    split_sessions,
-)
-from bot.indicators.store import IndicatorRecord
+from bot.indicators.derive import Session, split_sessions
 from bot.privacy import mask_personal_data
 from bot.text import simplify
+
+log = logging.getLogger(__name__)
 
 REASONS = {
     "not_understood": "Message non compris",
@@ -46,6 +59,53 @@ LOW_CONFIDENCE = 0.7
 # Messages shown around the proposed one, on each side.
 CONTEXT = 2
 HANDOVER_ACTION = "action_talk_to_human"
+# Groups shown on one page of the inbox.
+PAGE_SIZE = 50
+
+metadata = MetaData()
+
+# One row per conversation (Rasa session) where the person wrote: what the minimum
+# cell of a territory counts. Keyed by the tracker's ids: deleted with the conversation.
+conversations_table = Table(
+    "review_conversations",
+    metadata,
+    Column("sender_id", String(255), primary_key=True),
+    Column("first_event", Integer, primary_key=True),  # events.id opening the session
+    Column("day", Date, nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("region", String(3), nullable=False),
+    Column("departement", String(3), nullable=False),
+)
+
+# One row per proposed message, located as its conversation; masked text only.
+messages_table = Table(
+    "review_messages",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=False),  # events.id
+    Column("sender_id", String(255), nullable=False, index=True),
+    Column("day", Date, nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("region", String(3), nullable=False),
+    Column("departement", String(3), nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("key", Text, nullable=False),  # group_key of the masked text
+    Column("text", Text, nullable=False),
+    Column("intent", String(128), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("entities", Text, nullable=False),  # JSON [[entity, masked value], ...]
+)
+
+# The derivation's runs, by the tracker's event ids (bot/review/inbox_derivation.py):
+# the unique start makes two instances deriving at once write a window only once.
+windows_table = Table(
+    "review_windows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("after_event", Integer, nullable=False, unique=True),
+    Column("last_event", Integer, nullable=False),
+    Column("derived_at", Float, nullable=False),  # epoch seconds
+    Column("messages", Integer, nullable=False),
+)
 
 
 @dataclass(frozen=True)
@@ -59,69 +119,47 @@ class InboxFilters:
     departement: str = ""
     reason: str = ""
 
-    def bounds(self) -> tuple[float, float]:
-        """The period as epoch seconds (first day's midnight to the day after end)."""
-        first = datetime.combine(self.start, day_time(), PARIS).timestamp()
-        after = datetime.combine(self.end + timedelta(days=1), day_time(), PARIS)
-        return first, after.timestamp()
-
 
 @dataclass(frozen=True)
-class Message:
-    """One proposed message: masked text, why, what the model predicted, context."""
-
-    text: str
-    reason: str
-    intent: str
-    confidence: float
-    entities: tuple[tuple[str, str], ...]
-    context: tuple[tuple[str, str], ...]  # (« person » or « assistant », masked text)
-    day: date
-    channel: str
-
-    @property
-    def key(self) -> str:
-        """What groups similar messages: the simplified text."""
-        return group_key(self.text)
-
-
-@dataclass
 class Group:
-    """Messages of the same simplified text, with their count and reasons."""
+    """Messages of the same simplified text: count, reasons, prediction."""
 
     key: str
-    text: str
-    messages: list[Message] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        """How many messages."""
-        return len(self.messages)
-
-    @property
-    def reasons(self) -> list[str]:
-        """The reasons' codes, most frequent first."""
-        return [r for r, _ in Counter(m.reason for m in self.messages).most_common()]
-
-    @property
-    def intent(self) -> str:
-        """The intent the model predicted most often."""
-        return Counter(m.intent for m in self.messages).most_common(1)[0][0]
-
-    @property
-    def confidence(self) -> float:
-        """The mean confidence of the model."""
-        return sum(m.confidence for m in self.messages) / len(self.messages)
+    text: str  # the first message's masked text
+    count: int
+    reasons: tuple[str, ...]  # codes, most frequent first
+    intent: str  # what the model predicted most often
+    confidence: float  # the model's mean confidence
+    entities: tuple[tuple[str, str], ...]  # (entity, masked value), sorted
+    first: int  # tracker event id of the first message (its conversation on demand)
 
 
 @dataclass(frozen=True)
 class Inbox:
-    """The groups shown, or why none is (too few conversations in the territory)."""
+    """One page of groups, or why none is shown (too few conversations there).
+
+    ``context`` is the masked conversation around the first message of the group
+    whose ``first`` is ``opened`` (« person » or « assistant », text).
+    """
 
     groups: list[Group]
+    total: int  # groups in all pages
     conversations: int
     min_cell: int
     hidden: bool = False
+    page: int = 1
+    opened: int = 0
+    context: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def offset(self) -> int:
+        """How many groups come before this page."""
+        return (self.page - 1) * PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least one)."""
+        return max(1, -(-self.total // PAGE_SIZE))
 
 
 def group_key(text: str) -> str:
@@ -129,16 +167,16 @@ def group_key(text: str) -> str:
     return simplify(text).strip()
 
 
-def _typed(event: dict[str, Any]) -> bool:
+def typed(event: dict[str, Any]) -> bool:
     """A message the person typed (not a button's ``/intent`` payload)."""
     text = str(event.get("text") or "").strip()
     return event.get("event") == "user" and bool(text) and not text.startswith("/")
 
 
-def _prediction(
+def prediction(
     event: dict[str, Any],
 ) -> tuple[str, float, tuple[tuple[str, str], ...]]:
-    """Intent, confidence and entities of a user event's ``parse_data``."""
+    """Intent, confidence and entities (values masked) of a user event."""
     parse = event.get("parse_data") or {}
     intent = parse.get("intent") or {}
     entities = tuple(
@@ -153,15 +191,15 @@ def _prediction(
     )
 
 
-def _reasons_by_index(session: Session) -> dict[int, str]:
+def reasons_by_index(session: Session) -> dict[int, str]:
     """Index in the session of each proposed user event -> its reason."""
     events = session.events
     found: dict[int, str] = {}
     last_typed: int | None = None
     for index, event in enumerate(events):
-        if _typed(event):
+        if typed(event):
             last_typed = index
-            intent, confidence, _ = _prediction(event)
+            intent, confidence, _ = prediction(event)
             if intent == FALLBACK_INTENT:
                 found[index] = "not_understood"
             elif intent and confidence < LOW_CONFIDENCE:
@@ -182,7 +220,7 @@ def _reasons_by_index(session: Session) -> dict[int, str]:
     return found
 
 
-def _context(events: list[dict[str, Any]], index: int) -> tuple[tuple[str, str], ...]:
+def context_of(events: list[dict[str, Any]], index: int) -> tuple[tuple[str, str], ...]:
     """Up to ``CONTEXT`` messages before and after ``index``, masked."""
     said = [
         (i, "person" if e.get("event") == "user" else "assistant")
@@ -196,88 +234,182 @@ def _context(events: list[dict[str, Any]], index: int) -> tuple[tuple[str, str],
     )
 
 
-def messages_of(session: Session, record: IndicatorRecord) -> list[Message]:
-    """The proposed messages of one session (masked), in order."""
-    proposed = []
-    for index, reason in sorted(_reasons_by_index(session).items()):
-        event = session.events[index]
-        intent, confidence, entities = _prediction(event)
-        proposed.append(
-            Message(
-                text=mask_personal_data(str(event["text"]).strip()),
-                reason=reason,
-                intent=intent,
-                confidence=round(confidence, 3),
-                entities=entities,
-                context=_context(session.events, index),
-                day=record.day,
-                channel=record.channel,
+def sessions_with_ids(
+    rows: Iterable[tuple[int, str]],
+) -> Iterator[tuple[Session, list[int]]]:
+    """A sender's (events.id, JSON data) rows, in order, cut into sessions with ids.
+
+    Unreadable events are skipped, as the indicators do.
+    """
+    ids: list[int] = []
+    events: list[dict[str, Any]] = []
+    for row_id, data in rows:
+        try:
+            event = json.loads(data)
+        except (TypeError, ValueError):
+            log.warning("review: an unreadable event was skipped")
+            continue
+        ids.append(int(row_id))
+        events.append(event)
+    offset = 0
+    for session in split_sessions(events):
+        yield session, ids[offset : offset + len(session.events)]
+        offset += len(session.events)
+
+
+def _place(table: Table, filters: InboxFilters) -> list[Any]:
+    """The period, channel and territory of ``filters`` on a derived table."""
+    clauses = [table.c.day >= filters.start, table.c.day <= filters.end]
+    for name in ("channel", "region", "departement"):
+        wanted = getattr(filters, name)
+        if wanted:
+            clauses.append(table.c[name] == wanted)
+    return clauses
+
+
+def _details(
+    connection: Connection, where: list[Any], shown: list[tuple[str, int, float, int]]
+) -> list[Group]:
+    """Reasons, intents, entities and first text of the groups ``shown``."""
+    table = messages_table
+    keys = [key for key, *_ in shown]
+    rows = connection.execute(
+        select(
+            table.c.key,
+            table.c.reason,
+            table.c.intent,
+            table.c.entities,
+            func.count(),
+            func.min(table.c.event_id).label("first"),
+        )
+        .where(*where, table.c.key.in_(keys))
+        .group_by(table.c.key, table.c.reason, table.c.intent, table.c.entities)
+        .order_by("first")
+    ).all()
+    reasons: dict[str, Counter[str]] = {key: Counter() for key in keys}
+    intents: dict[str, Counter[str]] = {key: Counter() for key in keys}
+    entities: dict[str, set[tuple[str, str]]] = {key: set() for key in keys}
+    for key, reason, intent, found, count, _ in rows:
+        reasons[key][reason] += count
+        intents[key][intent] += count
+        entities[key].update((str(e), str(v)) for e, v in json.loads(found))
+    texts = dict(
+        connection.execute(
+            select(table.c.event_id, table.c.text).where(
+                table.c.event_id.in_([first for *_, first in shown])
             )
-        )
-    return proposed
-
-
-def _wanted(record: IndicatorRecord, filters: InboxFilters) -> bool:
-    """Whether a conversation is in the filters' period, channel and territory."""
-    return filters.start <= record.day <= filters.end and all(
-        not wanted or value == wanted
-        for value, wanted in (
-            (record.channel, filters.channel),
-            (record.region, filters.region),
-            (record.departement, filters.departement),
-        )
+        ).all()
     )
+    return [
+        Group(
+            key=key,
+            text=mask_personal_data(texts[first]),
+            count=count,
+            reasons=tuple(r for r, _ in reasons[key].most_common()),
+            intent=intents[key].most_common(1)[0][0],
+            confidence=round(float(confidence), 3),
+            entities=tuple(sorted(entities[key])),
+            first=first,
+        )
+        for key, count, confidence, first in shown
+    ]
 
 
-def build_inbox(
-    sessions: Iterable[Session],
+def conversation_context(
+    connection: Connection, event_id: int
+) -> tuple[tuple[str, str], ...]:
+    """The masked conversation around the user event ``event_id`` (tracker store)."""
+    events = Table("events", MetaData(), autoload_with=connection)
+    sender = connection.execute(
+        select(events.c.sender_id).where(events.c.id == event_id)
+    ).scalar()
+    if sender is None:  # purged meanwhile
+        return ()
+    rows = connection.execute(
+        select(events.c.id, events.c.data)
+        .where(events.c.sender_id == sender)
+        .order_by(events.c.id)
+    ).all()
+    for session, ids in sessions_with_ids(rows):
+        if event_id in ids:
+            return context_of(session.events, ids.index(event_id))
+    return ()
+
+
+def read_inbox(
+    connection: Connection,
     filters: InboxFilters,
     labelled: Collection[str] = (),
+    page: int = 1,
+    opened: int = 0,
     min_cell: int | None = None,
 ) -> Inbox:
-    """Groups of the sessions' proposed messages, largest first.
+    """One page of the groups of ``filters``, largest first, from the derived tables.
 
     With a territory chosen, nothing is shown when it had fewer than ``min_cell``
     conversations in the period (the indicators' rule: a few conversations of a small
-    territory could be recognised).
+    territory could be recognised). ``opened``: the first message of a group shown,
+    whose conversation is read from the tracker store.
     """
     min_cell = config.indicators_min_cell() if min_cell is None else min_cell
-    groups: dict[str, Group] = {}
-    conversations = 0
-    for session in sessions:
-        record = record_from_session(session)
-        if record is None or not _wanted(record, filters):
-            continue
-        conversations += 1
-        for message in messages_of(session, record):
-            if filters.reason and message.reason != filters.reason:
-                continue
-            if not message.key or message.key in labelled:
-                continue
-            group = groups.setdefault(message.key, Group(message.key, message.text))
-            group.messages.append(message)
+    conversations = int(
+        connection.execute(
+            select(func.count())
+            .select_from(conversations_table)
+            .where(*_place(conversations_table, filters))
+        ).scalar_one()
+    )
     if (filters.region or filters.departement) and conversations < min_cell:
-        return Inbox([], conversations, min_cell, hidden=True)
-    ordered = sorted(groups.values(), key=lambda g: (-g.count, g.key))
-    return Inbox(ordered, conversations, min_cell)
-
-
-def read_sessions(tracker_url: str, filters: InboxFilters) -> list[Session]:
-    """The sessions of the conversations with events in the period."""
-    first, after = filters.bounds()
-    engine = create_engine(tracker_url, future=True)
-    try:
-        return [
-            session
-            for events in _event_rows(engine, first - 1, min(after, time.time() + 1))
-            for session in split_sessions(events)
-        ]
-    finally:
-        engine.dispose()
+        return Inbox([], 0, conversations, min_cell, hidden=True)
+    table = messages_table
+    where = _place(table, filters)
+    if filters.reason:
+        where.append(table.c.reason == filters.reason)
+    groups = sorted(
+        (
+            (key, int(count), float(confidence), int(first))
+            for key, count, confidence, first in connection.execute(
+                select(
+                    table.c.key,
+                    func.count(),
+                    func.avg(table.c.confidence),
+                    func.min(table.c.event_id),
+                )
+                .where(*where)
+                .group_by(table.c.key)
+            )
+            if key not in labelled
+        ),
+        key=lambda group: (-group[1], group[0]),
+    )
+    pages = max(1, -(-len(groups) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = groups[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    found = _details(connection, where, shown) if shown else []
+    opened = opened if any(g.first == opened for g in found) else 0
+    context = conversation_context(connection, opened) if opened else ()
+    return Inbox(
+        found, len(groups), conversations, min_cell, False, page, opened, context
+    )
 
 
 def inbox(
-    tracker_url: str, filters: InboxFilters, labelled: Collection[str] = ()
+    tracker_url: str,
+    filters: InboxFilters,
+    labelled: Collection[str] = (),
+    page: int = 1,
+    opened: int = 0,
 ) -> Inbox:
-    """The inbox of ``filters`` from the tracker store at ``tracker_url``."""
-    return build_inbox(read_sessions(tracker_url, filters), filters, labelled)
+    """The inbox of ``filters`` as derived in the tracker store at ``tracker_url``.
+
+    Derive first (``bot.review.inbox_derivation.derive_inbox``) to see the latest
+    messages.
+    """
+    engine = create_engine(tracker_url, future=True)
+    try:
+        if not inspect(engine).has_table(messages_table.name):
+            return Inbox([], 0, 0, config.indicators_min_cell())
+        with engine.connect() as connection:
+            return read_inbox(connection, filters, labelled, page, opened)
+    finally:
+        engine.dispose()

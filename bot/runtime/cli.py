@@ -395,20 +395,17 @@ def cmd_purge_conversations(args) -> int:
 
 def cmd_review(args) -> int:
     """The quality gate: retrain with the reviewed labels, or roll back."""
-    from bot.review.gate_report import DECISIONS
+    from bot.review.gate_report import DECISIONS, rolled_back
     from bot.runtime.gate import GateBusy, default_paths, retrain, rollback
 
     paths = default_paths(args.models)
     if args.action == "rollback":
         try:
             restored = rollback(paths)
-        except FileNotFoundError as problem:
+        except (FileNotFoundError, GateBusy) as problem:
             print(problem)
             return 1
-        print(
-            f"Le modèle qui servait avant le contrôle {restored} est de nouveau en "
-            "service ; les serveurs le chargent d'eux-mêmes."
-        )
+        print(rolled_back(restored))
         return 0
     if not paths.serving.exists():
         print(f"Aucun modèle en service ({paths.serving}) : lancez « make train ».")

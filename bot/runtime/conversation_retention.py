@@ -3,7 +3,8 @@
 Rasa's ``SQLTrackerStore`` keeps every event of every conversation in one ``events``
 table (``sender_id``, ``timestamp`` in seconds since the epoch). A conversation is
 deleted whole once its last event is older than the retention period, so that no
-conversation is ever left half-erased.
+conversation is ever left half-erased; the review inbox's rows derived from it
+(``bot.review.inbox_derivation``, same database) go in the same transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, se
 
 from bot import config
 from bot.indicators.derive import derive_indicators
+from bot.review.inbox import messages_table
+from bot.review.inbox_derivation import forget_orphans, forget_senders
 from bot.tracker_db import TrackerStoreError
 
 EVENTS_TABLE = "events"
@@ -58,6 +61,7 @@ def purge_conversations(url: str, days: float, now: float | None = None) -> Purg
             .group_by(events.c.sender_id)
             .having(func.max(events.c.timestamp) < cutoff)
         )
+        derived = inspect(engine).has_table(messages_table.name)
         with engine.begin() as connection:
             senders = [row[0] for row in connection.execute(stale)]
             deleted = 0
@@ -66,6 +70,10 @@ def purge_conversations(url: str, days: float, now: float | None = None) -> Purg
                 deleted += connection.execute(
                     delete(events).where(events.c.sender_id.in_(batch))
                 ).rowcount
+                if derived:
+                    forget_senders(connection, batch)
+            if derived:
+                forget_orphans(connection)
         return PurgeResult(conversations=len(senders), events=deleted)
     finally:
         engine.dispose()

@@ -249,16 +249,33 @@ def promote(paths: GatePaths, run: Run, labels_file: Path, candidate: Path) -> N
         shutil.rmtree(old)
 
 
+def kept_models(paths: GatePaths) -> list[str]:
+    """Ids of the runs whose previous model is kept in history, oldest first."""
+    if not paths.history.exists():
+        return []
+    return sorted(p.name for p in paths.history.iterdir() if p.is_dir())
+
+
 def rollback(paths: GatePaths) -> str:
-    """Serve again the model that served before the last promotion; its id."""
-    kept = (
-        sorted(p for p in paths.history.iterdir() if p.is_dir())
-        if (paths.history.exists())
-        else []
-    )
+    """Serve again the model that served before the last promotion; that run's id.
+
+    ``GateBusy`` while a run holds the gate, ``FileNotFoundError`` when no model is
+    kept.
+    """
+    paths.review_dir.mkdir(parents=True, exist_ok=True)
+    with open(paths.review_dir / "gate.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GateBusy("Un contrôle de qualité est en cours.") from None
+        return _rollback(paths)
+
+
+def _rollback(paths: GatePaths) -> str:
+    kept = kept_models(paths)
     if not kept:
         raise FileNotFoundError("Aucun modèle précédent n'est conservé.")
-    last = kept[-1]
+    last = paths.history / kept[-1]
     reviewed = labelling.reviewed_file(paths.root)
     if (last / "reviewed.yml").exists():
         shutil.copy2(last / "reviewed.yml", reviewed)

@@ -1,16 +1,20 @@
 """The review inbox's routes on the dashboard's blueprint (pilotage accounts).
 
-``GET /review`` lists the messages to review (``bot.review.inbox``, read from the
-server's tracker store), ``POST /review/label`` writes a label
-(``bot.review.labelling``); docs/review.md.
+``GET /review`` lists the messages to review (``bot.review.inbox``: the messages
+derived in the server's tracker store, brought up to date first), ``POST
+/review/label`` writes a label (``bot.review.labelling``), ``POST /review/retrain``
+starts the quality gate and ``POST /review/rollback`` serves the previous model again
+(``bot.runtime.gate``); docs/review.md.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
@@ -25,7 +29,9 @@ from bot.advisers.accounts import Adviser
 from bot.config import PROJECT_ROOT
 from bot.indicators.labels import checked_territory
 from bot.indicators.periodic import tracker_url
+from bot.review.gate_report import rolled_back, run_date
 from bot.review.inbox import REASONS, Inbox, InboxFilters, inbox
+from bot.review.inbox_derivation import derive_inbox
 from bot.review.labelling import (
     ENTITIES,
     OUT_OF_SCOPE,
@@ -38,10 +44,21 @@ from bot.review.labelling import (
     sheets,
     write_label,
 )
-from bot.runtime.gate import GatePaths, default_paths, is_busy, recent_runs, report_file
+from bot.runtime.gate import (
+    GateBusy,
+    GatePaths,
+    default_paths,
+    is_busy,
+    kept_models,
+    recent_runs,
+    report_file,
+    rollback,
+)
 from channels.dashboard.pages import PREFIX
 from channels.dashboard.requests import form_fields
 from channels.dashboard.review_pages import GateState, inbox_html
+
+logger = logging.getLogger(__name__)
 
 SCRIPT = Path(__file__).parent / "static" / "review.js"
 # The inbox page runs its own script (selection of words); nothing else is allowed.
@@ -60,6 +77,7 @@ NOTICES = {
     "retrain": "Contrôle de qualité lancé : il prend quelques minutes. Rechargez la "
     "page pour voir son rapport.",
 }
+BUSY = "Un contrôle est déjà en cours ou le modèle se charge : patientez."
 
 
 def gate_paths(request: Request) -> GatePaths | None:
@@ -74,8 +92,13 @@ def gate_state(paths: GatePaths | None) -> GateState:
     pending = sum(1 for _ in examples(pending_file()))
     if paths is None:
         return GateState(pending, serving=False, refused=refused_keys())
+    kept = kept_models(paths)
     return GateState(
-        pending, is_busy(paths), runs=tuple(recent_runs(paths)), refused=refused_keys()
+        pending,
+        is_busy(paths),
+        runs=tuple(recent_runs(paths)),
+        refused=refused_keys(),
+        previous=kept[-1] if kept else "",
     )
 
 
@@ -125,6 +148,14 @@ def inbox_filters(args: Any) -> InboxFilters:
     return InboxFilters(start, end, channel=channel, reason=reason, **territory)
 
 
+def number(value: Any, default: int) -> int:
+    """A whole number of the query string (``default`` when absent or not one)."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return default
+
+
 def add_review_routes(bp: Blueprint, channel: SignedIn) -> None:
     """The inbox page, the labelling post and the page's script."""
 
@@ -132,7 +163,12 @@ def add_review_routes(bp: Blueprint, channel: SignedIn) -> None:
         return tracker_url(getattr(request.app.ctx, "agent", None))
 
     async def inbox_page(
-        request: Request, user: Adviser, args: Any, notice: str = "", error: str = ""
+        request: Request,
+        user: Adviser,
+        args: Any,
+        notice: str = "",
+        error: str = "",
+        confirm: bool = False,
     ) -> HTTPResponse:
         try:
             filters = inbox_filters(args)
@@ -140,16 +176,29 @@ def add_review_routes(bp: Blueprint, channel: SignedIn) -> None:
             filters, error = inbox_filters({}), str(problem)
         url = url_of(request)
         loop = asyncio.get_running_loop()
-        found = Inbox([], 0, 0)
+        found = Inbox([], 0, 0, 0)
         if url is None:
             error = error or (
                 "Les conversations ne sont pas lisibles pour le moment "
                 "(modèle en cours de chargement) : réessayez dans une minute."
             )
         else:
+            try:  # the messages written since the last derivation
+                await loop.run_in_executor(None, derive_inbox, url)
+            except Exception:  # shown as derived so far; the next visit catches up
+                logger.exception("Review inbox: derivation failed")
             keys = await loop.run_in_executor(None, labelled_keys)
-            found = await loop.run_in_executor(None, partial(inbox, url, filters, keys))
+            read = partial(
+                inbox,
+                url,
+                filters,
+                keys,
+                page=number(args.get("page"), 1),
+                opened=number(args.get("open"), 0),
+            )
+            found = await loop.run_in_executor(None, read)
         gate = await loop.run_in_executor(None, gate_state, gate_paths(request))
+        gate = replace(gate, confirm=confirm)
         html = inbox_html(user, filters, found, sheets(), gate, notice, error)
         answer = response.html(html, status=400 if error else 200)
         answer.headers["Content-Security-Policy"] = PAGE_POLICY
@@ -160,8 +209,13 @@ def add_review_routes(bp: Blueprint, channel: SignedIn) -> None:
         user = channel.user_for(request)
         if user is None:
             return response.redirect(f"{PREFIX}/", status=303)
-        notice = NOTICES.get(str(request.args.get("done") or ""), "")
-        return await inbox_page(request, user, request.args, notice)
+        done = str(request.args.get("done") or "")
+        notice = NOTICES.get(done, "")
+        run = str(request.args.get("run") or "")
+        if done == "rollback" and run_date(run) != run:  # a run's id, as dated
+            notice = rolled_back(run)
+        confirm = request.args.get("confirm") == "rollback"
+        return await inbox_page(request, user, request.args, notice, confirm=confirm)
 
     @bp.route("/review/label", methods=["POST"])
     async def label(request: Request) -> HTTPResponse:
@@ -195,10 +249,34 @@ def add_review_routes(bp: Blueprint, channel: SignedIn) -> None:
             return response.redirect(f"{PREFIX}/", status=303)
         paths = gate_paths(request)
         if paths is None or is_busy(paths):
-            error = "Un contrôle est déjà en cours ou le modèle se charge : patientez."
-            return await inbox_page(request, user, {}, error=error)
+            return await inbox_page(request, user, {}, error=BUSY)
         start_gate(paths, user.username)
         return response.redirect(f"{PREFIX}/review?done=retrain", status=303)
+
+    @bp.route("/review/rollback", methods=["POST"])
+    async def roll_back(request: Request) -> HTTPResponse:
+        user = channel.user_for(request)
+        if user is None:
+            return response.redirect(f"{PREFIX}/", status=303)
+        if form_fields(request).get("confirm") != "oui":  # asked first, on the page
+            confirm = f"{PREFIX}/review?confirm=rollback#rollback"
+            return response.redirect(confirm, status=303)
+        paths = gate_paths(request)
+        if paths is None or is_busy(paths):
+            return await inbox_page(request, user, {}, error=BUSY)
+        try:
+            restored = await asyncio.get_running_loop().run_in_executor(
+                None, rollback, paths
+            )
+        except GateBusy:
+            return await inbox_page(request, user, {}, error=BUSY)
+        except FileNotFoundError as problem:  # « Aucun modèle précédent … »
+            return await inbox_page(request, user, {}, error=str(problem))
+        logger.info(
+            "Review: %s rolled the model back (run %s)", user.username, restored
+        )
+        query = urlencode({"done": "rollback", "run": restored})
+        return response.redirect(f"{PREFIX}/review?{query}", status=303)
 
     @bp.route("/review/runs/<run_id>", methods=["GET"])
     async def run_report(request: Request, run_id: str) -> HTTPResponse:

@@ -1,6 +1,7 @@
 """The review inbox page drawn on the server: filters, groups, labelling forms.
 
-Works without JavaScript (every entity is a text field); ``review.js`` only adds
+Works without JavaScript (every entity is a text field, the conversation around a
+message is a link, the rollback's confirmation a second form); ``review.js`` only adds
 « select words, then mark them as a commune or an age ».
 """
 
@@ -13,6 +14,7 @@ from urllib.parse import urlencode
 from bot.advisers.accounts import Adviser
 from bot.indicators.labels import label, territories
 from bot.indicators.store import CHANNELS
+from bot.review.gate_report import run_date, run_title
 from bot.review.inbox import REASONS, Group, Inbox, InboxFilters
 from bot.review.labelling import ENTITIES, INTENTS, OUT_OF_SCOPE
 from channels.dashboard.pages import PREFIX, alert_html, page
@@ -29,6 +31,8 @@ class GateState:
     serving: bool = True  # False while this server has no model loaded
     runs: tuple[tuple[str, str], ...] = ()  # (run id, state), newest first
     refused: dict[str, str] = field(default_factory=dict)  # group key -> intent
+    previous: str = ""  # the run before which the model kept last served ("" none)
+    confirm: bool = False  # the rollback asked: its confirmation is shown
 
 
 def _options(items: list[tuple[str, str]], selected: str, everything: str) -> str:
@@ -75,9 +79,8 @@ def filters_form(filters: InboxFilters) -> str:
 def _prediction(group: Group) -> str:
     """What the model predicted, in words."""
     intent = INTENTS.get(group.intent, group.intent or "aucune")
-    entities = {e for m in group.messages for e in m.entities}
     found = ", ".join(
-        f"{ENTITIES.get(name, name)} : « {value} »" for name, value in sorted(entities)
+        f"{ENTITIES.get(name, name)} : « {value} »" for name, value in group.entities
     )
     return (
         f"Prédiction du modèle : {escape(intent)} (<code>{escape(group.intent)}</code>)"
@@ -86,15 +89,33 @@ def _prediction(group: Group) -> str:
     )
 
 
-def _context(group: Group, number: int) -> str:
-    """The masked conversation around the first message of the group."""
-    lines = "".join(
-        f"<li><strong>{SPEAKERS[who]} :</strong> {escape(text)}</li>"
-        for who, text in group.messages[0].context
+def page_link(query: str, **more: int) -> str:
+    """The inbox's address with ``query`` and ``more``.
+
+    ``more``: a page above the first, an opened conversation.
+    """
+    extra = urlencode(
+        {k: v for k, v in more.items() if v and not (k == "page" and v == 1)}
+    )
+    return f"{PREFIX}/review?" + "&".join(part for part in (query, extra) if part)
+
+
+def _context(group: Group, number: int, query: str, inbox: Inbox) -> str:
+    """The masked conversation around the group's first message, or the link to it."""
+    title = f"Conversation autour du message {number} (masquée)"
+    if group.first != inbox.opened:
+        link = page_link(query, open=group.first)
+        return f'<p><a href="{escape(link)}#c-{number}">{title}</a></p>'
+    lines = (
+        "".join(
+            f"<li><strong>{SPEAKERS[who]} :</strong> {escape(text)}</li>"
+            for who, text in inbox.context
+        )
+        or "<li>Cette conversation vient d'être effacée.</li>"
     )
     return (
-        f"<details><summary>Conversation autour du message {number} (masquée)"
-        f'</summary><ol class="context">{lines}</ol></details>'
+        f'<h3 id="c-{number}" tabindex="-1">{title}</h3>'
+        f'<ol class="context">{lines}</ol>'
     )
 
 
@@ -141,25 +162,53 @@ def refused_html(intent: str) -> str:
     )
 
 
+def rollback_html(gate: GateState) -> str:
+    """« Revenir au modèle précédent », then its confirmation (two steps)."""
+    if not gate.previous:
+        return "<p>Aucun modèle précédent n'est conservé.</p>"
+    before = run_date(gate.previous)
+    if not gate.confirm:
+        return (
+            f'<form method="get" action="{PREFIX}/review#rollback">'
+            '<input type="hidden" name="confirm" value="rollback">'
+            '<p><button type="submit" class="secondary">Revenir au modèle précédent'
+            "</button></p></form>"
+        )
+    return (
+        f'<form method="post" action="{PREFIX}/review/rollback" id="rollback" '
+        'tabindex="-1"><fieldset>'
+        "<legend>Revenir au modèle précédent ?</legend>"
+        f"<p>Le modèle qui servait avant le contrôle de qualité du {before} sera "
+        "remis en service et les exemples relus ajoutés par ce contrôle retirés des "
+        "données d'entraînement. Les conversations en cours continuent.</p>"
+        '<input type="hidden" name="confirm" value="oui">'
+        '<p class="actions"><button type="submit">Confirmer le retour au modèle '
+        f'précédent</button> <a href="{PREFIX}/review#gate">Annuler</a></p>'
+        "</fieldset></form>"
+    )
+
+
 def gate_html(gate: GateState) -> str:
-    """Labels waiting, the retrain button, the last runs with their reports."""
+    """Labels waiting, the retrain and rollback buttons, the last runs' reports."""
     runs = "".join(
-        f'<li><a href="{PREFIX}/review/runs/{escape(run_id)}">Contrôle du '
-        f"{escape(run_id)}</a> : {escape(state)}</li>"
+        f'<li><a href="{PREFIX}/review/runs/{escape(run_id)}">'
+        f"{escape(run_title(run_id))}</a> : {escape(state)}</li>"
         for run_id, state in gate.runs
     )
     if not gate.serving:
         action = "<p>Aucun modèle chargé sur ce serveur pour le moment.</p>"
     elif gate.busy:
         action = "<p>Un contrôle est en cours : rechargez la page dans une minute.</p>"
-    elif not gate.pending:
-        action = "<p>Aucune étiquette n'attend : rien à réentraîner.</p>"
     else:
         action = (
-            f'<form method="post" action="{PREFIX}/review/retrain">'
-            '<p><button type="submit">Entraîner et contrôler un nouveau modèle'
-            "</button></p></form>"
-        )
+            "<p>Aucune étiquette n'attend : rien à réentraîner.</p>"
+            if not gate.pending
+            else (
+                f'<form method="post" action="{PREFIX}/review/retrain">'
+                '<p><button type="submit">Entraîner et contrôler un nouveau modèle'
+                "</button></p></form>"
+            )
+        ) + rollback_html(gate)
     return (
         '<section class="card" aria-labelledby="gate"><h2 id="gate">Réentraînement '
         f"contrôlé</h2><p>{gate.pending} étiquette(s) en attente. Le nouveau modèle "
@@ -172,7 +221,12 @@ def gate_html(gate: GateState) -> str:
 
 
 def group_html(
-    group: Group, number: int, query: str, sheets: dict[str, str], refused: str = ""
+    group: Group,
+    number: int,
+    query: str,
+    sheets: dict[str, str],
+    inbox: Inbox,
+    refused: str = "",
 ) -> str:
     """One group: its text, count, reasons, prediction, context and form."""
     reasons = ", ".join(REASONS[r] for r in group.reasons)
@@ -182,8 +236,28 @@ def group_html(
         f'<q class="message-text">{escape(group.text)}</q></h2>'
         f"<p>{group.count} message{'s' if group.count > 1 else ''} ; {reasons}.</p>"
         f"{refused_html(refused)}"
-        f"<p>{_prediction(group)}.</p>{_context(group, number)}"
+        f"<p>{_prediction(group)}.</p>{_context(group, number, query, inbox)}"
         f"{label_form(group, number, query, sheets)}</section>"
+    )
+
+
+def pages_html(inbox: Inbox, query: str) -> str:
+    """Which groups this page shows, and links to the pages before and after."""
+    if inbox.pages == 1:
+        return ""
+    first, last = inbox.offset + 1, inbox.offset + len(inbox.groups)
+    links = [
+        f'<a href="{escape(page_link(query, page=n))}" rel="{rel}">{text}</a>'
+        for n, rel, text in (
+            (inbox.page - 1, "prev", "Groupes précédents"),
+            (inbox.page + 1, "next", "Groupes suivants"),
+        )
+        if 1 <= n <= inbox.pages
+    ]
+    return (
+        f'<nav class="pages" aria-label="Pages de groupes"><p>Groupes {first} à {last} '
+        f"sur {inbox.total} (page {inbox.page} sur {inbox.pages}) : "
+        f"{' '.join(links)}</p></nav>"
     )
 
 
@@ -200,6 +274,8 @@ def inbox_html(
     query = urlencode(
         {k: str(v) for k, v in filters.__dict__.items() if v}, doseq=False
     )
+    # The page of groups, kept by the links and forms of the groups shown.
+    here = page_link(query, page=inbox.page).partition("?")[2]
     if inbox.hidden:
         listing = (
             f"<p>Moins de {inbox.min_cell} conversations sur ce territoire et cette "
@@ -210,9 +286,9 @@ def inbox_html(
         listing = "<p>Aucun message à relire avec ces filtres.</p>"
     else:
         listing = "".join(
-            group_html(group, n, query, sheets, gate.refused.get(group.key, ""))
-            for n, group in enumerate(inbox.groups, 1)
-        )
+            group_html(group, n, here, sheets, inbox, gate.refused.get(group.key, ""))
+            for n, group in enumerate(inbox.groups, inbox.offset + 1)
+        ) + pages_html(inbox, query)
     status = f'<p class="notice" role="status">{escape(notice)}</p>' if notice else ""
     body = (
         f'<header class="top"><p>Connecté : {escape(user.name)} (pilotage)</p>'
@@ -226,7 +302,7 @@ def inbox_html(
         "effacée, sauf s'il a été étiqueté. Une étiquette ne change pas le modèle en "
         "service : elle attend le prochain réentraînement contrôlé.</p>"
         f"{status}{alert_html(error)}{gate_html(gate)}{filters_form(filters)}"
-        f"<p>{len(inbox.groups)} groupe(s) de messages, {inbox.conversations} "
+        f"<p>{inbox.total} groupe(s) de messages, {inbox.conversations} "
         f"conversation(s) sur la période.</p>{listing}</main>"
         f'<script src="{PREFIX}/static/review.js" defer></script>'
     )

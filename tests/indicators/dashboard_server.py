@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--region", default="24")
     parser.add_argument("--tracker-url", help="SQL tracker store the inbox reads")
+    parser.add_argument("--model", help="the served model file (the review's gate)")
     args = parser.parse_args()
     channel = DashboardInput(region=args.region)
     app = Sanic("dashboard_alone")
@@ -35,7 +36,8 @@ def main() -> None:
         async def agent(app: Any, _: Any) -> None:
             engine = create_engine(args.tracker_url)
             app.ctx.agent = SimpleNamespace(
-                tracker_store=SimpleNamespace(engine=engine)
+                tracker_store=SimpleNamespace(engine=engine),
+                processor=SimpleNamespace(model_path=args.model),
             )
 
     app.blueprint(channel.blueprint(no_conversation), url_prefix="/webhooks/dashboard")

@@ -10,7 +10,7 @@ import pytest
 
 from bot.review import decision, labelling
 from bot.review.decision import Run, Tolerance
-from bot.review.gate_report import report_html
+from bot.review.gate_report import report_html, run_date, run_title
 from bot.review.labelling import Label
 from bot.review.measures import Sentence, figures
 from bot.runtime import gate, persona_servers
@@ -232,6 +232,19 @@ def test_report_is_french_and_escapes_texts() -> None:
     assert "&lt;b&gt;g pa&lt;/b&gt;" in page and "<b>g pa" not in page
     assert "0,950</td><td>0,960" in page
     assert "Personas non jouées." in page
+    title = "Contrôle de qualité du 6 décembre 2026 à 14 h 30"
+    assert f"<title>{title} — premier accueil</title>" in page
+    assert f"<h1>{title}</h1>" in page and "20261206" not in page
+
+
+def test_a_run_id_reads_as_a_french_date() -> None:
+    """The run's start in words; the 1st of the month « 1er »; other ids as they are."""
+    assert run_title("20261206-203048") == (
+        "Contrôle de qualité du 6 décembre 2026 à 20 h 30"
+    )
+    assert run_date("20270101-090500") == "1er janvier 2027 à 9 h 05"
+    assert run_date("20260815-000000") == "15 août 2026 à 0 h 00"
+    assert run_date("autre") == "autre"
 
 
 def test_report_shows_both_ways_and_the_sign_test() -> None:

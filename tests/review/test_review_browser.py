@@ -1,7 +1,9 @@
-"""The review inbox in Chromium: masked messages, labels by keyboard and selection, axe.
+"""The review inbox in Chromium: masked messages, labels by keyboard and selection,
+the rollback by keyboard, axe.
 
 The dashboard channel runs alone (tests/indicators/dashboard_server.py) on a real SQL
-tracker store holding a few conversations of the last days.
+tracker store holding a few conversations of the last days, and a served model file
+that a run of the gate replaced (the previous one kept).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.config import PROJECT_ROOT
+from bot.review.decision import Run
+from bot.runtime import gate
 from bot.runtime.launcher import free_port
 from tests.browser.conftest import (  # noqa: F401 - shared fixtures
     DESKTOP,
@@ -87,6 +91,25 @@ async def fill(path: Path) -> None:
         await store.save(DialogueStateTracker.from_events(sender, events))
 
 
+def replaced_model(work: Path) -> Path:
+    """A models folder whose model a gate run replaced on 6 December 2026 at 14:30."""
+    root, models = work / "root", work / "models"
+    (root / "data" / "nlu").mkdir(parents=True)
+    (root / "bot").mkdir()
+    for name in ("config.yml", "domain.yml", "bot/nlu.py"):
+        (root / name).write_text(name, encoding="utf-8")
+    models.mkdir()
+    (models / "spro.tar.gz").write_bytes(b"model one")
+    (work / "labels.yml").write_text('version: "3.1"\nnlu:\n', encoding="utf-8")
+    (work / "candidate.tar.gz").write_bytes(b"model two")
+    paths = gate.GatePaths(root, models, work / "review")
+    run = Run("20261206-143000", "rlefevre", "complet")
+    gate.promote(paths, run, work / "labels.yml", work / "candidate.tar.gz")
+    (paths.runs / run.id).mkdir(parents=True)
+    (paths.runs / run.id / "state").write_text("en service", encoding="utf-8")
+    return models
+
+
 @pytest.fixture(scope="module")
 def inbox_server(
     tmp_path_factory: pytest.TempPathFactory,
@@ -100,10 +123,13 @@ def inbox_server(
     env = dict(
         os.environ,
         SPRO_VAR_DIR=str(work),
+        SPRO_TRAINING_ROOT=str(work / "root"),
         SPRO_INDICATORS_DATABASE_URL=f"sqlite:///{work / 'indicators.sqlite3'}",
         SPRO_INDICATORS_MIN_CELL="1",
+        SPRO_MODEL_CHECK_SECONDS="3600",
         PYTHONPATH=str(PROJECT_ROOT),
     )
+    models = replaced_model(work)
     command = [
         sys.executable,
         "-m",
@@ -112,6 +138,8 @@ def inbox_server(
         str(port),
         "--tracker-url",
         f"sqlite:///{work / 'tracker.sqlite3'}",
+        "--model",
+        str(models / "spro.tar.gz"),
     ]
     with open(work / "server.log", "ab") as log:
         process = subprocess.Popen(
@@ -177,12 +205,14 @@ def test_label_by_selection_and_keyboard_then_gone(
         "nlu_fallback" in first.inner_text()
         and "confiance 25\u00a0%" in first.inner_text()
     )
-    first.get_by_text("Conversation autour du message 1 (masquée)").click()
+    assert "Assistant :" not in first.inner_text()  # read only when opened
+    page.screenshot(path=str(SCREENSHOTS / "review-desktop.png"), full_page=False)
+    first.get_by_role("link", name="Conversation autour du message 1 (masquée)").click()
+    page.get_by_role("heading", name="Conversation autour du message 1").wait_for()
     assert "Assistant : Bonjour ! Que cherchez-vous ?" in first.inner_text()
     unsure = page.get_by_role("region", name="moi c'est [nom masqué]")
     assert "Compris avec peu d'assurance" in unsure.inner_text()
     assert not serious(run_axe(page))
-    page.screenshot(path=str(SCREENSHOTS / "review-desktop.png"), full_page=False)
 
     # Words selected with the mouse become the commune; the intent is chosen.
     select_words(page, "Message 1", "dreux")
@@ -240,3 +270,38 @@ def test_a_wrong_entity_is_refused_in_french(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, "no horizontal scrolling on a phone"
     page.screenshot(path=str(SCREENSHOTS / "review-phone-360.png"), full_page=False)
+
+
+def test_roll_back_with_the_keyboard_after_a_confirmation(
+    inbox_server: tuple[str, Path],
+    new_page: Any,  # noqa: F811
+) -> None:
+    """« Revenir au modèle précédent », confirmed, with the keyboard only; axe."""
+    base, work = inbox_server
+    page = new_page(viewport=DESKTOP)
+    sign_in(page, base)
+    page.goto(base + "review")
+    runs = page.get_by_role("region", name="Réentraînement contrôlé")
+    assert "Contrôle de qualité du 6 décembre 2026 à 14 h 30 : en service" in (
+        runs.inner_text()
+    )
+    button = page.get_by_role("button", name="Revenir au modèle précédent")
+    button.focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("group", name="Revenir au modèle précédent ?").wait_for()
+    assert (work / "models" / "spro.tar.gz").read_bytes() == b"model two"
+    assert not serious(run_axe(page))
+    page.screenshot(path=str(SCREENSHOTS / "review-rollback-confirm.png"))
+    page.keyboard.press("Tab")  # from the confirmation (the page's target)
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Confirmer le retour au modèle précédent"
+    page.keyboard.press("Enter")
+    status = page.get_by_role("status").first
+    status.wait_for()
+    assert status.inner_text().startswith(
+        "Le modèle qui servait avant le contrôle de qualité du 6 décembre 2026 à "
+        "14 h 30 est de nouveau en service"
+    )
+    assert (work / "models" / "spro.tar.gz").read_bytes() == b"model one"
+    assert "Aucun modèle précédent n'est conservé." in runs.inner_text()
+    assert not serious(run_axe(page))
