@@ -50,10 +50,13 @@ log = logging.getLogger(__name__)
 REASONS = {
     "not_understood": "Message non compris",
     "low_confidence": "Compris avec peu d'assurance",
+    "out_of_scope": "Jugé hors champ (la personne a été renvoyée ailleurs)",
     "feedback_no": "Réponse « Non » à « Cette réponse vous aide-t-elle ? »",
     "handover": "Conversation passée à une personne",
 }
 FALLBACK_INTENT = "nlu_fallback"
+# Answered « hors champ »: a person wrongly turned away is worth a look.
+OUT_OF_SCOPE_INTENT = "out_of_scope"
 # Below this confidence an understood message is proposed (the fallback is at 0.45).
 LOW_CONFIDENCE = 0.7
 # Messages shown around the proposed one, on each side.
@@ -202,6 +205,8 @@ def reasons_by_index(session: Session) -> dict[int, str]:
             intent, confidence, _ = prediction(event)
             if intent == FALLBACK_INTENT:
                 found[index] = "not_understood"
+            elif intent == OUT_OF_SCOPE_INTENT:
+                found[index] = "out_of_scope"
             elif intent and confidence < LOW_CONFIDENCE:
                 found[index] = "low_confidence"
         elif (

@@ -194,6 +194,17 @@ def test_each_reason_with_prediction_context_and_masking(tracker: str) -> None:
     assert inbox(tracker, april, opened=not_understood.first).context == ()
 
 
+def test_a_message_answered_out_of_scope_is_proposed(tracker: str) -> None:
+    """« Hors champ » even with confidence: a person turned away is worth a look."""
+    write(
+        tracker,
+        "c",
+        [*dreux(), user("mon patron ma viré", AT + 5, "out_of_scope", 0.86)],
+    )
+    (group,) = [g for g in shown(tracker).groups if g.text == "mon patron ma viré"]
+    assert group.reasons == ("out_of_scope",) and group.intent == "out_of_scope"
+
+
 def test_feedback_no_proposes_the_last_typed_message(tracker: str) -> None:
     """A confident message followed by « Non »: proposed for the « Non »."""
     write(

@@ -1,5 +1,6 @@
-"""The review inbox in Chromium: masked messages, labels by keyboard and selection,
-the rollback by keyboard, axe.
+"""The review inbox in Chromium: masked messages, labels, rollback, axe.
+
+Labels by keyboard and by selecting text; the rollback by keyboard.
 
 The dashboard channel runs alone (tests/indicators/dashboard_server.py) on a real SQL
 tracker store holding a few conversations of the last days, and a served model file
