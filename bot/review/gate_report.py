@@ -61,6 +61,11 @@ def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}".replace(".", ",")
 
 
+def _decimal(value: float) -> str:
+    """A tolerance as written in French: 0,05."""
+    return f"{value:g}".replace(".", ",")
+
+
 def _personas_passed(results: dict[str, str]) -> str:
     return f"{sum(1 for p in results.values() if not p)} / {len(results)}"
 
@@ -152,16 +157,18 @@ def report_html(run: Run, tolerance: Tolerance) -> str:
     mode = (
         "affinage du modèle en service (une partie des époques)"
         if run.mode == "affinage"
-        else "compréhension réentraînée, dialogue repris du cache"
+        else "modèle réentraîné avec les exemples relus (étapes inchangées reprises "
+        "du cache)"
     )
     rules = (
         "les phrases de test devenues fausses ne sont pas nettement plus nombreuses "
         "que celles devenues justes (test du signe : perte refusée si sa probabilité "
-        f"due au hasard est sous {tolerance.significance}) ; "
+        f"due au hasard est sous {_decimal(tolerance.significance)}) ; "
         f"{tolerance.near_labels} au plus proche d'un exemple relu ; "
         f"{tolerance.newly_wrong} au plus en tout ; baisse tolérée par jeu de test : "
-        f"macro-F1 {tolerance.intent_f1}, exactitude {tolerance.intent_accuracy}, "
-        f"F1 des entités {tolerance.entity_f1} ; "
+        f"macro-F1 {_decimal(tolerance.intent_f1)}, "
+        f"exactitude {_decimal(tolerance.intent_accuracy)}, "
+        f"F1 des entités {_decimal(tolerance.entity_f1)} ; "
         f"personas devenues fausses : {tolerance.personas} au plus ; chaque exemple "
         "relu doit être compris comme étiqueté, et aucune phrase d'entraînement "
         "proche ne doit changer d'intention"
