@@ -30,6 +30,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -104,6 +106,17 @@ def default_paths(models_dir: Path | None = None) -> GatePaths:
 
 class GateBusy(RuntimeError):
     """Another run holds the gate."""
+
+
+@contextmanager
+def holding_the_gate(paths: GatePaths) -> Iterator[None]:
+    """Hold the gate's lock (one run or rollback at a time); ``GateBusy`` if held."""
+    with open(paths.review_dir / "gate.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GateBusy("Un contrôle de qualité est déjà en cours.") from None
+        yield
 
 
 async def _parse_all(model: Path, groups: dict[str, list[Sentence]]) -> dict:
@@ -263,11 +276,7 @@ def rollback(paths: GatePaths) -> str:
     kept.
     """
     paths.review_dir.mkdir(parents=True, exist_ok=True)
-    with open(paths.review_dir / "gate.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise GateBusy("Un contrôle de qualité est en cours.") from None
+    with holding_the_gate(paths):
         return _rollback(paths)
 
 
@@ -306,11 +315,7 @@ def retrain(
         tolerance = Tolerance.from_setting(os.environ.get("SPRO_GATE_TOLERANCE", ""))
 
     paths.runs.mkdir(parents=True, exist_ok=True)
-    with open(paths.review_dir / "gate.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise GateBusy("Un contrôle de qualité est déjà en cours.") from None
+    with holding_the_gate(paths):
         started = time.monotonic()
         run = Run(
             id=datetime.now().strftime("%Y%m%d-%H%M%S"),
