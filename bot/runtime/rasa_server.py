@@ -29,6 +29,7 @@ from bot.rasa_patches import (
     lock_store,
     model_loading,
     policy_graph,
+    spacy_vectors,
     standby,
     tracker_cache,
     tracker_store,
@@ -44,6 +45,7 @@ PATCHES: tuple[ModuleType, ...] = (
     lock_store,
     policy_graph,
     event_types,
+    spacy_vectors,
     standby,
 )
 _installed: list[str] = []
