@@ -29,6 +29,7 @@ from bot.rasa_patches import (
     lock_store,
     model_loading,
     policy_graph,
+    slot_copy,
     spacy_vectors,
     standby,
     tracker_cache,
@@ -46,6 +47,7 @@ PATCHES: tuple[ModuleType, ...] = (
     policy_graph,
     event_types,
     spacy_vectors,
+    slot_copy,
     standby,
 )
 _installed: list[str] = []
