@@ -50,7 +50,7 @@ def copied_as_plain_object(cls: type) -> bool:
 
 def copy_slot(self: Any) -> Any:
     """``copy.copy(self)``: a new instance of the class with the same ``__dict__``."""
-    cls = type(self)
+    cls: Any = type(self)
     if not copied_as_plain_object(cls):
         return copy._reconstruct(self, None, *self.__reduce_ex__(4))  # type: ignore[attr-defined]
     twin = cls.__new__(cls)
