@@ -105,6 +105,7 @@ def test_rasa_s_loader_gives_the_index_in_arrays(
 
     from bot.rasa_patches import spacy_vectors
 
+    spacy_vectors.uninstall()  # another test may have installed every patch
     rasas = SpacyNLP.load_model
     vectors = Vectors(shape=(300, 4))
     vectors.key2row = dict(pairs)
