@@ -180,6 +180,15 @@ async def calls(url: str) -> list[Any]:
     return results
 
 
+def decoded(request: dict[str, Any]) -> dict[str, Any]:
+    """A recorded request with its body read as JSON (when it is JSON), not its port."""
+    body = request["body"]
+    return {
+        **{k: v for k, v in request.items() if k != "peer"},
+        "body": json.loads(body) if body else body,
+    }
+
+
 async def test_requests_are_rasas_on_a_kept_connection(
     action_server: tuple[str, list[dict[str, Any]]],
 ) -> None:
@@ -194,10 +203,95 @@ async def test_requests_are_rasas_on_a_kept_connection(
     finally:
         await action_endpoint.close_session()
         action_endpoint.uninstall()
-    assert [{k: v for k, v in s.items() if k != "peer"} for s in seen] == rasas_requests
+    # Same requests; the JSON body's text differs (ujson, ``test_action_call_body...``).
+    assert [decoded(s) for s in seen] == [decoded(s) for s in rasas_requests]
     assert len(rasas_ports) == 4 and len({s["peer"] for s in seen}) == 1
     assert rasas[0] == {"events": [], "responses": [{"text": "Bonjour"}]}
     assert rasas[2] is None and rasas[3][:2] == ("error", 400)
+
+
+def action_call_body() -> dict[str, Any]:
+    """Rasa's body for a call of a custom action: a varied conversation, our domain."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActiveLoop,
+        BotUttered,
+        SessionStarted,
+        SlotSet,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    root = Path(__file__).resolve().parent.parent
+    domain = Domain.load(str(root / "domain.yml"))
+    parse = {
+        "intent": {"name": "inform", "confidence": 0.9876543210123},
+        "entities": [{"entity": "commune", "value": "Saint-Étienne/Loire", "start": 3}],
+        "intent_ranking": [{"name": "inform", "confidence": 1 / 3}],
+        "text": "à Saint-Étienne/Loire « 😀 » \u2028 \\ \"x\"",
+    }
+    tracker = DialogueStateTracker.from_events(
+        "c-1",
+        [
+            ActionExecuted("action_session_start", timestamp=1.5),
+            SessionStarted(timestamp=1.6),
+            ActionExecuted("action_listen", timestamp=1.7),
+            UserUttered(parse["text"], parse["intent"], parse["entities"], parse),
+            SlotSet("age", 17.0),
+            SlotSet("commune_choices", [{"insee": "42218", "postcode": "42000"}]),
+            SlotSet("disability", False),
+            ActiveLoop("orientation_form"),
+            BotUttered(
+                "Vous avez 17 ans ?",
+                {"buttons": [{"title": "Oui", "payload": '/inform{"age": 17}'}]},
+                {"utter_action": "utter_ask_age"},
+            ),
+        ],
+        domain.slots,
+    )
+    return RemoteAction("action_ask_age", None)._action_call_format(tracker, domain)
+
+
+def test_action_call_body_reads_as_rasa_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = action_call_body()
+    encoded = action_endpoint.encode_json(body)
+    assert json.loads(encoded) == json.loads(json.dumps(body))
+    assert encoded != json.dumps(body)  # ujson's text, not the standard library's
+    assert list(json.loads(encoded)) == list(body)  # same keys, same order
+    domain_calls: list[Any] = []
+    dumps = action_endpoint.ujson.dumps
+
+    def counted(value: Any) -> str:
+        if value is body["domain"]:
+            domain_calls.append(value)
+        return dumps(value)
+
+    monkeypatch.setattr(action_endpoint.ujson, "dumps", counted)
+    again = action_call_body()  # a new tracker, the same kind of body
+    again["domain"] = body["domain"]
+    assert json.loads(action_endpoint.encode_json(again)) == json.loads(json.dumps(again))
+    assert domain_calls == []  # the domain's text was kept
+    assert json.loads(action_endpoint.encode_json({"x": float("nan")}))["x"] != 0
+    assert action_endpoint.encode_json({"domain": {}}) == '{"domain":{}}'
+
+
+async def test_the_body_encoding_can_be_left_to_rasa(
+    action_server: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, seen = action_server
+    body = action_call_body()
+    action_endpoint.install()
+    try:
+        for off in ("", "action_json"):
+            monkeypatch.setenv("SPRO_RASA_PATCHES_OFF", off)
+            await action_endpoint.close_session()
+            await EndpointConfig(url=f"{url}/webhook").request(json=body)
+    finally:
+        await action_endpoint.close_session()
+        action_endpoint.uninstall()
+    assert seen[0]["body"] == action_endpoint.encode_json(body).encode()
+    assert seen[1]["body"] == json.dumps(body).encode()
 
 
 async def stored_rows(path: Path, patch: bool) -> tuple[list[Any], list[Any], str]:

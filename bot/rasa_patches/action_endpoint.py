@@ -1,6 +1,6 @@
 """Calls to the action server without per-call waste: same requests, same checks.
 
-Rasa 3.6 does two costly things on every custom action call:
+Rasa 3.6 does three costly things on every custom action call:
 
 - ``RemoteAction._validate_action_result`` calls ``jsonschema.validate``, which first
   checks the response *schema* itself against the JSON Schema meta-schema, then builds
@@ -14,19 +14,28 @@ Rasa 3.6 does two costly things on every custom action call:
   (Sanic) closes an idle one, so a kept connection is never one the server is closing.
   Headers, authentication, parameters, timeout, TLS context and error handling are
   Rasa's own.
+- The request body (the whole conversation, then the domain) is encoded by ``ujson``
+  (installed with Rasa; the action server's Sanic decodes with it) instead of the
+  standard library's ``json``, and the domain's JSON text is encoded once per domain
+  and spliced in (Rasa never changes a loaded domain's dict; a new model brings a new
+  one): the same JSON values, without spaces after separators and with ``/`` escaped
+  by a backslash; a value ``ujson`` cannot encode goes through ``json``.
+  ``SPRO_RASA_PATCHES_OFF=action_json`` leaves this encoding alone.
 
-``install()`` applies both when the installed Rasa is a checked version, unless
+``install()`` applies them when the installed Rasa is a checked version, unless
 ``SPRO_RASA_PATCHES_OFF`` names ``action_endpoint`` (or ``all``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import ssl
 from typing import Any
 
 import aiohttp
+import ujson
 
 from bot.rasa_patches import (
     patch_enabled,
@@ -36,9 +45,12 @@ from bot.rasa_patches import (
 )
 
 NAME = "action_endpoint"
+JSON_NAME = "action_json"
+DOMAIN_KEY = "domain"
 KEEPALIVE_SECONDS = 2.0
 _validators: dict[type, Any] = {}
 _session: tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession] | None = None
+_domain_json: tuple[dict[str, Any], str] | None = None
 
 
 def response_validator(action_class: Any) -> Any:
@@ -71,6 +83,30 @@ def validate_action_result(self: Any, result: dict[str, Any]) -> bool:
     raise error
 
 
+def _ujson_or_json(value: Any) -> str:
+    try:
+        return ujson.dumps(value)
+    except (TypeError, ValueError, OverflowError):
+        return json.dumps(value)
+
+
+def domain_json(domain: dict[str, Any]) -> str:
+    """The JSON text of ``domain`` (Rasa's ``Domain.as_dict()``), encoded once."""
+    global _domain_json
+    if _domain_json is None or _domain_json[0] is not domain:
+        _domain_json = (domain, _ujson_or_json(domain))
+    return _domain_json[1]
+
+
+def encode_json(value: Any) -> str:
+    """JSON text of an action call's body: ``ujson``'s, the domain's text kept."""
+    domain = value.get(DOMAIN_KEY) if isinstance(value, dict) else None
+    if not isinstance(domain, dict) or list(value)[-1] != DOMAIN_KEY or len(value) < 2:
+        return _ujson_or_json(value)
+    rest = _ujson_or_json({k: v for k, v in value.items() if k != DOMAIN_KEY})
+    return f'{rest[:-1]},"{DOMAIN_KEY}":{domain_json(domain)}}}'
+
+
 def kept_alive_session() -> aiohttp.ClientSession:
     """The running event loop's client session, created at its first use."""
     global _session
@@ -81,6 +117,7 @@ def kept_alive_session() -> aiohttp.ClientSession:
         session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
             timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            json_serialize=encode_json if patch_enabled(JSON_NAME) else json.dumps,
         )
         _session = (loop, session)
     return _session[1]

@@ -29,6 +29,8 @@ from bot.rasa_patches import (
     lock_store,
     model_loading,
     policy_graph,
+    slot_copy,
+    spacy_vectors,
     standby,
     tracker_cache,
     tracker_store,
@@ -44,6 +46,8 @@ PATCHES: tuple[ModuleType, ...] = (
     lock_store,
     policy_graph,
     event_types,
+    spacy_vectors,
+    slot_copy,
     standby,
 )
 _installed: list[str] = []

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot.handover.desk import DeskError, HandoverDesk
 from bot.handover.line import in_french, open_at
-from bot.handover.store import requests_table, stats_table
+from bot.handover.store import HandoverStore, requests_table, stats_table
 from tests.handover.conftest import SNAPSHOT, Clock, Hours
 
 
@@ -370,3 +371,29 @@ def test_no_outcome_is_recorded_by_default(desk: HandoverDesk) -> None:
     with pytest.raises(DeskError) as refused:
         desk.close_callback(callback.id, "cmartin", "")
     assert refused.value.status == 422
+
+
+def test_the_per_message_check_keeps_its_connection_and_sees_other_writers(
+    tmp_path: Path, clock: Clock, hours: Hours
+) -> None:
+    """The check made before each message reuses one SQLite connection (not one per
+    check), and still sees what another process (here another engine) committed."""
+    url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
+    reader_store, writer_store = HandoverStore(url), HandoverStore(url)
+    reader = HandoverDesk(reader_store, now=clock, hours=hours)
+    writer = HandoverDesk(writer_store, now=clock, hours=hours)
+    connects: list[object] = []
+    event.listen(reader_store.engine, "connect", lambda *_: connects.append(1))
+    try:
+        for _ in range(5):
+            assert reader.active_for_sender("web-a") is None
+        writer.set_availability("cmartin", "Claire", available=True)
+        request, _ = writer.request_live("web-a", SNAPSHOT)
+        found = reader.active_for_sender("web-a")
+        assert found is not None and found.id == request.id
+        writer.leave(request)
+        assert reader.active_for_sender("web-a") is None
+    finally:
+        reader_store.dispose()
+        writer_store.dispose()
+    assert len(connects) <= 1  # NullPool: one per check, 7 here
