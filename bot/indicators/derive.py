@@ -70,6 +70,15 @@ class Session:
         return max((float(e.get("timestamp") or 0) for e in self.events), default=0.0)
 
 
+def paris_today(moment: datetime | None = None) -> date:
+    """The day in Paris at ``moment`` (now by default): conversations' days are Paris's.
+
+    The machine's clock may be UTC: between midnight in Paris and midnight UTC,
+    ``date.today()`` would still be yesterday and hide the day's conversations.
+    """
+    return (moment or datetime.now(timezone.utc)).astimezone(PARIS).date()
+
+
 def split_sessions(events: Iterable[dict[str, Any]]) -> list[Session]:
     """A sender's events (in order) cut into sessions at ``action_session_start``."""
     sessions: list[Session] = []

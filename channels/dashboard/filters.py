@@ -11,12 +11,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.indicators.aggregate import Filters
+from bot.indicators.derive import paris_today
 from bot.indicators.labels import TerritoryMismatch, checked_territory
 
 
 def default_filters(region: str) -> Filters:
     """From January to the current month, in the home region."""
-    today = date.today()
+    today = paris_today()
     return Filters.months(date(today.year, 1, 1), today, region=region)
 
 

@@ -27,6 +27,7 @@ from sanic.response import HTTPResponse
 
 from bot.advisers.accounts import Adviser
 from bot.config import PROJECT_ROOT
+from bot.indicators.derive import paris_today
 from bot.indicators.labels import checked_territory
 from bot.indicators.periodic import tracker_url
 from bot.review.gate_report import rolled_back, run_date
@@ -129,7 +130,7 @@ class SignedIn(Protocol):
 
 def inbox_filters(args: Any) -> InboxFilters:
     """Filters from the query string; ``ValueError`` (in French) when invalid."""
-    today = date.today()
+    today = paris_today()
     try:
         start = date.fromisoformat(str(args.get("start") or today - timedelta(30)))
         end = date.fromisoformat(str(args.get("end") or today))

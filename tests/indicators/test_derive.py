@@ -219,3 +219,19 @@ def test_the_recommended_door_is_counted_never_the_second_one(
     record = record_from_session(Session(events))
     assert record is not None and record.outcome == "oriented"
     assert (record.structure_network, record.local_structure) == (shown, local)
+
+
+def test_the_day_is_parisian_when_the_clock_is_utc() -> None:
+    """At 23:30 UTC on 6 December it is already 7 December in Paris (and in summer)."""
+    from datetime import date, datetime, timezone
+
+    from bot.indicators.derive import paris_today
+
+    late = datetime(2026, 12, 6, 23, 30, tzinfo=timezone.utc)
+    assert paris_today(late) == date(2026, 12, 7)
+    assert paris_today(datetime(2026, 7, 1, 21, 59, tzinfo=timezone.utc)) == date(
+        2026, 7, 1
+    )
+    assert paris_today(datetime(2026, 7, 1, 22, 0, tzinfo=timezone.utc)) == date(
+        2026, 7, 2
+    )

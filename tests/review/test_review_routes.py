@@ -299,3 +299,17 @@ async def test_labelled_messages_leave_and_refused_ones_come_back_marked(
     assert "g pa de boulo" not in page
     assert "Message 1 : kestion de la meteo" in page
     assert "Étiquette refusée par le contrôle de qualité" in page
+
+
+def test_the_default_period_ends_on_the_day_in_paris(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After midnight in Paris (still yesterday in UTC) the day's messages are in."""
+    from datetime import date, timedelta
+
+    from channels.dashboard import review
+
+    monkeypatch.setattr(review, "paris_today", lambda: date(2026, 12, 7))
+    filters = review.inbox_filters({})
+    assert filters.end == date(2026, 12, 7)
+    assert filters.start == date(2026, 12, 7) - timedelta(30)
