@@ -19,7 +19,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import MetaData, Table, create_engine, func, select
 
-from bot.indicators.derive import PARIS
+from bot.indicators.derive import PARIS, paris_today
 from bot.indicators.store import IndicatorStore
 from bot.review import inbox_derivation
 from bot.review.inbox import (
@@ -462,7 +462,7 @@ async def test_read_from_the_tracker_store_and_gone_after_the_purge(
         )
     url = f"sqlite:///{tmp_path / 't.db'}"
     day = datetime.fromtimestamp(old, PARIS).date()
-    filters = InboxFilters(day, date.today())
+    filters = InboxFilters(day, paris_today())
 
     groups = shown(url, filters).groups
     assert [(g.text, g.intent, g.count, g.confidence) for g in groups] == [

@@ -11,7 +11,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy import MetaData, Table, create_engine
 
-from bot.indicators.derive import PARIS
+from bot.indicators.derive import PARIS, paris_today
 from bot.indicators.store import IndicatorStore
 from bot.review.inbox import InboxFilters, inbox
 from bot.review.inbox_derivation import derive_inbox
@@ -99,7 +99,7 @@ def test_derived_read_late_commit_and_purged_on_postgresql(
     with engine.begin() as connection:
         connection.execute(events.insert(), rows("rapide", recent, "autre chose"))
     day = datetime.fromtimestamp(old, PARIS).date()
-    period = InboxFilters(day, date.today())
+    period = InboxFilters(day, paris_today())
 
     derive_inbox(pg_tracker)
     assert [(g.key, g.count) for g in inbox(pg_tracker, period).groups] == [
