@@ -30,7 +30,6 @@ from bot.rasa_patches import (
     model_loading,
     policy_graph,
     slot_copy,
-    spacy_vectors,
     standby,
     tracker_cache,
     tracker_store,
@@ -46,7 +45,6 @@ PATCHES: tuple[ModuleType, ...] = (
     lock_store,
     policy_graph,
     event_types,
-    spacy_vectors,
     slot_copy,
     standby,
 )
