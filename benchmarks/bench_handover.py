@@ -29,8 +29,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.runtime.launcher import Stack, ensure_model, free_port, write_endpoints
 from bot.reports import write_block
+from bot.runtime.launcher import Stack, ensure_model, free_port, stack_in_folder
 from channels.rate_limits import UNLIMITED
 
 PASSWORD = "un mot de passe de banc d'essai"
@@ -290,17 +290,8 @@ def start_instances(work: Path, conversations: int) -> tuple[list[Stack], str, s
             )
         return stacks, "2 instances Rasa, PostgreSQL + Redis", name
     load_knowledge(work)
-    actions_port = free_port()
-    endpoints = write_endpoints(
-        work / "endpoints.yml", actions_port, work / "tracker.sqlite3"
-    )
     stack = Stack(
-        model=model,
-        rasa_port=free_port(),
-        actions_port=actions_port,
-        endpoints=endpoints,
-        log_dir=work,
-        extra_env={"SPRO_VAR_DIR": str(work), "SPRO_CONSOLE_ACCOUNTS": str(accounts)},
+        **stack_in_folder(model, work, {"SPRO_CONSOLE_ACCOUNTS": str(accounts)})
     )
     return [stack], "1 instance Rasa, SQLite", ""
 

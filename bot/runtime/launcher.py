@@ -33,6 +33,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -238,6 +239,23 @@ def _stop_with_parent() -> None:
 
         pr_set_pdeathsig = 1
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def stack_in_folder(
+    model: Path, work: Path, extra_env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """``Stack`` settings: free localhost ports, ``work`` its var dir and tracker."""
+    actions_port = free_port()
+    return {
+        "model": model,
+        "rasa_port": free_port(),
+        "actions_port": actions_port,
+        "endpoints": write_endpoints(
+            work / "endpoints.yml", actions_port, work / "tracker.sqlite3"
+        ),
+        "log_dir": work,
+        "extra_env": {"SPRO_VAR_DIR": str(work), **(extra_env or {})},
+    }
 
 
 @dataclass

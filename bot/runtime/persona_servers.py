@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.evaluation.personas import PersonaResult, load_personas, play
 from bot.evaluation.rest import load_knowledge, post_message
-from bot.runtime.launcher import Stack, free_port, write_endpoints
+from bot.runtime.launcher import Stack, stack_in_folder
 
 # Every persona speaks from 127.0.0.1, one conversation after another: the flood
 # limits of the routes they use (``SPRO_RATE_LIMITS``, read by the public channels)
@@ -26,21 +26,10 @@ def play_files(
     with tempfile.TemporaryDirectory(prefix="spro-personas-") as folder:
         work = Path(folder)
         load_knowledge(work)
-        actions_port = free_port()
-        endpoints = write_endpoints(
-            work / "endpoints.yml", actions_port, work / "tracker.sqlite3"
+        settings = stack_in_folder(
+            model, work, {"SPRO_RATE_LIMITS": PERSONAS_RATE_LIMITS}
         )
-        stack = Stack(
-            model=model,
-            rasa_port=free_port(),
-            actions_port=actions_port,
-            endpoints=endpoints,
-            log_dir=work,
-            extra_env={
-                "SPRO_VAR_DIR": str(work),
-                "SPRO_RATE_LIMITS": PERSONAS_RATE_LIMITS,
-            },
-        )
+        stack = Stack(**settings)
         stack.start()
         try:
             stack.wait_ready(timeout=timeout)
