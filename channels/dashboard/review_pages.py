@@ -296,8 +296,8 @@ def inbox_html(
         f'<form method="post" action="{PREFIX}/logout">'
         '<button type="submit">Se déconnecter</button></form></header>'
         '<main id="contenu"><h1>Messages à relire</h1>'
-        "<p>Messages du public non compris, compris avec peu d'assurance, suivis "
-        "d'un « Non » ou d'un passage à une personne. Textes masqués tels qu'ils sont "
+        "<p>Messages du public non compris, compris avec peu d'assurance, jugés "
+        "hors champ, suivis d'un « Non » ou d'un passage à une personne. Textes masqués tels qu'ils sont "
         "conservés ; un message quitte cette liste quand sa conversation est "
         "effacée, sauf s'il a été étiqueté. Une étiquette ne change pas le modèle en "
         "service : elle attend le prochain réentraînement contrôlé.</p>"
