@@ -298,8 +298,8 @@ def inbox_html(
         '<main id="contenu"><h1>Messages à relire</h1>'
         "<p>Messages du public non compris, compris avec peu d'assurance, jugés "
         "hors champ, suivis d'un « Non » ou d'un passage à une personne. Textes "
-        "masqués tels qu'ils sont conservés ; un message quitte cette liste quand sa conversation est "
-        "effacée, sauf s'il a été étiqueté. Une étiquette ne change pas le modèle en "
+        "masqués tels qu'ils sont conservés ; un message quitte cette liste quand "
+        "sa conversation est effacée, sauf s'il a été étiqueté. Une étiquette ne change pas le modèle en "
         "service : elle attend le prochain réentraînement contrôlé.</p>"
         f"{status}{alert_html(error)}{gate_html(gate)}{filters_form(filters)}"
         f"<p>{inbox.total} groupe(s) de messages, {inbox.conversations} "
