@@ -18,7 +18,8 @@ Its components that no feature reads are switched off (``UNUSED_SPACY_PIPES``: R
 already switches the parser off; the named-entity recogniser only sets ``doc.ents``).
 Tokens, lemmas (French lemmas come from the morphologizer's part of speech, which
 stays on) and word vectors are unchanged: ``tests/e2e/test_rasa_patches_identical.py``
-checks that the predictions are identical.
+checks that the predictions are identical. The model's list of 712,952 strings is not
+read (``load_without_strings``): about 130 MB of each process.
 """
 
 from __future__ import annotations
@@ -59,9 +60,37 @@ from bot.rasa_patches import patch_enabled
 UNUSED_SPACY_PIPES = ("parser", "ner")
 
 
+def load_without_strings(spacy_model_name: str) -> SpacyModel:
+    """The spaCy model as Rasa loads it, without its list of strings.
+
+    spaCy keeps a store from each string's hash back to its text; the French model
+    ships one string per word-vector key. Vectors are found by the hash of a token's
+    text, never by text, and spaCy adds to the store every string it uses (a word when
+    the tokenizer first meets it, a lemma, a part of speech, a morphology, a label as
+    its pipes load): the strings read back are there, the half-million others are not
+    (``tests/test_spacy_strings.py`` compares every token's attributes and vectors).
+    Rasa's own loading, with its checks and messages, when the model is missing or
+    needs another spaCy version.
+    """
+    import spacy
+
+    try:
+        model = spacy.load(spacy_model_name, disable=["parser"], exclude=["strings"])
+    except OSError:
+        return SpacyNLP.load_model(spacy_model_name)
+    info = spacy.info(spacy_model_name)
+    required = info.get("spacy_version", "") if isinstance(info, dict) else ""
+    if not spacy.util.is_compatible_version(spacy.about.__version__, required):
+        return SpacyNLP.load_model(spacy_model_name)
+    return SpacyModel(model=model, model_name=spacy_model_name)
+
+
 @lru_cache(maxsize=None)
 def _load_once(spacy_model_name: str) -> SpacyModel:
-    loaded = SpacyNLP.load_model(spacy_model_name)
+    if patch_enabled("spacy_strings"):
+        loaded = load_without_strings(spacy_model_name)
+    else:
+        loaded = SpacyNLP.load_model(spacy_model_name)
     if patch_enabled("spacy_pipes"):
         for name in UNUSED_SPACY_PIPES:
             if name in loaded.model.pipe_names:
