@@ -6,8 +6,8 @@ A symmetric-delete index of the words of every normalised name ("Blios" finds "B
 It lives in every process that resolves places, so it is kept small: each word is held
 once, and the delete index is one sorted array of numbers (a variant's hash and the
 number of a word that has it) rather than a dict of some 200,000 variant strings. A hash
-only points at candidates: each one is checked against the variant, so the words found
-are exactly those of a dict of variants.
+only points at candidates: a word is kept only if one of its forms is a form of the
+query, so the words found are exactly those of a dict of variants.
 """
 
 from __future__ import annotations
@@ -52,14 +52,6 @@ def _indexed_forms(word: str) -> set[str]:
     if len(word) >= 3 and not word.isdigit():
         return {word} | _deletes(word)
     return {word}
-
-
-def _one_deleted(word: str, form: str) -> bool:
-    """Whether ``form`` is ``word`` with one character removed (one letter shorter)."""
-    same = 0
-    while same < len(form) and form[same] == word[same]:
-        same += 1
-    return form[same:] == word[same + 1 :]
 
 
 def _hash64(text: str) -> int:
@@ -128,30 +120,23 @@ class TypoIndex:
         """Known name words at most one edit away (two for long words)."""
         if len(token) < 3 or token.isdigit():
             return {token} if token in self._keys_with_word else set()
-        found: set[str] = set()
-        for variant in {token} | _deletes(token):
-            found.update(self._words_with_form(variant))
+        forms = {token} | _deletes(token)
+        entries, words, bits = self._forms, self._words, self._number_bits
+        mask = (1 << bits) - 1
+        candidates: set[str] = set()  # the words of every form, and any hash twin
+        for form in forms:
+            low = _hash64(form) >> bits << bits
+            position = bisect_left(entries, low)
+            while position < len(entries) and entries[position] <= low | mask:
+                candidates.add(words[entries[position] & mask])
+                position += 1
         limit = 1 if len(token) < 8 else 2
-        return {word for word in found if _levenshtein(token, word, limit) <= limit}
-
-    def _words_with_form(self, form: str) -> list[str]:
-        """The known words that ``form`` is one of the ``_indexed_forms`` of."""
-        bits = self._number_bits
-        prefix = _hash64(form) >> bits
-        forms, mask = self._forms, (1 << bits) - 1
-        words = []
-        position = bisect_left(forms, prefix << bits)
-        while position < len(forms) and forms[position] >> bits == prefix:
-            word = self._words[forms[position] & mask]
-            if word == form or (
-                len(word) == len(form) + 1
-                and len(word) >= 3
-                and not word.isdigit()
-                and _one_deleted(word, form)
-            ):
-                words.append(word)
-            position += 1
-        return words
+        return {
+            word
+            for word in candidates
+            if _levenshtein(token, word, limit) <= limit
+            and not forms.isdisjoint(_indexed_forms(word))
+        }
 
     def build(self) -> None:
         """Build the index once (the first caller builds it, the others wait)."""
