@@ -134,7 +134,7 @@ def france_travail_name(raw: str, commune_insee: str, gazetteer: Gazetteer) -> s
     home = gazetteer.commune(commune_insee)
     for length in range(len(words), 0, -1):
         key = " ".join(words[:length])
-        matches = gazetteer.by_key.get(key, [])
+        matches = gazetteer.by_key.get(key, ())
         local = [
             c for c in matches if home and c.departement_code == home.departement_code
         ]

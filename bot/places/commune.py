@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Commune:
-    """A commune (or a municipal arrondissement of Paris, Lyon, Marseille)."""
+    """A commune (or a municipal arrondissement of Paris, Lyon, Marseille).
+
+    With ``__slots__``: some 35,000 of them live in every process.
+    """
 
     insee: str
     name: str

@@ -6,10 +6,9 @@ It also finds places in sentences.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, TypeVar
 
 from bot.places.commune import NOT_FOUND, Commune, PlaceMention, PlaceResolution
 from bot.places.places_file import communes_from_rows, read_places_file
@@ -17,6 +16,8 @@ from bot.places.typos import TypoIndex
 from bot.places.words import normalize, place_words
 
 MAX_CHOICES = 10
+
+T = TypeVar("T")
 
 
 def _result(
@@ -32,50 +33,58 @@ def _result(
     )
 
 
+def _add(index: dict[str, tuple[T, ...]], key: str, value: T) -> None:
+    """Add ``value`` at the end of the tuple of ``key`` (few values share a key)."""
+    index[key] = (*index.get(key, ()), value)
+
+
 @dataclass
 class Gazetteer:
     """In-memory index of communes by INSEE code, postcode and normalised name."""
 
     communes: list[Commune]
     by_insee: dict[str, Commune] = field(init=False)
-    by_postcode: dict[str, list[Commune]] = field(init=False)
-    by_key: dict[str, list[Commune]] = field(init=False)
-    by_short_key: dict[str, list[Commune]] = field(init=False)
+    by_postcode: dict[str, tuple[Commune, ...]] = field(init=False)
+    by_key: dict[str, tuple[Commune, ...]] = field(init=False)
+    by_short_key: dict[str, tuple[Commune, ...]] = field(init=False)
     departements: dict[str, tuple[str, str]] = field(
         init=False
     )  # code -> (name, region code)
     departement_keys: dict[str, str] = field(init=False)
-    _first_token: dict[str, list[str]] = field(init=False)
+    _first_token: dict[str, tuple[str, ...]] = field(init=False)
     typos: TypoIndex = field(init=False)
     _epci_sirens: set[str] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        """Build the empty indexes."""
-        self.by_insee, self.by_postcode = {}, defaultdict(list)
-        self.by_key, self.by_short_key = defaultdict(list), defaultdict(list)
+        """Build the indexes.
+
+        Tuples grown in place, not lists: they live in every process, and lists
+        copied to tuples would leave their memory in holes.
+        """
+        self.by_insee, self.by_postcode, self.by_key, self.by_short_key = {}, {}, {}, {}
         self.departements, self.departement_keys = {}, {}
         for item in self.communes:
             self.by_insee[item.insee] = item
             for postcode in item.postcodes:
-                self.by_postcode[postcode].append(item)
+                _add(self.by_postcode, postcode, item)
             key = normalize(item.name)
-            self.by_key[key].append(item)
+            _add(self.by_key, key, item)
             first, _, rest = key.partition(" ")
             if first in place_words().articles and rest:
-                self.by_short_key[rest].append(item)
+                _add(self.by_short_key, rest, item)
             if (
                 item.kind == "arrondissement"
             ):  # "Paris 15" also known as "Paris 15e", "75015"
-                self.by_key[key.replace(" 0", " ")].append(item)
+                _add(self.by_key, key.replace(" 0", " "), item)
             self.departements.setdefault(
                 item.departement_code, (item.departement_name, item.region_code)
             )
         for code, (name, _region) in self.departements.items():
             self.departement_keys[normalize(name)] = code
             self.departement_keys[code.lower()] = code
-        self._first_token = defaultdict(list)
+        self._first_token = {}
         for key in self.by_key:
-            self._first_token[key.split(" ", 1)[0]].append(key)
+            _add(self._first_token, key.split(" ", 1)[0], key)
         self.typos = TypoIndex(self.by_key)
 
     # ------------------------------------------------------------------ loading
@@ -102,7 +111,7 @@ class Gazetteer:
 
         An arrondissement hides its parent city (75015 -> Paris 15e).
         """
-        found = self.by_postcode.get(postcode, [])
+        found = self.by_postcode.get(postcode, ())
         parents = {c.parent_insee for c in found if c.parent_insee}
         return [c for c in found if c.insee not in parents]
 
@@ -178,7 +187,7 @@ class Gazetteer:
             return list(self.by_short_key[key]), "name"
         prefixed = [
             k
-            for k in self._first_token.get(key.split(" ", 1)[0], [])
+            for k in self._first_token.get(key.split(" ", 1)[0], ())
             if k.startswith(key + " ")
         ]
         if prefixed and len(key) >= 4:

@@ -40,25 +40,44 @@ def read_places_file(path: Path) -> list[Commune]:
 
 
 def communes_from_rows(rows: Iterable[dict[str, str]]) -> list[Commune]:
-    """Communes from dict rows with the columns of ``PLACE_COLUMNS``."""
+    """Communes from dict rows with the columns of ``PLACE_COLUMNS``.
+
+    A text repeated from row to row (département, région, EPCI, postcodes) is kept
+    once and shared by its communes: the gazetteer lives in every process.
+    """
+    texts: dict[str, str] = {}
+    postcode_tuples: dict[str, tuple[str, ...]] = {}
+    populations: dict[str, int] = {}
+
+    def shared(text: str) -> str:
+        return texts.setdefault(text, text)
+
     communes = []
     for row in rows:
         lat, lon = row["latitude"], row["longitude"]
+        postcodes = postcode_tuples.get(row["postcodes"])
+        if postcodes is None:
+            postcodes = postcode_tuples[row["postcodes"]] = tuple(
+                shared(p) for p in row["postcodes"].split("|") if p
+            )
+        population = populations.get(row["population"])
+        if population is None:
+            population = populations[row["population"]] = int(row["population"] or 0)
         communes.append(
             Commune(
                 insee=row["insee"],
                 name=row["name"],
-                postcodes=tuple(p for p in row["postcodes"].split("|") if p),
-                departement_code=row["departement_code"],
-                departement_name=row["departement_name"],
-                region_code=row["region_code"],
-                region_name=row["region_name"],
+                postcodes=postcodes,
+                departement_code=shared(row["departement_code"]),
+                departement_name=shared(row["departement_name"]),
+                region_code=shared(row["region_code"]),
+                region_name=shared(row["region_name"]),
                 latitude=float(lat) if lat else None,
                 longitude=float(lon) if lon else None,
-                population=int(row["population"] or 0),
-                epci_siren=row["epci_siren"],
-                epci_name=row["epci_name"],
-                parent_insee=row["parent_insee"],
+                population=population,
+                epci_siren=shared(row["epci_siren"]),
+                epci_name=shared(row["epci_name"]),
+                parent_insee=shared(row["parent_insee"]),
                 kind="arrondissement" if row["kind"] == "a" else "commune",
             )
         )

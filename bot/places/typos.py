@@ -2,12 +2,20 @@
 
 A symmetric-delete index of the words of every normalised name ("Blios" finds "Blois",
 "Joue les tour" finds "Joué-lès-Tours"), built on first use because it takes a moment.
+
+It lives in every process that resolves places, so it is kept small: each word is held
+once, and the delete index is one sorted array of numbers (a variant's hash and the
+number of a word that has it) rather than a dict of some 200,000 variant strings. A hash
+only points at candidates: a word is kept only if one of its forms is a form of the
+query, so the words found are exactly those of a dict of variants.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
+from array import array
+from bisect import bisect_left
+from typing import Mapping, Sequence
 
 from bot.places.commune import Commune
 
@@ -39,15 +47,30 @@ def _deletes(key: str) -> set[str]:
     return {key[:i] + key[i + 1 :] for i in range(len(key))}
 
 
+def _indexed_forms(word: str) -> set[str]:
+    """The forms a word is found by: itself, and its deletes if long, not digits."""
+    if len(word) >= 3 and not word.isdigit():
+        return {word} | _deletes(word)
+    return {word}
+
+
+def _hash64(text: str) -> int:
+    """The text's hash as an unsigned 64-bit number (stable within the process)."""
+    return hash(text) & 0xFFFF_FFFF_FFFF_FFFF
+
+
 class TypoIndex:
     """Commune names at most one typo per word away; built on first use."""
 
-    def __init__(self, by_key: dict[str, list[Commune]]) -> None:
+    def __init__(self, by_key: Mapping[str, Sequence[Commune]]) -> None:
         """Index the names of ``by_key`` (normalised name -> its communes)."""
         self.by_key = by_key
-        self._vocabulary: set[str] = set()
-        self._keys_with_word: dict[str, list[str]] = {}
-        self._delete_index: dict[str, list[str]] = {}
+        # word -> the names holding it: one name as is, several as a tuple
+        self._keys_with_word: dict[str, str | tuple[str, ...]] = {}
+        self._words: tuple[str, ...] = ()
+        # sorted (hash of a form >> bits << bits) | number of the word in _words
+        self._forms = array("Q")
+        self._number_bits = 1
         self._lock = threading.Lock()
 
     def communes(self, key: str) -> list[Commune]:
@@ -65,9 +88,9 @@ class TypoIndex:
         # Walk only the names holding the rarest word of the query.
         pivot = min(
             range(len(tokens)),
-            key=lambda i: sum(len(self._keys_with_word[w]) for w in options[i]),
+            key=lambda i: sum(len(self._keys_with(w)) for w in options[i]),
         )
-        pool = {k for word in options[pivot] for k in self._keys_with_word[word]}
+        pool = {k for word in options[pivot] for k in self._keys_with(word)}
         scored = []
         for candidate in pool:
             words = candidate.split()
@@ -84,32 +107,58 @@ class TypoIndex:
         keys = [k for prefix, distance, k in scored if (prefix, distance) == best]
         return [c for k in keys for c in self.by_key[k]]
 
+    def _keys_with(self, word: str) -> tuple[str, ...]:
+        """The names holding a known word."""
+        return self._as_tuple(self._keys_with_word[word])
+
+    @staticmethod
+    def _as_tuple(keys: str | tuple[str, ...]) -> tuple[str, ...]:
+        """One name or several, as a tuple."""
+        return (keys,) if isinstance(keys, str) else keys
+
     def _similar_tokens(self, token: str) -> set[str]:
         """Known name words at most one edit away (two for long words)."""
         if len(token) < 3 or token.isdigit():
-            return {token} if token in self._vocabulary else set()
-        found: set[str] = set()
-        for variant in {token} | _deletes(token):
-            found.update(self._delete_index.get(variant, ()))
+            return {token} if token in self._keys_with_word else set()
+        forms = {token} | _deletes(token)
+        entries, words, bits = self._forms, self._words, self._number_bits
+        mask = (1 << bits) - 1
+        candidates: set[str] = set()  # the words of every form, and any hash twin
+        for form in forms:
+            low = _hash64(form) >> bits << bits
+            position = bisect_left(entries, low)
+            while position < len(entries) and entries[position] <= low | mask:
+                candidates.add(words[entries[position] & mask])
+                position += 1
         limit = 1 if len(token) < 8 else 2
-        return {word for word in found if _levenshtein(token, word, limit) <= limit}
+        return {
+            word
+            for word in candidates
+            if _levenshtein(token, word, limit) <= limit
+            and not forms.isdisjoint(_indexed_forms(word))
+        }
 
     def build(self) -> None:
         """Build the index once (the first caller builds it, the others wait)."""
         with self._lock:
-            if self._delete_index:
+            if self._words:
                 return
-            vocabulary = {word for key in self.by_key for word in key.split()}
-            deletes: dict[str, list[str]] = defaultdict(list)
-            for word in vocabulary:
-                deletes[word].append(word)
-                if len(word) >= 3 and not word.isdigit():
-                    for variant in _deletes(word):
-                        deletes[variant].append(word)
-            keys_with_word: dict[str, list[str]] = defaultdict(list)
+            keys_with_word: dict[str, str | tuple[str, ...]] = {}
             for key in self.by_key:
                 for word in set(key.split()):
-                    keys_with_word[word].append(key)
-            self._keys_with_word = keys_with_word
-            self._vocabulary = vocabulary
-            self._delete_index = dict(deletes)
+                    keys = keys_with_word.get(word)
+                    keys_with_word[word] = (
+                        key if keys is None else (*self._as_tuple(keys), key)
+                    )
+            words = tuple(keys_with_word)
+            bits = max(1, (len(words) - 1).bit_length())
+            forms = array(
+                "Q",
+                sorted(
+                    _hash64(form) >> bits << bits | number
+                    for number, word in enumerate(words)
+                    for form in _indexed_forms(word)
+                ),
+            )
+            self._keys_with_word, self._number_bits = keys_with_word, bits
+            self._forms, self._words = forms, words  # _words last: the index is built
