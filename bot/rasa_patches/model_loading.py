@@ -10,12 +10,22 @@ weight when the prediction graph creates it (deferred restoration), then checks 
 every weight the prediction uses came from the checkpoint. If anything is missing, or
 for fine-tuning, it falls back to Rasa's own ``load``. Predictions are identical; see
 ``tests/e2e/test_model_loading.py``. ``SPRO_QUICK_MODEL_LOADING=0`` keeps Rasa's way.
+
+The prediction graph is also traced without AutoGraph (``trace_without_autograph``,
+``SPRO_RASA_PATCHES_OFF=autograph`` keeps it): AutoGraph rewrites the Python source of
+the prediction step and of every function it calls into graph code, about 6 s of each
+start here. DIET's and TED's prediction code branches and loops only on settings and
+Python lists, never on a tensor's value, so tracing it as written builds the same graph
+(the same test proves the predictions identical); a branch on a tensor would fail the
+trace at load, and Rasa's own load is used then.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+
+from bot.rasa_patches import patch_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +54,18 @@ def quick_load(
         )
     model = cls(*args, **kwargs)
     status = model.load_weights(model_file_name)
-    model.run_inference(predict_data_example)
     try:
+        if patch_enabled("autograph"):
+            trace_without_autograph(model, predict_data_example)
+        model.run_inference(predict_data_example)
         status.assert_existing_objects_matched()
-    except AssertionError:
-        logger.warning("%s: quick load incomplete; loading the Rasa way", cls.__name__)
+    except (AssertionError, TypeError, ValueError) as error:
+        # TypeError: TensorFlow's OperatorNotAllowedInGraphError (a branch on a tensor)
+        logger.warning(
+            "%s: quick load incomplete (%s); loading the Rasa way",
+            cls.__name__,
+            type(error).__name__,
+        )
         return rasa_load(
             model_file_name,
             model_data_example,
@@ -59,6 +76,26 @@ def quick_load(
         )
     status.expect_partial()  # optimizer and training-only weights are not needed
     return model
+
+
+def trace_without_autograph(model: Any, predict_data_example: Any) -> None:
+    """Give ``model`` the prediction function Rasa makes, traced without AutoGraph.
+
+    The same ``tf.function`` of ``predict_step`` with the same input signature (taken,
+    as Rasa does, from the first batch), ``autograph=False``.
+    """
+    import tensorflow as tf
+    from rasa.utils.train_utils import create_data_generators
+
+    batches, _ = create_data_generators(
+        model_data=predict_data_example, batch_sizes=1, epochs=1, shuffle=False
+    )
+    first_batch = next(iter(batches))[0]
+    model._tf_predict_step = tf.function(
+        model.predict_step,
+        input_signature=model._dynamic_signature(first_batch),
+        autograph=False,
+    )
 
 
 def install() -> None:
