@@ -39,12 +39,13 @@ shell: setup train  ## Talk to the bot in the terminal (starts the action server
 	@$(PY) -m rasa_sdk --actions bot.actions --port 5055 > var/actions-shell.log 2>&1 & \
 	  trap "kill $$!" EXIT; $(PY) -m bot.runtime.rasa_server shell --model models/spro.tar.gz
 
-bench: setup train  ## Start-up, memory and latency figures (docs/performance.md)
+bench: setup train  ## Start-up, memory, latency, and the speed targets before/after (docs/performance.md)
 	@$(PY) benchmarks/bench_knowledge.py --write
 	@$(PY) benchmarks/bench_startup.py --write
 	@$(PY) benchmarks/bench_indicators.py --write
 	@$(PY) benchmarks/bench_load.py --write
 	@$(PY) benchmarks/bench_handover.py --write
+	@$(PY) benchmarks/bench_targets.py --write
 
 evaluate: setup train  ## Dialogue figures (held-out NLU, test stories, 30+ personas) into docs/dialogue.md
 	@$(PY) scripts/evaluate.py
