@@ -81,8 +81,17 @@ class Side:
         """Run one of this checkout's benchmarks; its printed output."""
         command = [sys.executable, f"benchmarks/{script}", *arguments]
         print(f"[{self.name}] {' '.join(command[1:])}", flush=True)
+        # The checkout's own code, not the one installed in the environment.
+        path = os.pathsep.join(
+            filter(None, (str(self.root), os.environ.get("PYTHONPATH")))
+        )
         done = subprocess.run(
-            command, cwd=self.root, capture_output=True, text=True, check=False
+            command,
+            cwd=self.root,
+            env={**os.environ, "PYTHONPATH": path},
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             raise SystemExit(
@@ -194,6 +203,7 @@ def before_checkout(revision: str) -> Path:
             "from bot.runtime.launcher import ensure_model; print(ensure_model())",
         ],
         cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
         check=True,
     )
     return root
