@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import sys
 from pathlib import Path
 from typing import Iterable
 
@@ -45,20 +46,15 @@ def communes_from_rows(rows: Iterable[dict[str, str]]) -> list[Commune]:
     A text repeated from row to row (département, région, EPCI, postcodes) is kept
     once and shared by its communes: the gazetteer lives in every process.
     """
-    texts: dict[str, str] = {}
     postcode_tuples: dict[str, tuple[str, ...]] = {}
     populations: dict[str, int] = {}
-
-    def shared(text: str) -> str:
-        return texts.setdefault(text, text)
-
     communes = []
     for row in rows:
         lat, lon = row["latitude"], row["longitude"]
         postcodes = postcode_tuples.get(row["postcodes"])
         if postcodes is None:
             postcodes = postcode_tuples[row["postcodes"]] = tuple(
-                shared(p) for p in row["postcodes"].split("|") if p
+                sys.intern(p) for p in row["postcodes"].split("|") if p
             )
         population = populations.get(row["population"])
         if population is None:
@@ -68,16 +64,16 @@ def communes_from_rows(rows: Iterable[dict[str, str]]) -> list[Commune]:
                 insee=row["insee"],
                 name=row["name"],
                 postcodes=postcodes,
-                departement_code=shared(row["departement_code"]),
-                departement_name=shared(row["departement_name"]),
-                region_code=shared(row["region_code"]),
-                region_name=shared(row["region_name"]),
+                departement_code=sys.intern(row["departement_code"]),
+                departement_name=sys.intern(row["departement_name"]),
+                region_code=sys.intern(row["region_code"]),
+                region_name=sys.intern(row["region_name"]),
                 latitude=float(lat) if lat else None,
                 longitude=float(lon) if lon else None,
                 population=population,
-                epci_siren=shared(row["epci_siren"]),
-                epci_name=shared(row["epci_name"]),
-                parent_insee=shared(row["parent_insee"]),
+                epci_siren=sys.intern(row["epci_siren"]),
+                epci_name=sys.intern(row["epci_name"]),
+                parent_insee=sys.intern(row["parent_insee"]),
                 kind="arrondissement" if row["kind"] == "a" else "commune",
             )
         )
