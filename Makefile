@@ -45,6 +45,7 @@ bench: setup train  ## Start-up, memory, latency, and the speed targets before/a
 	@$(PY) benchmarks/bench_indicators.py --write
 	@$(PY) benchmarks/bench_load.py --write
 	@$(PY) benchmarks/bench_handover.py --write
+	@$(PY) benchmarks/bench_soak.py --write
 	@$(PY) benchmarks/bench_targets.py --write
 
 evaluate: setup train  ## Dialogue figures (held-out NLU, test stories, 30+ personas) into docs/dialogue.md

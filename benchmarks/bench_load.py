@@ -35,9 +35,11 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import random
 import signal
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -320,6 +322,18 @@ async def measured(target: Target, load: Any) -> Run:
     return run
 
 
+def sqlite_user_texts(database: Path, senders: list[str]) -> dict[str, list[str]]:
+    """The user messages of ``senders`` in a SQLite tracker store, in saved order."""
+    wanted, stored = set(senders), {}
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        for sender, data in connection.execute(
+            "SELECT sender_id, data FROM events WHERE type_name = 'user' ORDER BY id"
+        ):
+            if sender in wanted:
+                stored.setdefault(sender, []).append(json.loads(data).get("text"))
+    return stored
+
+
 @contextlib.contextmanager
 def single_stack(model: Path, work: Path) -> Iterator[Target]:
     """One Rasa instance and one action server, as ``make run`` starts them."""
@@ -344,6 +358,9 @@ def single_stack(model: Path, work: Path) -> Iterator[Target]:
         yield Target(
             f"{stack.url}/webhooks/rest/webhook",
             {"rasa": stack.rasa.pid, "actions": stack.actions.pid},
+            check_trackers=lambda senders: sqlite_user_texts(
+                work / "tracker.sqlite3", senders
+            ),
         )
     finally:
         stack.stop()

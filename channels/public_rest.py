@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import lru_cache
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -133,10 +134,20 @@ async def last_offered_payloads(agent: Any, sender: str) -> set[str]:
     return payloads
 
 
+@lru_cache(maxsize=None)
+def _collector_class(channel: str) -> type[CollectingOutputChannel]:
+    """One collector class per channel name, made once.
+
+    A class made at every message would be garbage that only Python's full collections
+    free (a class refers to itself), so memory would creep between them.
+    """
+    named = classmethod(lambda cls: channel)
+    return type("ChannelCollector", (CollectingOutputChannel,), {"name": named})
+
+
 def collector_for(channel: str) -> CollectingOutputChannel:
     """A collector named like the input channel (domain.yml `channel:` variants)."""
-    named = classmethod(lambda cls: channel)
-    return type("ChannelCollector", (CollectingOutputChannel,), {"name": named})()
+    return _collector_class(channel)()
 
 
 def cors_headers(request: Request) -> dict[str, str]:

@@ -40,6 +40,7 @@ def test_relative_links_lead_to_files(document: Path) -> None:
         ("benchmarks/bench_startup.py", "docs/performance.md", {"performance"}),
         ("benchmarks/bench_load.py", "docs/performance.md", {"load", "load-cluster"}),
         ("benchmarks/bench_targets.py", "docs/performance.md", {"targets"}),
+        ("benchmarks/bench_soak.py", "docs/performance.md", {"soak"}),
         ("benchmarks/bench_knowledge.py", "docs/performance.md", {"knowledge"}),
         ("benchmarks/bench_indicators.py", "docs/performance.md", {"indicators"}),
         ("benchmarks/bench_handover.py", "docs/handover.md", {"handover"}),

@@ -262,3 +262,11 @@ def test_the_collector_carries_the_input_channels_name() -> None:
     first, second = collector_for("webchat"), collector_for("webchat")
     assert first.name() == "webchat" and collector_for("rest").name() == "rest"
     assert first is not second and first.messages is not second.messages
+
+
+def test_collectors_make_no_new_class_per_message() -> None:
+    """Issue 25: a class per message was cyclic garbage that crept between full collections."""
+    from channels.public_rest import collector_for
+
+    assert type(collector_for("webchat")) is type(collector_for("webchat"))
+    assert type(collector_for("webchat")) is not type(collector_for("rest"))
