@@ -17,6 +17,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,20 +101,41 @@ def limit(name: str) -> Limit:
 
 
 class MemoryCounter:
-    """Counts per fixed window in this process (thread-safe)."""
+    """Counts per fixed window in this process (thread-safe).
 
-    def __init__(self) -> None:
+    A key belongs to one window; it is forgotten once that window has passed (checked
+    at most every ``PURGE_SECONDS``), so the counts of a busy day do not pile up.
+    """
+
+    PURGE_SECONDS = 10.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         """No count yet."""
         self.counts: dict[str, int] = {}
+        self.expiries: dict[str, float] = {}
         self.lock = threading.Lock()
+        self._clock = clock
+        self._next_purge = clock() + self.PURGE_SECONDS
 
     async def hit(self, key: str, window_seconds: int) -> int:
         """Add one to ``key`` (a key of the current window); the new count."""
         with self.lock:
+            now = self._clock()
+            if now >= self._next_purge:
+                self._forget_expired(now)
             if len(self.counts) > 100_000:
-                self.counts.clear()  # old windows; worst case a flood gets one more
+                # A flood of distinct keys within one window: worst case one more.
+                self.counts.clear()
+                self.expiries.clear()
+            if key not in self.counts:
+                self.expiries[key] = now + window_seconds + 1
             self.counts[key] = self.counts.get(key, 0) + 1
             return self.counts[key]
+
+    def _forget_expired(self, now: float) -> None:
+        for key in [k for k, expiry in self.expiries.items() if expiry <= now]:
+            del self.counts[key], self.expiries[key]
+        self._next_purge = now + self.PURGE_SECONDS
 
 
 class RedisCounter:

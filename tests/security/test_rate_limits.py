@@ -153,3 +153,20 @@ async def test_instances_share_the_counts_through_redis(
     keys = client.keys(f"{namespace}:rate:*")
     assert keys, "the counts are in Redis"
     client.delete(*keys)
+
+
+def test_the_counts_of_past_windows_are_forgotten() -> None:
+    """Issue 25: a key per conversation and minute piled up until 100,000 of them."""
+    now = [1000.0]
+    counter = rate_limits.MemoryCounter(clock=lambda: now[0])
+    assert asyncio.run(counter.hit("messages:conversation:a:1", 60)) == 1
+    assert asyncio.run(counter.hit("messages:conversation:a:1", 60)) == 2
+    now[0] += 30
+    assert asyncio.run(counter.hit("messages:conversation:b:1", 60)) == 1
+    assert set(counter.counts) == {"messages:conversation:a:1", "messages:conversation:b:1"}
+    now[0] += 35  # a's window is over, b's is not
+    assert asyncio.run(counter.hit("messages:conversation:b:1", 60)) == 2
+    assert set(counter.counts) == set(counter.expiries) == {"messages:conversation:b:1"}
+    now[0] += 60
+    assert asyncio.run(counter.hit("messages:conversation:a:2", 60)) == 1
+    assert set(counter.counts) == {"messages:conversation:a:2"}
