@@ -31,6 +31,7 @@ from bot.rasa_patches import (
     policy_graph,
     slot_copy,
     standby,
+    tensor_dealloc,
     tracker_cache,
     tracker_store,
 )
@@ -38,6 +39,7 @@ from bot.rasa_patches import (
 # Every patch, in the order they were installed before (model loading first).
 PATCHES: tuple[ModuleType, ...] = (
     model_loading,
+    tensor_dealloc,
     action_endpoint,
     action_failure,
     tracker_store,
