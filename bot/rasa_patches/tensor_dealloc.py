@@ -50,6 +50,8 @@ DICT_OFFSET = -3 * POINTER
 
 Destructor = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 _installed: dict[str, Any] = {}
+# Wrappers taken off: never freed, a tensor being freed may still be running one.
+_retired: list[Any] = []
 
 
 def tensor_type() -> type:
@@ -125,6 +127,7 @@ def install() -> None:
     destructor = freeing_destructor(original)
     _installed[NAME] = (original, destructor)
     slot.value = ctypes.cast(destructor, ctypes.c_void_p).value
+    atexit.unregister(uninstall)
     atexit.register(uninstall)
 
 
@@ -135,13 +138,9 @@ def uninstall() -> None:
         return
     original, destructor = kept
     ctypes.c_void_p.from_address(id(tensor_type()) + DEALLOC_OFFSET).value = original
-    # A tensor being freed right now may still be inside the wrapper: keep it.
     _retired.append(destructor)
 
 
 def installed() -> bool:
     """True while the wrapper is in place."""
     return NAME in _installed
-
-
-_retired: list[Any] = []
