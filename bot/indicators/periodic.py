@@ -8,6 +8,7 @@ inbox's messages there too (``bot.review.inbox_derivation``, docs/review.md).
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import os
 from typing import Any, Callable
@@ -30,6 +31,20 @@ def tracker_url(agent: Any) -> str | None:
     if engine is None:
         return None
     return engine.url.render_as_string(hide_password=False)
+
+
+def release_free_memory() -> bool:
+    """Give the memory a derivation freed back to the system (glibc's ``malloc_trim``).
+
+    A derivation reads up to thousands of conversations in a worker thread; without
+    this the allocator keeps that peak, and the server's memory rose in steps after
+    each run (docs/performance.md, "The soak"). True when memory was given back
+    (False too where there is no glibc).
+    """
+    try:
+        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0))
+    except (OSError, AttributeError):
+        return False
 
 
 async def derive_periodically(
@@ -65,4 +80,5 @@ async def derive_periodically(
             await loop.run_in_executor(None, derive_inbox, url)
         except Exception:
             logger.exception("Review inbox: derivation failed; retried later")
+        await loop.run_in_executor(None, release_free_memory)
         await asyncio.sleep(derive_every_seconds())
