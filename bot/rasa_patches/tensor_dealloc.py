@@ -49,7 +49,8 @@ VALUES_OFFSET = -4 * POINTER
 DICT_OFFSET = -3 * POINTER
 
 Destructor = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
-_installed: dict[str, Any] = {}
+# TensorFlow's deallocator and the wrapper in its place, while installed.
+_installed: list[tuple[int, Any]] = []
 # Wrappers taken off: never freed, a tensor being freed may still be running one.
 _retired: list[Any] = []
 
@@ -108,7 +109,7 @@ def freeing_destructor(original: int) -> Any:
 
 def install() -> None:
     """Wrap ``EagerTensor``'s deallocator (idempotent)."""
-    if NAME in _installed or not patch_enabled(NAME):
+    if _installed or not patch_enabled(NAME):
         return
     cls = tensor_type()
     reason = layout_checked(cls)
@@ -125,7 +126,7 @@ def install() -> None:
     original = slot.value
     assert original is not None
     destructor = freeing_destructor(original)
-    _installed[NAME] = (original, destructor)
+    _installed.append((original, destructor))
     slot.value = ctypes.cast(destructor, ctypes.c_void_p).value
     atexit.unregister(uninstall)
     atexit.register(uninstall)
@@ -133,14 +134,13 @@ def install() -> None:
 
 def uninstall() -> None:
     """Put TensorFlow's own deallocator back (tests, and at exit)."""
-    kept = _installed.pop(NAME, None)
-    if kept is None:
+    if not _installed:
         return
-    original, destructor = kept
+    original, destructor = _installed.pop()
     ctypes.c_void_p.from_address(id(tensor_type()) + DEALLOC_OFFSET).value = original
     _retired.append(destructor)
 
 
 def installed() -> bool:
     """True while the wrapper is in place."""
-    return NAME in _installed
+    return bool(_installed)
